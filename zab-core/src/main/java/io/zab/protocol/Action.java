@@ -1,0 +1,70 @@
+package io.zab.protocol;
+
+import io.zab.PeerId;
+import io.zab.Role;
+import io.zab.Zxid;
+import io.zab.protocol.message.Message;
+import java.util.List;
+
+/**
+ * What the core asks its driver to do. Three ordered pipelines:
+ * <ul>
+ *   <li>{@link Send}: to the transport, per peer in order;</li>
+ *   <li>{@link StorageAction}: to the log writer, in {@code seq} order. Durability is prefix
+ *       durable: a storage action may be durable only if every earlier one is, so a writer
+ *       forces the log before it writes an epoch or a snapshot. When every action up to
+ *       {@code seq} is durable the driver posts {@link Event.Persisted}.</li>
+ *   <li>{@link DeliveryAction}: to the delivery thread, in order; that is where host code runs.</li>
+ * </ul>
+ */
+public sealed interface Action {
+    record Send(PeerId to, Message message) implements Action {
+    }
+
+    record RoleChanged(Role role, long epoch, PeerId leader) implements Action {
+    }
+
+    /** A storage action, numbered by the core in the order it was asked for. */
+    sealed interface StorageAction extends Action {
+        long seq();
+    }
+
+    record AppendTxns(long seq, List<Txn> txns) implements StorageAction {
+    }
+
+    /** Drop every logged txn after {@code lastKept}. */
+    record TruncateLog(long seq, Zxid lastKept) implements StorageAction {
+    }
+
+    /** Write both epoch files atomically. */
+    record SaveEpoch(long seq, long acceptedEpoch, long currentEpoch) implements StorageAction {
+    }
+
+    /** Save this snapshot (received by SNAP) and restart the log after its zxid. */
+    record InstallSnapshot(long seq, Zxid zxid, byte[] data) implements StorageAction {
+    }
+
+    /** An action for the delivery thread, run in the order given. */
+    sealed interface DeliveryAction extends Action {
+    }
+
+    /** Host request {@code requestId} became txn {@code zxid}; complete it when delivered. */
+    record RequestProposed(long requestId, Zxid zxid) implements DeliveryAction {
+    }
+
+    /** Hand these committed, locally durable txns to the state machine, in order. */
+    record Deliver(List<Txn> txns) implements DeliveryAction {
+    }
+
+    /** Replace the state machine's state with this snapshot, taken at {@code zxid}. */
+    record RestoreSnapshot(Zxid zxid, byte[] data) implements DeliveryAction {
+    }
+
+    /** Snapshot the state machine for a learner; answer with {@link Event.SnapshotReady}. */
+    record TakeSnapshot(PeerId learner) implements DeliveryAction {
+    }
+
+    /** Complete host request {@code requestId} (a failed submit, or a sync) with an outcome. */
+    record Complete(long requestId, Outcome outcome) implements DeliveryAction {
+    }
+}

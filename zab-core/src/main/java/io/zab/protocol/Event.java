@@ -1,0 +1,42 @@
+package io.zab.protocol;
+
+import io.zab.PeerId;
+import io.zab.Zxid;
+import io.zab.protocol.message.Message;
+
+/**
+ * What the driver tells the core. Each record is one thing that happened outside it; the core
+ * answers with {@link Action}s.
+ */
+public sealed interface Event {
+    /** A message arrived from a peer. Messages from one peer arrive in the order it sent them. */
+    record Received(PeerId from, Message message) implements Event {
+    }
+
+    /**
+     * The connection to a peer broke. Messages sent to it before this may be lost; none sent
+     * before is delivered after, so both sides restart their conversation.
+     */
+    record PeerDisconnected(PeerId peer) implements Event {
+    }
+
+    /** One tick of time passed. All timeouts of the core count ticks. */
+    record Tick() implements Event {
+    }
+
+    /** The host asked to replicate {@code payload}; the answer names {@code requestId}. */
+    record Submit(long requestId, byte[] payload) implements Event {
+    }
+
+    /** The host asked for sync(): a linearizable read point. */
+    record SyncRead(long requestId) implements Event {
+    }
+
+    /** Every storage action with a sequence number up to {@code seq} is durable. */
+    record Persisted(long seq) implements Event {
+    }
+
+    /** The state machine wrote the snapshot asked for by {@link Action.TakeSnapshot}. */
+    record SnapshotReady(PeerId learner, Zxid zxid, byte[] data) implements Event {
+    }
+}

@@ -1,0 +1,33 @@
+package io.zab.protocol;
+
+import io.zab.Zxid;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The replicated unit: a zxid and the host's opaque bytes. The array is not copied; nobody may
+ * change it after the txn is made.
+ *
+ * <p>Immutable by convention; any thread.
+ */
+public record Txn(Zxid zxid, byte[] data) {
+    public Txn {
+        Objects.requireNonNull(zxid, "zxid");
+        Objects.requireNonNull(data, "data");
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Txn t && t.zxid.equals(zxid) && Arrays.equals(t.data, data);
+    }
+
+    @Override
+    public int hashCode() {
+        return zxid.hashCode() * 31 + Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+        return "Txn[" + zxid + ", " + data.length + " bytes]";
+    }
+}

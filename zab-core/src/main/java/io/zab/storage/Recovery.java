@@ -1,0 +1,77 @@
+package io.zab.storage;
+
+import io.zab.Zxid;
+import io.zab.protocol.PersistentState;
+import io.zab.protocol.Txn;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a node's stores at start: the newest snapshot, the log after it, both epochs. The state
+ * machine is restored from {@link #snapshot()} before the core starts with {@link #state()}.
+ */
+public final class Recovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    private final PersistentState state;
+    private final Optional<SnapshotStore.StoredSnapshot> snapshot;
+
+    private Recovery(PersistentState state, Optional<SnapshotStore.StoredSnapshot> snapshot) {
+        this.state = state;
+        this.snapshot = snapshot;
+    }
+
+    public static Recovery load(TxnLog log, EpochStore epochs, SnapshotStore snapshots)
+            throws IOException {
+        Optional<SnapshotStore.StoredSnapshot> snap = snapshots.latest();
+        Zxid snapZxid = snap.map(SnapshotStore.StoredSnapshot::zxid).orElse(Zxid.ZERO);
+        List<Txn> txns = log.readAfter(snapZxid);
+        if (!txns.isEmpty() && !reaches(log, snapZxid)) {
+            // The log was not reset after the snapshot was installed (a crash in between), or
+            // it lost the txns up to the snapshot: what it holds after the snapshot belongs to
+            // another history, so it must go.
+            LOG.warn("log (base {}, last {}) does not reach snapshot {}; dropping its {} txns",
+                    log.base(), log.lastZxid(), snapZxid, txns.size());
+            log.reset(snapZxid);
+            log.sync();
+            txns = List.of();
+        }
+        long accepted = epochs.acceptedEpoch();
+        long current = epochs.currentEpoch();
+        if (current > accepted) {
+            throw new IOException("currentEpoch " + current + " is above acceptedEpoch "
+                    + accepted + ": the epoch files are damaged");
+        }
+        return new Recovery(new PersistentState(accepted, current, snapZxid, txns), snap);
+    }
+
+    private static boolean reaches(TxnLog log, Zxid snapZxid) throws IOException {
+        if (log.base().equals(snapZxid)) {
+            return true;
+        }
+        if (log.base().isAfter(snapZxid)) {
+            return false;
+        }
+        List<Txn> upTo = log.readAfter(log.base());
+        for (Txn t : upTo) {
+            if (t.zxid().equals(snapZxid)) {
+                return true;
+            }
+            if (t.zxid().isAfter(snapZxid)) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    public PersistentState state() {
+        return state;
+    }
+
+    public Optional<SnapshotStore.StoredSnapshot> snapshot() {
+        return snapshot;
+    }
+}

@@ -1,0 +1,16 @@
+package io.zab.storage;
+
+import io.zab.Zxid;
+import java.io.IOException;
+import java.util.Optional;
+
+/** Snapshots of the state machine. {@link #save} is atomic and durable when it returns. */
+public interface SnapshotStore {
+    void save(Zxid zxid, byte[] data) throws IOException;
+
+    /** The newest valid snapshot, if any. */
+    Optional<StoredSnapshot> latest() throws IOException;
+
+    record StoredSnapshot(Zxid zxid, byte[] data) {
+    }
+}

@@ -1,0 +1,38 @@
+package io.zab.storage;
+
+import io.zab.Zxid;
+import io.zab.protocol.Txn;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The transaction log of one node. Writes are buffered until {@link #sync}; after a crash the log
+ * holds every txn appended before the last sync and possibly a prefix of what came after, never
+ * a txn out of order. Used by one thread at a time (the log writer), except that reads for
+ * recovery happen before it starts.
+ */
+public interface TxnLog extends AutoCloseable {
+    /** The zxid the log starts after: ZERO for a new log, the snapshot zxid after a reset. */
+    Zxid base();
+
+    /** The last logged zxid, or {@link #base()} when the log is empty. */
+    Zxid lastZxid();
+
+    /** Appends txns that continue the log gaplessly ({@link Zxid#isFollowedBy}). */
+    void append(List<Txn> txns) throws IOException;
+
+    /** Drops every txn after {@code lastKept}, which must be the base or a logged zxid. */
+    void truncateAfter(Zxid lastKept) throws IOException;
+
+    /** Drops everything; the log restarts after {@code base} (after a snapshot install). */
+    void reset(Zxid base) throws IOException;
+
+    /** Makes every earlier append, truncate and reset durable. */
+    void sync() throws IOException;
+
+    /** Every logged txn with a zxid above {@code after}, in order. */
+    List<Txn> readAfter(Zxid after) throws IOException;
+
+    @Override
+    void close() throws IOException;
+}
