@@ -254,15 +254,24 @@ public final class FastLeaderElection implements LeaderElection {
         } else {
             proposal = ownVote;
         }
-        recordOwnVote();
-        broadcast();
+        announce();
     }
 
     private void adopt(Vote better) {
         proposal = better;
         finalizeTicksLeft = 0;
-        recordOwnVote();
-        broadcast();
+        announce();
+    }
+
+    /**
+     * A voter tells every voter its new vote. An observer keeps quiet: its vote counts for
+     * nothing, and the voters answer its periodic questions anyway.
+     */
+    private void announce() {
+        if (!observer) {
+            recordOwnVote();
+            broadcast();
+        }
     }
 
     private boolean isBetter(Vote v) {
