@@ -7,7 +7,9 @@ import io.zab.election.LeaderElection;
 import io.zab.election.Vote;
 import io.zab.protocol.message.Notification;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FastLeaderElection implements LeaderElection {
     private static final Logger LOG = LoggerFactory.getLogger(FastLeaderElection.class);
+    private static final long WARN_FIRST = 10;
+    private static final long WARN_EVERY = 1_000;
 
     private final FleConfig config;
     private final Backoff backoff;
@@ -61,6 +65,8 @@ public final class FastLeaderElection implements LeaderElection {
     private int finalizeTicksLeft;
     private PeerId decision;
     private long ignoredNotifications;
+    private final Map<PeerId, Long> ignoredByPeer = new TreeMap<>();
+    private long ignoredFromStrangers;
 
     public FastLeaderElection() {
         this(FleConfig.DEFAULT);
@@ -121,9 +127,7 @@ public final class FastLeaderElection implements LeaderElection {
         requireInit();
         String problem = check.problem(from, n);
         if (problem != null) {
-            ignoredNotifications++;
-            LOG.warn("peer {} ignores an election notification from peer {}: {} ({})", self,
-                    from, problem, n);
+            ignore(from, n, problem);
             return;
         }
         if (role == null) {
@@ -238,6 +242,25 @@ public final class FastLeaderElection implements LeaderElection {
         }
         if (n.round() == round) {
             checkProposal();
+        }
+    }
+
+    /**
+     * Drops a bad notification with a WARN naming the peer and the reason. A peer that keeps
+     * sending garbage gets its first {@value #WARN_FIRST} logged, then one in
+     * {@value #WARN_EVERY}, so it cannot flood the log; senders that are not members share one
+     * count, so made-up sids cannot grow the map.
+     */
+    private void ignore(PeerId from, Notification n, String problem) {
+        ignoredNotifications++;
+        long count = check.isMember(from) ? ignoredByPeer.merge(from, 1L, Long::sum)
+                : ++ignoredFromStrangers;
+        if (count <= WARN_FIRST || count % WARN_EVERY == 0) {
+            LOG.warn("peer {} ignores an election notification from peer {}: {} ({}; {} ignored"
+                    + " from this sender so far)", self, from, problem, n, count);
+        } else {
+            LOG.debug("peer {} ignores an election notification from peer {}: {} ({})", self,
+                    from, problem, n);
         }
     }
 
@@ -370,7 +393,8 @@ public final class FastLeaderElection implements LeaderElection {
         if ((r == Role.LEADING) != leader.leader().equals(self)) {
             return "LEADING means leading oneself, FOLLOWING means following another";
         }
-        return null;
+        // Looking peers would drop every answer carrying this vote, and never join.
+        return NotificationCheck.epochProblem(leader);
     }
 
     @Override

@@ -29,6 +29,11 @@ final class NotificationCheck {
         this.observers = Set.copyOf(observers);
     }
 
+    /** True for a voter or an observer of the ensemble. */
+    boolean isMember(PeerId peer) {
+        return peer != null && (voters.contains(peer) || observers.contains(peer));
+    }
+
     /** Why {@code n} from {@code from} must be ignored, or null when it is usable. */
     String problem(PeerId from, Notification n) {
         if (from == null) {

@@ -12,6 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.zab.PeerId;
 import io.zab.Zxid;
 import io.zab.election.Vote;
@@ -20,6 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Bad input: each notification below is dropped with a WARN and changes nothing, and the
@@ -72,6 +77,40 @@ class BadNotificationTest {
         assertNull(check.problem(p(4), looking(vote(4, 1, 1), 0)));
         // A currentEpoch above the epoch of the last zxid is normal (a new epoch, no txn yet).
         assertNull(check.problem(p(2), looking(new Vote(p(2), 5, new Zxid(3, 9)), 1)));
+    }
+
+    @Test
+    void eachIsLoggedAtWarnNamingThePeerAndTheReasonButAFloodIsNot() {
+        Logger logger = (Logger) LoggerFactory.getLogger(FastLeaderElection.class);
+        Level before = logger.getLevel();
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        logger.setLevel(Level.WARN);
+        logger.setAdditive(false);
+        try {
+            RecordingContext ctx = RecordingContext.voters(1, 3);
+            FastLeaderElection fle = new FastLeaderElection();
+            fle.init(ctx);
+            fle.lookForLeader(vote(1, 1, 1));
+            fle.onNotification(p(2), looking(FUTURE, 1));
+            assertEquals(1, appender.list.size());
+            String line = appender.list.get(0).getFormattedMessage();
+            assertEquals(Level.WARN, appender.list.get(0).getLevel());
+            assertTrue(line.contains("from peer 2") && line.contains("from the future"), line);
+            for (int i = 0; i < 2_999; i++) {
+                fle.onNotification(p(2), looking(FUTURE, 1));
+                fle.onNotification(p(100 + i), looking(vote(2, 1, 1), 1));
+            }
+            // The first ten of each sender, then one in a thousand: 10 + 3 of 3,000 for peer 2,
+            // 10 + 2 of 2,999 for the made-up sids together.
+            assertEquals(25, appender.list.size());
+            assertEquals(1 + 2 * 2_999, fle.ignoredNotifications());
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(before);
+            logger.setAdditive(true);
+        }
     }
 
     @Test

@@ -292,6 +292,8 @@ class FastLeaderElectionTest {
         assertThrows(IllegalArgumentException.class, () -> fle.onSettled(LOOKING, vote(2, 1, 1)));
         assertThrows(IllegalArgumentException.class,
                 () -> fle.onSettled(FOLLOWING, vote(7, 1, 1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> fle.onSettled(FOLLOWING, new Vote(p(2), 1, new Zxid(2, 1))));
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.zab.Role;
 import io.zab.Zxid;
 import io.zab.election.Vote;
 import io.zab.election.fle.sim.SimCluster.Decision;
+import io.zab.protocol.message.Notification;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -333,6 +334,45 @@ class ElectionSimulationTest {
                     assertTrue(cmp >= 0, d + " is below the committed " + committed);
                 }
             }
+        });
+    }
+
+    @ParameterizedTest(name = "{0} voters")
+    @ValueSource(ints = {3, 5, 7})
+    void badNotificationsDuringAnElectionAreIgnoredAndNeverStallIt(int n) {
+        forEachSeed(seed -> {
+            SimCluster c = new SimCluster(seed, n, 1, NetConfig.BREAKING).expectBadInput();
+            SplittableRandom r = new SplittableRandom(seed);
+            c.randomCredentials();
+            List<Object[]> bad = List.of(
+                    new Object[] {PeerId.of(99), new Notification(
+                            new Vote(PeerId.of(99), 9, new Zxid(9, 9)), 1, Role.LOOKING)},
+                    new Object[] {PeerId.of(1), new Notification(
+                            new Vote(PeerId.of(1), 2, new Zxid(7, 1)), 1, Role.LOOKING)},
+                    new Object[] {PeerId.of(2), new Notification(
+                            new Vote(PeerId.of(n + 1), 9, new Zxid(9, 9)), 1, Role.LOOKING)},
+                    new Object[] {PeerId.of(2), new Notification(null, 1, Role.LOOKING)},
+                    new Object[] {PeerId.of(1), new Notification(
+                            new Vote(PeerId.of(2), 9, new Zxid(9, 9)), 1, Role.LEADING)},
+                    new Object[] {PeerId.of(1), new Notification(
+                            new Vote(PeerId.of(1), 0, Zxid.ZERO), -5, Role.LOOKING)});
+            c.startAll(MS);
+            for (int i = 0; i < 1_000; i++) {
+                Object[] b = bad.get(r.nextInt(bad.size()));
+                SimNode target = c.node(1 + r.nextInt(n + 1));
+                c.queue().at(r.nextLong(3 * SECOND), () -> {
+                    if (!target.id.equals(b[0])) {
+                        target.receive((PeerId) b[0], (Notification) b[1]);
+                    }
+                });
+            }
+            SimNode leader = awaitStableLeader(c, 20 * SECOND);
+            awaitAllSettledOn(c, allIds(c), leader.id, 60 * SECOND);
+            long ignored = 0;
+            for (SimNode node : c.nodes()) {
+                ignored += node.fle.ignoredNotifications();
+            }
+            assertTrue(ignored > 0, "the bad notifications reached nobody");
         });
     }
 }

@@ -40,6 +40,10 @@ final class SimCluster {
         }
     }
 
+    /** One node going LOOKING. */
+    record Looking(long timeUs, PeerId node) {
+    }
+
     /** One leader that got a quorum to follow it. */
     record Establishment(long timeUs, PeerId leader, long epoch) {
     }
@@ -53,11 +57,12 @@ final class SimCluster {
     private final Map<PeerId, SimNode> nodes = new TreeMap<>();
     private final List<Decision> decisions = new ArrayList<>();
     private final List<Establishment> establishments = new ArrayList<>();
+    private final List<Looking> lookings = new ArrayList<>();
     private FleConfig fleConfig = FleConfig.DEFAULT;
     private double proposeRate = 0.5;
+    private boolean badInputExpected;
     private long epochs;
     private Zxid committed = Zxid.ZERO;
-    private long lookings;
 
     SimCluster(long seed, int voters, int observers, NetConfig net) {
         this.seed = seed;
@@ -80,6 +85,16 @@ final class SimCluster {
     SimCluster fleConfig(FleConfig c) {
         this.fleConfig = c;
         return this;
+    }
+
+    /** Lets nodes reject notifications; otherwise a rejected one fails the run. */
+    SimCluster expectBadInput() {
+        this.badInputExpected = true;
+        return this;
+    }
+
+    boolean badInputExpected() {
+        return badInputExpected;
     }
 
     SimCluster proposeRate(double r) {
@@ -206,7 +221,12 @@ final class SimCluster {
         return establishments;
     }
 
+    /** How many times a node went LOOKING. */
     long lookings() {
+        return lookings.size();
+    }
+
+    List<Looking> lookingLog() {
         return lookings;
     }
 
@@ -309,7 +329,7 @@ final class SimCluster {
     }
 
     void onLooking(SimNode n) {
-        lookings++;
+        lookings.add(new Looking(queue.nowUs(), n.id));
     }
 
     void onDecision(SimNode n, Vote vote) {

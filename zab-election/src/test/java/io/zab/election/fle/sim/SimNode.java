@@ -87,7 +87,12 @@ final class SimNode {
 
     void receive(PeerId from, Notification n) {
         if (alive) {
+            long ignored = fle.ignoredNotifications();
             fle.onNotification(from, n);
+            if (fle.ignoredNotifications() != ignored && !cluster.badInputExpected()) {
+                throw new AssertionError("node " + id + " rejected " + n + " from " + from
+                        + " though nobody sent bad input; " + cluster.describe());
+            }
             afterCall();
         }
     }
