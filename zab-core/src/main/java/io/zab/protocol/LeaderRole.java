@@ -438,9 +438,16 @@ final class LeaderRole implements RoleState {
             }
         }
         Zxid old = core.lastCommittedZxid();
-        if (!best.isAfter(old)) {
-            return;
+        if (best.isAfter(old)) {
+            commit(old, best);
         }
+        // Followers may commit a txn before our own copy is durable; it is delivered here only
+        // once it is, so delivery also follows our own log writer.
+        core.deliverUpTo(core.lastCommittedZxid());
+        completeSyncs();
+    }
+
+    private void commit(Zxid old, Zxid best) {
         core.setCommitted(best);
         List<Txn> informs = null;
         for (LearnerProgress p : learners.values()) {
@@ -460,8 +467,6 @@ final class LeaderRole implements RoleState {
                 }
             }
         }
-        core.deliverUpTo(best);
-        completeSyncs();
     }
 
     private List<Zxid> candidatePositions() {

@@ -170,4 +170,21 @@ class LeaderBroadcastTest {
         a = c.receive(N3, new AckNewLeader(3, z(3, 1)));
         assertEquals(List.of(new io.zab.protocol.message.UpToDate(3, z(2, 2))), sent(a, N3));
     }
+
+    /** Found by KvServerTest: a quorum of followers committed before our own copy was durable. */
+    @Test
+    void deliversOnceItsOwnCopyIsDurableEvenIfFollowersCommittedFirst() {
+        Conversation c = established();
+        c.receive(N3, new FollowerInfo(2, z(2, 2)));
+        c.receive(N3, new AckEpoch(3, 2, z(2, 2)));
+        c.receive(N3, new AckNewLeader(3, z(2, 2)));
+        byte[] v = {4};
+        c.on(new Event.Submit(6, v));
+        c.receive(N2, new Ack(z(3, 1)));
+        List<Action> a = c.receive(N3, new Ack(z(3, 1)));
+        assertEquals(List.of(new Commit(z(3, 1))), sent(a, N2), "committed by a quorum");
+        assertTrue(Conversation.only(a, Action.Deliver.class).isEmpty(), "not durable here");
+        assertEquals(List.of(new Action.Deliver(List.of(new Txn(z(3, 1), v)))),
+                Conversation.only(c.persistAll(), Action.Deliver.class));
+    }
 }
