@@ -3,28 +3,126 @@ package io.zab.protocol;
 import io.zab.PeerId;
 import io.zab.Role;
 import io.zab.Zxid;
+import io.zab.election.ElectionContext;
 import io.zab.election.LeaderElection;
+import io.zab.election.Vote;
+import io.zab.protocol.Action.Complete;
+import io.zab.protocol.Action.Deliver;
+import io.zab.protocol.Action.RequestProposed;
+import io.zab.protocol.Action.Send;
+import io.zab.protocol.Event.PeerDisconnected;
+import io.zab.protocol.Event.Persisted;
+import io.zab.protocol.Event.Received;
+import io.zab.protocol.Event.SnapshotReady;
+import io.zab.protocol.Event.Submit;
+import io.zab.protocol.Event.SyncRead;
+import io.zab.protocol.Event.Tick;
+import io.zab.protocol.message.FollowerInfo;
+import io.zab.protocol.message.Message;
+import io.zab.protocol.message.Notification;
+import io.zab.protocol.message.ObserverInfo;
+import io.zab.protocol.quorum.QuorumVerifier;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One node's Zab protocol as a deterministic state machine, in the style of etcd's RawNode: the
  * driver calls {@link #handle} for each {@link Event} and then {@link #drainActions} to learn what
- * to do. No I/O, no threads, no clock.
+ * to do. No I/O, no threads, no clock: the same code runs in the simulator and in ZabNode.
+ *
+ * <p>The core holds what every role shares: the epochs, the in-memory history, what is durable
+ * (by storage sequence number), what is committed and delivered, and the host requests in
+ * flight. The roles ({@link LeaderRole}, {@link FollowerRole}) hold the phase of the protocol;
+ * while LOOKING there is no role and the {@link LeaderElection} runs.
  *
  * <p>Not thread-safe: one thread (the protocol thread, or the simulator) owns it.
  */
 public final class ZabCore {
+    private static final Logger LOG = LoggerFactory.getLogger(ZabCore.class);
+
     private final CoreConfig config;
+    private final QuorumVerifier quorum;
+    private final LeaderElection election;
     private final List<Action> actions = new ArrayList<>();
+
+    private long acceptedEpoch;
+    private long currentEpoch;
+    private final History history;
+    private Zxid lastSyncedZxid;
+    private Zxid lastCommittedZxid;
+    private Zxid lastDeliveredZxid;
+    private long issuedSeq;
+    private long persistedSeq;
+    /** (seq, history end after that storage action), to learn what a Persisted covers. */
+    private final ArrayDeque<long[]> pendingEnds = new ArrayDeque<>();
+    private long ticks;
+    /** A snapshot installed by SNAP that the state machine has not been given yet. */
+    private Zxid pendingRestoreZxid;
+    private byte[] pendingRestore;
+    private long pendingRestoreSeq;
+
+    /** Host requests bound to a txn and not yet delivered: zxid to request id. */
+    private final TreeMap<Zxid, Long> awaitingDelivery = new TreeMap<>();
+    private RoleState role;
+    /** Discovery openings that arrived while LOOKING, replayed if this node becomes leader. */
+    private final Map<PeerId, Message> earlyInfos = new LinkedHashMap<>();
 
     public ZabCore(CoreConfig config, PersistentState state, LeaderElection election) {
         this.config = config;
+        this.quorum = config.quorum();
+        this.election = election;
+        this.acceptedEpoch = state.acceptedEpoch();
+        this.currentEpoch = state.currentEpoch();
+        this.history = new History(state.snapshotZxid(), state.log());
+        this.lastSyncedZxid = history.last();
+        this.lastCommittedZxid = state.snapshotZxid();
+        this.lastDeliveredZxid = state.snapshotZxid();
+        election.init(new Context());
+        lookForLeader("start");
     }
 
+    /** Feeds one event; the answer accumulates until {@link #drainActions}. */
     public void handle(Event event) {
-        throw new UnsupportedOperationException("not yet");
+        if (event instanceof Received r) {
+            onReceived(r.from(), r.message());
+        } else if (event instanceof Tick) {
+            ticks++;
+            election.onTick();
+            if (role != null) {
+                role.onTick();
+            }
+            checkElection();
+        } else if (event instanceof Persisted p) {
+            onPersisted(p.seq());
+        } else if (event instanceof Submit s) {
+            onSubmit(s.requestId(), s.payload());
+        } else if (event instanceof SyncRead s) {
+            if (role == null) {
+                complete(s.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, null,
+                        "no leader: this node is looking for one"));
+            } else {
+                role.onSyncRead(s.requestId());
+            }
+        } else if (event instanceof PeerDisconnected d) {
+            earlyInfos.remove(d.peer());
+            if (role != null) {
+                role.onDisconnected(d.peer());
+            }
+        } else if (event instanceof SnapshotReady s) {
+            if (role != null) {
+                role.onSnapshotReady(s.learner(), s.zxid(), s.data());
+            }
+        } else {
+            throw new IllegalArgumentException("unknown event " + event);
+        }
     }
 
     public List<Action> drainActions() {
@@ -33,46 +131,316 @@ public final class ZabCore {
         return out;
     }
 
+    private void onReceived(PeerId from, Message message) {
+        if (!quorum.isVoter(from) && !config.observers().contains(from)) {
+            LOG.warn("node {}: dropping {} from unknown peer {}", config.self(),
+                    message.getClass().getSimpleName(), from);
+            return;
+        }
+        if (message instanceof Notification n) {
+            election.onNotification(from, n);
+            checkElection();
+        } else if (role != null) {
+            role.onMessage(from, message);
+        } else if (message instanceof FollowerInfo || message instanceof ObserverInfo) {
+            earlyInfos.put(from, message);
+        } else {
+            LOG.debug("node {}: looking, ignoring {} from {}", config.self(), message, from);
+        }
+    }
+
+    private void onSubmit(long requestId, byte[] payload) {
+        if (payload.length > config.maxTxnBytes()) {
+            complete(requestId, Outcome.failed(Outcome.Kind.TOO_LARGE, leaderHint(),
+                    "txn of " + payload.length + " bytes exceeds maxTxnBytes "
+                            + config.maxTxnBytes()));
+        } else if (role == null) {
+            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
+                    "no leader: this node is looking for one"));
+        } else {
+            role.onSubmit(requestId, payload);
+        }
+    }
+
+    private void onPersisted(long seq) {
+        if (seq <= persistedSeq) {
+            return;
+        }
+        if (seq > issuedSeq) {
+            throw new IllegalStateException("persisted seq " + seq + " was never issued (last "
+                    + issuedSeq + ")");
+        }
+        persistedSeq = seq;
+        while (!pendingEnds.isEmpty() && pendingEnds.peekFirst()[0] <= seq) {
+            long end = pendingEnds.pollFirst()[1];
+            lastSyncedZxid = Zxid.fromLong(end);
+        }
+        if (role != null) {
+            role.onPersisted();
+        }
+    }
+
+    // ---- election ----
+
+    private void lookForLeader(String reason) {
+        LOG.info("node {}: LOOKING ({}), currentEpoch {}, last zxid {}", config.self(), reason,
+                currentEpoch, history.last());
+        actions.add(new Action.RoleChanged(Role.LOOKING, currentEpoch, null));
+        earlyInfos.clear();
+        election.lookForLeader(new Vote(config.self(), currentEpoch, history.last()));
+        checkElection();
+    }
+
+    private void checkElection() {
+        Optional<PeerId> decided = election.takeDecision();
+        if (decided.isEmpty()) {
+            return;
+        }
+        PeerId leader = decided.get();
+        if (role != null) {
+            LOG.warn("node {}: election decided {} while in role {}; ignored", config.self(),
+                    leader, role.role());
+            return;
+        }
+        if (leader.equals(config.self())) {
+            if (config.isObserver()) {
+                throw new IllegalStateException("an observer was elected leader");
+            }
+            LeaderRole leading = new LeaderRole(this);
+            enter(leading, Role.LEADING, leader);
+            Map<PeerId, Message> early = new LinkedHashMap<>(earlyInfos);
+            earlyInfos.clear();
+            early.forEach(leading::onMessage);
+        } else {
+            earlyInfos.clear();
+            Role r = config.isObserver() ? Role.OBSERVING : Role.FOLLOWING;
+            enter(new FollowerRole(this, leader), r, leader);
+        }
+    }
+
+    private void enter(RoleState state, Role r, PeerId leader) {
+        LOG.info("node {}: {} (leader {})", config.self(), r, leader);
+        role = state;
+        election.onSettled(r, new Vote(leader, currentEpoch, history.last()));
+        actions.add(new Action.RoleChanged(r, currentEpoch, leader));
+        state.start();
+    }
+
+    /** Leaves the current role: fails what it had in flight and starts an election. */
+    void stepDown(String reason) {
+        if (role == null) {
+            return;
+        }
+        RoleState leaving = role;
+        role = null;
+        leaving.leave();
+        for (Long requestId : awaitingDelivery.values()) {
+            complete(requestId, Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
+                    "leadership changed before the txn was delivered: " + reason));
+        }
+        awaitingDelivery.clear();
+        lookForLeader(reason);
+    }
+
+    private final class Context implements ElectionContext {
+        @Override
+        public PeerId self() {
+            return config.self();
+        }
+
+        @Override
+        public QuorumVerifier quorum() {
+            return quorum;
+        }
+
+        @Override
+        public Set<PeerId> observers() {
+            return config.observers();
+        }
+
+        @Override
+        public void send(PeerId to, Notification notification) {
+            actions.add(new Send(to, notification));
+        }
+    }
+
+    // ---- services for the roles ----
+
     public CoreConfig config() {
         return config;
     }
 
+    QuorumVerifier quorum() {
+        return quorum;
+    }
+
+    History history() {
+        return history;
+    }
+
+    long ticks() {
+        return ticks;
+    }
+
+    void send(PeerId to, Message message) {
+        actions.add(new Send(to, message));
+    }
+
+    void complete(long requestId, Outcome outcome) {
+        actions.add(new Complete(requestId, outcome));
+    }
+
+    void emit(Action action) {
+        actions.add(action);
+    }
+
+    /** Appends txns to the history and asks for them to be logged; returns the storage seq. */
+    long append(List<Txn> txns) {
+        for (Txn t : txns) {
+            history.append(t);
+        }
+        long seq = ++issuedSeq;
+        actions.add(new Action.AppendTxns(seq, txns));
+        pendingEnds.addLast(new long[] {seq, history.last().toLong()});
+        return seq;
+    }
+
+    long truncateLog(Zxid lastKept) {
+        if (lastKept.isBefore(lastDeliveredZxid)) {
+            throw new IllegalStateException("TRUNC to " + lastKept + " would undo delivered "
+                    + lastDeliveredZxid);
+        }
+        history.truncateAfter(lastKept);
+        lastSyncedZxid = Zxid.min(lastSyncedZxid, lastKept);
+        lastCommittedZxid = Zxid.min(lastCommittedZxid, lastKept);
+        long seq = ++issuedSeq;
+        actions.add(new Action.TruncateLog(seq, lastKept));
+        pendingEnds.addLast(new long[] {seq, lastKept.toLong()});
+        return seq;
+    }
+
+    long installSnapshot(Zxid zxid, byte[] data) {
+        pendingRestoreZxid = zxid;
+        pendingRestore = data;
+        history.reset(zxid);
+        lastSyncedZxid = Zxid.min(lastSyncedZxid, zxid);
+        long seq = ++issuedSeq;
+        pendingRestoreSeq = seq;
+        actions.add(new Action.InstallSnapshot(seq, zxid, data));
+        pendingEnds.addLast(new long[] {seq, zxid.toLong()});
+        return seq;
+    }
+
+    long saveEpoch(long accepted, long current) {
+        this.acceptedEpoch = accepted;
+        this.currentEpoch = current;
+        long seq = ++issuedSeq;
+        actions.add(new Action.SaveEpoch(seq, accepted, current));
+        return seq;
+    }
+
+    long issuedSeq() {
+        return issuedSeq;
+    }
+
+    boolean isPersisted(long seq) {
+        return persistedSeq >= seq;
+    }
+
+    Zxid lastSynced() {
+        return lastSyncedZxid;
+    }
+
+    void setCommitted(Zxid zxid) {
+        if (zxid.isAfter(lastCommittedZxid)) {
+            lastCommittedZxid = zxid;
+        }
+    }
+
+    /** Replaces the state machine with the snapshot installed by SNAP, before any delivery. */
+    private void restorePending() {
+        if (pendingRestore == null || !isPersisted(pendingRestoreSeq)) {
+            return;
+        }
+        actions.add(new Action.RestoreSnapshot(pendingRestoreZxid, pendingRestore));
+        lastDeliveredZxid = pendingRestoreZxid;
+        lastCommittedZxid = Zxid.max(lastCommittedZxid, pendingRestoreZxid);
+        awaitingDelivery.headMap(lastDeliveredZxid, true).clear();
+        pendingRestore = null;
+        pendingRestoreZxid = null;
+    }
+
+    /**
+     * Hands committed txns up to {@code zxid} to the delivery pipeline, never past what is
+     * durable here (nothing reaches the host before it is on this node's disk).
+     */
+    void deliverUpTo(Zxid zxid) {
+        restorePending();
+        if (pendingRestore != null) {
+            return;
+        }
+        Zxid upTo = Zxid.min(Zxid.min(zxid, lastCommittedZxid), lastSyncedZxid);
+        if (!upTo.isAfter(lastDeliveredZxid)) {
+            return;
+        }
+        List<Txn> txns = history.between(lastDeliveredZxid, upTo);
+        if (txns.isEmpty()) {
+            return;
+        }
+        actions.add(new Deliver(txns));
+        lastDeliveredZxid = txns.get(txns.size() - 1).zxid();
+        awaitingDelivery.headMap(lastDeliveredZxid, true).clear();
+        history.trim(config.historyMaxTxns(), lastDeliveredZxid);
+    }
+
+    void bindRequest(long requestId, Zxid zxid) {
+        awaitingDelivery.put(zxid, requestId);
+        actions.add(new RequestProposed(requestId, zxid));
+    }
+
+    PeerId leaderHint() {
+        return role == null ? null : role.leader().orElse(null);
+    }
+
+    // ---- status, for the driver and tests ----
+
     public Role role() {
-        return Role.LOOKING;
+        return role == null ? Role.LOOKING : role.role();
     }
 
     /** The epoch this node follows or leads in; its currentEpoch while looking. */
     public long epoch() {
-        return 0;
+        long e = role == null ? 0 : role.epoch();
+        return e > 0 ? e : currentEpoch;
     }
 
     public Optional<PeerId> leader() {
-        return Optional.empty();
+        return role == null ? Optional.empty() : role.leader();
     }
 
     /** True for a leader that is established and a learner that got UPTODATE. */
     public boolean isBroadcasting() {
-        return false;
+        return role != null && role.broadcasting();
     }
 
     public long acceptedEpoch() {
-        return 0;
+        return acceptedEpoch;
     }
 
     public long currentEpoch() {
-        return 0;
+        return currentEpoch;
     }
 
     public Zxid lastLoggedZxid() {
-        return Zxid.ZERO;
+        return history.last();
     }
 
     public Zxid lastCommittedZxid() {
-        return Zxid.ZERO;
+        return lastCommittedZxid;
     }
 
     /** The last zxid handed to the delivery pipeline (it may not have reached the host yet). */
     public Zxid lastDeliveredZxid() {
-        return Zxid.ZERO;
+        return lastDeliveredZxid;
     }
 }

@@ -1,0 +1,12 @@
+package io.zab;
+
+import java.util.Optional;
+
+/**
+ * A snapshot of a node's state for monitoring: role, epoch, leader, and the positions
+ * lastLogged ≥ lastCommitted ≥ lastDelivered (delivered as reported by the delivery thread).
+ */
+public record NodeStatus(PeerId id, Role role, long epoch, Optional<PeerId> leader,
+        boolean broadcasting, Zxid lastLoggedZxid, Zxid lastCommittedZxid,
+        Zxid lastDeliveredZxid) {
+}

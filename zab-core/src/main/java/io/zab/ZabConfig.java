@@ -1,0 +1,239 @@
+package io.zab;
+
+import io.zab.protocol.CoreConfig;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The settings of one node, immutable. {@link Builder#build()} checks every value and every
+ * relation between them and names the offending key in its message. It never reads system
+ * properties.
+ */
+public final class ZabConfig {
+    private final PeerId peerId;
+    private final Map<PeerId, InetSocketAddress> voters;
+    private final Map<PeerId, InetSocketAddress> observers;
+    private final Path dataDir;
+    private final int tickIntervalMs;
+    private final int initLimitTicks;
+    private final int syncLimitTicks;
+    private final int maxTxnBytes;
+    private final int inboxCapacity;
+    private final int proposalsInflightMax;
+    private final int historyMaxTxns;
+
+    private ZabConfig(Builder b) {
+        this.peerId = b.peerId;
+        this.voters = Collections.unmodifiableMap(new TreeMap<>(b.voters));
+        this.observers = Collections.unmodifiableMap(new TreeMap<>(b.observers));
+        this.dataDir = b.dataDir;
+        this.tickIntervalMs = b.tickIntervalMs;
+        this.initLimitTicks = b.initLimitTicks;
+        this.syncLimitTicks = b.syncLimitTicks;
+        this.maxTxnBytes = b.maxTxnBytes;
+        this.inboxCapacity = b.inboxCapacity;
+        this.proposalsInflightMax = b.proposalsInflightMax;
+        this.historyMaxTxns = b.historyMaxTxns;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public PeerId peerId() {
+        return peerId;
+    }
+
+    public Map<PeerId, InetSocketAddress> voters() {
+        return voters;
+    }
+
+    public Map<PeerId, InetSocketAddress> observers() {
+        return observers;
+    }
+
+    /** Every member's address, voters and observers. */
+    public Map<PeerId, InetSocketAddress> members() {
+        Map<PeerId, InetSocketAddress> all = new TreeMap<>(voters);
+        all.putAll(observers);
+        return all;
+    }
+
+    /** Where the node keeps its log, snapshots and epochs; empty for in-memory storage. */
+    public Optional<Path> dataDir() {
+        return Optional.ofNullable(dataDir);
+    }
+
+    public int tickIntervalMs() {
+        return tickIntervalMs;
+    }
+
+    public int initLimitTicks() {
+        return initLimitTicks;
+    }
+
+    public int syncLimitTicks() {
+        return syncLimitTicks;
+    }
+
+    public int maxTxnBytes() {
+        return maxTxnBytes;
+    }
+
+    public int inboxCapacity() {
+        return inboxCapacity;
+    }
+
+    public CoreConfig coreConfig() {
+        return new CoreConfig(peerId, voters.keySet(), observers.keySet(), initLimitTicks,
+                syncLimitTicks, maxTxnBytes, historyMaxTxns, proposalsInflightMax,
+                io.zab.Zxid.MAX_PART);
+    }
+
+    /** Collects settings; {@link #build()} validates them. Not thread-safe. */
+    public static final class Builder {
+        private PeerId peerId;
+        private final Map<PeerId, InetSocketAddress> voters = new TreeMap<>();
+        private final Map<PeerId, InetSocketAddress> observers = new TreeMap<>();
+        private Path dataDir;
+        private int tickIntervalMs = 100;
+        private int initLimitTicks = 10;
+        private int syncLimitTicks = 5;
+        private int maxTxnBytes = 1 << 20;
+        private int inboxCapacity = 65_536;
+        private int proposalsInflightMax = 10_000;
+        private int historyMaxTxns = 100_000;
+        private boolean evenVotersAllowed;
+        private String duplicate;
+
+        public Builder peerId(int id) {
+            this.peerId = new PeerId(id);
+            return this;
+        }
+
+        public Builder voter(int id, InetSocketAddress address) {
+            return member(voters, id, address);
+        }
+
+        public Builder observer(int id, InetSocketAddress address) {
+            return member(observers, id, address);
+        }
+
+        private Builder member(Map<PeerId, InetSocketAddress> into, int id,
+                InetSocketAddress address) {
+            PeerId p = new PeerId(id);
+            if (voters.containsKey(p) || observers.containsKey(p)) {
+                duplicate = "peers: id " + id + " is listed twice";
+            }
+            into.put(p, address);
+            return this;
+        }
+
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        public Builder tickIntervalMs(int v) {
+            this.tickIntervalMs = v;
+            return this;
+        }
+
+        public Builder initLimitTicks(int v) {
+            this.initLimitTicks = v;
+            return this;
+        }
+
+        public Builder syncLimitTicks(int v) {
+            this.syncLimitTicks = v;
+            return this;
+        }
+
+        public Builder maxTxnBytes(int v) {
+            this.maxTxnBytes = v;
+            return this;
+        }
+
+        public Builder inboxCapacity(int v) {
+            this.inboxCapacity = v;
+            return this;
+        }
+
+        public Builder proposalsInflightMax(int v) {
+            this.proposalsInflightMax = v;
+            return this;
+        }
+
+        public Builder historyMaxTxns(int v) {
+            this.historyMaxTxns = v;
+            return this;
+        }
+
+        /** An even number of voters tolerates no more faults than one fewer; say you mean it. */
+        public Builder allowEvenVoters(boolean allow) {
+            this.evenVotersAllowed = allow;
+            return this;
+        }
+
+        public ZabConfig build() {
+            if (duplicate != null) {
+                throw new IllegalArgumentException(duplicate);
+            }
+            if (peerId == null) {
+                throw new IllegalArgumentException("peerId: not set");
+            }
+            if (!voters.containsKey(peerId) && !observers.containsKey(peerId)) {
+                throw new IllegalArgumentException("peerId: " + peerId
+                        + " is not among the voters " + voters.keySet() + " or observers "
+                        + observers.keySet());
+            }
+            if (voters.isEmpty()) {
+                throw new IllegalArgumentException("voters: none configured");
+            }
+            if (voters.size() % 2 == 0 && !evenVotersAllowed) {
+                throw new IllegalArgumentException("voters: " + voters.size()
+                        + " voters is even; use an odd count or allowEvenVoters(true)");
+            }
+            positive("tickIntervalMs", tickIntervalMs);
+            positive("initLimitTicks", initLimitTicks);
+            positive("syncLimitTicks", syncLimitTicks);
+            positive("maxTxnBytes", maxTxnBytes);
+            positive("inboxCapacity", inboxCapacity);
+            positive("proposalsInflightMax", proposalsInflightMax);
+            positive("historyMaxTxns", historyMaxTxns);
+            checkDataDir();
+            if (maxTxnBytes > (64 << 20)) {
+                throw new IllegalArgumentException("maxTxnBytes: " + maxTxnBytes
+                        + " is above the 64 MiB limit");
+            }
+            return new ZabConfig(this);
+        }
+
+        private void checkDataDir() {
+            if (dataDir == null) {
+                return;
+            }
+            try {
+                java.nio.file.Files.createDirectories(dataDir);
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new IllegalArgumentException("dataDir: cannot create " + dataDir + ": "
+                        + e.getMessage(), e);
+            }
+            if (!java.nio.file.Files.isWritable(dataDir)
+                    || !java.nio.file.Files.isReadable(dataDir)) {
+                throw new IllegalArgumentException("dataDir: " + dataDir
+                        + " is not readable and writable");
+            }
+        }
+
+        private static void positive(String key, int value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(key + ": must be positive, was " + value);
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.zab;
+
+/**
+ * Why a {@code submit} or {@code sync} did not succeed. Each subclass says whether the txn may
+ * still be applied: only {@link OutcomeUnknownException} leaves that open.
+ */
+public class ZabException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ZabException(String message) {
+        super(message);
+    }
+
+    public ZabException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** No leader in broadcast is known here; the txn was not applied and never will be. */
+    public static final class NotLeaderException extends ZabException {
+        private static final long serialVersionUID = 1L;
+        private final transient PeerId leaderHint;
+
+        public NotLeaderException(String message, PeerId leaderHint) {
+            super(message + (leaderHint == null ? "" : " (leader hint: " + leaderHint + ")"));
+            this.leaderHint = leaderHint;
+        }
+
+        /** The leader this node knows of, if any: retry there or later. */
+        public java.util.Optional<PeerId> leaderHint() {
+            return java.util.Optional.ofNullable(leaderHint);
+        }
+    }
+
+    /** Leadership changed while the txn was in flight: it may or may not have committed. */
+    public static final class OutcomeUnknownException extends ZabException {
+        private static final long serialVersionUID = 1L;
+
+        public OutcomeUnknownException(String message) {
+            super(message);
+        }
+    }
+
+    /** The txn is larger than maxTxnBytes; never applied. */
+    public static final class TxnTooLargeException extends ZabException {
+        private static final long serialVersionUID = 1L;
+
+        public TxnTooLargeException(String message) {
+            super(message);
+        }
+    }
+
+    /** Too much is in flight (a full queue or too many proposals); never applied. */
+    public static final class OverloadedException extends ZabException {
+        private static final long serialVersionUID = 1L;
+
+        public OverloadedException(String message) {
+            super(message);
+        }
+    }
+
+    /** The node is closed, or stopped after a storage failure; never applied by this call. */
+    public static final class ClosedException extends ZabException {
+        private static final long serialVersionUID = 1L;
+
+        public ClosedException(String message) {
+            super(message);
+        }
+
+        public ClosedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

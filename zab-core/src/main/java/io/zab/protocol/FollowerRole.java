@@ -1,0 +1,399 @@
+package io.zab.protocol;
+
+import io.zab.PeerId;
+import io.zab.Role;
+import io.zab.Zxid;
+import io.zab.protocol.message.Ack;
+import io.zab.protocol.message.AckEpoch;
+import io.zab.protocol.message.AckNewLeader;
+import io.zab.protocol.message.Commit;
+import io.zab.protocol.message.Diff;
+import io.zab.protocol.message.FollowerInfo;
+import io.zab.protocol.message.Inform;
+import io.zab.protocol.message.LeaderInfo;
+import io.zab.protocol.message.Message;
+import io.zab.protocol.message.NewLeader;
+import io.zab.protocol.message.ObserverInfo;
+import io.zab.protocol.message.Ping;
+import io.zab.protocol.message.PingAck;
+import io.zab.protocol.message.Proposal;
+import io.zab.protocol.message.Request;
+import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SyncReply;
+import io.zab.protocol.message.SyncRequest;
+import io.zab.protocol.message.Trunc;
+import io.zab.protocol.message.UpToDate;
+import io.zab.protocol.sync.SyncMode;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A learner (follower, or observer when the node is one) of one leader, from FOLLOWERINFO to
+ * broadcast. Its durability rules are the point of the design (STYLE.md B1.2):
+ * ACKEPOCH leaves only once acceptedEpoch is durable; the ACK of NEWLEADER only once every
+ * DIFF/TRUNC/SNAP effect and then currentEpoch are durable, in that order (ZOOKEEPER-3911,
+ * -4643, -4785); an ACK only for what the log writer reported durable, and never before the ACK
+ * of NEWLEADER (ZOOKEEPER-4685); nothing is delivered before UPTODATE (ZOOKEEPER-3642: a half
+ * sync leaves no state behind).
+ */
+final class FollowerRole implements RoleState {
+    private static final Logger LOG = LoggerFactory.getLogger(FollowerRole.class);
+
+    private enum Phase { DISCOVERY, SYNCHRONIZATION, BROADCAST }
+
+    private final ZabCore core;
+    private final PeerId leader;
+    private final boolean observer;
+    private Phase phase = Phase.DISCOVERY;
+    private long leaderEpoch;
+    private long ackEpochSeq = -1;
+    private SyncMode syncMode;
+    private Zxid newLeaderZxid;
+    private long newLeaderSeq = -1;
+    private boolean newLeaderAcked;
+    private boolean upToDate;
+    private Zxid commitWatermark = Zxid.ZERO;
+    private Zxid lastAckSent = Zxid.ZERO;
+    private long ticksInRole;
+    private long ticksSinceLeader;
+    private final Set<Long> forwarded = new LinkedHashSet<>();
+    /** sync() requests: id to the zxid to deliver up to (null until the leader replied). */
+    private final Map<Long, Zxid> syncs = new TreeMap<>();
+
+    FollowerRole(ZabCore core, PeerId leader) {
+        this.core = core;
+        this.leader = leader;
+        this.observer = core.config().isObserver();
+    }
+
+    @Override
+    public Role role() {
+        return observer ? Role.OBSERVING : Role.FOLLOWING;
+    }
+
+    @Override
+    public long epoch() {
+        return leaderEpoch;
+    }
+
+    @Override
+    public Optional<PeerId> leader() {
+        return Optional.of(leader);
+    }
+
+    @Override
+    public boolean broadcasting() {
+        return upToDate;
+    }
+
+    @Override
+    public void start() {
+        long accepted = core.acceptedEpoch();
+        Zxid last = core.lastLoggedZxid();
+        core.send(leader, observer ? new ObserverInfo(accepted, last)
+                : new FollowerInfo(accepted, last));
+    }
+
+    @Override
+    public void onMessage(PeerId from, Message m) {
+        if (!from.equals(leader)) {
+            LOG.debug("node {}: ignoring {} from {}, not our leader {}", self(), m, from, leader);
+            return;
+        }
+        ticksSinceLeader = 0;
+        if (m instanceof Proposal p) {
+            onProposal(p);
+        } else if (m instanceof Commit c) {
+            onCommit(c);
+        } else if (m instanceof Ping p) {
+            core.send(leader, new PingAck(p.epoch(), p.round()));
+        } else if (m instanceof Inform i) {
+            onInform(i);
+        } else if (m instanceof LeaderInfo li) {
+            onLeaderInfo(li);
+        } else if (m instanceof Diff d) {
+            onSyncStart(d.epoch(), SyncMode.DIFF);
+        } else if (m instanceof Trunc t) {
+            onTrunc(t);
+        } else if (m instanceof Snap s) {
+            onSnap(s);
+        } else if (m instanceof NewLeader nl) {
+            onNewLeader(nl);
+        } else if (m instanceof UpToDate u) {
+            onUpToDate(u);
+        } else if (m instanceof SyncReply r) {
+            onSyncReply(r);
+        } else {
+            LOG.warn("node {}: unexpected {} from leader {}; restarting", self(), m, leader);
+            core.stepDown("unexpected " + m.getClass().getSimpleName() + " from leader");
+        }
+    }
+
+    private PeerId self() {
+        return core.config().self();
+    }
+
+    private void onLeaderInfo(LeaderInfo li) {
+        if (phase != Phase.DISCOVERY || ackEpochSeq >= 0) {
+            LOG.warn("node {}: duplicate LEADERINFO {}; ignored", self(), li.epoch());
+            return;
+        }
+        if (li.epoch() < core.acceptedEpoch()) {
+            core.stepDown("leader " + leader + " proposed epoch " + li.epoch()
+                    + " below our acceptedEpoch " + core.acceptedEpoch());
+            return;
+        }
+        leaderEpoch = li.epoch();
+        if (li.epoch() > core.acceptedEpoch()) {
+            core.saveEpoch(li.epoch(), core.currentEpoch());
+        }
+        // ACKEPOCH promises acceptedEpoch and the reported history are on disk.
+        ackEpochSeq = core.issuedSeq();
+        maybeAckEpoch();
+    }
+
+    private void maybeAckEpoch() {
+        if (phase == Phase.DISCOVERY && ackEpochSeq >= 0 && core.isPersisted(ackEpochSeq)) {
+            phase = Phase.SYNCHRONIZATION;
+            core.send(leader, new AckEpoch(leaderEpoch, core.currentEpoch(),
+                    core.lastLoggedZxid()));
+        }
+    }
+
+    private boolean inSyncStream(long epoch, String what) {
+        if (phase != Phase.SYNCHRONIZATION || epoch != leaderEpoch || newLeaderZxid != null) {
+            LOG.warn("node {}: {} for epoch {} out of place (phase {}, epoch {}); restarting",
+                    self(), what, epoch, phase, leaderEpoch);
+            core.stepDown(what + " out of place");
+            return false;
+        }
+        if (syncMode != null) {
+            core.stepDown("second sync mode " + what);
+            return false;
+        }
+        return true;
+    }
+
+    private void onSyncStart(long epoch, SyncMode mode) {
+        if (inSyncStream(epoch, mode.name())) {
+            syncMode = mode;
+        }
+    }
+
+    private void onTrunc(Trunc t) {
+        if (!inSyncStream(t.epoch(), "TRUNC")) {
+            return;
+        }
+        syncMode = SyncMode.TRUNC;
+        if (t.truncZxid().isBefore(core.history().base())) {
+            core.stepDown("TRUNC to " + t.truncZxid() + " below our snapshot "
+                    + core.history().base());
+            return;
+        }
+        core.truncateLog(t.truncZxid());
+    }
+
+    private void onSnap(Snap s) {
+        if (!inSyncStream(s.epoch(), "SNAP")) {
+            return;
+        }
+        syncMode = SyncMode.SNAP;
+        // The state machine is replaced at the next delivery (after UPTODATE, after this is
+        // durable), even if this sync fails and a later one completes (ZOOKEEPER-3642).
+        core.installSnapshot(s.zxid(), s.snapshot());
+    }
+
+    private void onProposal(Proposal p) {
+        Zxid z = p.txn().zxid();
+        if (phase == Phase.DISCOVERY || (phase == Phase.SYNCHRONIZATION && syncMode == null)) {
+            core.stepDown("PROPOSAL " + z + " before the sync mode");
+            return;
+        }
+        boolean inStream = newLeaderZxid == null;
+        if ((inStream && z.epoch() > leaderEpoch) || (!inStream && z.epoch() != leaderEpoch)) {
+            core.stepDown("PROPOSAL " + z + " from the wrong epoch (leader epoch "
+                    + leaderEpoch + ")");
+            return;
+        }
+        if (!core.history().continuesWith(z)) {
+            core.stepDown("PROPOSAL " + z + " leaves a gap after " + core.lastLoggedZxid());
+            return;
+        }
+        core.append(List.of(p.txn()));
+        if (self().equals(p.origin()) && forwarded.remove(p.requestId())) {
+            core.bindRequest(p.requestId(), z);
+        }
+    }
+
+    private void onInform(Inform i) {
+        Zxid z = i.txn().zxid();
+        if (newLeaderZxid == null || z.epoch() != leaderEpoch
+                || !core.history().continuesWith(z)) {
+            core.stepDown("INFORM " + z + " out of place");
+            return;
+        }
+        core.append(List.of(i.txn()));
+        if (self().equals(i.origin()) && forwarded.remove(i.requestId())) {
+            core.bindRequest(i.requestId(), z);
+        }
+        commitWatermark = Zxid.max(commitWatermark, z);
+    }
+
+    private void onNewLeader(NewLeader nl) {
+        if (phase != Phase.SYNCHRONIZATION || syncMode == null || nl.epoch() != leaderEpoch
+                || newLeaderZxid != null) {
+            core.stepDown("NEWLEADER out of place");
+            return;
+        }
+        if (!nl.lastZxid().equals(core.lastLoggedZxid())) {
+            core.stepDown("NEWLEADER at " + nl.lastZxid() + " but our history ends at "
+                    + core.lastLoggedZxid());
+            return;
+        }
+        newLeaderZxid = nl.lastZxid();
+        // Order on disk: the synced history first, then currentEpoch, then the ACK.
+        newLeaderSeq = core.saveEpoch(core.acceptedEpoch(), leaderEpoch);
+        maybeAckNewLeader();
+    }
+
+    private void maybeAckNewLeader() {
+        if (newLeaderZxid != null && !newLeaderAcked && core.isPersisted(newLeaderSeq)) {
+            newLeaderAcked = true;
+            lastAckSent = newLeaderZxid;
+            core.send(leader, new AckNewLeader(leaderEpoch, newLeaderZxid));
+        }
+    }
+
+    private void onCommit(Commit c) {
+        if (c.zxid().epoch() != leaderEpoch || newLeaderZxid == null) {
+            core.stepDown("COMMIT " + c.zxid() + " out of place");
+            return;
+        }
+        if (c.zxid().isAfter(core.lastLoggedZxid())) {
+            core.stepDown("COMMIT " + c.zxid() + " for a txn we never got");
+            return;
+        }
+        commitWatermark = Zxid.max(commitWatermark, c.zxid());
+        deliver();
+    }
+
+    private void onUpToDate(UpToDate u) {
+        if (!newLeaderAcked || u.epoch() != leaderEpoch || upToDate) {
+            core.stepDown("UPTODATE out of place");
+            return;
+        }
+        upToDate = true;
+        phase = Phase.BROADCAST;
+        commitWatermark = Zxid.max(commitWatermark, u.committedZxid());
+        LOG.info("node {}: up to date with leader {} in epoch {}", self(), leader, leaderEpoch);
+        deliver();
+    }
+
+    private void deliver() {
+        if (!upToDate) {
+            return;
+        }
+        core.setCommitted(Zxid.min(commitWatermark, core.lastLoggedZxid()));
+        core.deliverUpTo(commitWatermark);
+        completeSyncs();
+    }
+
+    @Override
+    public void onPersisted() {
+        maybeAckEpoch();
+        maybeAckNewLeader();
+        Zxid synced = core.lastSynced();
+        if (newLeaderAcked && !observer && synced.isAfter(lastAckSent)
+                && synced.epoch() == leaderEpoch) {
+            lastAckSent = synced;
+            core.send(leader, new Ack(synced));
+        }
+        deliver();
+    }
+
+    @Override
+    public void onTick() {
+        ticksInRole++;
+        ticksSinceLeader++;
+        int sync = core.config().syncLimitTicks();
+        int init = core.config().initLimitTicks();
+        if (ticksSinceLeader > sync) {
+            core.stepDown("no word from leader " + leader + " for " + sync + " ticks");
+        } else if (!upToDate && ticksInRole > 2L * init) {
+            core.stepDown("no UPTODATE from leader " + leader + " within " + 2 * init
+                    + " ticks");
+        }
+    }
+
+    @Override
+    public void onDisconnected(PeerId peer) {
+        if (peer.equals(leader)) {
+            core.stepDown("connection to leader " + leader + " lost");
+        }
+    }
+
+    @Override
+    public void onSubmit(long requestId, byte[] payload) {
+        if (!upToDate) {
+            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, leader,
+                    "leader " + leader + " is not in broadcast yet"));
+            return;
+        }
+        forwarded.add(requestId);
+        core.send(leader, new Request(requestId, payload));
+    }
+
+    @Override
+    public void onSyncRead(long requestId) {
+        if (!upToDate) {
+            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, leader,
+                    "leader " + leader + " is not in broadcast yet"));
+            return;
+        }
+        syncs.put(requestId, null);
+        core.send(leader, new SyncRequest(requestId));
+    }
+
+    private void onSyncReply(SyncReply r) {
+        if (syncs.containsKey(r.requestId())) {
+            syncs.put(r.requestId(), r.zxid());
+            completeSyncs();
+        }
+    }
+
+    private void completeSyncs() {
+        List<Long> done = new ArrayList<>();
+        for (Map.Entry<Long, Zxid> e : syncs.entrySet()) {
+            Zxid need = e.getValue();
+            if (need != null && !need.isAfter(core.lastDeliveredZxid())) {
+                done.add(e.getKey());
+                core.complete(e.getKey(), Outcome.synced(need));
+            }
+        }
+        done.forEach(syncs::remove);
+    }
+
+    @Override
+    public void onSnapshotReady(PeerId learner, Zxid zxid, byte[] data) {
+        // Only a leader asks for snapshots; a late answer after stepping down is dropped.
+    }
+
+    @Override
+    public void leave() {
+        for (Long id : forwarded) {
+            core.complete(id, Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
+                    "lost leader " + leader + " after forwarding the txn"));
+        }
+        for (Long id : syncs.keySet()) {
+            core.complete(id, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
+                    "lost leader " + leader + " before sync completed"));
+        }
+    }
+}

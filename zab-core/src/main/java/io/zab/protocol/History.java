@@ -1,0 +1,124 @@
+package io.zab.protocol;
+
+import io.zab.Zxid;
+import io.zab.protocol.sync.HistoryView;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The node's logged history in memory: every txn after {@link #base()}, gapless. The leader
+ * serves DIFF from it; it is trimmed from the front once delivered and past the window size.
+ */
+final class History implements HistoryView {
+    private Zxid base;
+    private final ArrayList<Txn> txns = new ArrayList<>();
+    private int start;
+
+    History(Zxid base, List<Txn> log) {
+        this.base = base;
+        for (Txn t : log) {
+            append(t);
+        }
+    }
+
+    @Override
+    public Zxid base() {
+        return base;
+    }
+
+    @Override
+    public Zxid last() {
+        return size() == 0 ? base : txns.get(txns.size() - 1).zxid();
+    }
+
+    int size() {
+        return txns.size() - start;
+    }
+
+    /** Whether {@code next} may be appended: the history stays gapless. */
+    boolean continuesWith(Zxid next) {
+        return last().isFollowedBy(next);
+    }
+
+    void append(Txn txn) {
+        if (!continuesWith(txn.zxid())) {
+            throw new IllegalStateException("history gap: " + txn.zxid() + " after " + last());
+        }
+        txns.add(txn);
+    }
+
+    @Override
+    public boolean contains(Zxid zxid) {
+        return zxid.equals(base) || indexOf(zxid) >= 0;
+    }
+
+    private int indexOf(Zxid zxid) {
+        int lo = start;
+        int hi = txns.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = txns.get(mid).zxid().compareTo(zxid);
+            if (c == 0) {
+                return mid;
+            } else if (c < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return -(lo + 1);
+    }
+
+    /** Index of the first txn after {@code zxid}. */
+    private int firstAfter(Zxid zxid) {
+        int i = indexOf(zxid);
+        return i >= 0 ? i + 1 : -(i + 1);
+    }
+
+    @Override
+    public Zxid floor(Zxid zxid) {
+        int i = firstAfter(zxid) - 1;
+        return i >= start ? txns.get(i).zxid() : base;
+    }
+
+    /** The txns after {@code from} up to and including {@code to}. */
+    List<Txn> between(Zxid from, Zxid to) {
+        if (from.isBefore(base)) {
+            throw new IllegalStateException("txns after " + from + " were trimmed (base " + base
+                    + ")");
+        }
+        int a = Math.max(firstAfter(from), start);
+        int b = firstAfter(to);
+        if (a >= b) {
+            return List.of();
+        }
+        return Collections.unmodifiableList(new ArrayList<>(txns.subList(a, b)));
+    }
+
+    void truncateAfter(Zxid lastKept) {
+        if (lastKept.isBefore(base)) {
+            throw new IllegalStateException("truncate to " + lastKept + " below base " + base);
+        }
+        txns.subList(Math.max(firstAfter(lastKept), start), txns.size()).clear();
+    }
+
+    void reset(Zxid newBase) {
+        base = newBase;
+        txns.clear();
+        start = 0;
+    }
+
+    /** Drops txns from the front while more than {@code max} remain, never past {@code keep}. */
+    void trim(int max, Zxid keep) {
+        while (size() > max && !txns.get(start).zxid().isAfter(keep)) {
+            base = txns.get(start).zxid();
+            txns.set(start, null);
+            start++;
+        }
+        if (start > 1024 && start > txns.size() / 2) {
+            txns.subList(0, start).clear();
+            start = 0;
+        }
+    }
+}

@@ -1,0 +1,650 @@
+package io.zab.protocol;
+
+import io.zab.PeerId;
+import io.zab.Role;
+import io.zab.Zxid;
+import io.zab.protocol.LearnerProgress.State;
+import io.zab.protocol.message.Ack;
+import io.zab.protocol.message.AckEpoch;
+import io.zab.protocol.message.AckNewLeader;
+import io.zab.protocol.message.Commit;
+import io.zab.protocol.message.Diff;
+import io.zab.protocol.message.FollowerInfo;
+import io.zab.protocol.message.Inform;
+import io.zab.protocol.message.LeaderInfo;
+import io.zab.protocol.message.Message;
+import io.zab.protocol.message.NewLeader;
+import io.zab.protocol.message.ObserverInfo;
+import io.zab.protocol.message.Ping;
+import io.zab.protocol.message.PingAck;
+import io.zab.protocol.message.Proposal;
+import io.zab.protocol.message.Request;
+import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SyncReply;
+import io.zab.protocol.message.SyncRequest;
+import io.zab.protocol.message.Trunc;
+import io.zab.protocol.message.UpToDate;
+import io.zab.protocol.sync.SyncMode;
+import io.zab.protocol.sync.SyncPlan;
+import io.zab.protocol.sync.SyncPlanner;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader, from election to broadcast (Zab 1.0 as ZooKeeper runs it):
+ * <ol>
+ *   <li>discovery: FOLLOWERINFO from a quorum, then an epoch above every acceptedEpoch seen,
+ *       made durable before LEADERINFO leaves (ZOOKEEPER-1291);</li>
+ *   <li>synchronization: after ACKEPOCH from a quorum (none of them ahead of us), currentEpoch is
+ *       saved and each learner gets DIFF, TRUNC or SNAP and NEWLEADER; once a quorum (us included,
+ *       after our own save) acked NEWLEADER, the whole history is committed and UPTODATE
+ *       goes out;</li>
+ *   <li>broadcast: PROPOSAL, cumulative ACK, cumulative COMMIT once a quorum (our own durable
+ *       append included) holds a zxid; INFORM to observers.</li>
+ * </ol>
+ * A learner arriving late goes through the same steps against the established history.
+ */
+final class LeaderRole implements RoleState {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderRole.class);
+
+    private enum Phase { DISCOVERY, SYNCHRONIZATION, BROADCAST }
+
+    private record SyncWait(long requestId, PeerId from, Zxid zxid, long round) {
+    }
+
+    /** Who asked for a txn a learner forwarded, until it commits (for INFORM to observers). */
+    private record Origin(PeerId peer, long requestId) {
+    }
+
+    private final ZabCore core;
+    private final PeerId self;
+    private final Map<PeerId, LearnerProgress> learners = new TreeMap<>();
+    private Phase phase = Phase.DISCOVERY;
+    private long epoch;
+    private long epochSeq = -1;
+    private boolean epochAnnounced;
+    private long selfReadySeq = -1;
+    private long phaseStartTick;
+    private long pingRound;
+    private final List<SyncWait> syncWaits = new ArrayList<>();
+    private final TreeMap<Zxid, Origin> origins = new TreeMap<>();
+
+    LeaderRole(ZabCore core) {
+        this.core = core;
+        this.self = core.config().self();
+    }
+
+    @Override
+    public Role role() {
+        return Role.LEADING;
+    }
+
+    @Override
+    public long epoch() {
+        return epoch;
+    }
+
+    @Override
+    public Optional<PeerId> leader() {
+        return Optional.of(self);
+    }
+
+    @Override
+    public boolean broadcasting() {
+        return phase == Phase.BROADCAST;
+    }
+
+    @Override
+    public void start() {
+        phaseStartTick = core.ticks();
+        maybeChooseEpoch();
+    }
+
+    @Override
+    public void onMessage(PeerId from, Message m) {
+        if (m instanceof FollowerInfo fi) {
+            onLearnerInfo(from, false, fi.acceptedEpoch(), fi.lastZxid());
+            return;
+        }
+        if (m instanceof ObserverInfo oi) {
+            onLearnerInfo(from, true, oi.acceptedEpoch(), oi.lastZxid());
+            return;
+        }
+        LearnerProgress p = learners.get(from);
+        if (p == null) {
+            LOG.debug("node {}: {} from {} which is not our learner; ignored", self, m, from);
+            return;
+        }
+        p.lastHeardTick = core.ticks();
+        if (m instanceof Ack a) {
+            onAck(p, a.zxid());
+        } else if (m instanceof Request r) {
+            onRequest(p, r);
+        } else if (m instanceof PingAck pa) {
+            onPingAck(p, pa);
+        } else if (m instanceof AckEpoch ae) {
+            onAckEpoch(p, ae);
+        } else if (m instanceof AckNewLeader anl) {
+            onAckNewLeader(p, anl);
+        } else if (m instanceof SyncRequest sr) {
+            onSyncRequest(p, sr.requestId());
+        } else {
+            LOG.warn("node {}: unexpected {} from learner {}; dropping it", self, m, from);
+            learners.remove(from);
+        }
+    }
+
+    // ---- discovery ----
+
+    private void onLearnerInfo(PeerId from, boolean observer, long accepted, Zxid last) {
+        if (observer != core.config().observers().contains(from)) {
+            LOG.warn("node {}: {} claims to be {} an observer; ignored", self, from,
+                    observer ? "" : "not");
+            return;
+        }
+        LearnerProgress p = new LearnerProgress(from, observer, accepted, last, core.ticks());
+        learners.put(from, p);
+        if (epochAnnounced) {
+            sendLeaderInfo(p);
+        } else {
+            maybeChooseEpoch();
+        }
+    }
+
+    private void maybeChooseEpoch() {
+        if (epochSeq >= 0) {
+            return;
+        }
+        Set<PeerId> voters = new HashSet<>();
+        voters.add(self);
+        long maxAccepted = core.acceptedEpoch();
+        for (LearnerProgress p : learners.values()) {
+            voters.add(p.id);
+            maxAccepted = Math.max(maxAccepted, p.acceptedEpoch);
+        }
+        if (!core.quorum().containsQuorum(voters)) {
+            return;
+        }
+        if (maxAccepted + 1 > Zxid.MAX_PART) {
+            throw new IllegalStateException("epoch space exhausted");
+        }
+        epoch = maxAccepted + 1;
+        // LEADERINFO promises we will never lead a lower epoch: make it durable first.
+        epochSeq = core.saveEpoch(epoch, core.currentEpoch());
+        LOG.info("node {}: proposing epoch {}", self, epoch);
+        onPersisted();
+    }
+
+    private void sendLeaderInfo(LearnerProgress p) {
+        p.state = State.EPOCH_SENT;
+        core.send(p.id, new LeaderInfo(epoch));
+    }
+
+    private void onAckEpoch(LearnerProgress p, AckEpoch ae) {
+        if (p.state != State.EPOCH_SENT || ae.epoch() != epoch) {
+            LOG.warn("node {}: ACKEPOCH {} from {} out of place ({}); dropping it", self,
+                    ae.epoch(), p.id, p.state);
+            learners.remove(p.id);
+            return;
+        }
+        if (isAhead(ae.currentEpoch(), ae.lastZxid())) {
+            // The election picked a node missing txns a quorum member has: leading would lose
+            // them. Start over, so that a better candidate can win.
+            core.stepDown("learner " + p.id + " is ahead (currentEpoch " + ae.currentEpoch()
+                    + ", last zxid " + ae.lastZxid() + ")");
+            return;
+        }
+        p.state = State.EPOCH_ACKED;
+        p.currentEpoch = ae.currentEpoch();
+        p.lastZxid = ae.lastZxid();
+        if (phase == Phase.DISCOVERY) {
+            maybeStartSync();
+        } else if (!p.observer || phase == Phase.BROADCAST) {
+            syncLearner(p);
+        }
+    }
+
+    private boolean isAhead(long theirEpoch, Zxid theirLast) {
+        if (phase != Phase.DISCOVERY) {
+            // Our history is the established one; ahead-ness was settled by the quorum.
+            return theirEpoch > epoch;
+        }
+        long ours = core.currentEpoch();
+        return theirEpoch > ours
+                || (theirEpoch == ours && theirLast.isAfter(core.lastLoggedZxid()));
+    }
+
+    private void maybeStartSync() {
+        Set<PeerId> acked = new HashSet<>();
+        acked.add(self);
+        for (LearnerProgress p : learners.values()) {
+            if (p.state == State.EPOCH_ACKED) {
+                acked.add(p.id);
+            }
+        }
+        if (!core.quorum().containsQuorum(acked)) {
+            return;
+        }
+        phase = Phase.SYNCHRONIZATION;
+        phaseStartTick = core.ticks();
+        selfReadySeq = core.saveEpoch(epoch, epoch);
+        LOG.info("node {}: synchronizing epoch {} from history ending {}", self, epoch,
+                core.lastLoggedZxid());
+        for (LearnerProgress p : List.copyOf(learners.values())) {
+            if (p.state == State.EPOCH_ACKED && !p.observer) {
+                syncLearner(p);
+            }
+        }
+    }
+
+    // ---- synchronization ----
+
+    /** The end of the stream a learner gets: everything for a follower, commits for observers. */
+    private Zxid streamEnd(LearnerProgress p) {
+        return p.observer ? core.lastCommittedZxid() : core.lastLoggedZxid();
+    }
+
+    private void syncLearner(LearnerProgress p) {
+        History h = core.history();
+        Zxid end = streamEnd(p);
+        SyncPlan plan = SyncPlanner.plan(h, p.lastZxid);
+        if (plan.mode() != SyncMode.SNAP && plan.from().isAfter(end)) {
+            plan = new SyncPlan(SyncMode.TRUNC, end);
+        }
+        LOG.info("node {}: {} for learner {} (its last {}, our history {}..{})", self,
+                plan.mode(), p.id, p.lastZxid, h.base(), end);
+        if (plan.mode() == SyncMode.SNAP) {
+            p.state = State.SNAP_PENDING;
+            core.emit(new Action.TakeSnapshot(p.id));
+            return;
+        }
+        if (plan.mode() == SyncMode.DIFF) {
+            core.send(p.id, new Diff(epoch, end));
+        } else {
+            core.send(p.id, new Trunc(epoch, plan.from()));
+        }
+        streamTxns(p, plan.from(), end);
+    }
+
+    private void streamTxns(LearnerProgress p, Zxid from, Zxid end) {
+        Zxid prev = from;
+        for (Txn t : core.history().between(from, end)) {
+            // ZOOKEEPER-4925: never serve a history with a hole.
+            if (!prev.isFollowedBy(t.zxid())) {
+                throw new IllegalStateException("history gap at " + t.zxid() + " after "
+                        + prev);
+            }
+            core.send(p.id, new Proposal(t, null, 0));
+            prev = t.zxid();
+        }
+        p.newLeaderZxid = end;
+        p.state = State.SYNC_SENT;
+        core.send(p.id, new NewLeader(epoch, end));
+    }
+
+    @Override
+    public void onSnapshotReady(PeerId learner, Zxid zxid, byte[] data) {
+        LearnerProgress p = learners.get(learner);
+        if (p == null || p.state != State.SNAP_PENDING) {
+            return;
+        }
+        Zxid end = streamEnd(p);
+        if (!core.history().contains(zxid) || zxid.isAfter(end)) {
+            LOG.info("node {}: snapshot at {} no longer fits our history; taking another",
+                    self, zxid);
+            core.emit(new Action.TakeSnapshot(p.id));
+            return;
+        }
+        core.send(p.id, new Snap(epoch, zxid, data));
+        streamTxns(p, zxid, end);
+    }
+
+    private void onAckNewLeader(LearnerProgress p, AckNewLeader a) {
+        if (p.state != State.SYNC_SENT || a.epoch() != epoch
+                || !a.zxid().equals(p.newLeaderZxid)) {
+            LOG.warn("node {}: ACK of NEWLEADER {} from {} out of place ({}); dropping it",
+                    self, a.zxid(), p.id, p.state);
+            learners.remove(p.id);
+            return;
+        }
+        p.state = State.SYNCED;
+        p.ackedZxid = a.zxid();
+        if (phase == Phase.BROADCAST) {
+            p.state = State.BROADCAST;
+            core.send(p.id, new UpToDate(epoch, core.lastCommittedZxid()));
+            advanceCommit();
+        } else {
+            maybeEstablish();
+        }
+    }
+
+    private void maybeEstablish() {
+        if (phase != Phase.SYNCHRONIZATION || !core.isPersisted(selfReadySeq)) {
+            return;
+        }
+        Set<PeerId> synced = new HashSet<>();
+        synced.add(self);
+        for (LearnerProgress p : learners.values()) {
+            if (p.acking()) {
+                synced.add(p.id);
+            }
+        }
+        if (!core.quorum().containsQuorum(synced)) {
+            return;
+        }
+        phase = Phase.BROADCAST;
+        Zxid initial = core.lastLoggedZxid();
+        core.setCommitted(initial);
+        LOG.info("node {}: established as leader of epoch {} (history ends {})", self, epoch,
+                initial);
+        for (LearnerProgress p : learners.values()) {
+            if (p.state == State.SYNCED) {
+                p.state = State.BROADCAST;
+                core.send(p.id, new UpToDate(epoch, initial));
+            }
+        }
+        core.deliverUpTo(initial);
+        for (LearnerProgress p : List.copyOf(learners.values())) {
+            if (p.observer && p.state == State.EPOCH_ACKED) {
+                syncLearner(p);
+            }
+        }
+    }
+
+    // ---- broadcast ----
+
+    @Override
+    public void onSubmit(long requestId, byte[] payload) {
+        if (phase != Phase.BROADCAST) {
+            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
+                    "leader not established yet"));
+            return;
+        }
+        Zxid last = core.lastLoggedZxid();
+        long inflight = last.epoch() == epoch
+                ? last.counter() - committedCounter() : 0;
+        if (inflight >= core.config().proposalsInflightMax()) {
+            core.complete(requestId, Outcome.failed(Outcome.Kind.OVERLOADED, self,
+                    inflight + " proposals in flight"));
+            return;
+        }
+        propose(payload, self, requestId);
+    }
+
+    private long committedCounter() {
+        Zxid c = core.lastCommittedZxid();
+        return c.epoch() == epoch ? c.counter() : 0;
+    }
+
+    private void onRequest(LearnerProgress p, Request r) {
+        if (phase != Phase.BROADCAST || p.state != State.BROADCAST
+                || r.payload().length > core.config().maxTxnBytes()) {
+            // The learner fails the request when it loses us; never applied.
+            LOG.warn("node {}: REQUEST {} from {} refused ({} bytes, learner {})", self,
+                    r.requestId(), p.id, r.payload().length, p.state);
+            return;
+        }
+        propose(r.payload(), p.id, r.requestId());
+    }
+
+    private void propose(byte[] payload, PeerId origin, long requestId) {
+        Zxid last = core.lastLoggedZxid();
+        long counter = last.epoch() == epoch ? last.counter() + 1 : 1;
+        if (counter > core.config().zxidCounterMax()) {
+            // ZOOKEEPER-1277: never wrap into the epoch bits; a new epoch restarts the counter.
+            if (origin.equals(self)) {
+                core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
+                        "zxid counter exhausted; electing a new epoch"));
+            }
+            core.stepDown("zxid counter of epoch " + epoch + " exhausted");
+            return;
+        }
+        Txn txn = new Txn(new Zxid(epoch, counter), payload);
+        core.append(List.of(txn));
+        if (origin.equals(self)) {
+            core.bindRequest(requestId, txn.zxid());
+        } else {
+            origins.put(txn.zxid(), new Origin(origin, requestId));
+        }
+        Proposal proposal = new Proposal(txn, origin.equals(self) ? null : origin, requestId);
+        for (LearnerProgress p : learners.values()) {
+            if (p.streaming() && !p.observer) {
+                core.send(p.id, proposal);
+            }
+        }
+    }
+
+    private void onAck(LearnerProgress p, Zxid zxid) {
+        if (!p.acking() || zxid.epoch() != epoch || zxid.isAfter(core.lastLoggedZxid())) {
+            LOG.debug("node {}: ACK {} from {} ({}) ignored", self, zxid, p.id, p.state);
+            return;
+        }
+        if (zxid.isAfter(p.ackedZxid)) {
+            p.ackedZxid = zxid;
+            advanceCommit();
+        }
+    }
+
+    /** Commits the highest zxid of this epoch that a quorum holds durably. */
+    private void advanceCommit() {
+        if (phase != Phase.BROADCAST) {
+            return;
+        }
+        Zxid best = core.lastCommittedZxid();
+        for (Zxid candidate : candidatePositions()) {
+            if (candidate.isAfter(best) && holdsQuorum(candidate)) {
+                best = candidate;
+            }
+        }
+        Zxid old = core.lastCommittedZxid();
+        if (best.isAfter(old)) {
+            commit(old, best);
+        }
+        // Followers may commit a txn before our own copy is durable; it is delivered here only
+        // once it is, so delivery also follows our own log writer.
+        core.deliverUpTo(core.lastCommittedZxid());
+        completeSyncs();
+    }
+
+    private void commit(Zxid old, Zxid best) {
+        core.setCommitted(best);
+        List<Txn> informs = null;
+        for (LearnerProgress p : learners.values()) {
+            if (!p.streaming()) {
+                continue;
+            }
+            if (!p.observer) {
+                core.send(p.id, new Commit(best));
+                continue;
+            }
+            if (informs == null) {
+                informs = core.history().between(old, best);
+            }
+            for (Txn t : informs) {
+                if (t.zxid().isAfter(p.newLeaderZxid)) {
+                    Origin o = origins.get(t.zxid());
+                    core.send(p.id, o == null ? new Inform(t, null, 0)
+                            : new Inform(t, o.peer(), o.requestId()));
+                }
+            }
+        }
+        origins.headMap(best, true).clear();
+    }
+
+    private List<Zxid> candidatePositions() {
+        List<Zxid> out = new ArrayList<>();
+        out.add(core.lastSynced());
+        for (LearnerProgress p : learners.values()) {
+            if (p.acking()) {
+                out.add(p.ackedZxid);
+            }
+        }
+        return out;
+    }
+
+    private boolean holdsQuorum(Zxid zxid) {
+        if (zxid.epoch() != epoch) {
+            return false;
+        }
+        Set<PeerId> holders = new HashSet<>();
+        if (!core.lastSynced().isBefore(zxid)) {
+            holders.add(self);
+        }
+        for (LearnerProgress p : learners.values()) {
+            if (p.acking() && !p.ackedZxid.isBefore(zxid)) {
+                holders.add(p.id);
+            }
+        }
+        return core.quorum().containsQuorum(holders);
+    }
+
+    // ---- sync() and liveness ----
+
+    @Override
+    public void onSyncRead(long requestId) {
+        if (phase != Phase.BROADCAST) {
+            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
+                    "leader not established yet"));
+            return;
+        }
+        startSync(requestId, self);
+    }
+
+    private void onSyncRequest(LearnerProgress p, long requestId) {
+        if (phase == Phase.BROADCAST && p.state == State.BROADCAST) {
+            startSync(requestId, p.id);
+        }
+    }
+
+    /**
+     * A sync point is everything proposed so far; it is served only after a quorum answered a
+     * PING sent after the request, so a deposed leader cannot serve a stale read
+     * (ZOOKEEPER-1675).
+     */
+    private void startSync(long requestId, PeerId from) {
+        pingRound++;
+        syncWaits.add(new SyncWait(requestId, from, core.lastLoggedZxid(), pingRound));
+        pingAll();
+        completeSyncs();
+    }
+
+    private void pingAll() {
+        for (LearnerProgress p : learners.values()) {
+            core.send(p.id, new Ping(epoch, pingRound));
+        }
+    }
+
+    private void onPingAck(LearnerProgress p, PingAck pa) {
+        if (pa.epoch() == epoch && pa.round() > p.pingAckRound) {
+            p.pingAckRound = pa.round();
+            completeSyncs();
+        }
+    }
+
+    private boolean confirmed(long round) {
+        Set<PeerId> ok = new HashSet<>();
+        ok.add(self);
+        for (LearnerProgress p : learners.values()) {
+            if (p.acking() && p.pingAckRound >= round) {
+                ok.add(p.id);
+            }
+        }
+        return core.quorum().containsQuorum(ok);
+    }
+
+    private void completeSyncs() {
+        Iterator<SyncWait> it = syncWaits.iterator();
+        while (it.hasNext()) {
+            SyncWait w = it.next();
+            if (!confirmed(w.round())) {
+                continue;
+            }
+            if (!w.from().equals(self)) {
+                it.remove();
+                LearnerProgress p = learners.get(w.from());
+                if (p != null) {
+                    core.send(p.id, new SyncReply(w.requestId(), w.zxid()));
+                }
+            } else if (!w.zxid().isAfter(core.lastDeliveredZxid())) {
+                it.remove();
+                core.complete(w.requestId(), Outcome.synced(w.zxid()));
+            }
+        }
+    }
+
+    @Override
+    public void onTick() {
+        long now = core.ticks();
+        int syncLimit = core.config().syncLimitTicks();
+        learners.values().removeIf(p -> {
+            boolean silent = now - p.lastHeardTick > syncLimit;
+            if (silent) {
+                LOG.info("node {}: learner {} silent for {} ticks; dropping it", self, p.id,
+                        syncLimit);
+            }
+            return silent;
+        });
+        if (phase != Phase.BROADCAST) {
+            if (now - phaseStartTick > core.config().initLimitTicks()) {
+                core.stepDown(phase + " did not complete within initLimit");
+            } else {
+                pingAll();
+            }
+            return;
+        }
+        Set<PeerId> alive = new HashSet<>();
+        alive.add(self);
+        for (LearnerProgress p : learners.values()) {
+            if (p.acking()) {
+                alive.add(p.id);
+            }
+        }
+        if (!core.quorum().containsQuorum(alive)) {
+            core.stepDown("lost the quorum of followers");
+            return;
+        }
+        pingRound++;
+        pingAll();
+    }
+
+    @Override
+    public void onPersisted() {
+        if (epochSeq >= 0 && !epochAnnounced && core.isPersisted(epochSeq)) {
+            epochAnnounced = true;
+            for (LearnerProgress p : learners.values()) {
+                sendLeaderInfo(p);
+            }
+        }
+        if (phase == Phase.SYNCHRONIZATION) {
+            maybeEstablish();
+        } else if (phase == Phase.BROADCAST) {
+            advanceCommit();
+        }
+    }
+
+    @Override
+    public void onDisconnected(PeerId peer) {
+        if (learners.remove(peer) != null) {
+            LOG.info("node {}: connection to learner {} lost", self, peer);
+        }
+    }
+
+    @Override
+    public void leave() {
+        for (SyncWait w : syncWaits) {
+            if (w.from().equals(self)) {
+                core.complete(w.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, null,
+                        "stepped down before sync completed"));
+            }
+        }
+        syncWaits.clear();
+    }
+}

@@ -1,0 +1,62 @@
+package io.zab.protocol;
+
+import io.zab.PeerId;
+import io.zab.Zxid;
+
+/**
+ * What the leader knows of one learner: a thread-free LearnerHandler. The state only moves
+ * forward; a learner that starts over (a new FOLLOWERINFO, a broken connection) gets a new one.
+ */
+final class LearnerProgress {
+    enum State {
+        /** FOLLOWERINFO/OBSERVERINFO received; waiting for the epoch. */
+        INFO,
+        /** LEADERINFO sent. */
+        EPOCH_SENT,
+        /** ACKEPOCH received: its currentEpoch and last zxid are known. */
+        EPOCH_ACKED,
+        /** A snapshot for it is being taken. */
+        SNAP_PENDING,
+        /** DIFF/TRUNC/SNAP stream and NEWLEADER sent; proposals and commits flow. */
+        SYNC_SENT,
+        /** NEWLEADER acked; waiting for the leader to be established. */
+        SYNCED,
+        /** UPTODATE sent. */
+        BROADCAST
+    }
+
+    final PeerId id;
+    final boolean observer;
+    final long acceptedEpoch;
+    State state = State.INFO;
+    long currentEpoch;
+    Zxid lastZxid;
+    Zxid newLeaderZxid;
+    /** Cumulative: everything of this epoch up to here is durable on the learner. */
+    Zxid ackedZxid = Zxid.ZERO;
+    long lastHeardTick;
+    long pingAckRound;
+
+    LearnerProgress(PeerId id, boolean observer, long acceptedEpoch, Zxid lastZxid, long now) {
+        this.id = id;
+        this.observer = observer;
+        this.acceptedEpoch = acceptedEpoch;
+        this.lastZxid = lastZxid;
+        this.lastHeardTick = now;
+    }
+
+    /** The learner has its sync stream and gets every later proposal, commit or inform. */
+    boolean streaming() {
+        return state == State.SYNC_SENT || state == State.SYNCED || state == State.BROADCAST;
+    }
+
+    /** The learner's ACK counts toward commits (it acked NEWLEADER of this epoch). */
+    boolean acking() {
+        return !observer && (state == State.SYNCED || state == State.BROADCAST);
+    }
+
+    @Override
+    public String toString() {
+        return "learner " + id + " " + state;
+    }
+}

@@ -1,0 +1,37 @@
+package io.zab.protocol;
+
+import io.zab.PeerId;
+import io.zab.Role;
+import io.zab.Zxid;
+import io.zab.protocol.message.Message;
+import java.util.Optional;
+
+/** The protocol state of one role (leading, or following/observing) between two elections. */
+interface RoleState {
+    Role role();
+
+    long epoch();
+
+    Optional<PeerId> leader();
+
+    boolean broadcasting();
+
+    void start();
+
+    void onMessage(PeerId from, Message message);
+
+    void onTick();
+
+    void onPersisted();
+
+    void onDisconnected(PeerId peer);
+
+    void onSubmit(long requestId, byte[] payload);
+
+    void onSyncRead(long requestId);
+
+    void onSnapshotReady(PeerId learner, Zxid zxid, byte[] data);
+
+    /** Fails what this role had in flight; the core is about to look for a leader. */
+    void leave();
+}

@@ -1,0 +1,128 @@
+package io.zab.runtime;
+
+import io.zab.StateMachine;
+import io.zab.Zxid;
+import io.zab.protocol.Action;
+import io.zab.protocol.Action.DeliveryAction;
+import io.zab.protocol.Txn;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The delivery thread: the only thread that calls the host's {@link StateMachine}. It applies
+ * the core's delivery actions in order, and completes the host's futures after the txn they wait
+ * for was delivered here, so host code never runs on the protocol thread.
+ */
+final class Deliverer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Deliverer.class);
+
+    /** What the deliverer tells the node. Called on the delivery thread. */
+    interface Listener {
+        void delivered(long requestId, Zxid zxid, Object value);
+
+        void completed(long requestId, io.zab.protocol.Outcome outcome);
+
+        void snapshotTaken(io.zab.PeerId learner, Zxid zxid, byte[] data);
+
+        void failed(Throwable error);
+    }
+
+    private final StateMachine stateMachine;
+    private final Listener listener;
+    private final BlockingQueue<Object> queue;
+    private final Map<Zxid, Long> requests = new HashMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile Zxid lastDelivered;
+
+    Deliverer(String name, StateMachine stateMachine, Zxid start, int capacity,
+            Listener listener) {
+        this.stateMachine = stateMachine;
+        this.listener = listener;
+        this.lastDelivered = start;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void submit(DeliveryAction action) throws InterruptedException {
+        queue.put(action);
+    }
+
+    /** Runs host callbacks (role listeners) on the delivery thread, in order with delivery. */
+    void post(Runnable task) throws InterruptedException {
+        queue.put(task);
+    }
+
+    Zxid lastDelivered() {
+        return lastDelivered;
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                Object a = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (a instanceof DeliveryAction d) {
+                    apply(d);
+                } else if (a instanceof Runnable r) {
+                    r.run();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | IOException | Error e) {
+            LOG.error("delivery failed; the node stops: {}", e.toString(), e);
+            running = false;
+            listener.failed(e);
+        }
+    }
+
+    private void apply(DeliveryAction a) throws IOException {
+        if (a instanceof Action.Deliver d) {
+            for (Txn t : d.txns()) {
+                Object value = stateMachine.deliver(t.zxid(), ByteBuffer.wrap(t.data())
+                        .asReadOnlyBuffer());
+                lastDelivered = t.zxid();
+                Long requestId = requests.remove(t.zxid());
+                if (requestId != null) {
+                    listener.delivered(requestId, t.zxid(), value);
+                }
+            }
+        } else if (a instanceof Action.RequestProposed r) {
+            requests.put(r.zxid(), r.requestId());
+        } else if (a instanceof Action.Complete c) {
+            requests.values().remove(c.requestId());
+            listener.completed(c.requestId(), c.outcome());
+        } else if (a instanceof Action.RestoreSnapshot r) {
+            stateMachine.restore(new ByteArrayInputStream(r.data()));
+            lastDelivered = r.zxid();
+        } else if (a instanceof Action.TakeSnapshot t) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            stateMachine.snapshot(out);
+            listener.snapshotTaken(t.learner(), lastDelivered, out.toByteArray());
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

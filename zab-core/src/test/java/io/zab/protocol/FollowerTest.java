@@ -1,0 +1,174 @@
+package io.zab.protocol;
+
+import static io.zab.protocol.Conversation.N1;
+import static io.zab.protocol.Conversation.N2;
+import static io.zab.protocol.Conversation.assertActions;
+import static io.zab.protocol.Conversation.log;
+import static io.zab.protocol.Conversation.send;
+import static io.zab.protocol.Conversation.state;
+import static io.zab.protocol.Conversation.steppedDown;
+import static io.zab.protocol.Conversation.txn;
+import static io.zab.protocol.Conversation.z;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zab.Role;
+import io.zab.protocol.message.Ack;
+import io.zab.protocol.message.AckEpoch;
+import io.zab.protocol.message.AckNewLeader;
+import io.zab.protocol.message.Commit;
+import io.zab.protocol.message.Diff;
+import io.zab.protocol.message.FollowerInfo;
+import io.zab.protocol.message.LeaderInfo;
+import io.zab.protocol.message.NewLeader;
+import io.zab.protocol.message.Ping;
+import io.zab.protocol.message.PingAck;
+import io.zab.protocol.message.Proposal;
+import io.zab.protocol.message.Request;
+import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.Trunc;
+import io.zab.protocol.message.UpToDate;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A follower from FOLLOWERINFO to broadcast, and the order of what it makes durable and acks. */
+class FollowerTest {
+    /** Follower 2 of leader 1, history (2,1..3), acceptedEpoch = currentEpoch = 2. */
+    private Conversation follower() {
+        Conversation c = new Conversation(N2, N1, state(2, 2, log(new long[] {2, 3})));
+        return c;
+    }
+
+    private Conversation afterAckEpoch() {
+        Conversation c = follower();
+        c.receive(N1, new LeaderInfo(3));
+        c.persistAll();
+        return c;
+    }
+
+    @Test
+    void opensDiscoveryWithItsAcceptedEpochAndLastZxid() {
+        Conversation c = new Conversation(N2, N1, state(2, 2, log(new long[] {2, 3})));
+        assertEquals(Role.FOLLOWING, c.core.role());
+        // The constructor drained the opening; replay by restarting the conversation.
+        Conversation d = new Conversation(N2, N1, state(4, 2, log(new long[] {2, 3})));
+        assertEquals(4, d.core.acceptedEpoch());
+        assertEquals(z(2, 3), d.core.lastLoggedZxid());
+    }
+
+    @Test
+    void acksTheEpochOnlyOnceAcceptedEpochIsDurable() {
+        Conversation c = follower();
+        assertActions(c.receive(N1, new LeaderInfo(3)), new Action.SaveEpoch(1, 3, 2));
+        assertActions(c.persistAll(), send(N1, new AckEpoch(3, 2, z(2, 3))));
+    }
+
+    @Test
+    void rejectsAnEpochBelowItsAcceptedEpoch() {
+        Conversation c = new Conversation(N2, N1, state(5, 2, log(new long[] {2, 3})));
+        assertTrue(steppedDown(c.receive(N1, new LeaderInfo(4))));
+    }
+
+    /** ZOOKEEPER-3911/4643/4785: txns durable, then currentEpoch durable, then the ACK. */
+    @Test
+    void acksNewLeaderOnlyAfterTheDiffAndThenCurrentEpochAreDurable() {
+        Conversation c = afterAckEpoch();
+        assertActions(c.receive(N1, new Diff(3, z(2, 5))));
+        assertActions(c.receive(N1, new Proposal(txn(2, 4), null, 0)),
+                new Action.AppendTxns(2, List.of(txn(2, 4))));
+        c.receive(N1, new Proposal(txn(2, 5), null, 0));
+        assertActions(c.receive(N1, new NewLeader(3, z(2, 5))), new Action.SaveEpoch(4, 3, 3));
+        assertActions(c.on(new Event.Persisted(3)));
+        assertActions(c.on(new Event.Persisted(4)), send(N1, new AckNewLeader(3, z(2, 5))));
+    }
+
+    /** ZOOKEEPER-4685/4394: proposals and commits between NEWLEADER and UPTODATE. */
+    @Test
+    void proposalsDuringSyncAreAckedOnlyAfterNewLeaderAndDeliveredOnlyAfterUpToDate() {
+        Conversation c = afterAckEpoch();
+        c.receive(N1, new Diff(3, z(2, 3)));
+        c.receive(N1, new NewLeader(3, z(2, 3)));
+        c.receive(N1, new Proposal(txn(3, 1), null, 0));
+        c.receive(N1, new Commit(z(3, 1)));
+        List<Action> a = c.persistAll();
+        assertActions(a, send(N1, new AckNewLeader(3, z(2, 3))), send(N1, new Ack(z(3, 1))));
+        a = c.receive(N1, new UpToDate(3, z(2, 3)));
+        assertActions(a, new Action.Deliver(log(new long[] {2, 3}, new long[] {3, 1})));
+        assertTrue(c.core.isBroadcasting());
+    }
+
+    @Test
+    void truncDropsTheSuffixBeforeTheNewTxns() {
+        Conversation c = new Conversation(N2, N1, state(2, 2, log(new long[] {2, 5})));
+        c.receive(N1, new LeaderInfo(3));
+        c.persistAll();
+        assertActions(c.receive(N1, new Trunc(3, z(2, 3))), new Action.TruncateLog(2, z(2, 3)));
+        assertEquals(z(2, 3), c.core.lastLoggedZxid());
+        c.receive(N1, new NewLeader(3, z(2, 3)));
+        assertActions(c.persistAll(), send(N1, new AckNewLeader(3, z(2, 3))));
+    }
+
+    /** ZOOKEEPER-3642: the snapshot reaches the state machine only at UPTODATE. */
+    @Test
+    void snapIsInstalledOnDiskFirstAndRestoredAtUpToDate() {
+        Conversation c = afterAckEpoch();
+        byte[] snapshot = {9};
+        assertActions(c.receive(N1, new Snap(3, z(2, 9), snapshot)),
+                new Action.InstallSnapshot(2, z(2, 9), snapshot));
+        c.receive(N1, new NewLeader(3, z(2, 9)));
+        c.persistAll();
+        List<Action> a = c.receive(N1, new UpToDate(3, z(2, 9)));
+        assertActions(a, new Action.RestoreSnapshot(z(2, 9), snapshot));
+        assertEquals(z(2, 9), c.core.lastDeliveredZxid());
+    }
+
+    @Test
+    void deliversOnlyWhatIsBothCommittedAndDurable() {
+        Conversation c = afterAckEpoch();
+        c.receive(N1, new Diff(3, z(2, 3)));
+        c.receive(N1, new NewLeader(3, z(2, 3)));
+        c.persistAll();
+        c.receive(N1, new UpToDate(3, z(2, 3)));
+        c.receive(N1, new Proposal(txn(3, 1), null, 0));
+        assertActions(c.receive(N1, new Commit(z(3, 1)))); // not durable here yet
+        assertActions(c.persistAll(), send(N1, new Ack(z(3, 1))),
+                new Action.Deliver(List.of(txn(3, 1))));
+    }
+
+    @Test
+    void forwardsWritesAndBindsThemWhenItsProposalArrives() {
+        Conversation c = broadcasting();
+        byte[] payload = {1};
+        assertActions(c.on(new Event.Submit(42, payload)), send(N1, new Request(42, payload)));
+        List<Action> a = c.receive(N1, new Proposal(txn(3, 1), N2, 42));
+        assertEquals(new Action.RequestProposed(42, z(3, 1)), a.get(1));
+    }
+
+    private Conversation broadcasting() {
+        Conversation c = afterAckEpoch();
+        c.receive(N1, new Diff(3, z(2, 3)));
+        c.receive(N1, new NewLeader(3, z(2, 3)));
+        c.persistAll();
+        c.receive(N1, new UpToDate(3, z(2, 3)));
+        return c;
+    }
+
+    @Test
+    void answersPingsAndLeavesASilentLeaderAfterSyncLimit() {
+        Conversation c = broadcasting();
+        assertActions(c.receive(N1, new Ping(3, 7)), send(N1, new PingAck(3, 7)));
+        for (int i = 0; i < c.core.config().syncLimitTicks(); i++) {
+            assertFalse(steppedDown(c.on(new Event.Tick())));
+        }
+        assertTrue(steppedDown(c.on(new Event.Tick())));
+    }
+
+    @Test
+    void aFollowerInfoOpensEveryNewAttempt() {
+        Conversation c = broadcasting();
+        List<Action> a = c.on(new Event.PeerDisconnected(N1));
+        assertTrue(steppedDown(a));
+        assertTrue(Conversation.sent(a, N1).contains(new FollowerInfo(3, z(2, 3))), a.toString());
+    }
+}

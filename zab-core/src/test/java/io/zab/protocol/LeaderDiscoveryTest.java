@@ -1,0 +1,95 @@
+package io.zab.protocol;
+
+import static io.zab.protocol.Conversation.N1;
+import static io.zab.protocol.Conversation.N2;
+import static io.zab.protocol.Conversation.N3;
+import static io.zab.protocol.Conversation.assertActions;
+import static io.zab.protocol.Conversation.log;
+import static io.zab.protocol.Conversation.send;
+import static io.zab.protocol.Conversation.state;
+import static io.zab.protocol.Conversation.z;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zab.Role;
+import io.zab.protocol.message.AckEpoch;
+import io.zab.protocol.message.FollowerInfo;
+import io.zab.protocol.message.LeaderInfo;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Discovery as the leader sees it: FOLLOWERINFO in, a durable new epoch, LEADERINFO out. */
+class LeaderDiscoveryTest {
+    private Conversation leader() {
+        return new Conversation(N1, N1, state(2, 2, log(new long[] {2, 5})));
+    }
+
+    @Test
+    void proposesAnEpochAboveEveryAcceptedEpochOfTheQuorumOnlyOnceDurable() {
+        Conversation c = leader();
+        assertEquals(Role.LEADING, c.core.role());
+        List<Action> a = c.receive(N2, new FollowerInfo(4, z(2, 3)));
+        assertActions(a, new Action.SaveEpoch(1, 5, 2));
+        assertActions(c.persistAll(), send(N2, new LeaderInfo(5)));
+        assertEquals(5, c.core.acceptedEpoch());
+        assertEquals(2, c.core.currentEpoch(), "currentEpoch moves only at synchronization");
+    }
+
+    @Test
+    void waitsForAQuorumOfFollowerInfo() {
+        Conversation c = new Conversation(
+                CoreConfig.of(N1, java.util.Set.of(N1, N2, N3, Conversation.N4,
+                        io.zab.PeerId.of(5)), java.util.Set.of()),
+                N1, state(2, 2, List.of()));
+        assertActions(c.receive(N2, new FollowerInfo(2, z(0, 0))));
+        assertActions(c.receive(N3, new FollowerInfo(3, z(0, 0))),
+                new Action.SaveEpoch(1, 4, 2));
+    }
+
+    @Test
+    void lateFollowerGetsTheChosenEpochAtOnce() {
+        Conversation c = leader();
+        c.receive(N2, new FollowerInfo(2, z(2, 5)));
+        c.persistAll();
+        assertActions(c.receive(N3, new FollowerInfo(2, z(2, 5))), send(N3, new LeaderInfo(3)));
+    }
+
+    @Test
+    void stepsDownWhenAFollowerIsAhead() {
+        Conversation c = leader();
+        c.receive(N2, new FollowerInfo(2, z(2, 7)));
+        c.persistAll();
+        List<Action> a = c.receive(N2, new AckEpoch(3, 2, z(2, 7)));
+        assertTrue(Conversation.steppedDown(a), a.toString());
+    }
+
+    @Test
+    void aFollowerWithAHigherCurrentEpochIsAheadEvenWithASmallerZxid() {
+        Conversation c = leader();
+        c.receive(N2, new FollowerInfo(3, z(1, 9)));
+        c.persistAll();
+        List<Action> a = c.receive(N2, new AckEpoch(4, 3, z(1, 9)));
+        assertTrue(Conversation.steppedDown(a), a.toString());
+    }
+
+    @Test
+    void ackEpochForAnotherEpochDropsTheLearner() {
+        Conversation c = leader();
+        c.receive(N2, new FollowerInfo(2, z(2, 5)));
+        c.persistAll();
+        assertActions(c.receive(N2, new AckEpoch(2, 2, z(2, 5))));
+        // Dropped: its next ACKEPOCH is ignored until it starts over with FOLLOWERINFO.
+        assertActions(c.receive(N2, new AckEpoch(3, 2, z(2, 5))));
+        assertEquals(Role.LEADING, c.core.role());
+    }
+
+    @Test
+    void discoveryThatNeverCompletesReturnsToElectionAfterInitLimit() {
+        Conversation c = leader();
+        for (int i = 0; i < c.core.config().initLimitTicks(); i++) {
+            assertFalse(Conversation.steppedDown(c.on(new Event.Tick())));
+        }
+        assertTrue(Conversation.steppedDown(c.on(new Event.Tick())));
+    }
+}

@@ -1,0 +1,144 @@
+package io.zab.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zab.PeerId;
+import io.zab.Role;
+import io.zab.SubmitResult;
+import io.zab.ZabConfig;
+import io.zab.ZabException;
+import io.zab.ZabNode;
+import io.zab.Zxid;
+import io.zab.transport.LoopbackNetwork;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Three real nodes (real threads, in-process network, memory stores). */
+class ZabNodeLoopbackTest {
+    private final LoopbackNetwork network = new LoopbackNetwork();
+    private final Map<Integer, ZabNode> nodes = new TreeMap<>();
+    private final Map<Integer, RecordingStateMachine> machines = new TreeMap<>();
+
+    private ZabConfig config(int id) {
+        ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(20);
+        for (int i = 1; i <= 3; i++) {
+            b.voter(i, new InetSocketAddress("127.0.0.1", 7000 + i));
+        }
+        return b.build();
+    }
+
+    private ZabNode start(int id) throws Exception {
+        RecordingStateMachine sm = new RecordingStateMachine();
+        ZabNode n = ZabNode.builder().config(config(id)).stateMachine(sm)
+                .transport(network.transport()).build().start();
+        nodes.put(id, n);
+        machines.put(id, sm);
+        return n;
+    }
+
+    @AfterEach
+    void closeAll() {
+        nodes.values().forEach(ZabNode::close);
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private ZabNode leader() {
+        for (ZabNode n : nodes.values()) {
+            if (n.status().role() == Role.LEADING && n.status().broadcasting()) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private static ByteBuffer bytes(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void replicatesThroughEveryNodeAndSurvivesTheLeadersLoss() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            start(i);
+        }
+        await("a leader", () -> leader() != null
+                && nodes.values().stream().allMatch(n -> n.status().broadcasting()));
+        List<CompletableFuture<SubmitResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            futures.add(nodes.get(1 + i % 3).submit(bytes("v" + i)));
+        }
+        Zxid last = Zxid.ZERO;
+        for (CompletableFuture<SubmitResult> f : futures) {
+            last = Zxid.max(last, f.get(30, TimeUnit.SECONDS).zxid());
+        }
+        Zxid end = last;
+        await("every node delivered", () -> machines.values().stream()
+                .allMatch(m -> m.last().equals(end)));
+        assertEquals(machines.get(1).values(), machines.get(2).values());
+        assertEquals(machines.get(1).values(), machines.get(3).values());
+        assertEquals(1000, machines.get(1).values().size());
+
+        ZabNode old = leader();
+        int oldId = old.id().value();
+        old.close();
+        nodes.remove(oldId);
+        await("a new leader", () -> leader() != null && leader() != old);
+        ZabNode survivor = nodes.values().iterator().next();
+        SubmitResult r = survivor.submit(bytes("after")).get(30, TimeUnit.SECONDS);
+        assertTrue(r.zxid().epoch() > end.epoch(), "a new epoch: " + r.zxid());
+        Zxid synced = survivor.sync().get(30, TimeUnit.SECONDS);
+        assertTrue(!synced.isBefore(r.zxid()), "sync covers the acknowledged write");
+        assertEquals("after", machines.get(survivor.id().value()).values().get(1000));
+    }
+
+    @Test
+    void rejectsOversizedTxnsAndFailsPendingWorkOnClose() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            start(i);
+        }
+        await("a leader", () -> leader() != null);
+        ZabNode n = leader();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> n.submit(ByteBuffer.allocate((1 << 20) + 1)).get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ZabException.TxnTooLargeException.class, e.getCause());
+        n.close();
+        e = assertThrows(ExecutionException.class,
+                () -> n.submit(bytes("late")).get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ZabException.ClosedException.class, e.getCause());
+    }
+
+    @Test
+    void aLoneNodeHasNoLeaderAndSaysSo() throws Exception {
+        ZabNode n = start(1);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> n.submit(bytes("x")).get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ZabException.NotLeaderException.class, e.getCause());
+        assertEquals(Role.LOOKING, n.role());
+        assertNotNull(e.getCause().getMessage());
+        assertNotEquals(PeerId.of(2), n.id());
+    }
+}

@@ -1,0 +1,442 @@
+package io.zab.sim;
+
+import io.zab.Role;
+import io.zab.Zxid;
+import io.zab.protocol.Action.AppendTxns;
+import io.zab.protocol.Action.Send;
+import io.zab.protocol.Outcome;
+import io.zab.protocol.Txn;
+import io.zab.protocol.message.Ack;
+import io.zab.protocol.message.AckEpoch;
+import io.zab.protocol.message.AckNewLeader;
+import io.zab.protocol.message.Commit;
+import io.zab.protocol.message.Inform;
+import io.zab.protocol.message.LeaderInfo;
+import io.zab.protocol.message.Message;
+import io.zab.protocol.message.Proposal;
+import io.zab.protocol.message.UpToDate;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The oracle: the invariants of RELIABILITY.md, checked incrementally as the simulation runs,
+ * so each step costs O(1) or O(log n). A violation throws an {@link AssertionError} whose message
+ * starts with the invariant's name.
+ *
+ * <p>The central structure is the global chain: the sequence of (zxid, hash-chain value) that
+ * the state machines have delivered, position by position. Each delivery at position k must
+ * equal the chain's k-th entry or extend the chain by one (PrefixConsistency, Agreement,
+ * TotalOrder in one check); a restored snapshot must land on a point of it.
+ *
+ * <p>One thread (the simulation's).
+ */
+public final class Checkers {
+    private final SimCluster cluster;
+    /** Leadership: the sid that reached broadcast in each epoch. */
+    private final Map<Long, Integer> leaderOfEpoch = new HashMap<>();
+    /** Integrity: every txn a leader proposed, by zxid. */
+    private final Map<Long, byte[]> proposed = new HashMap<>();
+    private long[] chainZxid = new long[1024];
+    private long[] chainHash = new long[1024];
+    private int chainSize;
+    private final Map<Long, Integer> chainIndex = new HashMap<>();
+    /** The highest chain position of a write some client saw acknowledged. */
+    private long ackedMaxPosition;
+    private long ackedWrites;
+    private long latestAckedInvocation = -1;
+
+    Checkers(SimCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    static AssertionError violation(String invariant, String detail) {
+        return new AssertionError(invariant + ": " + detail);
+    }
+
+    // ---- what leaders propose (Integrity) ----
+
+    void onLeaderAppend(SimNode node, AppendTxns append) {
+        for (Txn t : append.txns()) {
+            recordProposal(node, t);
+        }
+    }
+
+    private void recordProposal(SimNode node, Txn t) {
+        long z = t.zxid().toLong();
+        byte[] known = proposed.putIfAbsent(z, t.data());
+        if (known != null && known != t.data() && !Arrays.equals(known, t.data())) {
+            throw violation("Integrity", "leader " + node.id() + " proposed a second, different"
+                    + " txn under " + t.zxid() + " (a zxid must name one proposal)");
+        }
+    }
+
+    // ---- what nodes send ----
+
+    /** Checks a message as its node emits it; {@code role} is the node's role at that point. */
+    void onSend(SimNode node, Send send, Role role) {
+        Message m = send.message();
+        SimDisk disk = node.disk();
+        if (m instanceof Ack a) {
+            if (!disk.durablyHolds(a.zxid())) {
+                throw violation("NoAckBeforeDurable", "node " + node.id() + " sent ACK "
+                        + a.zxid() + " but its durable log ends at " + disk.durableLastZxid());
+            }
+        } else if (m instanceof AckNewLeader a) {
+            checkAckNewLeader(node, a);
+        } else if (m instanceof AckEpoch a) {
+            checkAckEpoch(node, a);
+        } else if (m instanceof LeaderInfo li && disk.epochs().acceptedEpoch() < li.epoch()) {
+            throw violation("PersistedEpochs", "leader " + node.id() + " sent LEADERINFO "
+                    + li.epoch() + " before saving it (acceptedEpoch on disk "
+                    + disk.epochs().acceptedEpoch() + ", ZOOKEEPER-1291)");
+        } else if (role == Role.LEADING) {
+            if (m instanceof Proposal p) {
+                recordProposal(node, p.txn());
+            } else if (m instanceof Commit c) {
+                checkCommitDurable(node, c.zxid(), "COMMIT");
+            } else if (m instanceof Inform i) {
+                checkCommitDurable(node, i.txn().zxid(), "INFORM");
+            } else if (m instanceof UpToDate u) {
+                checkCommitDurable(node, u.committedZxid(), "UPTODATE");
+            }
+        }
+    }
+
+    private void checkAckNewLeader(SimNode node, AckNewLeader a) {
+        SimDisk disk = node.disk();
+        if (!disk.durablyHolds(a.zxid())) {
+            throw violation("NoAckBeforeDurable", "node " + node.id() + " acked NEWLEADER at "
+                    + a.zxid() + " but its durable log ends at " + disk.durableLastZxid()
+                    + " (ZOOKEEPER-3911/4646)");
+        }
+        if (disk.epochs().currentEpoch() != a.epoch()) {
+            throw violation("NoAckBeforeDurable", "node " + node.id() + " acked NEWLEADER of"
+                    + " epoch " + a.epoch() + " with currentEpoch " + disk.epochs().currentEpoch()
+                    + " on disk (ZOOKEEPER-4643/4785)");
+        }
+    }
+
+    private void checkAckEpoch(SimNode node, AckEpoch a) {
+        SimDisk disk = node.disk();
+        if (disk.epochs().acceptedEpoch() < a.epoch()) {
+            throw violation("NoAckBeforeDurable", "node " + node.id() + " sent ACKEPOCH "
+                    + a.epoch() + " with acceptedEpoch " + disk.epochs().acceptedEpoch()
+                    + " on disk (ZOOKEEPER-1282)");
+        }
+        if (!disk.durablyHolds(a.lastZxid())) {
+            throw violation("NoAckBeforeDurable", "node " + node.id() + " reported last zxid "
+                    + a.lastZxid() + " in ACKEPOCH but its durable log ends at "
+                    + disk.durableLastZxid());
+        }
+    }
+
+    /** A leader may announce z as committed only once a quorum of voters holds it durably. */
+    private void checkCommitDurable(SimNode leader, Zxid zxid, String what) {
+        if (!zxid.isAfter(leader.commitChecked)) {
+            return;
+        }
+        int holders = 0;
+        StringBuilder who = new StringBuilder();
+        for (SimNode v : cluster.voters()) {
+            if (v.disk().durablyCovers(zxid)) {
+                holders++;
+                who.append(' ').append(v.id());
+            }
+        }
+        if (holders * 2 <= cluster.voters().size()) {
+            throw violation("Durability", "leader " + leader.id() + " sent " + what + " " + zxid
+                    + " but only voters [" + who.toString().trim() + "] hold it durably");
+        }
+        leader.commitChecked = zxid;
+    }
+
+    // ---- after each core step ----
+
+    /** Leadership and PrimaryIntegrity, on the node that just handled an event. */
+    void afterHandle(SimNode node) {
+        boolean leading = node.core().role() == Role.LEADING && node.core().isBroadcasting();
+        if (!leading) {
+            node.broadcastingEpoch = -1;
+            return;
+        }
+        long epoch = node.core().epoch();
+        if (epoch == node.broadcastingEpoch) {
+            return;
+        }
+        node.broadcastingEpoch = epoch;
+        Integer other = leaderOfEpoch.putIfAbsent(epoch, node.id());
+        if (other != null && other != node.id()) {
+            throw violation("Leadership", "nodes " + other + " and " + node.id()
+                    + " both reached broadcast as leaders of epoch " + epoch);
+        }
+        Zxid logged = node.core().lastLoggedZxid();
+        Zxid tip = chainTip();
+        if (tip.isAfter(logged)) {
+            throw violation("PrimaryIntegrity", "node " + node.id() + " leads epoch " + epoch
+                    + " with history ending " + logged + " but " + tip + " was already delivered"
+                    + " (chain position " + chainSize + ")");
+        }
+    }
+
+    // ---- deliveries ----
+
+    /** Delivers one txn to the node's state machine and checks it; returns its position. */
+    long onDeliver(SimNode node, Txn txn) {
+        SimStateMachine sm = node.stateMachine();
+        Zxid z = txn.zxid();
+        Zxid prev = sm.lastZxid();
+        if (!prev.isFollowedBy(z)) {
+            String name = z.epoch() < prev.epoch() ? "GlobalPrimaryOrder" : "LocalPrimaryOrder";
+            throw violation(name, "node " + node.id() + " delivered " + z + " right after "
+                    + prev);
+        }
+        byte[] known = proposed.get(z.toLong());
+        if (known == null || (known != txn.data() && !Arrays.equals(known, txn.data()))) {
+            throw violation("Integrity", "node " + node.id() + " delivered " + txn + " that no"
+                    + " leader proposed" + (known == null ? "" : " (the proposal differs)"));
+        }
+        if (!node.disk().durablyCovers(z)) {
+            throw violation("Durability", "node " + node.id() + " delivered " + z
+                    + " before it was on its disk (durable log ends "
+                    + node.disk().durableLastZxid() + ")");
+        }
+        long position = sm.apply(z, txn.data());
+        int k = (int) position - 1;
+        if (k < chainSize) {
+            if (chainZxid[k] != z.toLong() || chainHash[k] != sm.hash()) {
+                throw chainMismatch(node, k, z);
+            }
+        } else if (k == chainSize) {
+            extendChain(z, sm.hash(), txn.data());
+        } else {
+            throw violation("PrefixConsistency", "node " + node.id() + " is at position "
+                    + position + " beyond the chain of " + chainSize);
+        }
+        return position;
+    }
+
+    private AssertionError chainMismatch(SimNode node, int k, Zxid z) {
+        Zxid expected = Zxid.fromLong(chainZxid[k]);
+        String where = "node " + node.id() + " delivered " + z + " at position " + (k + 1)
+                + " where the chain has " + expected;
+        if (expected.equals(z)) {
+            return violation("PrefixConsistency", where + " with a different history or"
+                    + " payload (hash differs)");
+        }
+        Integer other = chainIndex.get(z.toLong());
+        if (other != null) {
+            return violation("TotalOrder", where + "; " + z + " is at position " + (other + 1)
+                    + " of the chain");
+        }
+        return violation("Agreement", where);
+    }
+
+    private void extendChain(Zxid z, long hash, byte[] data) {
+        if (chainSize > 0 && Long.compareUnsigned(chainZxid[chainSize - 1], z.toLong()) >= 0) {
+            throw violation("TotalOrder", z + " extends a chain that ends at "
+                    + Zxid.fromLong(chainZxid[chainSize - 1]));
+        }
+        if (chainSize == chainZxid.length) {
+            chainZxid = Arrays.copyOf(chainZxid, chainSize * 2);
+            chainHash = Arrays.copyOf(chainHash, chainSize * 2);
+        }
+        chainZxid[chainSize] = z.toLong();
+        chainHash[chainSize] = hash;
+        chainIndex.put(z.toLong(), chainSize);
+        chainSize++;
+        SimRequest r = cluster.generatedRequest(data);
+        if (r == null) {
+            return;
+        }
+        if (r.chainPosition != 0) {
+            throw violation("Integrity", "payload of " + r + " was committed twice: at "
+                    + r.chainPosition + " and " + chainSize);
+        }
+        r.chainPosition = chainSize;
+        if (r.payload.length > cluster.options().maxTxnBytes) {
+            throw violation("RequestOutcome", r + " of " + r.payload.length + " bytes, above"
+                    + " maxTxnBytes, was committed");
+        }
+        if (r.status == SimRequest.Status.FAILED && isDefinite(r.outcome)) {
+            throw violation("RequestOutcome", r + " was refused (" + r.outcome + ") but"
+                    + " committed at " + z);
+        }
+    }
+
+    private static boolean isDefinite(Outcome o) {
+        return o.kind() == Outcome.Kind.NOT_LEADER || o.kind() == Outcome.Kind.TOO_LARGE
+                || o.kind() == Outcome.Kind.OVERLOADED;
+    }
+
+    /** The node's state machine was replaced by a snapshot (SNAP, or restart). */
+    void onRestore(SimNode node, Zxid zxid, byte[] data, String why) {
+        SimStateMachine sm = node.stateMachine();
+        try {
+            sm.restoreBytes(data);
+        } catch (IllegalArgumentException e) {
+            throw violation("SnapshotIntegrity", "node " + node.id() + " restored a bad"
+                    + " snapshot (" + why + "): " + e.getMessage());
+        }
+        if (!sm.lastZxid().equals(zxid)) {
+            throw violation("SnapshotIntegrity", "node " + node.id() + " restored a snapshot"
+                    + " said to be at " + zxid + " whose state is at " + sm.lastZxid() + " ("
+                    + why + ", ZOOKEEPER-3104)");
+        }
+        long count = sm.count();
+        if (count == 0) {
+            return;
+        }
+        int k = (int) count - 1;
+        if (k >= chainSize || chainZxid[k] != zxid.toLong() || chainHash[k] != sm.hash()) {
+            throw violation("PrefixConsistency", "node " + node.id() + " restored a snapshot"
+                    + " at " + zxid + " (" + count + " txns, " + why + ") that is not a point"
+                    + " of the delivered chain");
+        }
+    }
+
+    // ---- client requests ----
+
+    /** A write bound to this node delivered its txn: the client sees success. */
+    void onWriteDelivered(SimNode node, SimRequest r, Txn txn, long position) {
+        if (!Arrays.equals(r.payload, txn.data())) {
+            throw violation("RequestOutcome", r + " was bound to " + txn.zxid()
+                    + " but that txn carries another payload");
+        }
+        if (r.payload.length > cluster.options().maxTxnBytes) {
+            throw violation("RequestOutcome", r + " of " + r.payload.length + " bytes, above"
+                    + " maxTxnBytes, succeeded");
+        }
+        r.status = SimRequest.Status.SUCCEEDED;
+        r.zxid = txn.zxid();
+        r.completedAt = cluster.now();
+        if (r.chainPosition == 0) {
+            r.chainPosition = position;
+        }
+        ackedWrites++;
+        ackedMaxPosition = Math.max(ackedMaxPosition, position);
+        latestAckedInvocation = Math.max(latestAckedInvocation, r.invokedAt);
+    }
+
+    void onComplete(SimNode node, SimRequest r, Outcome outcome) {
+        if (r.isDone()) {
+            throw violation("RequestOutcome", r + " completed again with " + outcome);
+        }
+        r.outcome = outcome;
+        r.completedAt = cluster.now();
+        if (outcome.kind() == Outcome.Kind.SYNCED) {
+            if (r.kind != SimRequest.Kind.SYNC) {
+                throw violation("RequestOutcome", r + " (a write) completed as SYNCED");
+            }
+            checkSync(node, r, outcome);
+            r.status = SimRequest.Status.SYNCED;
+            return;
+        }
+        r.status = SimRequest.Status.FAILED;
+        if (r.kind == SimRequest.Kind.WRITE && r.chainPosition != 0 && isDefinite(outcome)) {
+            throw violation("RequestOutcome", r + " was refused (" + outcome + ") but is"
+                    + " committed at chain position " + r.chainPosition);
+        }
+    }
+
+    private void checkSync(SimNode node, SimRequest r, Outcome outcome) {
+        SimStateMachine sm = node.stateMachine();
+        if (sm.count() < r.ackedBeforeInvoke) {
+            throw violation("LinearizableSync", r + " completed on node " + node.id() + " at"
+                    + " position " + sm.count() + " but a write at position "
+                    + r.ackedBeforeInvoke + " was acknowledged before the sync was invoked"
+                    + " (ZOOKEEPER-1675)");
+        }
+        if (outcome.zxid() != null && outcome.zxid().isAfter(sm.lastZxid())) {
+            throw violation("LinearizableSync", r + " completed with read point "
+                    + outcome.zxid() + " but node " + node.id() + " has delivered only up to "
+                    + sm.lastZxid());
+        }
+    }
+
+    long ackedMaxPosition() {
+        return ackedMaxPosition;
+    }
+
+    /** The latest invocation time of a write that was acknowledged; -1 before any. */
+    public long latestAckedInvocation() {
+        return latestAckedInvocation;
+    }
+
+    public long ackedWrites() {
+        return ackedWrites;
+    }
+
+    // ---- whole-cluster checks ----
+
+    /** Every check that needs a scan of the cluster; call between steps, not on each one. */
+    void checkAll() {
+        Map<Long, Integer> broadcasting = new HashMap<>();
+        for (SimNode n : cluster.nodes()) {
+            n.disk().verifyShadow(n.id());
+            long accepted = n.disk().epochs().acceptedEpoch();
+            long current = n.disk().epochs().currentEpoch();
+            if (current > accepted) {
+                throw violation("PersistedEpochs", "node " + n.id() + " has currentEpoch "
+                        + current + " above acceptedEpoch " + accepted + " on disk");
+            }
+            if (!n.isUp()) {
+                continue;
+            }
+            if (n.core().role() == Role.LEADING && n.core().isBroadcasting()) {
+                Integer other = broadcasting.putIfAbsent(n.core().epoch(), n.id());
+                if (other != null) {
+                    throw violation("Leadership", "nodes " + other + " and " + n.id()
+                            + " both broadcast as leaders of epoch " + n.core().epoch());
+                }
+            }
+            SimStateMachine sm = n.stateMachine();
+            int k = (int) sm.count() - 1;
+            if (k >= 0 && (k >= chainSize || chainHash[k] != sm.hash())) {
+                throw violation("PrefixConsistency", "node " + n.id() + " state " + sm
+                        + " is not a point of the delivered chain");
+            }
+        }
+    }
+
+    /** Every acknowledged write is delivered on every live node (call once converged). */
+    void checkAcknowledgedWritesEverywhere() {
+        for (SimNode n : cluster.nodes()) {
+            if (n.isUp() && n.stateMachine().count() < ackedMaxPosition) {
+                throw violation("Durability", "node " + n.id() + " converged at position "
+                        + n.stateMachine().count() + " without the acknowledged write at "
+                        + ackedMaxPosition);
+            }
+        }
+        for (SimRequest r : cluster.requests()) {
+            if (r.status == SimRequest.Status.SUCCEEDED) {
+                int k = (int) r.chainPosition - 1;
+                if (k < 0 || k >= chainSize || chainZxid[k] != r.zxid.toLong()) {
+                    throw violation("Durability", "acknowledged " + r
+                            + " is not on the delivered chain");
+                }
+            }
+        }
+    }
+
+    public int chainLength() {
+        return chainSize;
+    }
+
+    public Zxid chainTip() {
+        return chainSize == 0 ? Zxid.ZERO : Zxid.fromLong(chainZxid[chainSize - 1]);
+    }
+
+    public long chainTipHash() {
+        return chainSize == 0 ? 0 : chainHash[chainSize - 1];
+    }
+
+    /** The zxid at a 1-based chain position. */
+    public Zxid chainAt(int position) {
+        if (position < 1 || position > chainSize) {
+            throw new IllegalArgumentException("chain position " + position + " outside [1, "
+                    + chainSize + "]");
+        }
+        return Zxid.fromLong(chainZxid[position - 1]);
+    }
+}

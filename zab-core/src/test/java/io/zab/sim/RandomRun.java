@@ -1,0 +1,324 @@
+package io.zab.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+/**
+ * One seed of the random simulation (VOPR-lite), in two phases as TigerBeetle's VOPR does:
+ * <ol>
+ *   <li>safety: clients write and sync at random nodes while faults come at random: crashes of
+ *       one node (often the leader) or of all, partitions (symmetric, one-way, bridge,
+ *       isolation), broken connections, slow periods. Every step is checked.</li>
+ *   <li>liveness: faults stop, the network heals and every node restarts; within
+ *       {@link #LIVENESS_MILLIS} a leader must be in broadcast and a new write acknowledged;
+ *       then clients stop and within {@link #CONVERGE_MILLIS} every node must have delivered
+ *       the same chain, with every acknowledged write and every request answered.</li>
+ * </ol>
+ * The cluster's shape (3 or 5 voters, an observer, limits, a small DIFF window, a small zxid
+ * counter space) and the fault and client rates are drawn from the seed too ("swarm testing"),
+ * so different seeds stress different paths.
+ *
+ * <p>One thread per run.
+ */
+public final class RandomRun {
+    static final long LIVENESS_MILLIS = 10_000;
+    static final long CONVERGE_MILLIS = 10_000;
+
+    /** What one seed did. */
+    public record Result(long seed, long virtualMicros, long steps, long requests,
+            long acknowledged, int chainLength, String shape) {
+    }
+
+    private final SimCluster cluster;
+    private final SplittableRandom random;
+    private final double writesPerSecond;
+    private final double syncFraction;
+    private final long meanFaultGapMicros;
+    private final double baseSlow;
+    private boolean faults = true;
+    private boolean clients = true;
+    private int partitionGen;
+    private int slowGen;
+
+    private RandomRun(long seed) {
+        this.random = new SplittableRandom(seed);
+        SimOptions o = swarm(random);
+        this.cluster = new SimCluster(seed, random, o);
+        this.writesPerSecond = 1 + random.nextDouble() * 9;
+        this.syncFraction = random.nextDouble() * 0.2;
+        this.meanFaultGapMicros = (500 + random.nextLong(4_500)) * SimClock.MILLIS;
+        this.baseSlow = o.slowMessageProbability;
+    }
+
+    static SimOptions swarm(SplittableRandom r) {
+        SimOptions o = SimOptions.defaults()
+                .voters(r.nextInt(10) < 6 ? 3 : 5)
+                .observers(r.nextInt(4) == 0 ? 1 : 0)
+                .slowMessageProbability(r.nextDouble() * 0.05);
+        if (r.nextInt(3) == 0) {
+            o.limits(5 + r.nextInt(11), 2 + r.nextInt(7));
+        }
+        if (r.nextInt(4) == 0) {
+            o.historyMaxTxns(2 + r.nextInt(40));
+        }
+        if (r.nextInt(5) == 0) {
+            o.zxidCounterMax(10 + r.nextInt(200));
+        }
+        if (r.nextInt(6) == 0) {
+            o.proposalsInflightMax(1 + r.nextInt(10));
+        }
+        return o;
+    }
+
+    /** Runs one seed for {@code runMillis} of virtual time; a failure throws. */
+    public static Result run(long seed, long runMillis) {
+        return new RandomRun(seed).execute(runMillis);
+    }
+
+    private Result execute(long runMillis) {
+        long safetyMillis = Math.max(0, runMillis - LIVENESS_MILLIS - CONVERGE_MILLIS);
+        scheduleClient();
+        scheduleFault();
+        cluster.runFor(safetyMillis);
+        livenessPhase();
+        SimOptions o = cluster.options();
+        return new Result(cluster.seed(), cluster.now(), cluster.clock().steps(),
+                cluster.requests().size(), cluster.checkers().ackedWrites(),
+                cluster.checkers().chainLength(), o.toString());
+    }
+
+    private void livenessPhase() {
+        faults = false;
+        cluster.heal();
+        cluster.network().setSlowProbability(baseSlow);
+        for (SimNode n : cluster.nodes()) {
+            if (!n.isUp()) {
+                cluster.restart(n.id());
+            }
+        }
+        long healedAt = cluster.now();
+        cluster.trace().add(healedAt, 0, "LIVENESS phase: faults off, all healed", null, null);
+        boolean live = cluster.runUntil(() -> cluster.leader().isPresent()
+                && cluster.checkers().latestAckedInvocation() >= healedAt, LIVENESS_MILLIS);
+        if (!live) {
+            throw cluster.failure("Liveness", "no leader in broadcast with a new write"
+                    + " acknowledged within " + LIVENESS_MILLIS + " ms of the heal");
+        }
+        clients = false;
+        if (!cluster.runUntil(cluster::converged, CONVERGE_MILLIS)) {
+            throw cluster.failure("Convergence", "not converged " + CONVERGE_MILLIS
+                    + " ms after clients stopped: " + cluster.convergenceProblem());
+        }
+        cluster.checkInvariants();
+        cluster.guard(cluster.checkers()::checkAcknowledgedWritesEverywhere);
+    }
+
+    private long exponential(double meanMicros) {
+        return 1 + (long) (-Math.log(1 - random.nextDouble()) * meanMicros);
+    }
+
+    private long between(long loMillis, long hiMillis) {
+        return (loMillis + random.nextLong(hiMillis - loMillis + 1)) * SimClock.MILLIS;
+    }
+
+    // ---- clients ----
+
+    private void scheduleClient() {
+        cluster.clock().after(exponential(SimClock.SECONDS / writesPerSecond), () -> {
+            if (clients) {
+                clientRequest();
+                scheduleClient();
+            }
+        });
+    }
+
+    private void clientRequest() {
+        List<SimNode> up = upNodes();
+        if (up.isEmpty()) {
+            return;
+        }
+        int outstanding = 0;
+        for (SimNode n : up) {
+            outstanding += n.pending.size();
+        }
+        if (outstanding > 200) {
+            return;
+        }
+        SimNode n = up.get(random.nextInt(up.size()));
+        double p = random.nextDouble();
+        if (p < syncFraction) {
+            cluster.sync(n.id());
+        } else if (p < syncFraction + 0.01) {
+            cluster.submitGenerated(n.id(), cluster.options().maxTxnBytes);
+        } else {
+            cluster.submitGenerated(n.id(), 0);
+        }
+    }
+
+    private List<SimNode> upNodes() {
+        List<SimNode> up = new ArrayList<>();
+        for (SimNode n : cluster.nodes()) {
+            if (n.isUp()) {
+                up.add(n);
+            }
+        }
+        return up;
+    }
+
+    // ---- faults ----
+
+    private void scheduleFault() {
+        cluster.clock().after(exponential(meanFaultGapMicros), () -> {
+            if (faults) {
+                injectFault();
+                scheduleFault();
+            }
+        });
+    }
+
+    private void injectFault() {
+        int w = random.nextInt(100);
+        if (w < 28) {
+            crashOne();
+        } else if (w < 30) {
+            crashAll();
+        } else if (w < 42) {
+            splitRandomly();
+        } else if (w < 52) {
+            isolate();
+        } else if (w < 62) {
+            oneWay();
+        } else if (w < 68) {
+            bridge();
+        } else if (w < 90) {
+            breakConnection();
+        } else {
+            slowPeriod();
+        }
+    }
+
+    /** A node, the leader in broadcast half the time when there is one. */
+    private int pickTarget(List<SimNode> candidates) {
+        Optional<SimNode> leader = cluster.leader();
+        if (leader.isPresent() && random.nextBoolean()) {
+            return leader.get().id();
+        }
+        return candidates.get(random.nextInt(candidates.size())).id();
+    }
+
+    private void crashOne() {
+        List<SimNode> up = upNodes();
+        if (up.isEmpty()) {
+            return;
+        }
+        int id = pickTarget(up);
+        cluster.crash(id);
+        scheduleRestart(id, between(100, 8_000));
+    }
+
+    private void crashAll() {
+        for (SimNode n : upNodes()) {
+            cluster.crash(n.id());
+            scheduleRestart(n.id(), between(100, 5_000));
+        }
+    }
+
+    private void scheduleRestart(int id, long delay) {
+        cluster.clock().after(delay, () -> {
+            if (faults && !cluster.node(id).isUp()) {
+                cluster.restart(id);
+            }
+        });
+    }
+
+    private void healLater() {
+        int gen = ++partitionGen;
+        cluster.clock().after(between(300, 8_000), () -> {
+            if (faults && gen == partitionGen) {
+                cluster.heal();
+            }
+        });
+    }
+
+    private void splitRandomly() {
+        int n = cluster.nodes().size();
+        Set<Integer> a = new TreeSet<>();
+        Set<Integer> b = new TreeSet<>();
+        for (int i = 1; i <= n; i++) {
+            (random.nextBoolean() ? a : b).add(i);
+        }
+        if (a.isEmpty() || b.isEmpty()) {
+            return;
+        }
+        cluster.partition(a, b);
+        healLater();
+    }
+
+    private void isolate() {
+        cluster.isolate(pickTarget(cluster.nodes()));
+        healLater();
+    }
+
+    /** One node cannot send to the others (or cannot hear them), or one single link is cut. */
+    private void oneWay() {
+        int n = cluster.nodes().size();
+        int target = pickTarget(cluster.nodes());
+        int kind = random.nextInt(3);
+        for (int other = 1; other <= n; other++) {
+            if (other == target) {
+                continue;
+            }
+            if (kind == 0) {
+                cluster.blockOneWay(target, other);
+            } else if (kind == 1) {
+                cluster.blockOneWay(other, target);
+            } else {
+                cluster.blockOneWay(target, other);
+                break;
+            }
+        }
+        healLater();
+    }
+
+    private void bridge() {
+        int n = cluster.nodes().size();
+        int mid = 1 + random.nextInt(n);
+        Set<Integer> left = new TreeSet<>();
+        Set<Integer> right = new TreeSet<>();
+        for (int i = 1; i <= n; i++) {
+            if (i != mid) {
+                (random.nextBoolean() ? left : right).add(i);
+            }
+        }
+        if (left.isEmpty() || right.isEmpty()) {
+            return;
+        }
+        cluster.bridge(mid, left, right);
+        healLater();
+    }
+
+    private void breakConnection() {
+        int n = cluster.nodes().size();
+        int a = 1 + random.nextInt(n);
+        int b = 1 + random.nextInt(n - 1);
+        if (b >= a) {
+            b++;
+        }
+        cluster.breakConnection(a, b);
+    }
+
+    private void slowPeriod() {
+        int gen = ++slowGen;
+        cluster.network().setSlowProbability(0.2 + random.nextDouble() * 0.6);
+        cluster.trace().add(cluster.now(), 0, "network slow", null, null);
+        cluster.clock().after(between(500, 5_000), () -> {
+            if (faults && gen == slowGen) {
+                cluster.network().setSlowProbability(baseSlow);
+            }
+        });
+    }
+}

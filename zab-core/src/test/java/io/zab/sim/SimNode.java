@@ -1,0 +1,472 @@
+package io.zab.sim;
+
+import io.zab.PeerId;
+import io.zab.Role;
+import io.zab.Zxid;
+import io.zab.protocol.Action;
+import io.zab.protocol.Action.AppendTxns;
+import io.zab.protocol.Action.Complete;
+import io.zab.protocol.Action.Deliver;
+import io.zab.protocol.Action.DeliveryAction;
+import io.zab.protocol.Action.RequestProposed;
+import io.zab.protocol.Action.RestoreSnapshot;
+import io.zab.protocol.Action.RoleChanged;
+import io.zab.protocol.Action.Send;
+import io.zab.protocol.Action.StorageAction;
+import io.zab.protocol.Action.TakeSnapshot;
+import io.zab.protocol.CoreConfig;
+import io.zab.protocol.Event;
+import io.zab.protocol.Txn;
+import io.zab.protocol.ZabCore;
+import io.zab.protocol.message.Ping;
+import io.zab.protocol.message.PingAck;
+import io.zab.storage.Recovery;
+import io.zab.storage.SnapshotStore.StoredSnapshot;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One simulated node: its {@link ZabCore}, its disk (which survives crashes), its state machine
+ * (which does not), and the two pipelines that carry out the core's actions. Every step that is
+ * not atomic on a real machine is its own event: each storage action, each fsync, the
+ * {@code Persisted} report, each delivery action, each message.
+ *
+ * <p>One thread (the simulation's). Scripts read it through the getters; the cluster drives it.
+ */
+public final class SimNode {
+    static final long TICK = 100 * SimClock.MILLIS;
+    /** Group commit: at most this many writes before the writer stops to fsync. */
+    private static final int WRITES_PER_SYNC = 64;
+
+    private enum DiskState { IDLE, WRITING, SYNCING }
+
+    private final SimCluster cluster;
+    private final int id;
+    private final CoreConfig config;
+    private final SimDisk disk = new SimDisk();
+    private final SimStateMachine stateMachine = new SimStateMachine();
+    private ZabCore core;
+    private boolean up;
+    private int incarnation;
+    private Role role = Role.LOOKING;
+
+    private final ArrayDeque<StorageAction> storageQueue = new ArrayDeque<>();
+    private DiskState diskState = DiskState.IDLE;
+    private long appliedSeq;
+    private int writesSinceSync;
+    private final ArrayDeque<DeliveryAction> deliveryQueue = new ArrayDeque<>();
+    private boolean delivering;
+
+    /** Requests submitted here and not answered yet, in submission order. */
+    final Map<Long, SimRequest> pending = new LinkedHashMap<>();
+    /** RequestProposed bindings: packed zxid to the request waiting for it. */
+    private final Map<Long, SimRequest> bound = new HashMap<>();
+    /** Checker state: the epoch this node broadcasts as leader in, or -1. */
+    long broadcastingEpoch = -1;
+    /** Checker state: the highest zxid this node announced committed that was checked. */
+    Zxid commitChecked = Zxid.ZERO;
+
+    SimNode(SimCluster cluster, int id, CoreConfig config) {
+        this.cluster = cluster;
+        this.id = id;
+        this.config = config;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public PeerId peerId() {
+        return config.self();
+    }
+
+    public boolean isVoter() {
+        return !config.isObserver();
+    }
+
+    public boolean isUp() {
+        return up;
+    }
+
+    /** The core of the current (or, while down, the last) incarnation. */
+    public ZabCore core() {
+        return core;
+    }
+
+    public SimDisk disk() {
+        return disk;
+    }
+
+    public SimStateMachine stateMachine() {
+        return stateMachine;
+    }
+
+    /** The role from the last RoleChanged action. */
+    public Role role() {
+        return role;
+    }
+
+    int incarnation() {
+        return incarnation;
+    }
+
+    /** Nothing queued in either pipeline. */
+    public boolean isIdle() {
+        return storageQueue.isEmpty() && diskState == DiskState.IDLE && deliveryQueue.isEmpty()
+                && !delivering;
+    }
+
+    private SimClock clock() {
+        return cluster.clock();
+    }
+
+    private long between(long lo, long hi) {
+        return lo + cluster.random().nextLong(hi - lo + 1);
+    }
+
+    // ---- life cycle ----
+
+    /** Starts an incarnation from what the disk holds (the first start, or a restart). */
+    void start() {
+        Recovery recovery;
+        try {
+            recovery = Recovery.load(disk.log(), disk.epochs(), disk.snapshots());
+        } catch (IOException | RuntimeException e) {
+            throw Checkers.violation("Recovery", "node " + id + " cannot start from its disk: "
+                    + e);
+        }
+        disk.rebuildShadow();
+        incarnation++;
+        up = true;
+        role = Role.LOOKING;
+        appliedSeq = 0;
+        writesSinceSync = 0;
+        diskState = DiskState.IDLE;
+        broadcastingEpoch = -1;
+        commitChecked = Zxid.ZERO;
+        stateMachine.reset();
+        Optional<StoredSnapshot> snap = recovery.snapshot();
+        if (snap.isPresent()) {
+            cluster.checkers().onRestore(this, snap.get().zxid(), snap.get().data(), "restart");
+        }
+        cluster.trace().add(now(), id, "start", recovery.state().acceptedEpoch() + "/"
+                + recovery.state().currentEpoch() + " snap " + recovery.state().snapshotZxid()
+                + " log to " + recovery.state().lastZxid(), null);
+        core = new ZabCore(config, recovery.state(), cluster.options().election.get());
+        route(core.drainActions(), Role.LOOKING);
+        scheduleTick(between(1, TICK));
+    }
+
+    /** Power loss: unsynced writes, memory, pipelines and timers are gone. */
+    void crash() {
+        up = false;
+        incarnation++;
+        storageQueue.clear();
+        diskState = DiskState.IDLE;
+        deliveryQueue.clear();
+        delivering = false;
+        disk.crash(cluster.random());
+        stateMachine.reset();
+        bound.clear();
+        for (SimRequest r : pending.values()) {
+            r.status = SimRequest.Status.UNKNOWN;
+            r.completedAt = now();
+        }
+        pending.clear();
+        broadcastingEpoch = -1;
+        cluster.trace().add(now(), id, "CRASH", "log durable to " + disk.durableLastZxid(),
+                null);
+    }
+
+    private long now() {
+        return clock().now();
+    }
+
+    private void scheduleTick(long delay) {
+        int inc = incarnation;
+        clock().after(delay, () -> {
+            if (isCurrent(inc)) {
+                handle(new Event.Tick(), "tick");
+                if (isCurrent(inc)) {
+                    scheduleTick(TICK);
+                }
+            }
+        });
+    }
+
+    boolean isCurrent(int inc) {
+        return up && incarnation == inc;
+    }
+
+    /** Hands an event to the core as a step of its own, {@code delay} from now. */
+    void post(Event event, String kind, long delay) {
+        int inc = incarnation;
+        clock().after(delay, () -> {
+            if (isCurrent(inc)) {
+                handle(event, kind);
+            }
+        });
+    }
+
+    // ---- the core step ----
+
+    /** Feeds one event to the core now and routes what it asks for. */
+    void handle(Event event, String kind) {
+        if (!cluster.interceptEvent(this, event)) {
+            return;
+        }
+        Role before = core.role();
+        try {
+            core.handle(event);
+        } catch (RuntimeException e) {
+            AssertionError failure = Checkers.violation("CoreFailure", "node " + id
+                    + " threw while handling " + SimTrace.describe(event) + ": " + e);
+            failure.initCause(e);
+            throw failure;
+        }
+        List<Action> actions = core.drainActions();
+        if (!isHeartbeat(event, actions)) {
+            cluster.trace().add(now(), id, kind, event, actions.isEmpty() ? null : actions);
+        }
+        route(actions, before);
+        if (up) {
+            cluster.checkers().afterHandle(this);
+        }
+    }
+
+    /**
+     * A step that only exchanged heartbeats: a tick that sent PINGs (or nothing), a PING
+     * answered by a PINGACK, a PINGACK that changed nothing. Left out of the trace, which would
+     * otherwise be mostly heartbeats.
+     */
+    private static boolean isHeartbeat(Event event, List<Action> actions) {
+        boolean trigger = event instanceof Event.Tick
+                || (event instanceof Event.Received r
+                        && (r.message() instanceof Ping || r.message() instanceof PingAck));
+        if (!trigger) {
+            return false;
+        }
+        for (Action a : actions) {
+            if (!(a instanceof Send s)
+                    || !(s.message() instanceof Ping || s.message() instanceof PingAck)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void route(List<Action> actions, Role before) {
+        Role emitRole = before;
+        int inc = incarnation;
+        for (Action a : actions) {
+            if (!isCurrent(inc)) {
+                return;
+            }
+            if (a instanceof Send s) {
+                cluster.checkers().onSend(this, s, emitRole);
+                if (cluster.interceptAction(this, a)) {
+                    cluster.network().send(id, s.to().value(), s.message());
+                }
+            } else if (a instanceof StorageAction st) {
+                if (a instanceof AppendTxns append && emitRole == Role.LEADING) {
+                    cluster.checkers().onLeaderAppend(this, append);
+                }
+                storageQueue.add(st);
+                kickDisk();
+            } else if (a instanceof DeliveryAction d) {
+                deliveryQueue.add(d);
+                kickDelivery();
+            } else if (a instanceof RoleChanged rc) {
+                emitRole = rc.role();
+                if (cluster.interceptAction(this, a)) {
+                    role = rc.role();
+                }
+            } else {
+                throw Checkers.violation("CoreFailure", "node " + id + " emitted unknown " + a);
+            }
+        }
+    }
+
+    // ---- the log writer ----
+
+    private void kickDisk() {
+        if (diskState == DiskState.IDLE && !storageQueue.isEmpty()) {
+            diskState = DiskState.WRITING;
+            scheduleDisk(between(5, 50), this::applyNextWrite);
+        }
+    }
+
+    private void scheduleDisk(long delay, Runnable step) {
+        int inc = incarnation;
+        clock().after(delay, () -> {
+            if (isCurrent(inc)) {
+                step.run();
+            }
+        });
+    }
+
+    private void applyNextWrite() {
+        StorageAction a = storageQueue.peek();
+        int inc = incarnation;
+        boolean proceed = cluster.interceptAction(this, a);
+        if (!isCurrent(inc)) {
+            return;
+        }
+        storageQueue.poll();
+        if (a.seq() <= appliedSeq) {
+            throw Checkers.violation("StorageOrder", "node " + id + " storage action #"
+                    + a.seq() + " after #" + appliedSeq);
+        }
+        if (proceed) {
+            try {
+                disk.apply(a);
+            } catch (IOException | RuntimeException e) {
+                AssertionError failure = Checkers.violation("LogContinuity", "node " + id
+                        + " could not apply " + SimTrace.describe(a) + ": " + e);
+                failure.initCause(e);
+                throw failure;
+            }
+            cluster.trace().add(now(), id, "disk", a, null);
+        }
+        appliedSeq = a.seq();
+        writesSinceSync++;
+        if (!storageQueue.isEmpty() && writesSinceSync < WRITES_PER_SYNC) {
+            scheduleDisk(between(5, 50), this::applyNextWrite);
+        } else {
+            diskState = DiskState.SYNCING;
+            scheduleDisk(between(100, 2_000), this::fsync);
+        }
+    }
+
+    private void fsync() {
+        try {
+            disk.sync();
+        } catch (IOException e) {
+            throw new AssertionError("memory log failed to sync", e);
+        }
+        long seq = appliedSeq;
+        writesSinceSync = 0;
+        cluster.trace().add(now(), id, "fsync to #" + seq + ", log durable to "
+                + disk.durableLastZxid(), null, null);
+        post(new Event.Persisted(seq), "persisted", between(1, 20));
+        if (storageQueue.isEmpty()) {
+            diskState = DiskState.IDLE;
+        } else {
+            diskState = DiskState.WRITING;
+            scheduleDisk(between(5, 50), this::applyNextWrite);
+        }
+    }
+
+    // ---- the delivery thread ----
+
+    private void kickDelivery() {
+        if (!delivering && !deliveryQueue.isEmpty()) {
+            delivering = true;
+            scheduleDelivery();
+        }
+    }
+
+    private void scheduleDelivery() {
+        int inc = incarnation;
+        clock().after(between(10, 300), () -> {
+            if (isCurrent(inc)) {
+                deliverNext();
+            }
+        });
+    }
+
+    private void deliverNext() {
+        DeliveryAction a = deliveryQueue.peek();
+        int inc = incarnation;
+        boolean proceed = cluster.interceptAction(this, a);
+        if (!isCurrent(inc)) {
+            return;
+        }
+        deliveryQueue.poll();
+        if (proceed) {
+            cluster.trace().add(now(), id, "host", a, null);
+            runDelivery(a);
+        }
+        if (!isCurrent(inc)) {
+            return;
+        }
+        if (deliveryQueue.isEmpty()) {
+            delivering = false;
+        } else {
+            scheduleDelivery();
+        }
+    }
+
+    private void runDelivery(DeliveryAction a) {
+        Checkers checkers = cluster.checkers();
+        if (a instanceof Deliver d) {
+            for (Txn t : d.txns()) {
+                long position = checkers.onDeliver(this, t);
+                SimRequest r = bound.remove(t.zxid().toLong());
+                if (r != null) {
+                    pending.remove(r.id);
+                    checkers.onWriteDelivered(this, r, t, position);
+                }
+            }
+        } else if (a instanceof RequestProposed rp) {
+            SimRequest r = pending.get(rp.requestId());
+            if (r == null || r.kind != SimRequest.Kind.WRITE) {
+                throw Checkers.violation("RequestOutcome", "node " + id + " bound unknown or"
+                        + " finished request " + rp.requestId() + " to " + rp.zxid());
+            }
+            r.boundZxid = rp.zxid();
+            bound.put(rp.zxid().toLong(), r);
+        } else if (a instanceof Complete c) {
+            SimRequest r = pending.remove(c.requestId());
+            if (r == null) {
+                throw Checkers.violation("RequestOutcome", "node " + id + " completed unknown or"
+                        + " finished request " + c.requestId() + " with " + c.outcome());
+            }
+            if (r.boundZxid != null) {
+                bound.remove(r.boundZxid.toLong());
+            }
+            checkers.onComplete(this, r, c.outcome());
+        } else if (a instanceof RestoreSnapshot rs) {
+            checkers.onRestore(this, rs.zxid(), rs.data(), "RestoreSnapshot");
+        } else if (a instanceof TakeSnapshot ts) {
+            byte[] data = stateMachine.snapshotBytes();
+            Zxid at = stateMachine.lastZxid();
+            post(new Event.SnapshotReady(ts.learner(), at, data), "snapshot ready",
+                    between(200, 5_000));
+        }
+    }
+
+    // ---- clients ----
+
+    void submit(SimRequest r) {
+        pending.put(r.id, r);
+        post(new Event.Submit(r.id, r.payload), "submit", 1);
+    }
+
+    void sync(SimRequest r) {
+        pending.put(r.id, r);
+        post(new Event.SyncRead(r.id), "sync", 1);
+    }
+
+    /** Requests waiting for an answer from this node. */
+    public List<SimRequest> pendingRequests() {
+        return new ArrayList<>(pending.values());
+    }
+
+    @Override
+    public String toString() {
+        if (!up) {
+            return "n" + id + " DOWN";
+        }
+        return "n" + id + " " + core.role() + (core.isBroadcasting() ? "*" : "") + " epoch "
+                + core.epoch() + " logged " + core.lastLoggedZxid() + " committed "
+                + core.lastCommittedZxid() + " delivered " + core.lastDeliveredZxid() + " "
+                + stateMachine;
+    }
+}

@@ -1,0 +1,105 @@
+package io.zab.sim;
+
+import io.zab.Zxid;
+import io.zab.election.LeaderElection;
+import io.zab.election.QuorumMaxElection;
+import java.util.function.Supplier;
+
+/**
+ * The shape of one simulated cluster: how many voters and observers, the {@code CoreConfig}
+ * limits, which election to run, and the latency profile of the network and the disks. A mutable
+ * builder; {@link SimCluster} copies what it needs at construction.
+ *
+ * <p>Times are virtual microseconds. One thread (the test's).
+ */
+public final class SimOptions {
+    int voters = 3;
+    int observers;
+    int initLimitTicks = 10;
+    int syncLimitTicks = 5;
+    int maxTxnBytes = 256;
+    int historyMaxTxns = 10_000;
+    int proposalsInflightMax = 1_000;
+    long zxidCounterMax = Zxid.MAX_PART;
+    Supplier<LeaderElection> election = QuorumMaxElection::new;
+    /** Probability that one message takes the slow path (2-50 ms instead of 0.05-2 ms). */
+    double slowMessageProbability = 0.01;
+    int traceLines = 150;
+
+    public static SimOptions defaults() {
+        return new SimOptions();
+    }
+
+    /** Voters are nodes 1..n; observers follow them. */
+    public SimOptions voters(int n) {
+        if (n < 1 || n > 9) {
+            throw new IllegalArgumentException("voters must be in [1, 9]: " + n);
+        }
+        this.voters = n;
+        return this;
+    }
+
+    public SimOptions observers(int n) {
+        if (n < 0 || n > 4) {
+            throw new IllegalArgumentException("observers must be in [0, 4]: " + n);
+        }
+        this.observers = n;
+        return this;
+    }
+
+    public SimOptions limits(int initLimit, int syncLimit) {
+        this.initLimitTicks = initLimit;
+        this.syncLimitTicks = syncLimit;
+        return this;
+    }
+
+    public SimOptions historyMaxTxns(int max) {
+        this.historyMaxTxns = max;
+        return this;
+    }
+
+    public SimOptions zxidCounterMax(long max) {
+        this.zxidCounterMax = max;
+        return this;
+    }
+
+    public SimOptions maxTxnBytes(int max) {
+        this.maxTxnBytes = max;
+        return this;
+    }
+
+    public SimOptions proposalsInflightMax(int max) {
+        this.proposalsInflightMax = max;
+        return this;
+    }
+
+    /** The election each node starts with (a fresh instance per start), e.g. FLE from zab-election. */
+    public SimOptions election(Supplier<LeaderElection> factory) {
+        this.election = factory;
+        return this;
+    }
+
+    public SimOptions slowMessageProbability(double p) {
+        if (p < 0 || p > 1) {
+            throw new IllegalArgumentException("slowMessageProbability must be in [0, 1]: " + p);
+        }
+        this.slowMessageProbability = p;
+        return this;
+    }
+
+    public SimOptions traceLines(int n) {
+        this.traceLines = n;
+        return this;
+    }
+
+    public int nodeCount() {
+        return voters + observers;
+    }
+
+    @Override
+    public String toString() {
+        return voters + " voters, " + observers + " observers, initLimit " + initLimitTicks
+                + ", syncLimit " + syncLimitTicks + ", historyMaxTxns " + historyMaxTxns
+                + ", zxidCounterMax " + zxidCounterMax;
+    }
+}

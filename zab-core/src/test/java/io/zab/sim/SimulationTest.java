@@ -1,0 +1,85 @@
+package io.zab.sim;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The random simulation over a range of seeds: {@code [sim.firstSeed, sim.firstSeed +
+ * sim.seeds)}, each {@code sim.runMillis} of virtual time (200 s by default), on one thread per
+ * processor. Every seed is deterministic, so a failing one replays with the command printed in
+ * the failure.
+ */
+class SimulationTest {
+    private static final String REPLAY =
+            "mvn -pl zab-core test -Dtest=SimulationTest -Dsim.seeds=1 -Dsim.firstSeed=";
+
+    @Test
+    void randomSeeds() throws InterruptedException {
+        int seeds = Integer.getInteger("sim.seeds", 500);
+        long first = Long.getLong("sim.firstSeed", 1);
+        long runMillis = Long.getLong("sim.runMillis", 200_000);
+        quietProtocolLogs();
+        int threads = Math.max(1, Math.min(seeds, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long wallStart = System.nanoTime();
+        List<Future<RandomRun.Result>> runs = new ArrayList<>();
+        for (long s = first; s < first + seeds; s++) {
+            long seed = s;
+            runs.add(pool.submit(() -> RandomRun.run(seed, runMillis)));
+        }
+        pool.shutdown();
+        long virtual = 0;
+        long steps = 0;
+        long acked = 0;
+        List<Long> failed = new ArrayList<>();
+        StringBuilder summary = new StringBuilder();
+        String firstFailure = null;
+        for (int i = 0; i < runs.size(); i++) {
+            long seed = first + i;
+            try {
+                RandomRun.Result r = runs.get(i).get();
+                virtual += r.virtualMicros();
+                steps += r.steps();
+                acked += r.acknowledged();
+            } catch (ExecutionException e) {
+                failed.add(seed);
+                String msg = String.valueOf(e.getCause().getMessage());
+                int nl = msg.indexOf('\n');
+                summary.append("  seed ").append(seed).append(": ")
+                        .append(nl > 0 ? msg.substring(0, Math.min(nl, 300)) : msg).append('\n');
+                if (firstFailure == null) {
+                    firstFailure = "seed " + seed + " failed: " + e.getCause().getMessage()
+                            + "\nreplay: " + REPLAY + seed;
+                    e.getCause().printStackTrace();
+                }
+            }
+        }
+        double wall = (System.nanoTime() - wallStart) / 1e9;
+        System.out.printf("simulation: %d seeds (%d failed), %.2f virtual hours, %d steps,"
+                + " %d acknowledged writes, %.1f s wall on %d threads%n", seeds, failed.size(),
+                virtual / 3.6e9, steps, acked, wall, threads);
+        if (firstFailure != null) {
+            System.out.print(summary);
+            fail(failed.size() + " of " + seeds + " seeds failed: " + failed + "\n" + summary
+                    + "first failure, " + firstFailure);
+        }
+    }
+
+    /** Faults make the core log WARN constantly; keep the output readable unless asked. */
+    private static void quietProtocolLogs() {
+        if (System.getProperty("zab.log.level") == null
+                && LoggerFactory.getLogger("io.zab") instanceof Logger l) {
+            l.setLevel(Level.ERROR);
+        }
+    }
+}

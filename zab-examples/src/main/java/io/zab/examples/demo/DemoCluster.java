@@ -1,0 +1,91 @@
+package io.zab.examples.demo;
+
+import io.zab.ZabConfig;
+import io.zab.ZabNode;
+import io.zab.examples.kv.KvStateMachine;
+import io.zab.transport.LoopbackNetwork;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The nodes of the demo, each with its own data directory under one root, started and stopped
+ * by id. A restarted node gets a fresh state machine and recovers from its directory.
+ */
+public final class DemoCluster implements AutoCloseable {
+    private final Path root;
+    private final int quorumBase;
+    private final LoopbackNetwork network = new LoopbackNetwork();
+    private final Map<Integer, ZabNode> nodes = new TreeMap<>();
+    private final Map<Integer, KvStateMachine> kvs = new TreeMap<>();
+
+    public DemoCluster(Path root, int quorumBase) {
+        this.root = root;
+        this.quorumBase = quorumBase;
+    }
+
+    public Path dataRoot() {
+        return root;
+    }
+
+    ZabConfig config(int id) {
+        ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(50)
+                .dataDir(root.resolve("node" + id));
+        for (int i = 1; i <= 3; i++) {
+            b.voter(i, new InetSocketAddress("127.0.0.1", quorumBase + i - 1));
+        }
+        return b.build();
+    }
+
+    public ZabNode start(int id) throws Exception {
+        KvStateMachine kv = new KvStateMachine();
+        ZabNode node = ZabNode.builder().config(config(id)).stateMachine(kv)
+                .transport(network.transport()).build().start();
+        nodes.put(id, node);
+        kvs.put(id, kv);
+        return node;
+    }
+
+    public void stop(int id) {
+        ZabNode n = nodes.remove(id);
+        if (n != null) {
+            n.close();
+        }
+    }
+
+    public ZabNode node(int id) {
+        return nodes.get(id);
+    }
+
+    public KvStateMachine kv(int id) {
+        return kvs.get(id);
+    }
+
+    public Set<Integer> running() {
+        return nodes.keySet();
+    }
+
+    /** The id of the leader in broadcast, or null. */
+    public Integer leader() {
+        for (Map.Entry<Integer, ZabNode> e : nodes.entrySet()) {
+            if (ThreeNodeDemo.leading(e.getValue())) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        for (int id : Set.copyOf(nodes.keySet())) {
+            stop(id);
+        }
+    }
+
+    static Path tempRoot() throws IOException {
+        return java.nio.file.Files.createTempDirectory("zab-demo-");
+    }
+}

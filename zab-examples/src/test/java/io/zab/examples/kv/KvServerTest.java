@@ -1,0 +1,102 @@
+package io.zab.examples.kv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zab.ZabConfig;
+import io.zab.ZabNode;
+import io.zab.transport.LoopbackNetwork;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP API over a live three-node cluster: every status code and its reason. */
+class KvServerTest {
+    private static final List<ZabNode> NODES = new ArrayList<>();
+    private static final List<KvServer> SERVERS = new ArrayList<>();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        LoopbackNetwork net = new LoopbackNetwork();
+        for (int id = 1; id <= 3; id++) {
+            ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(50).syncLimitTicks(10)
+                    .maxTxnBytes(2048);
+            for (int i = 1; i <= 3; i++) {
+                b.voter(i, new InetSocketAddress("127.0.0.1", 1));
+            }
+            KvStateMachine kv = new KvStateMachine();
+            ZabNode n = ZabNode.builder().config(b.build()).stateMachine(kv)
+                    .transport(net.transport()).build().start();
+            NODES.add(n);
+            SERVERS.add(new KvServer(n, kv, new InetSocketAddress("127.0.0.1", 0), 1024, 5_000)
+                    .start());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!NODES.stream().allMatch(n -> n.status().broadcasting())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no leader");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        SERVERS.forEach(KvServer::close);
+        NODES.forEach(ZabNode::close);
+    }
+
+    private static HttpResponse<String> call(int node, String method, String path, String body)
+            throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + SERVERS.get(node).address().getPort() + path);
+        HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body);
+        return HTTP.send(HttpRequest.newBuilder(uri).method(method, p).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void writesReadsAndCompareAndSet() throws Exception {
+        HttpResponse<String> r = call(0, "PUT", "/kv/a", "1");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().matches("\\{\"zxid\":\"0x[0-9a-f]+\"\\}"), r.body());
+        r = call(1, "GET", "/kv/a?linearizable=true", null);
+        assertEquals(200, r.statusCode());
+        assertEquals("1", r.body());
+        r = call(2, "PUT", "/kv/a?expect=2", "3");
+        assertEquals(409, r.statusCode());
+        assertTrue(r.body().contains("\"current\":\"1\""), r.body());
+        assertEquals(200, call(2, "PUT", "/kv/a?expect=1", "3").statusCode());
+        assertEquals(409, call(0, "PUT", "/kv/a?expectAbsent=true", "x").statusCode());
+        assertEquals(200, call(0, "DELETE", "/kv/a", null).statusCode());
+        assertEquals(404, call(1, "GET", "/kv/a?linearizable=true", null).statusCode());
+        r = call(0, "GET", "/status", null);
+        assertTrue(r.body().matches("\\{\"id\":1,\"role\":\"(LEADING|FOLLOWING)\",.*"),
+                r.body());
+    }
+
+    @Test
+    void malformedRequestsGetA4xxWithAReason() throws Exception {
+        assertError(call(0, "GET", "/kv/a?linearizable=maybe", null), 400, "linearizable");
+        assertError(call(0, "GET", "/kv/a?bogus=1", null), 400, "unknown query parameter");
+        assertError(call(0, "PUT", "/kv/a?expect=1&expect=2", "x"), 400, "twice");
+        assertError(call(0, "POST", "/kv/a", "x"), 405, "POST");
+        assertError(call(0, "GET", "/nothing", null), 404, "no such resource");
+        assertError(call(0, "GET", "/kv/", null), 404, "no such resource");
+        assertError(call(0, "PUT", "/kv/a", "x".repeat(1025)), 413, "larger than 1024");
+    }
+
+    private static void assertError(HttpResponse<String> r, int status, String reason) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertTrue(r.body().startsWith("{\"error\":") && r.body().contains(reason), r.body());
+    }
+}
