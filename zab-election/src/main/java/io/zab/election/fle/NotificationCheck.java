@@ -94,18 +94,22 @@ final class NotificationCheck {
     }
 
     /**
-     * A vote's epoch is the candidate's currentEpoch, which is never below the epoch of its last
-     * logged zxid (RELIABILITY.md: acceptedEpoch >= currentEpoch >= epoch(lastLoggedZxid) at
-     * every crash point), and epochs are 32-bit. A vote breaking either rule carries an epoch
-     * from the future: counting it could crown a node on credentials it cannot have.
+     * A vote's epoch is the candidate's currentEpoch, and epochs are 32-bit (they are the high
+     * half of every zxid). A vote outside that space carries an epoch from the future, one no
+     * leader can ever propose: counting it would crown a node on credentials it cannot have.
+     *
+     * <p>The epoch of the last zxid may be above the vote's epoch, and is not checked: a learner
+     * that logged the new leader's txns during synchronization but had not yet saved its new
+     * currentEpoch (or stepped down first) votes with exactly that. It ranks below every node
+     * that did adopt the newer epoch, which is the order Zab wants.
      */
     static String epochProblem(Vote v) {
-        if (v.epoch() < 0 || v.epoch() > Zxid.MAX_PART) {
-            return "vote epoch " + v.epoch() + " out of the 32-bit epoch range";
+        if (v.epoch() < 0) {
+            return "negative vote epoch " + v.epoch();
         }
-        if (v.zxid().epoch() > v.epoch()) {
-            return "vote epoch from the future: last zxid " + v.zxid() + " has epoch "
-                    + v.zxid().epoch() + " but the candidate's currentEpoch is " + v.epoch();
+        if (v.epoch() > Zxid.MAX_PART) {
+            return "vote epoch " + v.epoch() + " is from the future: beyond the 32-bit epoch"
+                    + " space";
         }
         return null;
     }

@@ -293,7 +293,7 @@ class FastLeaderElectionTest {
         assertThrows(IllegalArgumentException.class,
                 () -> fle.onSettled(FOLLOWING, vote(7, 1, 1)));
         assertThrows(IllegalArgumentException.class,
-                () -> fle.onSettled(FOLLOWING, new Vote(p(2), 1, new Zxid(2, 1))));
+                () -> fle.onSettled(FOLLOWING, new Vote(p(2), -1, new Zxid(2, 1))));
     }
 
     @Test
@@ -305,7 +305,7 @@ class FastLeaderElectionTest {
         assertThrows(IllegalStateException.class, () -> e.init(c));
         assertThrows(IllegalArgumentException.class, () -> e.lookForLeader(vote(2, 1, 1)));
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                () -> e.lookForLeader(new Vote(p(1), 1, new Zxid(2, 1))));
+                () -> e.lookForLeader(new Vote(p(1), 1L << 32, new Zxid(2, 1))));
         assertTrue(bad.getMessage().contains("future"), bad.getMessage());
         FastLeaderElection stranger = new FastLeaderElection();
         assertThrows(IllegalArgumentException.class,

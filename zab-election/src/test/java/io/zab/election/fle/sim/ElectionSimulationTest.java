@@ -348,7 +348,8 @@ class ElectionSimulationTest {
                     new Object[] {PeerId.of(99), new Notification(
                             new Vote(PeerId.of(99), 9, new Zxid(9, 9)), 1, Role.LOOKING)},
                     new Object[] {PeerId.of(1), new Notification(
-                            new Vote(PeerId.of(1), 2, new Zxid(7, 1)), 1, Role.LOOKING)},
+                            new Vote(PeerId.of(1), 1L << 32, new Zxid(7, 1)), 1,
+                            Role.LOOKING)},
                     new Object[] {PeerId.of(2), new Notification(
                             new Vote(PeerId.of(n + 1), 9, new Zxid(9, 9)), 1, Role.LOOKING)},
                     new Object[] {PeerId.of(2), new Notification(null, 1, Role.LOOKING)},
