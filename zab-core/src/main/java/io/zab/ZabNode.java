@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -104,6 +105,12 @@ public final class ZabNode implements AutoCloseable {
         loop.close();
     }
 
+    /** A fresh instance of the default election (see {@link Builder#election}). */
+    public static LeaderElection defaultElection() {
+        return ServiceLoader.load(LeaderElection.class, ZabNode.class.getClassLoader())
+                .findFirst().orElseGet(QuorumMaxElection::new);
+    }
+
     /** Wires a node. Not thread-safe. */
     public static final class Builder {
         private ZabConfig config;
@@ -129,7 +136,12 @@ public final class ZabNode implements AutoCloseable {
             return this;
         }
 
-        /** Defaults to the simple {@link QuorumMaxElection}; use zab-election's FLE. */
+        /**
+         * The node's election. By default: the first {@link LeaderElection} registered as a
+         * {@link ServiceLoader} service (zab-election registers Fast Leader Election, so having
+         * it on the class path makes FLE the default), else the simple
+         * {@link QuorumMaxElection}.
+         */
         public Builder election(LeaderElection e) {
             this.election = e;
             return this;
@@ -152,7 +164,7 @@ public final class ZabNode implements AutoCloseable {
                 epochs = new MemoryEpochStore();
                 snapshots = new MemorySnapshotStore();
             }
-            LeaderElection e = election != null ? election : new QuorumMaxElection();
+            LeaderElection e = election != null ? election : defaultElection();
             return new ZabNode(new NodeLoop(config, stateMachine, transport, e, log, epochs,
                     snapshots, System::nanoTime));
         }

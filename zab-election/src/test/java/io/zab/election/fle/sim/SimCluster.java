@@ -104,13 +104,14 @@ final class SimCluster {
 
     /**
      * Gives every voter random durable credentials, drawn from small ranges so that ties are
-     * common: currentEpoch in [0, 3], a last zxid of an epoch not above it, counter in [0, 5].
-     * Observers get the best credentials of all, which must never matter.
+     * common: currentEpoch in [0, 3], a last zxid of an epoch up to one above it (a learner that
+     * logged a new leader's txns before it saved the new epoch), counter in [0, 5]. Observers
+     * get the best credentials of all, which must never matter.
      */
     void randomCredentials() {
         for (SimNode n : nodes.values()) {
             long epoch = n.observer ? 9 : rng.nextInt(4);
-            long zxidEpoch = rng.nextLong(epoch + 1);
+            long zxidEpoch = rng.nextInt(8) == 0 ? epoch + 1 : rng.nextLong(epoch + 1);
             long counter = zxidEpoch == 0 ? 0 : rng.nextInt(6);
             credentials(n.id, epoch, new Zxid(zxidEpoch, counter));
         }
@@ -121,7 +122,7 @@ final class SimCluster {
         SimNode n = nodes.get(id);
         n.currentEpoch = currentEpoch;
         n.log = last.equals(Zxid.ZERO) ? HistoryView.EMPTY : HistoryView.of(List.of(last));
-        epochs = Math.max(epochs, currentEpoch);
+        epochs = Math.max(epochs, Math.max(currentEpoch, last.epoch()));
     }
 
     /** Starts every node within {@code spreadUs} of now. */

@@ -1,0 +1,17 @@
+package io.zab.election.fle;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+
+import io.zab.ZabNode;
+import org.junit.jupiter.api.Test;
+
+/** With zab-election on the class path, a node elects with FLE unless told otherwise. */
+class DefaultElectionTest {
+    @Test
+    void fastLeaderElectionIsTheDefaultElectionOfANode() {
+        assertInstanceOf(FastLeaderElection.class, ZabNode.defaultElection());
+        assertNotSame(ZabNode.defaultElection(), ZabNode.defaultElection(),
+                "every node needs an election of its own");
+    }
+}
