@@ -42,6 +42,8 @@ public final class FastLeaderElection implements LeaderElection {
 
     private final FleConfig config;
     private final Backoff backoff;
+    /** Bad notifications per member, to rate-limit their warnings. */
+    private final Map<PeerId, Long> ignoredByPeer = new TreeMap<>();
     private ElectionContext context;
     private PeerId self;
     private boolean observer;
@@ -65,7 +67,6 @@ public final class FastLeaderElection implements LeaderElection {
     private int finalizeTicksLeft;
     private PeerId decision;
     private long ignoredNotifications;
-    private final Map<PeerId, Long> ignoredByPeer = new TreeMap<>();
     private long ignoredFromStrangers;
 
     public FastLeaderElection() {
