@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.zab.election.LeaderElection;
 import io.zab.election.QuorumMaxElection;
 import io.zab.election.fle.FastLeaderElection;
+import io.zab.protocol.Action;
+import io.zab.sim.Intercepted;
 import io.zab.sim.SimCluster;
 import io.zab.sim.SimNode;
 import io.zab.sim.SimOptions;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * initLimit 10, syncLimit 5; links 0.05-2 ms, 1% of messages 2-50 ms), under a light write
  * load, the leader failing at an arbitrary instant 1-3 s after the first leader: either its
  * process crashes (the simulator resets its connections at once, as a dead process's kernel
- * does) or it is cut off by the network (nobody is told; followers notice after syncLimit). Not a test (no
+ * does) or it freezes, as a paused or powered-off machine looks (connections stay open, nothing
+ * comes out; followers notice after syncLimit). Not a test (no
  * speed is asserted); run with {@code mvn -q -pl zab-election -am test
  * -Dtest=CoreFailoverLatencyReport -Dfle.measure=true -Dsurefire.failIfNoSpecifiedTests=false}
  * ({@code -Dfle.measureSeeds}, default 1000).
@@ -39,7 +42,7 @@ class CoreFailoverLatencyReport {
                 + " / max)%n", SEEDS));
         for (boolean crash : new boolean[] {true, false}) {
             out.append(crash ? "leader process crashes (its connections reset at once):\n"
-                    : "leader cut off silently (followers notice after syncLimit):\n");
+                    : "leader freezes (no connection reset: followers notice after syncLimit):\n");
             report(out, "FastLeaderElection", FastLeaderElection::new, crash);
             report(out, "QuorumMaxElection (zab-core's simple election, for comparison)",
                     QuorumMaxElection::new, crash);
@@ -73,7 +76,9 @@ class CoreFailoverLatencyReport {
         if (crash) {
             c.crash(old.id());
         } else {
-            c.isolate(old.id());
+            // Frozen: it handles nothing and sends nothing, its connections stay open.
+            c.onEvent(old.id(), e -> true, Intercepted::drop);
+            c.onAction(old.id(), a -> a instanceof Action.Send, Intercepted::drop);
         }
         long failedAt = c.now();
         if (!c.runUntil(() -> c.leader().filter(l -> l != old && l.core().epoch() > oldEpoch)
