@@ -195,6 +195,12 @@ public final class NettyTransport implements Transport {
         return self;
     }
 
+    /** For tests: the established connection to {@code peer} (or null), read on its loop. */
+    Channel connectionTo(PeerId peer) throws Exception {
+        PeerLink link = links.get(peer);
+        return link.loop.submit(link::connection).get(10, TimeUnit.SECONDS);
+    }
+
     String clusterId() {
         return config.clusterId();
     }

@@ -301,9 +301,14 @@ final class PeerLink {
         outbox.kill();
     }
 
-    /** For tests and logs: the current state. Link loop only. */
+    /** For tests: the current state. Link loop only. */
     State state() {
         return state;
+    }
+
+    /** For tests: the established connection, or null. Link loop only. */
+    Channel connection() {
+        return conn;
     }
 
     private int killOutbox() {
