@@ -6,6 +6,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.zab.codec.CodecException;
+import io.zab.codec.MessageCodec;
+import io.zab.protocol.message.Message;
 import io.zab.transport.netty.codec.Frames;
 import io.zab.transport.netty.codec.Handshake;
 import java.io.DataInputStream;
@@ -16,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 
 /** A hand-driven TCP client that speaks (or mis-speaks) the wire protocol, for bad-input tests. */
 final class RawPeer implements AutoCloseable {
@@ -73,6 +77,21 @@ final class RawPeer implements AutoCloseable {
         ByteBuf b = Unpooled.wrappedBuffer(body);
         assertEquals(Frames.KIND_HANDSHAKE, b.readByte());
         return Handshake.decode(b);
+    }
+
+    /** The next message frame (NOP frames skipped), decoded. */
+    Message readMessage() throws IOException, CodecException {
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        for (int frames = 0; frames < 100; frames++) {
+            int length = in.readInt();
+            in.readInt();
+            byte[] body = new byte[length];
+            in.readFully(body);
+            if (body[0] == Frames.KIND_MESSAGE) {
+                return MessageCodec.decode(ByteBuffer.wrap(body, 1, length - 1));
+            }
+        }
+        throw new IOException("no message frame among 100");
     }
 
     /** True once the node has closed the connection (EOF or reset); false at the deadline. */

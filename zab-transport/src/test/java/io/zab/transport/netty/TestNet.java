@@ -54,8 +54,8 @@ final class TestNet {
         return NettyTransportConfig.builder()
                 .clusterId(CLUSTER)
                 .peers(peers)
-                .connectTimeoutMs(1_000)
-                .handshakeTimeoutMs(1_000)
+                .connectTimeoutMs(2_000)
+                .handshakeTimeoutMs(3_000)
                 .reconnectBackoffMs(20, 200)
                 .jitterSeed(42);
     }
