@@ -210,8 +210,11 @@ public final class NettyTransport implements Transport {
         return config.connectTimeoutMs() + 2L * config.handshakeTimeoutMs();
     }
 
-    /** Opens a dial for a link; called on the link's loop, where the channel is registered. */
-    Channel dial(PeerLink link) {
+    /**
+     * Starts a dial for a link, on the link's loop (where the channel is registered). The link
+     * attaches its own listeners to the returned future.
+     */
+    ChannelFuture dial(PeerLink link) {
         Bootstrap b = new Bootstrap().group(link.loop).channel(socketClass)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -225,17 +228,7 @@ public final class NettyTransport implements Transport {
                     }
                 });
         // Bind to our own configured address, so a per-address firewall rule isolates us.
-        ChannelFuture f = b.connect(link.address, new InetSocketAddress(ownAddress.getAddress(),
-                0));
-        Channel ch = f.channel();
-        ch.closeFuture().addListener(x -> link.runOnLoop(() -> link.onAttemptClosed(ch)));
-        f.addListener(done -> {
-            if (!done.isSuccess()) {
-                ch.attr(FAILURE).set(String.valueOf(done.cause().getMessage()));
-                ConnectionGuard.closeQuietly(ch);
-            }
-        });
-        return ch;
+        return b.connect(link.address, new InetSocketAddress(ownAddress.getAddress(), 0));
     }
 
     private void initPipeline(Channel ch, PeerId expected) {

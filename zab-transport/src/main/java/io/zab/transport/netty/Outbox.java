@@ -3,6 +3,7 @@ package io.zab.transport.netty;
 import io.netty.channel.Channel;
 import io.zab.protocol.message.Message;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -63,9 +64,18 @@ final class Outbox {
         }
         Channel ch = channel;
         if (ch != null) {
-            ch.eventLoop().execute(this::drain);
+            executeOn(ch);
         } else {
             link.runOnLoop(() -> link.onPending(this));
+        }
+    }
+
+    /** Schedules a drain on the channel's loop; a loop already shut down means we are closing. */
+    private void executeOn(Channel ch) {
+        try {
+            ch.eventLoop().execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            queue.clear();
         }
     }
 
@@ -80,14 +90,14 @@ final class Outbox {
     /** Link loop: the connection is up; writing starts on its loop. */
     void attach(Channel ch) {
         channel = ch;
-        ch.eventLoop().execute(this::drain);
+        executeOn(ch);
     }
 
     /** Link loop: a drain requested before the channel was attached must still happen. */
     void scheduleDrain() {
         Channel ch = channel;
         if (ch != null) {
-            ch.eventLoop().execute(this::drain);
+            executeOn(ch);
         }
     }
 
@@ -127,7 +137,7 @@ final class Outbox {
         }
         drainScheduled.set(false);
         if (!queue.isEmpty() && drainScheduled.compareAndSet(false, true)) {
-            ch.eventLoop().execute(this::drain);
+            executeOn(ch);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.zab.transport.netty;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.zab.PeerId;
@@ -114,7 +115,19 @@ final class PeerLink {
 
     private void startConnect() {
         state = State.CONNECTING;
-        attempt = transport.dial(this);
+        ChannelFuture dialing = transport.dial(this);
+        Channel ch = dialing.channel();
+        attempt = ch;
+        // Listeners go on only now that attempt is set: a dial that fails at once (inline, on
+        // this loop) must still find itself as the current attempt.
+        ch.closeFuture().addListener(x -> runOnLoop(() -> onAttemptClosed(ch)));
+        dialing.addListener(done -> {
+            if (!done.isSuccess()) {
+                ch.attr(NettyTransport.FAILURE).set(String.valueOf(done.cause().getMessage()));
+                ConnectionGuard.closeQuietly(ch);
+                runOnLoop(() -> onAttemptClosed(ch));
+            }
+        });
     }
 
     /** The closeFuture of a dial: if it was still our attempt, the attempt failed. */

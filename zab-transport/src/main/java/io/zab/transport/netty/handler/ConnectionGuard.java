@@ -79,10 +79,8 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                 && !(cause instanceof ProtocolViolation) ? cause.getCause() : cause;
         if (root instanceof ProtocolViolation) {
             refuse(ch, root.getMessage(), null);
-        } else if (root instanceof NotSslRecordException) {
-            refuse(ch, "not a TLS record (plaintext on a TLS connection?)", null);
         } else if (root instanceof SSLException) {
-            refuse(ch, "TLS failed: " + root.getMessage(), null);
+            refuse(ch, tlsReason("TLS failed: ", root), null);
         } else if (root instanceof ClosedChannelException) {
             LOG.debug("Peer {} at {}: write on a closed connection", describePeer(ch),
                     ch.remoteAddress());
@@ -106,11 +104,18 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         if (evt instanceof SslHandshakeCompletionEvent) {
             SslHandshakeCompletionEvent done = (SslHandshakeCompletionEvent) evt;
             if (!done.isSuccess()) {
-                refuse(ctx.channel(), "TLS handshake failed: " + done.cause().getMessage(),
-                        null);
+                refuse(ctx.channel(), tlsReason("TLS handshake failed: ", done.cause()), null);
             }
         }
         ReferenceCountUtil.release(evt);
+    }
+
+    private static String tlsReason(String prefix, Throwable cause) {
+        if (cause instanceof NotSslRecordException) {
+            // Its message is a hex dump of the bytes; the point is simpler than that.
+            return "not a TLS record (plaintext on a TLS connection?)";
+        }
+        return prefix + cause.getMessage();
     }
 
     @Override
