@@ -117,6 +117,7 @@ class NettyTransportTest {
         // Peer 2's address answers TCP but never the handshake: the link stays connecting.
         try (ServerSocket silent = new ServerSocket(peers.get(TWO).getPort(), 50,
                 peers.get(TWO).getAddress()); LogCapture log = new LogCapture()) {
+            assertTrue(silent.isBound());
             RecordingReceiver r1 = new RecordingReceiver();
             NettyTransport t1 = start(TestNet.config(peers).outboundQueueMessages(8).build(),
                     ONE, r1);

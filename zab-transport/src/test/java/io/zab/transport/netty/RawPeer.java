@@ -52,7 +52,8 @@ final class RawPeer implements AutoCloseable {
     }
 
     static byte[] frame(byte kind, byte[] payload) {
-        ByteBuf f = Frames.start(UnpooledByteBufAllocator.DEFAULT, kind, payload.length).writeBytes(payload);
+        ByteBuf f = Frames.start(UnpooledByteBufAllocator.DEFAULT, kind, payload.length)
+                .writeBytes(payload);
         return ByteBufUtil.getBytes(Frames.finish(f));
     }
 
