@@ -6,7 +6,8 @@ package io.zab.codec;
  * was wrong and where (offset within the decoded buffer), so a caller can log it with the peer or
  * file it came from.
  *
- * <p>This is the only exception {@link MessageCodec}'s decoders throw for bad input.
+ * <p>This is the only exception {@link MessageCodec}'s decoders throw for bad input. Created
+ * and thrown on the decoding thread; immutable once thrown.
  */
 public final class CodecException extends Exception {
     public CodecException(String message) {

@@ -346,14 +346,20 @@ enum WireType {
     static final int PEER = 4;
     static final int LENGTH = 4;
 
-    private static final WireType[] BY_CODE = new WireType[256];
-    private static final Map<Class<?>, WireType> BY_CLASS = new HashMap<>();
+    private static final Map<Byte, WireType> BY_CODE;
+    private static final Map<Class<?>, WireType> BY_CLASS;
 
     static {
+        Map<Byte, WireType> byCode = new HashMap<>();
+        Map<Class<?>, WireType> byClass = new HashMap<>();
         for (WireType t : values()) {
-            BY_CODE[t.code] = t;
-            BY_CLASS.put(t.type, t);
+            if (byCode.put(t.code, t) != null) {
+                throw new IllegalStateException("duplicate wire code " + t.code);
+            }
+            byClass.put(t.type, t);
         }
+        BY_CODE = Map.copyOf(byCode);
+        BY_CLASS = Map.copyOf(byClass);
     }
 
     final byte code;
@@ -384,7 +390,7 @@ enum WireType {
 
     /** The type for a code, or null for an unknown one. */
     static WireType ofCode(byte code) {
-        return BY_CODE[code & 0xFF];
+        return BY_CODE.get(code);
     }
 
     static byte roleCode(Role role) {

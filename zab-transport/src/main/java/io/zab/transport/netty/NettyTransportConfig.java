@@ -119,7 +119,7 @@ public final class NettyTransportConfig {
     /**
      * Mutual TLS material as PEM files: this node's PKCS#8 private key, its certificate chain,
      * and the CA certificate(s) a peer's certificate must be signed by. A peer's certificate must
-     * also name its sid: its subject CN is {@link #commonName(PeerId)}.
+     * also name its sid: its subject CN is {@link #commonName(PeerId)}. Immutable; any thread.
      */
     public record Tls(Path privateKeyPem, Path certificateChainPem, Path trustedCaPem) {
         public Tls {

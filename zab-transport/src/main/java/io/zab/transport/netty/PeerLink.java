@@ -142,6 +142,8 @@ final class PeerLink {
     }
 
     private void connectFailed(String why) {
+        // A dial-back someone asked for is not retried forever: the asker dials again itself.
+        redialWanted = false;
         int dropped = killOutbox();
         if (dropped > 0) {
             droppedSinceConnected = true;
