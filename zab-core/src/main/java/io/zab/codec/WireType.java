@@ -234,15 +234,19 @@ enum WireType {
     },
     INFORM(14, Inform.class, "INFORM") {
         int bodySize(Message m) {
-            return txnSize(((Inform) m).txn());
+            return sum(txnSize(((Inform) m).txn()), PEER + LONG);
         }
 
         void write(Message m, ByteBuffer out) {
-            putTxn(out, ((Inform) m).txn());
+            Inform x = (Inform) m;
+            putTxn(out, x.txn());
+            out.putInt(x.origin() == null ? 0 : x.origin().value());
+            out.putLong(x.requestId());
         }
 
         Message read(WireReader in) throws CodecException {
-            return new Inform(readTxn(in));
+            Txn txn = readTxn(in);
+            return new Inform(txn, in.optionalPeer("origin"), in.i64("requestId"));
         }
     },
     PING(15, Ping.class, "PING") {
