@@ -361,7 +361,9 @@ class ElectionSimulationTest {
             for (int i = 0; i < 1_000; i++) {
                 Object[] b = bad.get(r.nextInt(bad.size()));
                 SimNode target = c.node(1 + r.nextInt(n + 1));
-                c.queue().at(r.nextLong(3 * SECOND), () -> {
+                // Most of it while the election runs, the rest after it.
+                long at = i % 2 == 0 ? r.nextLong(300 * MS) : r.nextLong(3 * SECOND);
+                c.queue().at(at, () -> {
                     if (!target.id.equals(b[0])) {
                         target.receive((PeerId) b[0], (Notification) b[1]);
                     }
@@ -369,6 +371,9 @@ class ElectionSimulationTest {
             }
             SimNode leader = awaitStableLeader(c, 20 * SECOND);
             awaitAllSettledOn(c, allIds(c), leader.id, 60 * SECOND);
+            c.run(3 * SECOND);
+            assertEquals(leader, c.stableLeader().orElseThrow());
+            assertTrue(c.allSettledOn(allIds(c), leader.id), c.describe());
             long ignored = 0;
             for (SimNode node : c.nodes()) {
                 ignored += node.fle.ignoredNotifications();
