@@ -25,6 +25,7 @@ public final class ZabConfig {
     private final int inboxCapacity;
     private final int proposalsInflightMax;
     private final int historyMaxTxns;
+    private final boolean fsync;
 
     private ZabConfig(Builder b) {
         this.peerId = b.peerId;
@@ -38,6 +39,7 @@ public final class ZabConfig {
         this.inboxCapacity = b.inboxCapacity;
         this.proposalsInflightMax = b.proposalsInflightMax;
         this.historyMaxTxns = b.historyMaxTxns;
+        this.fsync = b.fsync;
     }
 
     public static Builder builder() {
@@ -88,6 +90,11 @@ public final class ZabConfig {
         return inboxCapacity;
     }
 
+    /** False only for benchmarks: the log is written but never forced, so not durable. */
+    public boolean fsync() {
+        return fsync;
+    }
+
     public CoreConfig coreConfig() {
         return new CoreConfig(peerId, voters.keySet(), observers.keySet(), initLimitTicks,
                 syncLimitTicks, maxTxnBytes, historyMaxTxns, proposalsInflightMax,
@@ -108,6 +115,7 @@ public final class ZabConfig {
         private int proposalsInflightMax = 10_000;
         private int historyMaxTxns = 100_000;
         private boolean evenVotersAllowed;
+        private boolean fsync = true;
         private String duplicate;
 
         public Builder peerId(int id) {
@@ -170,6 +178,15 @@ public final class ZabConfig {
 
         public Builder historyMaxTxns(int v) {
             this.historyMaxTxns = v;
+            return this;
+        }
+
+        /**
+         * Whether the log writer forces the log to disk (default true). Off, acknowledged txns
+         * can be lost on a power failure: for comparison benchmarks only.
+         */
+        public Builder fsync(boolean force) {
+            this.fsync = force;
             return this;
         }
 
