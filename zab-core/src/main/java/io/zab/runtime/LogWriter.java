@@ -1,0 +1,198 @@
+package io.zab.runtime;
+
+import io.zab.Zxid;
+import io.zab.protocol.Action.StorageAction;
+import io.zab.storage.EpochStore;
+import io.zab.storage.SnapshotStore;
+import io.zab.storage.StorageApplier;
+import io.zab.storage.TxnLog;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log-writer thread: takes the core's storage actions from a bounded queue, applies them in
+ * batches through a {@link StorageApplier}, forces once per batch (group commit) and then reports
+ * the highest seq made durable; the runtime posts {@code Event.Persisted(seq)} to the core. While
+ * one batch is being forced the next one queues up, so the number of forces per second stays
+ * near what the disk can do whatever the rate of actions.
+ *
+ * <p>Failures are final. The first exception (an I/O error, a full disk, or a broken invariant)
+ * is reported once through {@link Listener#onFailure}; after it the writer applies nothing and
+ * reports nothing more. It never retries a failed force and acks: after a failed fsync the
+ * kernel may have dropped the dirty pages and a second fsync can succeed without them
+ * (fsyncgate), so the node must step down, reopen its storage and resync.
+ *
+ * <p>Threads: {@link #offer}, {@link #put}, {@link #purge} and {@link #close} from any thread
+ * (the protocol thread); the listener is called on the log-writer thread.
+ */
+public final class LogWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
+    private static final Object STOP = new Object();
+
+    /** What the writer reports; called on the log-writer thread, so keep it short. */
+    public interface Listener {
+        /** Every storage action with a seq up to {@code seq} is durable. */
+        void onPersisted(long seq);
+
+        /**
+         * The writer stopped for good on {@code cause}. Nothing after the last
+         * {@link #onPersisted} is known to be durable, and no {@code onPersisted} follows.
+         */
+        void onFailure(Exception cause);
+    }
+
+    private record Purge(Zxid upTo) {
+    }
+
+    private final StorageApplier applier;
+    private final TxnLog log;
+    private final BlockingQueue<Object> queue;
+    private final int maxBatchActions;
+    private final Listener listener;
+    private final Thread thread;
+    private volatile Exception failure;
+    private volatile boolean closed;
+    private long lastSeq = Long.MIN_VALUE;
+    private volatile long batches;
+
+    /**
+     * @param capacity how many actions may wait (a full queue blocks {@link #put} and makes
+     *     {@link #offer} return false)
+     * @param maxBatchActions the most actions applied before one force
+     */
+    public LogWriter(String nodeName, TxnLog log, EpochStore epochs, SnapshotStore snapshots,
+            int capacity, int maxBatchActions, Listener listener) {
+        if (capacity < 1 || maxBatchActions < 1) {
+            throw new IllegalArgumentException("capacity and maxBatchActions must be positive: "
+                    + capacity + ", " + maxBatchActions);
+        }
+        this.applier = new StorageApplier(log, epochs, snapshots);
+        this.log = log;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.maxBatchActions = maxBatchActions;
+        this.listener = listener;
+        this.thread = new Thread(this::run, "zab-log-writer-" + nodeName);
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Queues {@code action} unless the queue is full; false then. */
+    public boolean offer(StorageAction action) {
+        checkRunning();
+        return queue.offer(action);
+    }
+
+    /** Queues {@code action}, waiting while the queue is full. */
+    public void put(StorageAction action) throws InterruptedException {
+        enqueue(action);
+    }
+
+    /** Lets the log drop segments at or below {@code upTo}, between two batches. */
+    public void purge(Zxid upTo) throws InterruptedException {
+        enqueue(new Purge(upTo));
+    }
+
+    private void enqueue(Object item) throws InterruptedException {
+        // Wakes up now and then to notice a writer that failed while we wait for room.
+        while (true) {
+            checkRunning();
+            if (queue.offer(item, 50, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        }
+    }
+
+    private void checkRunning() {
+        Exception f = failure;
+        if (f != null) {
+            throw new IllegalStateException("the log writer failed: " + f.getMessage(), f);
+        }
+        if (closed) {
+            throw new IllegalStateException("the log writer is closed");
+        }
+    }
+
+    /** The failure that stopped the writer, or null. */
+    public Exception failure() {
+        return failure;
+    }
+
+    /** How many batches were forced so far (for tests and metrics). */
+    public long batches() {
+        return batches;
+    }
+
+    /**
+     * Stops the thread after the batch in progress; queued actions are dropped (nothing more is
+     * reported for them). Does not close the stores.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        closed = true;
+        queue.clear();
+        while (thread.isAlive() && !queue.offer(STOP, 50, TimeUnit.MILLISECONDS)) {
+            queue.clear();
+        }
+        thread.join();
+    }
+
+    private void run() {
+        List<Object> batch = new ArrayList<>(maxBatchActions);
+        try {
+            while (true) {
+                batch.clear();
+                batch.add(queue.take());
+                queue.drainTo(batch, maxBatchActions - 1);
+                if (!applyBatch(batch)) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            failure = e;
+            queue.clear();
+            LOG.error("log writer failed; this node must stop acking and step down", e);
+            listener.onFailure(e);
+        }
+    }
+
+    /** Applies and forces one batch; false when told to stop. */
+    private boolean applyBatch(List<Object> batch) throws IOException {
+        long high = Long.MIN_VALUE;
+        boolean go = true;
+        for (Object item : batch) {
+            if (item == STOP) {
+                go = false;
+                break;
+            }
+            if (item instanceof Purge p) {
+                log.purge(p.upTo());
+                continue;
+            }
+            StorageAction a = (StorageAction) item;
+            if (a.seq() <= lastSeq) {
+                throw new IllegalStateException("storage action seq " + a.seq()
+                        + " does not follow " + lastSeq + ": " + a);
+            }
+            applier.apply(a);
+            lastSeq = a.seq();
+            high = a.seq();
+        }
+        if (high != Long.MIN_VALUE) {
+            applier.sync();
+            batches++;
+            listener.onPersisted(high);
+        }
+        return go && !closed;
+    }
+}
