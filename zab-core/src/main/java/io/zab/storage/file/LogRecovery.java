@@ -230,8 +230,12 @@ final class LogRecovery {
             long prealloc = s == last && options.preallocate() ? options.segmentBytes() : 0;
             s.cutFile(s.end, prealloc);
         }
-        if (!junk.isEmpty()) {
-            io.forceDirectory(dir);
+        if (last != null) {
+            // What this recovery read must be durable before anything is built on it: a process
+            // that exited without forcing left records in the page cache only, and a later
+            // power cut could take them while keeping newer, forced ones.
+            last.channel.force(false);
         }
+        io.forceDirectory(dir);
     }
 }
