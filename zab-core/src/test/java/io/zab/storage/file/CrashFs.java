@@ -115,10 +115,14 @@ public final class CrashFs implements FileIo {
         crashAt = n;
     }
 
-    /** Makes the {@code n}-th (from 0) operation of {@code kind} fail once with {@code message}. */
+    /**
+     * Makes the {@code n}-th (from 0) operation of {@code kind} from now on fail once with an
+     * IOException saying {@code message}. Kinds: create, write, truncate, force, move, delete,
+     * dirsync.
+     */
     public void failOp(String kind, long n, String message) {
         failKind = kind;
-        failAt = n;
+        failAt = kindCounts.getOrDefault(kind, 0L) + n;
         failMessage = message;
     }
 
