@@ -16,6 +16,7 @@ import io.zab.protocol.Action.TruncateLog;
 import io.zab.protocol.PersistentState;
 import io.zab.protocol.Txn;
 import io.zab.storage.Recovery;
+import io.zab.storage.ShmTempDir;
 import io.zab.storage.StorageApplier;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DurabilityOrderTest {
     private static final FileTxnLog.Options SMALL = new FileTxnLog.Options(512, true);
 
-    @TempDir
+    @TempDir(factory = ShmTempDir.class)
     Path tmp;
 
     /** The stores of one node on a {@link CrashFs}. */

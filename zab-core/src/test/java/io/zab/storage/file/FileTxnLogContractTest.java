@@ -1,5 +1,6 @@
 package io.zab.storage.file;
 
+import io.zab.storage.ShmTempDir;
 import io.zab.storage.TxnLog;
 import io.zab.storage.TxnLogContract;
 import java.io.IOException;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FileTxnLogContractTest extends TxnLogContract {
     static final FileTxnLog.Options SMALL = new FileTxnLog.Options(4096, true);
 
-    @TempDir
+    @TempDir(factory = ShmTempDir.class)
     Path dir;
     private CrashFs fs;
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.zab.Zxid;
 import io.zab.protocol.Txn;
+import io.zab.storage.ShmTempDir;
 import io.zab.storage.Txns;
 import io.zab.storage.memory.MemoryTxnLog;
 import java.io.IOException;
@@ -23,10 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  * last append possibly torn.
  */
 class FileTxnLogModelTest {
-    private static final int SEEDS = 60;
+    private static final int SEEDS = 150;
     private static final int STEPS = 250;
 
-    @TempDir
+    @TempDir(factory = ShmTempDir.class)
     Path tmp;
 
     private sealed interface Op {
