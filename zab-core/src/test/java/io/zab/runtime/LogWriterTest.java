@@ -13,6 +13,7 @@ import io.zab.protocol.Action.AppendTxns;
 import io.zab.protocol.Action.SaveEpoch;
 import io.zab.protocol.Action.StorageAction;
 import io.zab.protocol.Txn;
+import io.zab.storage.LogCapture;
 import io.zab.storage.TxnLog;
 import io.zab.storage.file.CrashFs;
 import io.zab.storage.file.FileTxnLog;
@@ -188,6 +189,13 @@ class LogWriterTest {
 
     @Test
     void aFailedForceIsFinalAndNothingAfterItIsReported() throws Exception {
+        try (LogCapture logs = new LogCapture(LogWriter.class)) {
+            failedForce();
+            assertEquals(1, logs.warnings().size(), "one ERROR: " + logs.warnings());
+        }
+    }
+
+    private void failedForce() throws Exception {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
@@ -216,6 +224,7 @@ class LogWriterTest {
     @Test
     void rejectsSeqsOutOfOrder() throws Exception {
         Reports reports = new Reports();
+        LogCapture logs = new LogCapture(LogWriter.class);
         LogWriter w = new LogWriter("t", new MemoryTxnLog(), new MemoryEpochStore(),
                 new MemorySnapshotStore(), 10, 10, reports);
         w.start();
@@ -225,6 +234,7 @@ class LogWriterTest {
         Exception cause = reports.failures.poll(WAIT_S, TimeUnit.SECONDS);
         assertTrue(cause instanceof IllegalStateException, String.valueOf(cause));
         w.close();
+        logs.close();
     }
 
     @Test

@@ -216,7 +216,12 @@ public final class FileSnapshotStore implements SnapshotStore {
     /** A stream over the data of a checked snapshot (for StateMachine.restore). */
     public InputStream openData(SnapshotFile f) throws IOException {
         FileChannel ch = FileChannel.open(f.path(), StandardOpenOption.READ);
-        ch.position(HEADER_BYTES);
+        try {
+            ch.position(HEADER_BYTES);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
         InputStream raw = Channels.newInputStream(ch);
         return new BufferedInputStream(new InputStream() {
             private long left = f.length();

@@ -76,7 +76,6 @@ public final class FileStorage implements AutoCloseable {
         FileTxnLog.createDirectory(dataDir, io);
         FileChannel lockFile = FileChannel.open(dataDir.resolve("lock"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileTxnLog log = null;
         try {
             FileLock lock = tryLock(lockFile);
             if (lock == null) {
@@ -86,7 +85,7 @@ public final class FileStorage implements AutoCloseable {
             FileEpochStore epochs = FileEpochStore.open(dataDir, io);
             FileSnapshotStore snapshots = FileSnapshotStore.open(dataDir.resolve("snapshots"),
                     options.snapshotsKept(), io);
-            log = FileTxnLog.open(dataDir.resolve("log"), options.log(), io);
+            FileTxnLog log = FileTxnLog.open(dataDir.resolve("log"), options.log(), io);
             return new FileStorage(dataDir, options, lockFile, lock, log, epochs, snapshots);
         } catch (IOException | RuntimeException e) {
             lockFile.close();
