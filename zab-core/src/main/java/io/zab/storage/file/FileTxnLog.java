@@ -197,7 +197,7 @@ public final class FileTxnLog implements TxnLog {
         flush();
         Segment old = last();
         old.channel.force(false);
-        segments.add(createSegment(LogFormat.Kind.ROLL, generation, old.lastZxid));
+        segments.add(createSegment(LogFormat.Kind.ROLL, old.header.generation(), old.lastZxid));
         stagedAt = HEADER_BYTES;
         unforcedFrom = HEADER_BYTES;
         dirty = false;

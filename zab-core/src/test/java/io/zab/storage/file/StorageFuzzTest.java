@@ -33,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * later batch follows (a torn last batch looks exactly like that), and never silently.
  */
 class StorageFuzzTest {
-    private static final int LOG_CASES = 8000;
+    /** More for a long run: {@code -Dzab.storage.fuzzCases=200000 -Dzab.storage.fuzzSeed=9}. */
+    private static final int LOG_CASES = Integer.getInteger("zab.storage.fuzzCases", 8000);
+    private static final long SEED = Long.getLong("zab.storage.fuzzSeed", 20240601);
     private static final int SNAPSHOT_CASES = 2000;
     private static final int EPOCH_CASES = 500;
 
@@ -92,7 +94,7 @@ class StorageFuzzTest {
 
     @Test
     void damagedLogFilesRecoverCleanlyOrStopWithAClearError() throws IOException {
-        Random random = new Random(20240601);
+        Random random = new Random(SEED);
         BaseLog[] bases = {new BaseLog(tmp.resolve("base0"), true, random),
             new BaseLog(tmp.resolve("base1"), false, random)};
         assertTrue(bases[0].names.size() >= 4 && bases[1].names.size() >= 4);
