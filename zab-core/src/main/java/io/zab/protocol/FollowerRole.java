@@ -61,8 +61,6 @@ final class FollowerRole implements RoleState {
     private boolean upToDate;
     private Zxid commitWatermark = Zxid.ZERO;
     private Zxid lastAckSent = Zxid.ZERO;
-    private Zxid pendingRestoreZxid;
-    private byte[] pendingRestore;
     private long ticksInRole;
     private long ticksSinceLeader;
     private final Set<Long> forwarded = new LinkedHashSet<>();
@@ -207,10 +205,9 @@ final class FollowerRole implements RoleState {
             return;
         }
         syncMode = SyncMode.SNAP;
+        // The state machine is replaced at the next delivery (after UPTODATE, after this is
+        // durable), even if this sync fails and a later one completes (ZOOKEEPER-3642).
         core.installSnapshot(s.zxid(), s.snapshot());
-        // The state machine is replaced only at UPTODATE, after this is durable.
-        pendingRestoreZxid = s.zxid();
-        pendingRestore = s.snapshot();
     }
 
     private void onProposal(Proposal p) {
@@ -243,6 +240,9 @@ final class FollowerRole implements RoleState {
             return;
         }
         core.append(List.of(i.txn()));
+        if (self().equals(i.origin()) && forwarded.remove(i.requestId())) {
+            core.bindRequest(i.requestId(), z);
+        }
         commitWatermark = Zxid.max(commitWatermark, z);
     }
 
@@ -292,10 +292,6 @@ final class FollowerRole implements RoleState {
         upToDate = true;
         phase = Phase.BROADCAST;
         commitWatermark = Zxid.max(commitWatermark, u.committedZxid());
-        if (pendingRestore != null) {
-            core.restored(pendingRestoreZxid, pendingRestore);
-            pendingRestore = null;
-        }
         LOG.info("node {}: up to date with leader {} in epoch {}", self(), leader, leaderEpoch);
         deliver();
     }

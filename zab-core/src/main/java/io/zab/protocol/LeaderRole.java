@@ -60,6 +60,10 @@ final class LeaderRole implements RoleState {
     private record SyncWait(long requestId, PeerId from, Zxid zxid, long round) {
     }
 
+    /** Who asked for a txn a learner forwarded, until it commits (for INFORM to observers). */
+    private record Origin(PeerId peer, long requestId) {
+    }
+
     private final ZabCore core;
     private final PeerId self;
     private final Map<PeerId, LearnerProgress> learners = new TreeMap<>();
@@ -71,6 +75,7 @@ final class LeaderRole implements RoleState {
     private long phaseStartTick;
     private long pingRound;
     private final List<SyncWait> syncWaits = new ArrayList<>();
+    private final TreeMap<Zxid, Origin> origins = new TreeMap<>();
 
     LeaderRole(ZabCore core) {
         this.core = core;
@@ -406,6 +411,8 @@ final class LeaderRole implements RoleState {
         core.append(List.of(txn));
         if (origin.equals(self)) {
             core.bindRequest(requestId, txn.zxid());
+        } else {
+            origins.put(txn.zxid(), new Origin(origin, requestId));
         }
         Proposal proposal = new Proposal(txn, origin.equals(self) ? null : origin, requestId);
         for (LearnerProgress p : learners.values()) {
@@ -463,10 +470,13 @@ final class LeaderRole implements RoleState {
             }
             for (Txn t : informs) {
                 if (t.zxid().isAfter(p.newLeaderZxid)) {
-                    core.send(p.id, new Inform(t));
+                    Origin o = origins.get(t.zxid());
+                    core.send(p.id, o == null ? new Inform(t, null, 0)
+                            : new Inform(t, o.peer(), o.requestId()));
                 }
             }
         }
+        origins.headMap(best, true).clear();
     }
 
     private List<Zxid> candidatePositions() {

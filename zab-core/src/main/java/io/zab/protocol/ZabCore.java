@@ -64,6 +64,10 @@ public final class ZabCore {
     /** (seq, history end after that storage action), to learn what a Persisted covers. */
     private final ArrayDeque<long[]> pendingEnds = new ArrayDeque<>();
     private long ticks;
+    /** A snapshot installed by SNAP that the state machine has not been given yet. */
+    private Zxid pendingRestoreZxid;
+    private byte[] pendingRestore;
+    private long pendingRestoreSeq;
 
     /** Host requests bound to a txn and not yet delivered: zxid to request id. */
     private final TreeMap<Zxid, Long> awaitingDelivery = new TreeMap<>();
@@ -316,9 +320,12 @@ public final class ZabCore {
     }
 
     long installSnapshot(Zxid zxid, byte[] data) {
+        pendingRestoreZxid = zxid;
+        pendingRestore = data;
         history.reset(zxid);
         lastSyncedZxid = Zxid.min(lastSyncedZxid, zxid);
         long seq = ++issuedSeq;
+        pendingRestoreSeq = seq;
         actions.add(new Action.InstallSnapshot(seq, zxid, data));
         pendingEnds.addLast(new long[] {seq, zxid.toLong()});
         return seq;
@@ -350,11 +357,17 @@ public final class ZabCore {
         }
     }
 
-    /** The state machine was replaced by a snapshot at {@code zxid} (SNAP, at UPTODATE). */
-    void restored(Zxid zxid, byte[] data) {
-        actions.add(new Action.RestoreSnapshot(zxid, data));
-        lastDeliveredZxid = zxid;
-        lastCommittedZxid = Zxid.max(lastCommittedZxid, zxid);
+    /** Replaces the state machine with the snapshot installed by SNAP, before any delivery. */
+    private void restorePending() {
+        if (pendingRestore == null || !isPersisted(pendingRestoreSeq)) {
+            return;
+        }
+        actions.add(new Action.RestoreSnapshot(pendingRestoreZxid, pendingRestore));
+        lastDeliveredZxid = pendingRestoreZxid;
+        lastCommittedZxid = Zxid.max(lastCommittedZxid, pendingRestoreZxid);
+        awaitingDelivery.headMap(lastDeliveredZxid, true).clear();
+        pendingRestore = null;
+        pendingRestoreZxid = null;
     }
 
     /**
@@ -362,6 +375,10 @@ public final class ZabCore {
      * durable here (nothing reaches the host before it is on this node's disk).
      */
     void deliverUpTo(Zxid zxid) {
+        restorePending();
+        if (pendingRestore != null) {
+            return;
+        }
         Zxid upTo = Zxid.min(Zxid.min(zxid, lastCommittedZxid), lastSyncedZxid);
         if (!upTo.isAfter(lastDeliveredZxid)) {
             return;
