@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zab.protocol.Action;
 import io.zab.protocol.Action.Send;
+import io.zab.protocol.Event;
 import io.zab.protocol.message.UpToDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,27 @@ class CoreBugReproTest {
         assertTrue(c.runUntil(() -> c.leader().isPresent() && c.nodes().stream()
                 .allMatch(n -> n.isUp() && n.core().isBroadcasting()), 10_000), c.states());
         return c;
+    }
+
+    /**
+     * Random seeds 681, 882, 1000: the followers' ACKs reach the leader before its own fsync
+     * completes; it commits (the followers are a quorum) but may deliver only what is durable
+     * locally, and when its Persisted came the commit point did not move, so it delivered
+     * nothing until the next commit.
+     */
+    @Test
+    void aLeaderWhoseOwnFsyncIsLastStillDelivers() {
+        SimCluster c = established(23, SimOptions.defaults());
+        int leader = c.leader().orElseThrow().id();
+        List<Intercepted.Held> held = new ArrayList<>();
+        Hook<Event> hook = c.onEvent(leader, e -> e instanceof Event.Persisted,
+                x -> held.add(x.hold()));
+        SimRequest w = c.submit(leader == 1 ? 2 : 1);
+        assertTrue(c.runUntil(w::succeeded, 2_000), "the follower's write succeeds: " + w);
+        assertTrue(c.node(leader).stateMachine().count() == 0, "the leader waits for its disk");
+        hook.remove();
+        held.forEach(Intercepted.Held::release);
+        assertTrue(c.runUntil(c::converged, 2_000), c.convergenceProblem());
     }
 
     /**
