@@ -1,11 +1,13 @@
 package io.zab.sim;
 
+import io.zab.election.LeaderElection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * One seed of the random simulation (VOPR-lite), in two phases as TigerBeetle's VOPR does:
@@ -45,9 +47,12 @@ public final class RandomRun {
     private int partitionGen;
     private int slowGen;
 
-    private RandomRun(long seed) {
+    private RandomRun(long seed, Supplier<LeaderElection> election) {
         this.random = new SplittableRandom(seed);
         SimOptions o = swarm(random);
+        if (election != null) {
+            o.election(election);
+        }
         this.cluster = new SimCluster(seed, random, o);
         this.writesPerSecond = 1 + random.nextDouble() * 9;
         this.syncFraction = random.nextDouble() * 0.2;
@@ -77,7 +82,12 @@ public final class RandomRun {
 
     /** Runs one seed for {@code runMillis} of virtual time; a failure throws. */
     public static Result run(long seed, long runMillis) {
-        return new RandomRun(seed).execute(runMillis);
+        return new RandomRun(seed, null).execute(runMillis);
+    }
+
+    /** The same with another election, e.g. zab-election's FLE (a fresh one per node start). */
+    public static Result run(long seed, long runMillis, Supplier<LeaderElection> election) {
+        return new RandomRun(seed, election).execute(runMillis);
     }
 
     private Result execute(long runMillis) {

@@ -2,6 +2,8 @@ package io.zab.examples;
 
 import io.zab.examples.demo.DemoCluster;
 import io.zab.examples.demo.ThreeNodeDemo;
+import io.zab.examples.server.ServerCommand;
+import io.zab.examples.server.ServerOptions;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.List;
@@ -21,11 +23,13 @@ public final class Main {
             out.println("usage: java -jar zab-examples.jar <command> [options]");
             out.println("  demo     three replicas in one JVM and a narrated tour"
                     + " (--help for options)");
+            out.println("  server   one node of a multi-process KV cluster (--help)");
             System.exit(args.length == 0 ? 2 : 0);
         }
         List<String> rest = List.of(args).subList(1, args.length);
         switch (args[0]) {
             case "demo" -> System.exit(demo(rest, out));
+            case "server" -> System.exit(server(rest, out));
             default -> usageError("unknown command: " + args[0] + " (try --help)");
         }
     }
@@ -67,6 +71,22 @@ public final class Main {
         }));
         stop.await();
         return 0;
+    }
+
+    private static int server(List<String> args, PrintStream out) throws Exception {
+        if (args.contains("--help")) {
+            out.println(ServerOptions.usage());
+            return 0;
+        }
+        ServerOptions options;
+        try {
+            options = ServerOptions.parse(args);
+            ServerCommand.zabConfig(options);
+        } catch (IllegalArgumentException e) {
+            usageError(e.getMessage());
+            return 2;
+        }
+        return ServerCommand.run(options, out);
     }
 
     static int intArg(List<String> args, int i, String name) {

@@ -3,7 +3,9 @@ package io.zab.examples.demo;
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
 import io.zab.examples.kv.KvStateMachine;
-import io.zab.transport.LoopbackNetwork;
+import io.zab.election.fle.FastLeaderElection;
+import io.zab.transport.netty.NettyTransport;
+import io.zab.transport.netty.NettyTransportConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -12,13 +14,13 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The nodes of the demo, each with its own data directory under one root, started and stopped
- * by id. A restarted node gets a fresh state machine and recovers from its directory.
+ * The nodes of the demo, each with its own data directory under one root, its own Netty
+ * transport on 127.0.0.1 and Fast Leader Election, started and stopped by id. A restarted node
+ * gets a fresh state machine and recovers from its directory.
  */
 public final class DemoCluster implements AutoCloseable {
     private final Path root;
     private final int quorumBase;
-    private final LoopbackNetwork network = new LoopbackNetwork();
     private final Map<Integer, ZabNode> nodes = new TreeMap<>();
     private final Map<Integer, KvStateMachine> kvs = new TreeMap<>();
 
@@ -42,8 +44,11 @@ public final class DemoCluster implements AutoCloseable {
 
     public ZabNode start(int id) throws Exception {
         KvStateMachine kv = new KvStateMachine();
-        ZabNode node = ZabNode.builder().config(config(id)).stateMachine(kv)
-                .transport(network.transport()).build().start();
+        ZabConfig config = config(id);
+        NettyTransport transport = new NettyTransport(NettyTransportConfig.builder()
+                .clusterId("zab-demo").peers(config.members()).build());
+        ZabNode node = ZabNode.builder().config(config).stateMachine(kv).transport(transport)
+                .election(new FastLeaderElection()).build().start();
         nodes.put(id, node);
         kvs.put(id, kv);
         return node;

@@ -1,0 +1,469 @@
+package io.zab.codec;
+
+import io.zab.Role;
+import io.zab.Zxid;
+import io.zab.election.Vote;
+import io.zab.protocol.Txn;
+import io.zab.protocol.message.Ack;
+import io.zab.protocol.message.AckEpoch;
+import io.zab.protocol.message.AckNewLeader;
+import io.zab.protocol.message.Commit;
+import io.zab.protocol.message.Diff;
+import io.zab.protocol.message.FollowerInfo;
+import io.zab.protocol.message.Inform;
+import io.zab.protocol.message.LeaderInfo;
+import io.zab.protocol.message.Message;
+import io.zab.protocol.message.NewLeader;
+import io.zab.protocol.message.Notification;
+import io.zab.protocol.message.ObserverInfo;
+import io.zab.protocol.message.Ping;
+import io.zab.protocol.message.PingAck;
+import io.zab.protocol.message.Proposal;
+import io.zab.protocol.message.Request;
+import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SyncReply;
+import io.zab.protocol.message.SyncRequest;
+import io.zab.protocol.message.Trunc;
+import io.zab.protocol.message.UpToDate;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The type byte of every message and the layout of its fields, one constant per message. Codes
+ * are part of the wire format: never renumber one; add new messages with new codes.
+ *
+ * <p>Field encodings: epochs as unsigned 32 bits (an epoch is the high half of a zxid), zxids as
+ * the 64-bit {@link Zxid#toLong} form, peer ids as positive 32-bit ints (0 for an absent origin),
+ * rounds and request ids as 64 bits, byte arrays as a 32-bit length then the bytes.
+ */
+enum WireType {
+    FOLLOWER_INFO(1, FollowerInfo.class, "FOLLOWERINFO") {
+        int bodySize(Message m) {
+            return EPOCH + ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            FollowerInfo x = (FollowerInfo) m;
+            putEpoch(out, x.acceptedEpoch(), "FOLLOWERINFO.acceptedEpoch");
+            out.putLong(x.lastZxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new FollowerInfo(in.epoch("acceptedEpoch"), in.zxid("lastZxid"));
+        }
+    },
+    OBSERVER_INFO(2, ObserverInfo.class, "OBSERVERINFO") {
+        int bodySize(Message m) {
+            return EPOCH + ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            ObserverInfo x = (ObserverInfo) m;
+            putEpoch(out, x.acceptedEpoch(), "OBSERVERINFO.acceptedEpoch");
+            out.putLong(x.lastZxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new ObserverInfo(in.epoch("acceptedEpoch"), in.zxid("lastZxid"));
+        }
+    },
+    LEADER_INFO(3, LeaderInfo.class, "LEADERINFO") {
+        int bodySize(Message m) {
+            return EPOCH;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            putEpoch(out, ((LeaderInfo) m).epoch(), "LEADERINFO.epoch");
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new LeaderInfo(in.epoch("epoch"));
+        }
+    },
+    ACK_EPOCH(4, AckEpoch.class, "ACKEPOCH") {
+        int bodySize(Message m) {
+            return EPOCH + EPOCH + ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            AckEpoch x = (AckEpoch) m;
+            putEpoch(out, x.epoch(), "ACKEPOCH.epoch");
+            putEpoch(out, x.currentEpoch(), "ACKEPOCH.currentEpoch");
+            out.putLong(x.lastZxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new AckEpoch(in.epoch("epoch"), in.epoch("currentEpoch"),
+                    in.zxid("lastZxid"));
+        }
+    },
+    DIFF(5, Diff.class, "DIFF") {
+        int bodySize(Message m) {
+            return EPOCH + ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            Diff x = (Diff) m;
+            putEpoch(out, x.epoch(), "DIFF.epoch");
+            out.putLong(x.leaderLastZxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new Diff(in.epoch("epoch"), in.zxid("leaderLastZxid"));
+        }
+    },
+    TRUNC(6, Trunc.class, "TRUNC") {
+        int bodySize(Message m) {
+            return EPOCH + ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            Trunc x = (Trunc) m;
+            putEpoch(out, x.epoch(), "TRUNC.epoch");
+            out.putLong(x.truncZxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new Trunc(in.epoch("epoch"), in.zxid("truncZxid"));
+        }
+    },
+    SNAP(7, Snap.class, "SNAP") {
+        int bodySize(Message m) {
+            return sum(EPOCH + ZXID, bytesSize(((Snap) m).snapshot()));
+        }
+
+        void write(Message m, ByteBuffer out) {
+            Snap x = (Snap) m;
+            putEpoch(out, x.epoch(), "SNAP.epoch");
+            out.putLong(x.zxid().toLong());
+            putBytes(out, x.snapshot());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new Snap(in.epoch("epoch"), in.zxid("zxid"), in.bytes("snapshot"));
+        }
+    },
+    NEW_LEADER(8, NewLeader.class, "NEWLEADER") {
+        int bodySize(Message m) {
+            return EPOCH + ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            NewLeader x = (NewLeader) m;
+            putEpoch(out, x.epoch(), "NEWLEADER.epoch");
+            out.putLong(x.lastZxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new NewLeader(in.epoch("epoch"), in.zxid("lastZxid"));
+        }
+    },
+    ACK_NEW_LEADER(9, AckNewLeader.class, "ACKNEWLEADER") {
+        int bodySize(Message m) {
+            return EPOCH + ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            AckNewLeader x = (AckNewLeader) m;
+            putEpoch(out, x.epoch(), "ACKNEWLEADER.epoch");
+            out.putLong(x.zxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new AckNewLeader(in.epoch("epoch"), in.zxid("zxid"));
+        }
+    },
+    UP_TO_DATE(10, UpToDate.class, "UPTODATE") {
+        int bodySize(Message m) {
+            return EPOCH + ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            UpToDate x = (UpToDate) m;
+            putEpoch(out, x.epoch(), "UPTODATE.epoch");
+            out.putLong(x.committedZxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new UpToDate(in.epoch("epoch"), in.zxid("committedZxid"));
+        }
+    },
+    PROPOSAL(11, Proposal.class, "PROPOSAL") {
+        int bodySize(Message m) {
+            return sum(txnSize(((Proposal) m).txn()), PEER + LONG);
+        }
+
+        void write(Message m, ByteBuffer out) {
+            Proposal x = (Proposal) m;
+            putTxn(out, x.txn());
+            out.putInt(x.origin() == null ? 0 : x.origin().value());
+            out.putLong(x.requestId());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            Txn txn = readTxn(in);
+            return new Proposal(txn, in.optionalPeer("origin"), in.i64("requestId"));
+        }
+    },
+    ACK(12, Ack.class, "ACK") {
+        int bodySize(Message m) {
+            return ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            out.putLong(((Ack) m).zxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new Ack(in.zxid("zxid"));
+        }
+    },
+    COMMIT(13, Commit.class, "COMMIT") {
+        int bodySize(Message m) {
+            return ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            out.putLong(((Commit) m).zxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new Commit(in.zxid("zxid"));
+        }
+    },
+    INFORM(14, Inform.class, "INFORM") {
+        int bodySize(Message m) {
+            return sum(txnSize(((Inform) m).txn()), PEER + LONG);
+        }
+
+        void write(Message m, ByteBuffer out) {
+            Inform x = (Inform) m;
+            putTxn(out, x.txn());
+            out.putInt(x.origin() == null ? 0 : x.origin().value());
+            out.putLong(x.requestId());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            Txn txn = readTxn(in);
+            return new Inform(txn, in.optionalPeer("origin"), in.i64("requestId"));
+        }
+    },
+    PING(15, Ping.class, "PING") {
+        int bodySize(Message m) {
+            return EPOCH + LONG;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            Ping x = (Ping) m;
+            putEpoch(out, x.epoch(), "PING.epoch");
+            out.putLong(x.round());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new Ping(in.epoch("epoch"), in.i64("round"));
+        }
+    },
+    PING_ACK(16, PingAck.class, "PINGACK") {
+        int bodySize(Message m) {
+            return EPOCH + LONG;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            PingAck x = (PingAck) m;
+            putEpoch(out, x.epoch(), "PINGACK.epoch");
+            out.putLong(x.round());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new PingAck(in.epoch("epoch"), in.i64("round"));
+        }
+    },
+    REQUEST(17, Request.class, "REQUEST") {
+        int bodySize(Message m) {
+            return sum(LONG, bytesSize(((Request) m).payload()));
+        }
+
+        void write(Message m, ByteBuffer out) {
+            Request x = (Request) m;
+            out.putLong(x.requestId());
+            putBytes(out, x.payload());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new Request(in.i64("requestId"), in.bytes("payload"));
+        }
+    },
+    SYNC_REQUEST(18, SyncRequest.class, "SYNC") {
+        int bodySize(Message m) {
+            return LONG;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            out.putLong(((SyncRequest) m).requestId());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new SyncRequest(in.i64("requestId"));
+        }
+    },
+    SYNC_REPLY(19, SyncReply.class, "SYNCREPLY") {
+        int bodySize(Message m) {
+            return LONG + ZXID;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            SyncReply x = (SyncReply) m;
+            out.putLong(x.requestId());
+            out.putLong(x.zxid().toLong());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new SyncReply(in.i64("requestId"), in.zxid("zxid"));
+        }
+    },
+    NOTIFICATION(20, Notification.class, "NOTIFICATION") {
+        int bodySize(Message m) {
+            return PEER + EPOCH + ZXID + LONG + 1;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            Notification x = (Notification) m;
+            Vote v = x.vote();
+            out.putInt(v.leader().value());
+            putEpoch(out, v.epoch(), "NOTIFICATION.vote.epoch");
+            out.putLong(v.zxid().toLong());
+            out.putLong(x.round());
+            out.put(roleCode(x.state()));
+        }
+
+        Message read(WireReader in) throws CodecException {
+            Vote vote = new Vote(in.peer("vote.leader"), in.epoch("vote.epoch"),
+                    in.zxid("vote.zxid"));
+            return new Notification(vote, in.i64("round"), in.role("state"));
+        }
+    };
+
+    static final int EPOCH = 4;
+    static final int ZXID = 8;
+    static final int LONG = 8;
+    static final int PEER = 4;
+    static final int LENGTH = 4;
+
+    private static final Map<Byte, WireType> BY_CODE;
+    private static final Map<Class<?>, WireType> BY_CLASS;
+
+    static {
+        Map<Byte, WireType> byCode = new HashMap<>();
+        Map<Class<?>, WireType> byClass = new HashMap<>();
+        for (WireType t : values()) {
+            if (byCode.put(t.code, t) != null) {
+                throw new IllegalStateException("duplicate wire code " + t.code);
+            }
+            byClass.put(t.type, t);
+        }
+        BY_CODE = Map.copyOf(byCode);
+        BY_CLASS = Map.copyOf(byClass);
+    }
+
+    final byte code;
+    final Class<? extends Message> type;
+    /** The protocol's name for the message (ZooKeeper's packet names), used in error texts. */
+    final String wireName;
+
+    WireType(int code, Class<? extends Message> type, String wireName) {
+        this.code = (byte) code;
+        this.type = type;
+        this.wireName = wireName;
+    }
+
+    /** Size of the fields after the header. */
+    abstract int bodySize(Message m);
+
+    abstract void write(Message m, ByteBuffer out);
+
+    abstract Message read(WireReader in) throws CodecException;
+
+    static WireType of(Message m) {
+        WireType t = BY_CLASS.get(m.getClass());
+        if (t == null) {
+            throw new IllegalArgumentException("no wire type for " + m.getClass().getName());
+        }
+        return t;
+    }
+
+    /** The type for a code, or null for an unknown one. */
+    static WireType ofCode(byte code) {
+        return BY_CODE.get(code);
+    }
+
+    static byte roleCode(Role role) {
+        switch (role) {
+            case LOOKING:
+                return 0;
+            case FOLLOWING:
+                return 1;
+            case LEADING:
+                return 2;
+            case OBSERVING:
+                return 3;
+            default:
+                throw new IllegalArgumentException("no wire code for role " + role);
+        }
+    }
+
+    /** The role for a code, or null for an unknown one. */
+    static Role roleOf(byte code) {
+        switch (code) {
+            case 0:
+                return Role.LOOKING;
+            case 1:
+                return Role.FOLLOWING;
+            case 2:
+                return Role.LEADING;
+            case 3:
+                return Role.OBSERVING;
+            default:
+                return null;
+        }
+    }
+
+    static int txnSize(Txn txn) {
+        return sum(ZXID, bytesSize(txn.data()));
+    }
+
+    static void putTxn(ByteBuffer out, Txn txn) {
+        out.putLong(txn.zxid().toLong());
+        putBytes(out, txn.data());
+    }
+
+    static Txn readTxn(WireReader in) throws CodecException {
+        Zxid zxid = in.zxid("txn.zxid");
+        return new Txn(zxid, in.bytes("txn.data"));
+    }
+
+    private static int bytesSize(byte[] bytes) {
+        return sum(LENGTH, bytes.length);
+    }
+
+    private static void putBytes(ByteBuffer out, byte[] bytes) {
+        out.putInt(bytes.length);
+        out.put(bytes);
+    }
+
+    /** Epochs are 32-bit (the high half of a zxid); anything else is a bug in the sender. */
+    private static void putEpoch(ByteBuffer out, long epoch, String field) {
+        if (epoch < 0 || epoch > Zxid.MAX_PART) {
+            throw new IllegalArgumentException(field + " out of 32-bit range: " + epoch);
+        }
+        out.putInt((int) epoch);
+    }
+
+    static int sum(int a, int b) {
+        long s = (long) a + b;
+        if (s > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("message too large to encode: " + s + " bytes");
+        }
+        return (int) s;
+    }
+}

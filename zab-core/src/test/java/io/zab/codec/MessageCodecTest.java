@@ -1,0 +1,198 @@
+package io.zab.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zab.PeerId;
+import io.zab.Role;
+import io.zab.Zxid;
+import io.zab.election.Vote;
+import io.zab.protocol.Txn;
+import io.zab.protocol.message.Commit;
+import io.zab.protocol.message.LeaderInfo;
+import io.zab.protocol.message.Message;
+import io.zab.protocol.message.Notification;
+import io.zab.protocol.message.Proposal;
+import io.zab.protocol.message.Request;
+import io.zab.protocol.message.Snap;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class MessageCodecTest {
+
+    @Test
+    void generatorCoversEveryMessageType() {
+        Set<Class<?>> seen = new HashSet<>();
+        RandomMessages gen = new RandomMessages(1, 8);
+        for (int kind = 0; kind < RandomMessages.TYPES; kind++) {
+            seen.add(gen.next(kind).getClass());
+        }
+        assertEquals(Set.of(Message.class.getPermittedSubclasses()), seen);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 42, 7_777})
+    void everyTypeRoundTrips(long seed) throws CodecException {
+        RandomMessages gen = new RandomMessages(seed, 300);
+        for (int i = 0; i < 2_000; i++) {
+            Message m = gen.next(i % RandomMessages.TYPES);
+            byte[] bytes = MessageCodec.encode(m);
+            assertEquals(MessageCodec.encodedSize(m), bytes.length, m.toString());
+            Message back = MessageCodec.decode(bytes);
+            assertSame(m, back);
+            assertArrayEquals(bytes, MessageCodec.encode(back), m.toString());
+        }
+    }
+
+    /** Records holding arrays compare them by identity; compare those by content instead. */
+    static void assertSame(Message expected, Message actual) {
+        assertEquals(expected.getClass(), actual.getClass());
+        if (expected instanceof Request r) {
+            Request a = (Request) actual;
+            assertEquals(r.requestId(), a.requestId());
+            assertArrayEquals(r.payload(), a.payload());
+        } else if (expected instanceof Snap s) {
+            Snap a = (Snap) actual;
+            assertEquals(s.epoch(), a.epoch());
+            assertEquals(s.zxid(), a.zxid());
+            assertArrayEquals(s.snapshot(), a.snapshot());
+        } else {
+            assertEquals(expected, actual);
+        }
+    }
+
+    @Test
+    void encodesIntoCallerBufferAtItsPositionAndKeepsItsByteOrder() throws CodecException {
+        Message m = new Commit(new Zxid(3, 9));
+        ByteBuffer buf = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        buf.position(5);
+        MessageCodec.encode(m, buf);
+        assertEquals(5 + MessageCodec.encodedSize(m), buf.position());
+        assertEquals(ByteOrder.LITTLE_ENDIAN, buf.order());
+        buf.flip().position(5);
+        assertEquals(m, MessageCodec.decode(buf));
+        assertEquals(ByteOrder.LITTLE_ENDIAN, buf.order());
+    }
+
+    @Test
+    void tooSmallBufferIsRefusedWithoutWriting() {
+        ByteBuffer buf = ByteBuffer.allocate(5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MessageCodec.encode(new Commit(Zxid.ZERO), buf));
+        assertEquals("COMMIT needs 10 bytes, buffer has 5", e.getMessage());
+        assertEquals(0, buf.position());
+    }
+
+    @Test
+    void epochBeyond32BitsIsABugOfTheSender() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MessageCodec.encode(new LeaderInfo(1L << 32)));
+        assertEquals("LEADERINFO.epoch out of 32-bit range: 4294967296", e.getMessage());
+    }
+
+    @Test
+    void layoutIsBigEndianVersionTypeFields() {
+        byte[] bytes = MessageCodec.encode(new Commit(new Zxid(1, 2)));
+        assertArrayEquals(new byte[] {1, 13, 0, 0, 0, 1, 0, 0, 0, 2}, bytes);
+    }
+
+    @Test
+    void proposalWithoutOriginKeepsNull() throws CodecException {
+        Proposal p = new Proposal(new Txn(new Zxid(1, 1), new byte[] {9}), null, 7);
+        Proposal back = (Proposal) MessageCodec.decode(MessageCodec.encode(p));
+        assertNull(back.origin());
+        assertEquals(p, back);
+    }
+
+    @Test
+    void txnRoundTripsOnItsOwn() throws CodecException {
+        Txn txn = new Txn(new Zxid(5, 6), new byte[] {1, 2, 3});
+        ByteBuffer buf = ByteBuffer.allocate(MessageCodec.encodedTxnSize(txn));
+        MessageCodec.encodeTxn(txn, buf);
+        assertEquals(8 + 4 + 3, buf.position());
+        assertEquals(txn, MessageCodec.decodeTxn(buf.flip()));
+    }
+
+    @Test
+    void unknownType() {
+        assertError("unknown message type 0x7f at offset 1", new byte[] {1, 0x7f, 0, 0});
+        assertError("unknown message type 0x0 at offset 1", new byte[] {1, 0});
+    }
+
+    @Test
+    void unknownVersion() {
+        assertError("unsupported codec version 2 (this reader knows 1)", new byte[] {2, 13});
+    }
+
+    @Test
+    void emptyInput() {
+        assertError("truncated message: field version needs 1 bytes at offset 0, only 0 left",
+                new byte[0]);
+    }
+
+    @Test
+    void truncatedField() {
+        byte[] bytes = MessageCodec.encode(new Commit(new Zxid(1, 2)));
+        assertError("truncated COMMIT: field zxid needs 8 bytes at offset 2, only 7 left",
+                Arrays.copyOf(bytes, bytes.length - 1));
+    }
+
+    @Test
+    void trailingBytes() {
+        byte[] bytes = MessageCodec.encode(new Commit(new Zxid(1, 2)));
+        assertError("2 trailing bytes after COMMIT at offset 10",
+                Arrays.copyOf(bytes, bytes.length + 2));
+    }
+
+    @Test
+    void lengthBeyondInputIsRefusedBeforeAllocating() {
+        ByteBuffer b = ByteBuffer.allocate(2 + 8 + 4 + 4);
+        b.put((byte) 1).put((byte) 17).putLong(5).putInt(Integer.MAX_VALUE).putInt(0);
+        assertError("length 2147483647 out of range in REQUEST.payload at offset 10"
+                + " (4 bytes left)", b.array());
+        b.putInt(10, -1);
+        assertError("length 4294967295 out of range in REQUEST.payload at offset 10"
+                + " (4 bytes left)", b.array());
+    }
+
+    @Test
+    void badRoleCode() {
+        byte[] bytes = MessageCodec.encode(new Notification(
+                new Vote(PeerId.of(1), 1, Zxid.ZERO), 1, Role.LEADING));
+        bytes[bytes.length - 1] = 9;
+        assertError("bad enum code 9 for Role in NOTIFICATION.state at offset 26", bytes);
+    }
+
+    @Test
+    void invalidPeerIds() {
+        byte[] bytes = MessageCodec.encode(new Notification(
+                new Vote(PeerId.of(1), 1, Zxid.ZERO), 1, Role.LEADING));
+        ByteBuffer.wrap(bytes).putInt(2, 0);
+        assertError("invalid peer id 0 in NOTIFICATION.vote.leader at offset 2", bytes);
+        byte[] p = MessageCodec.encode(new Proposal(new Txn(Zxid.ZERO, new byte[0]), null, 1));
+        ByteBuffer.wrap(p).putInt(2 + 8 + 4, -5);
+        assertError("invalid peer id -5 in PROPOSAL.origin at offset 14", p);
+    }
+
+    @Test
+    void typeNames() {
+        assertEquals("SNAP", MessageCodec.typeName(MessageCodec.SNAP_TYPE));
+        assertNull(MessageCodec.typeName((byte) 99));
+        assertTrue(MessageCodec.encode(new Snap(1, Zxid.ZERO, new byte[0]))[MessageCodec
+                .TYPE_OFFSET] == MessageCodec.SNAP_TYPE);
+    }
+
+    private static void assertError(String expected, byte[] bytes) {
+        CodecException e = assertThrows(CodecException.class, () -> MessageCodec.decode(bytes));
+        assertEquals(expected, e.getMessage());
+    }
+}

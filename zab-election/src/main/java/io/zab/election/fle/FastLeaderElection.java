@@ -1,0 +1,405 @@
+package io.zab.election.fle;
+
+import io.zab.PeerId;
+import io.zab.Role;
+import io.zab.election.ElectionContext;
+import io.zab.election.LeaderElection;
+import io.zab.election.Vote;
+import io.zab.protocol.message.Notification;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fast Leader Election as ZooKeeper runs it, as a pure state machine.
+ *
+ * <p>A looking voter proposes its own credentials (currentEpoch, last logged zxid, sid), sends
+ * its vote to every voter, adopts and re-broadcasts any better vote of its round, and decides
+ * once a quorum backs its vote and no better vote arrives for {@link FleConfig#finalizeWaitTicks}
+ * ticks (at once when every voter backs it). A notification from an older round is answered
+ * with the current vote; one from a newer round moves this node to that round and resets its
+ * tally. A node that is FOLLOWING or LEADING answers a looking one with the leader it has, so a
+ * restarted node joins a running leader once a quorum of voters says it follows that leader and
+ * the leader itself says it is LEADING. A looking node resends its vote after a notification
+ * timeout that doubles up to a cap. Observers ask the voters, learn the outcome and never vote.
+ *
+ * <p>Beyond ZooKeeper, which relies on TCP keeping the last message of each channel: a looking
+ * voter that hears a worse vote of its own round answers the sender with its vote (the sender
+ * cannot have seen it, since a vote only improves within a round), so a lost notification is
+ * repaired without waiting for the next resend.
+ *
+ * <p>Threading: deterministic and single-threaded. {@code ZabCore} calls every method on the
+ * protocol thread (the simulator on its own thread); the election never calls back except
+ * through {@link ElectionContext#send} during a call.
+ */
+public final class FastLeaderElection implements LeaderElection {
+    private static final Logger LOG = LoggerFactory.getLogger(FastLeaderElection.class);
+    private static final long WARN_FIRST = 10;
+    private static final long WARN_EVERY = 1_000;
+
+    private final FleConfig config;
+    private final Backoff backoff;
+    private ElectionContext context;
+    private PeerId self;
+    private boolean observer;
+    private NotificationCheck check;
+    private List<PeerId> otherVoters;
+    /** This round's latest vote of each voter (ZooKeeper's recvset). */
+    private VoteTally roundVotes;
+    /** The latest word of each FOLLOWING or LEADING voter, any round (outofelection). */
+    private VoteTally settledVotes;
+
+    /** Null until the first {@link #lookForLeader} or {@link #onSettled}. */
+    private Role role;
+    /** The logical clock. An observer keeps the highest round its voters told it instead. */
+    private long round;
+    private Vote ownVote;
+    /** The vote this node backs while looking; null for an observer that has heard none. */
+    private Vote proposal;
+    /** The leader's vote this node answers looking peers with once it has a role. */
+    private Vote settledVote;
+    /** Ticks left of the finalize wait; 0 when no quorum backs the proposal. */
+    private int finalizeTicksLeft;
+    private PeerId decision;
+    private long ignoredNotifications;
+    private final Map<PeerId, Long> ignoredByPeer = new TreeMap<>();
+    private long ignoredFromStrangers;
+
+    public FastLeaderElection() {
+        this(FleConfig.DEFAULT);
+    }
+
+    public FastLeaderElection(FleConfig config) {
+        this.config = config;
+        this.backoff = new Backoff(config.notificationTimeoutMinTicks(),
+                config.notificationTimeoutMaxTicks());
+    }
+
+    @Override
+    public void init(ElectionContext context) {
+        if (this.context != null) {
+            throw new IllegalStateException("init called twice on the election of "
+                    + this.context.self());
+        }
+        PeerId me = context.self();
+        boolean isObserver = context.observers().contains(me);
+        if (!isObserver && !context.quorum().isVoter(me)) {
+            throw new IllegalArgumentException("peer " + me + " is neither a voter of "
+                    + context.quorum() + " nor an observer " + context.observers());
+        }
+        this.context = context;
+        this.self = me;
+        this.observer = isObserver;
+        this.check = new NotificationCheck(me, context.quorum().voters(), context.observers());
+        this.otherVoters = context.quorum().voters().stream().filter(p -> !p.equals(me))
+                .sorted().toList();
+        this.roundVotes = new VoteTally(context.quorum());
+        this.settledVotes = new VoteTally(context.quorum());
+    }
+
+    @Override
+    public void lookForLeader(Vote self) {
+        requireInit();
+        requireOwnVote(self);
+        // An observer follows the voters' rounds: a round of its own could run ahead of them
+        // and make it ignore every vote they send.
+        round = observer ? 0 : round + 1;
+        role = Role.LOOKING;
+        ownVote = self;
+        proposal = observer ? null : self;
+        settledVote = null;
+        decision = null;
+        finalizeTicksLeft = 0;
+        roundVotes.clear();
+        settledVotes.clear();
+        backoff.reset();
+        recordOwnVote();
+        LOG.debug("peer {} looks for a leader in round {} with {}", this.self, round, self);
+        broadcast();
+        checkProposal();
+    }
+
+    @Override
+    public void onNotification(PeerId from, Notification n) {
+        requireInit();
+        String problem = check.problem(from, n);
+        if (problem != null) {
+            ignore(from, n, problem);
+            return;
+        }
+        if (role == null) {
+            return;
+        }
+        if (!context.quorum().isVoter(from)) {
+            // An observer is asking who leads; tell it what this node knows, never count it.
+            answer(from, n);
+        } else if (role != Role.LOOKING) {
+            answer(from, n);
+        } else if (n.state() == Role.LOOKING) {
+            onLookingVote(from, n);
+        } else {
+            onSettledVote(from, n);
+        }
+    }
+
+    @Override
+    public void onTick() {
+        requireInit();
+        if (role != Role.LOOKING) {
+            return;
+        }
+        if (finalizeTicksLeft > 0 && --finalizeTicksLeft == 0
+                && roundVotes.quorumBacks(proposal)) {
+            decide(proposal, "a quorum backed it for the finalize wait");
+            return;
+        }
+        if (backoff.onTick()) {
+            LOG.debug("peer {} resends its vote of round {}; next resend in {} ticks", self,
+                    round, backoff.intervalTicks());
+            broadcast();
+        }
+    }
+
+    @Override
+    public void onSettled(Role role, Vote leader) {
+        requireInit();
+        String problem = settledProblem(role, leader);
+        if (problem != null) {
+            throw new IllegalArgumentException("peer " + self + " cannot settle as " + role
+                    + " with " + leader + ": " + problem);
+        }
+        this.role = role;
+        this.settledVote = leader;
+        this.finalizeTicksLeft = 0;
+    }
+
+    @Override
+    public Optional<PeerId> takeDecision() {
+        PeerId d = decision;
+        decision = null;
+        return Optional.ofNullable(d);
+    }
+
+    /** LOOKING while electing, the settled role after; empty before the first election. */
+    public Optional<Role> role() {
+        return Optional.ofNullable(role);
+    }
+
+    /** The logical clock: the round of the current (or last) election. */
+    public long round() {
+        return round;
+    }
+
+    /** The vote this node backs while looking, or the leader's vote it settled with. */
+    public Optional<Vote> currentVote() {
+        return Optional.ofNullable(role == Role.LOOKING ? proposal : settledVote);
+    }
+
+    /** How many notifications were dropped as bad input (each was logged at WARN). */
+    public long ignoredNotifications() {
+        return ignoredNotifications;
+    }
+
+    private void onLookingVote(PeerId from, Notification n) {
+        if (n.round() > round) {
+            enterRound(n);
+        } else if (n.round() < round) {
+            if (!observer) {
+                reply(from);
+            }
+            return;
+        } else if (isBetter(n.vote())) {
+            adopt(n.vote());
+        } else if (!observer && proposal.isBetterThan(n.vote())) {
+            // The sender has not seen our better vote (a vote only improves within a round).
+            reply(from);
+        }
+        settledVotes.remove(from);
+        roundVotes.put(from, n.vote(), Role.LOOKING);
+        checkProposal();
+    }
+
+    private void onSettledVote(PeerId from, Notification n) {
+        Vote v = n.vote();
+        if (n.round() == round) {
+            roundVotes.put(from, v, n.state());
+            if (roundVotes.quorumBacks(v) && leaderConfirmed(roundVotes, v.leader())) {
+                decide(v, "a quorum of round " + round + " settled on it");
+                return;
+            }
+        }
+        settledVotes.put(from, v, n.state());
+        // Join a running leader only on its own word plus a quorum's: a follower's claim alone
+        // may be stale. Never join ourselves this way: we are looking, so we do not lead.
+        if (!v.leader().equals(self) && settledVotes.quorumBacks(v)
+                && settledVotes.claimsLeading(v.leader())) {
+            round = Math.max(round, n.round());
+            decide(settledVotes.get(v.leader()).vote(), "a quorum follows this running leader");
+            return;
+        }
+        if (n.round() == round) {
+            checkProposal();
+        }
+    }
+
+    /**
+     * Drops a bad notification with a WARN naming the peer and the reason. A peer that keeps
+     * sending garbage gets its first {@value #WARN_FIRST} logged, then one in
+     * {@value #WARN_EVERY}, so it cannot flood the log; senders that are not members share one
+     * count, so made-up sids cannot grow the map.
+     */
+    private void ignore(PeerId from, Notification n, String problem) {
+        ignoredNotifications++;
+        long count = check.isMember(from) ? ignoredByPeer.merge(from, 1L, Long::sum)
+                : ++ignoredFromStrangers;
+        if (count <= WARN_FIRST || count % WARN_EVERY == 0) {
+            LOG.warn("peer {} ignores an election notification from peer {}: {} ({}; {} ignored"
+                    + " from this sender so far)", self, from, problem, n, count);
+        } else {
+            LOG.debug("peer {} ignores an election notification from peer {}: {} ({})", self,
+                    from, problem, n);
+        }
+    }
+
+    private boolean leaderConfirmed(VoteTally tally, PeerId leader) {
+        return leader.equals(self) || tally.claimsLeading(leader);
+    }
+
+    private void enterRound(Notification n) {
+        round = n.round();
+        roundVotes.clear();
+        finalizeTicksLeft = 0;
+        if (observer || n.vote().isBetterThan(ownVote)) {
+            proposal = n.vote();
+        } else {
+            proposal = ownVote;
+        }
+        announce();
+    }
+
+    private void adopt(Vote better) {
+        proposal = better;
+        finalizeTicksLeft = 0;
+        announce();
+    }
+
+    /**
+     * A voter tells every voter its new vote. An observer keeps quiet: its vote counts for
+     * nothing, and the voters answer its periodic questions anyway.
+     */
+    private void announce() {
+        if (!observer) {
+            recordOwnVote();
+            broadcast();
+        }
+    }
+
+    private boolean isBetter(Vote v) {
+        return proposal == null || v.isBetterThan(proposal);
+    }
+
+    /** Starts, keeps or cancels the finalize wait, or decides when every voter agrees. */
+    private void checkProposal() {
+        if (role != Role.LOOKING || proposal == null) {
+            return;
+        }
+        if (roundVotes.allVotersBack(proposal)) {
+            decide(proposal, "every voter backs it");
+        } else if (!roundVotes.quorumBacks(proposal)) {
+            finalizeTicksLeft = 0;
+        } else if (finalizeTicksLeft == 0) {
+            finalizeTicksLeft = config.finalizeWaitTicks();
+        }
+    }
+
+    private void decide(Vote v, String why) {
+        if (v.leader().equals(self)) {
+            role = Role.LEADING;
+        } else {
+            role = observer ? Role.OBSERVING : Role.FOLLOWING;
+        }
+        proposal = v;
+        settledVote = v;
+        decision = v.leader();
+        finalizeTicksLeft = 0;
+        LOG.info("peer {} decided on leader {} in round {} as {}: {} ({})", self, v.leader(),
+                round, role, why, v);
+    }
+
+    private void recordOwnVote() {
+        if (!observer) {
+            roundVotes.put(self, proposal, Role.LOOKING);
+        }
+    }
+
+    private Notification current() {
+        if (role == Role.LOOKING) {
+            return new Notification(proposal != null ? proposal : ownVote, round, Role.LOOKING);
+        }
+        return new Notification(settledVote, round, role);
+    }
+
+    /** Sends our vote to every other voter (observers ask; they are not told unasked). */
+    private void broadcast() {
+        Notification n = current();
+        for (PeerId voter : otherVoters) {
+            context.send(voter, n);
+        }
+        backoff.restart();
+    }
+
+    private void reply(PeerId to) {
+        context.send(to, current());
+    }
+
+    /** A voter answers a looking peer (voter or observer); an observer answers nobody. */
+    private void answer(PeerId from, Notification n) {
+        if (!observer && n.state() == Role.LOOKING) {
+            reply(from);
+        }
+    }
+
+    private void requireInit() {
+        if (context == null) {
+            throw new IllegalStateException("the election is used before init");
+        }
+    }
+
+    private void requireOwnVote(Vote v) {
+        if (v == null || !self.equals(v.leader())) {
+            throw new IllegalArgumentException("peer " + self
+                    + " must start an election with a vote for itself, got " + v);
+        }
+        String problem = NotificationCheck.epochProblem(v);
+        if (problem != null) {
+            throw new IllegalArgumentException("peer " + self + " has bad credentials: "
+                    + problem);
+        }
+    }
+
+    private String settledProblem(Role r, Vote leader) {
+        if (r == null || r == Role.LOOKING || leader == null || leader.leader() == null) {
+            return "a role other than LOOKING and a leader's vote are needed";
+        }
+        if (observer != (r == Role.OBSERVING)) {
+            return observer ? "an observer can only observe" : "a voter cannot observe";
+        }
+        if (!context.quorum().isVoter(leader.leader())) {
+            return "the leader " + leader.leader() + " is not a voter";
+        }
+        if ((r == Role.LEADING) != leader.leader().equals(self)) {
+            return "LEADING means leading oneself, FOLLOWING means following another";
+        }
+        // Looking peers would drop every answer carrying this vote, and never join.
+        return NotificationCheck.epochProblem(leader);
+    }
+
+    @Override
+    public String toString() {
+        return "FastLeaderElection{peer " + self + ", " + role + ", round " + round + ", vote "
+                + currentVote().orElse(null) + "}";
+    }
+}

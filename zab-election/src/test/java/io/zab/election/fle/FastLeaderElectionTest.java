@@ -1,0 +1,331 @@
+package io.zab.election.fle;
+
+import static io.zab.Role.FOLLOWING;
+import static io.zab.Role.LEADING;
+import static io.zab.Role.LOOKING;
+import static io.zab.Role.OBSERVING;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zab.PeerId;
+import io.zab.Zxid;
+import io.zab.election.Vote;
+import io.zab.protocol.message.Notification;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Scripted tests of one election: each feeds notifications and ticks and checks the sends. */
+class FastLeaderElectionTest {
+    static PeerId p(int id) {
+        return PeerId.of(id);
+    }
+
+    /** A vote for {@code leader} with currentEpoch {@code epoch} and last zxid (epoch, counter). */
+    static Vote vote(int leader, long epoch, long counter) {
+        return new Vote(p(leader), epoch, new Zxid(epoch, counter));
+    }
+
+    static Notification looking(Vote v, long round) {
+        return new Notification(v, round, LOOKING);
+    }
+
+    private RecordingContext ctx;
+    private FastLeaderElection fle;
+
+    private void start(int self, int voters, Vote own) {
+        ctx = RecordingContext.voters(self, voters);
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(own);
+    }
+
+    @Test
+    void lookingBroadcastsItsOwnVoteToEveryOtherVoter() {
+        start(2, 3, vote(2, 1, 5));
+        List<RecordingContext.Sent> sent = ctx.drain();
+        assertEquals(List.of(new RecordingContext.Sent(p(1), looking(vote(2, 1, 5), 1)),
+                new RecordingContext.Sent(p(3), looking(vote(2, 1, 5), 1))), sent);
+        assertEquals(Optional.of(LOOKING), fle.role());
+        assertEquals(Optional.empty(), fle.takeDecision());
+    }
+
+    @Test
+    void aBetterVoteIsAdoptedAndRebroadcast() {
+        start(1, 3, vote(1, 1, 5));
+        ctx.drain();
+        fle.onNotification(p(2), looking(vote(2, 1, 7), 1));
+        List<RecordingContext.Sent> sent = ctx.drain();
+        assertEquals(2, sent.size());
+        for (RecordingContext.Sent s : sent) {
+            assertEquals(looking(vote(2, 1, 7), 1), s.notification());
+        }
+        assertEquals(Optional.of(vote(2, 1, 7)), fle.currentVote());
+    }
+
+    @Test
+    void aWorseVoteOfTheSameRoundIsAnsweredOnlyToItsSender() {
+        start(3, 3, vote(3, 2, 1));
+        ctx.drain();
+        fle.onNotification(p(1), looking(vote(1, 1, 9), 1));
+        assertEquals(List.of(new RecordingContext.Sent(p(1), looking(vote(3, 2, 1), 1))),
+                ctx.drain());
+        assertEquals(Optional.of(vote(3, 2, 1)), fle.currentVote());
+    }
+
+    @Test
+    void anOlderRoundIsAnsweredWithTheCurrentOneAndNotCounted() {
+        start(1, 3, vote(1, 1, 1));
+        fle.onNotification(p(2), looking(vote(2, 1, 1), 1)); // round 1 -> adopt 2
+        fle.onSettled(FOLLOWING, vote(2, 1, 1));
+        fle.lookForLeader(vote(1, 1, 1)); // round 2
+        ctx.drain();
+        fle.onNotification(p(3), looking(vote(1, 1, 1), 1));
+        assertEquals(List.of(new RecordingContext.Sent(p(3), looking(vote(1, 1, 1), 2))),
+                ctx.drain());
+        // Had the round-1 vote counted, 1 and 3 would be a quorum backing 1.
+        tick(5);
+        assertEquals(Optional.empty(), fle.takeDecision());
+    }
+
+    @Test
+    void aNewerRoundResetsTheTally() {
+        start(1, 5, vote(1, 1, 1));
+        fle.onNotification(p(2), looking(vote(1, 1, 1), 1));
+        ctx.drain();
+        // Round 2 from peer 3 with a worse vote: we move to round 2 with our own vote.
+        fle.onNotification(p(3), looking(vote(3, 0, 0), 2));
+        assertEquals(2, fle.round());
+        List<RecordingContext.Sent> sent = ctx.drain();
+        assertEquals(4, sent.size());
+        assertEquals(looking(vote(1, 1, 1), 2), sent.get(0).notification());
+        // Peer 2's round-1 vote is gone: 1 and 4 are not yet a quorum of 5.
+        fle.onNotification(p(4), looking(vote(1, 1, 1), 2));
+        tick(3);
+        assertEquals(Optional.empty(), fle.takeDecision());
+        fle.onNotification(p(2), looking(vote(1, 1, 1), 2));
+        tick(2);
+        assertEquals(Optional.of(p(1)), fle.takeDecision());
+        assertEquals(Optional.of(LEADING), fle.role());
+    }
+
+    @Test
+    void aNewerRoundWithABetterVoteIsAdopted() {
+        start(1, 3, vote(1, 1, 1));
+        ctx.drain();
+        fle.onNotification(p(3), looking(vote(3, 1, 2), 4));
+        assertEquals(4, fle.round());
+        assertEquals(Optional.of(vote(3, 1, 2)), fle.currentVote());
+    }
+
+    @Test
+    void decidesOnlyAfterTheFinalizeWaitAndOnce() {
+        start(5, 5, vote(5, 1, 1));
+        fle.onNotification(p(1), looking(vote(5, 1, 1), 1));
+        fle.onNotification(p(2), looking(vote(5, 1, 1), 1));
+        assertEquals(Optional.empty(), fle.takeDecision());
+        fle.onTick();
+        assertEquals(Optional.empty(), fle.takeDecision());
+        fle.onTick();
+        assertEquals(Optional.of(p(5)), fle.takeDecision());
+        assertEquals(Optional.empty(), fle.takeDecision());
+        assertEquals(Optional.of(LEADING), fle.role());
+    }
+
+    @Test
+    void aBetterVoteDuringTheFinalizeWaitWins() {
+        start(4, 5, vote(4, 1, 1));
+        fle.onNotification(p(1), looking(vote(4, 1, 1), 1));
+        fle.onNotification(p(2), looking(vote(4, 1, 1), 1));
+        fle.onTick();
+        fle.onNotification(p(5), looking(vote(5, 1, 1), 1));
+        tick(4);
+        assertEquals(Optional.empty(), fle.takeDecision());
+        fle.onNotification(p(1), looking(vote(5, 1, 1), 1));
+        fle.onNotification(p(2), looking(vote(5, 1, 1), 1));
+        tick(2);
+        assertEquals(Optional.of(p(5)), fle.takeDecision());
+        assertEquals(Optional.of(FOLLOWING), fle.role());
+    }
+
+    @Test
+    void decidesAtOnceWhenEveryVoterBacksTheVote() {
+        start(1, 3, vote(1, 1, 1));
+        fle.onNotification(p(2), looking(vote(3, 1, 1), 1));
+        fle.onNotification(p(3), looking(vote(3, 1, 1), 1));
+        assertEquals(Optional.of(p(3)), fle.takeDecision());
+    }
+
+    @Test
+    void aSingleVoterElectsItselfAtOnce() {
+        start(1, 1, vote(1, 0, 0));
+        assertEquals(List.of(), ctx.drain());
+        assertEquals(Optional.of(p(1)), fle.takeDecision());
+    }
+
+    @Test
+    void aSettledNodeAnswersLookersWithItsLeader() {
+        start(1, 3, vote(1, 1, 1));
+        fle.onNotification(p(2), looking(vote(2, 1, 1), 1));
+        fle.onNotification(p(3), looking(vote(2, 1, 1), 1));
+        assertEquals(Optional.of(p(2)), fle.takeDecision());
+        fle.onSettled(FOLLOWING, vote(2, 1, 1));
+        ctx.drain();
+        fle.onNotification(p(3), looking(vote(3, 1, 0), 7));
+        assertEquals(List.of(new RecordingContext.Sent(p(3),
+                new Notification(vote(2, 1, 1), 1, FOLLOWING))), ctx.drain());
+        // Settled peers are not answered: nobody would learn anything.
+        fle.onNotification(p(2), new Notification(vote(2, 1, 1), 1, LEADING));
+        assertEquals(List.of(), ctx.drain());
+        tick(100);
+        assertEquals(List.of(), ctx.drain());
+    }
+
+    @Test
+    void aRestartedNodeJoinsARunningLeaderConfirmedByAQuorum() {
+        start(4, 5, vote(4, 3, 9)); // better credentials than the running leader
+        fle.onNotification(p(1), new Notification(vote(2, 2, 5), 6, FOLLOWING));
+        fle.onNotification(p(3), new Notification(vote(2, 2, 5), 6, FOLLOWING));
+        assertEquals(Optional.empty(), fle.takeDecision(), "followers alone are not enough");
+        fle.onNotification(p(2), new Notification(vote(2, 2, 5), 6, LEADING));
+        assertEquals(Optional.of(p(2)), fle.takeDecision());
+        assertEquals(Optional.of(FOLLOWING), fle.role());
+        assertEquals(6, fle.round());
+    }
+
+    @Test
+    void aLeaderWithoutAQuorumOfFollowersIsNotJoined() {
+        start(4, 5, vote(4, 1, 1));
+        fle.onNotification(p(2), new Notification(vote(2, 2, 5), 6, LEADING));
+        fle.onNotification(p(1), new Notification(vote(2, 2, 5), 6, FOLLOWING));
+        fle.onNotification(p(3), new Notification(vote(3, 2, 5), 6, LEADING));
+        tick(20);
+        assertEquals(Optional.empty(), fle.takeDecision());
+        // A follower that goes looking no longer counts for the leader.
+        fle.onNotification(p(1), looking(vote(4, 1, 1), 1));
+        fle.onNotification(p(5), new Notification(vote(2, 2, 5), 6, FOLLOWING));
+        assertEquals(Optional.empty(), fle.takeDecision());
+    }
+
+    @Test
+    void aNodeThatLooksNeverJoinsItselfOnStaleFollowerWord() {
+        start(2, 3, vote(2, 1, 1));
+        fle.onNotification(p(1), new Notification(vote(2, 1, 1), 9, FOLLOWING));
+        fle.onNotification(p(3), new Notification(vote(2, 1, 1), 9, FOLLOWING));
+        assertEquals(Optional.empty(), fle.takeDecision());
+    }
+
+    @Test
+    void sameRoundFollowersOfThisNodeMakeItLead() {
+        start(3, 3, vote(3, 1, 1));
+        fle.onNotification(p(1), new Notification(vote(3, 1, 1), 1, FOLLOWING));
+        assertEquals(Optional.of(p(3)), fle.takeDecision());
+        assertEquals(Optional.of(LEADING), fle.role());
+    }
+
+    @Test
+    void resendsBackOffByDoublingUpToTheCap() {
+        ctx = RecordingContext.voters(1, 2);
+        fle = new FastLeaderElection(new FleConfig(2, 1, 8));
+        fle.init(ctx);
+        fle.lookForLeader(vote(1, 0, 0));
+        ctx.drain();
+        StringBuilder resendTicks = new StringBuilder();
+        for (int t = 1; t <= 40; t++) {
+            fle.onTick();
+            if (!ctx.drain().isEmpty()) {
+                resendTicks.append(t).append(' ');
+            }
+        }
+        // Intervals 1, 2, 4, 8, 8, 8: resends at ticks 1, 3, 7, 15, 23, 31, 39.
+        assertEquals("1 3 7 15 23 31 39 ", resendTicks.toString());
+    }
+
+    @Test
+    void observersAreAnsweredButNeverCounted() {
+        ctx = new RecordingContext(1, Set.of(1, 2, 3), Set.of(4, 5));
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(vote(1, 1, 1));
+        List<RecordingContext.Sent> sent = ctx.drain();
+        assertEquals(Set.of(p(2), p(3)), Set.copyOf(sent.stream().map(s -> s.to()).toList()));
+        fle.onNotification(p(4), looking(vote(4, 9, 9), 3));
+        fle.onNotification(p(5), looking(vote(1, 1, 1), 1));
+        assertEquals(List.of(new RecordingContext.Sent(p(4), looking(vote(1, 1, 1), 1)),
+                new RecordingContext.Sent(p(5), looking(vote(1, 1, 1), 1))), ctx.drain());
+        assertEquals(1, fle.round());
+        assertEquals(Optional.of(vote(1, 1, 1)), fle.currentVote());
+        tick(10);
+        assertEquals(Optional.empty(), fle.takeDecision(), "observers are no quorum");
+    }
+
+    @Test
+    void anObserverLearnsTheOutcomeWithoutVotingOrAnswering() {
+        ctx = new RecordingContext(4, Set.of(1, 2, 3), Set.of(4));
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(vote(4, 9, 9)); // the best credentials, which must not matter
+        assertEquals(3, ctx.drain().size());
+        fle.onNotification(p(1), looking(vote(2, 1, 1), 5));
+        fle.onNotification(p(2), looking(vote(2, 1, 1), 3)); // older round: ignored, no answer
+        assertEquals(List.of(), ctx.drain());
+        fle.onNotification(p(2), looking(vote(2, 1, 1), 5));
+        assertEquals(List.of(), ctx.drain());
+        tick(2);
+        assertEquals(Optional.of(p(2)), fle.takeDecision());
+        assertEquals(Optional.of(OBSERVING), fle.role());
+        fle.onSettled(OBSERVING, vote(2, 1, 1));
+        fle.onNotification(p(3), looking(vote(3, 1, 1), 6));
+        assertEquals(List.of(), ctx.drain());
+    }
+
+    @Test
+    void onSettledRejectsARoleThatContradictsTheVote() {
+        start(1, 3, vote(1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> fle.onSettled(LEADING, vote(2, 1, 1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> fle.onSettled(FOLLOWING, vote(1, 1, 1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> fle.onSettled(OBSERVING, vote(2, 1, 1)));
+        assertThrows(IllegalArgumentException.class, () -> fle.onSettled(LOOKING, vote(2, 1, 1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> fle.onSettled(FOLLOWING, vote(7, 1, 1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> fle.onSettled(FOLLOWING, new Vote(p(2), -1, new Zxid(2, 1))));
+    }
+
+    @Test
+    void misuseIsLoud() {
+        FastLeaderElection e = new FastLeaderElection();
+        assertThrows(IllegalStateException.class, e::onTick);
+        RecordingContext c = RecordingContext.voters(1, 3);
+        e.init(c);
+        assertThrows(IllegalStateException.class, () -> e.init(c));
+        assertThrows(IllegalArgumentException.class, () -> e.lookForLeader(vote(2, 1, 1)));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> e.lookForLeader(new Vote(p(1), 1L << 32, new Zxid(2, 1))));
+        assertTrue(bad.getMessage().contains("future"), bad.getMessage());
+        FastLeaderElection stranger = new FastLeaderElection();
+        assertThrows(IllegalArgumentException.class,
+                () -> stranger.init(RecordingContext.voters(9, 3)));
+    }
+
+    @Test
+    void notificationsBeforeTheFirstElectionAreDropped() {
+        ctx = RecordingContext.voters(1, 3);
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.onNotification(p(2), looking(vote(2, 1, 1), 1));
+        fle.onTick();
+        assertEquals(List.of(), ctx.drain());
+        assertEquals(Optional.empty(), fle.role());
+    }
+
+    private void tick(int n) {
+        for (int i = 0; i < n; i++) {
+            fle.onTick();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.zab.election.fle;
+
+import io.zab.PeerId;
+import io.zab.election.ElectionContext;
+import io.zab.protocol.message.Notification;
+import io.zab.protocol.quorum.MajorityQuorum;
+import io.zab.protocol.quorum.QuorumVerifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** An election context for scripted tests of one election: it records what is sent. */
+final class RecordingContext implements ElectionContext {
+    record Sent(PeerId to, Notification notification) {
+    }
+
+    private final PeerId self;
+    private final QuorumVerifier quorum;
+    private final Set<PeerId> observers;
+    private final List<Sent> sent = new ArrayList<>();
+
+    RecordingContext(int self, Set<Integer> voters, Set<Integer> observers) {
+        this.self = PeerId.of(self);
+        this.quorum = new MajorityQuorum(ids(voters));
+        this.observers = ids(observers);
+    }
+
+    static RecordingContext voters(int self, int n) {
+        Set<Integer> voters = new TreeSet<>();
+        for (int i = 1; i <= n; i++) {
+            voters.add(i);
+        }
+        return new RecordingContext(self, voters, Set.of());
+    }
+
+    private static Set<PeerId> ids(Set<Integer> values) {
+        Set<PeerId> out = new TreeSet<>();
+        for (int v : values) {
+            out.add(PeerId.of(v));
+        }
+        return out;
+    }
+
+    @Override
+    public PeerId self() {
+        return self;
+    }
+
+    @Override
+    public QuorumVerifier quorum() {
+        return quorum;
+    }
+
+    @Override
+    public Set<PeerId> observers() {
+        return observers;
+    }
+
+    @Override
+    public void send(PeerId to, Notification notification) {
+        sent.add(new Sent(to, notification));
+    }
+
+    /** What was sent since the last call, in order. */
+    List<Sent> drain() {
+        List<Sent> out = List.copyOf(sent);
+        sent.clear();
+        return out;
+    }
+}

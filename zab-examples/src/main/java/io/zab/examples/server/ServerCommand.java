@@ -1,0 +1,61 @@
+package io.zab.examples.server;
+
+import io.zab.ZabConfig;
+import io.zab.ZabNode;
+import io.zab.election.fle.FastLeaderElection;
+import io.zab.examples.kv.KvServer;
+import io.zab.examples.kv.KvStateMachine;
+import io.zab.transport.netty.NettyTransport;
+import io.zab.transport.netty.NettyTransportConfig;
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * One node of a multi-process KV cluster: Netty transport, Fast Leader Election, storage in
+ * {@code --data-dir}, HTTP API on {@code --http}. SIGTERM closes it cleanly.
+ */
+public final class ServerCommand {
+    private ServerCommand() {
+    }
+
+    /** Builds the node's configuration; a bad relation names its option. */
+    public static ZabConfig zabConfig(ServerOptions o) {
+        ZabConfig.Builder b = ZabConfig.builder().peerId(o.id()).dataDir(o.dataDir())
+                .tickIntervalMs(o.tickMs()).initLimitTicks(o.initLimit())
+                .syncLimitTicks(o.syncLimit()).maxTxnBytes(o.maxTxnBytes());
+        o.peers().forEach(b::voter);
+        o.observers().forEach(b::observer);
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            String key = m.startsWith("peerId") ? "--id" : m.startsWith("voters")
+                    || m.startsWith("peers") ? "--peers" : m.startsWith("dataDir")
+                    ? "--data-dir" : "--config";
+            throw new IllegalArgumentException(key + ": " + m);
+        }
+    }
+
+    public static int run(ServerOptions o, PrintStream out) throws Exception {
+        ZabConfig config = zabConfig(o);
+        Map<io.zab.PeerId, java.net.InetSocketAddress> members = config.members();
+        NettyTransport transport = new NettyTransport(NettyTransportConfig.builder()
+                .clusterId(o.clusterId()).peers(members).build());
+        KvStateMachine kv = new KvStateMachine();
+        ZabNode node = ZabNode.builder().config(config).stateMachine(kv).transport(transport)
+                .election(new FastLeaderElection()).build().start();
+        KvServer http = new KvServer(node, kv, o.http(), o.maxTxnBytes(), o.timeoutMs())
+                .start();
+        out.println("server " + o.id() + ": quorum " + members.get(config.peerId())
+                + ", http " + http.address() + ", data " + o.dataDir());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            http.close();
+            node.close();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

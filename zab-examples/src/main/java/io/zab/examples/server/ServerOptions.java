@@ -1,0 +1,151 @@
+package io.zab.examples.server;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The settings of one {@code server} process, from command-line options or a properties file
+ * with the same keys (without the leading dashes). Every bad value is an
+ * {@link IllegalArgumentException} whose message starts with the option's name.
+ */
+public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
+        Map<Integer, InetSocketAddress> observers, Path dataDir, InetSocketAddress http,
+        String clusterId, int tickMs, int initLimit, int syncLimit, int maxTxnBytes,
+        long timeoutMs) {
+
+    static final List<String> KEYS = List.of("id", "peers", "observers", "data-dir", "http",
+            "config", "cluster-id", "tick-ms", "init-limit", "sync-limit", "max-txn-bytes",
+            "timeout-ms");
+
+    public static String usage() {
+        return String.join("\n",
+                "usage: server --id N --peers 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT"
+                        + " --data-dir DIR --http HOST:PORT [options]",
+                "  --id N                 this node's id (one of --peers or --observers)",
+                "  --peers LIST           voters: id=host:port,... (quorum and election port)",
+                "  --observers LIST       observers: id=host:port,... (default none)",
+                "  --data-dir DIR         log, snapshots and epoch files of this node",
+                "  --http HOST:PORT       where the KV HTTP API listens",
+                "  --config FILE          a properties file with the same keys (no dashes);"
+                        + " options given on the command line win",
+                "  --cluster-id NAME      must match on every node (default zab)",
+                "  --tick-ms N            tick length in ms (default 100)",
+                "  --init-limit N         ticks per discovery/sync step (default 10)",
+                "  --sync-limit N         ticks of silence before giving up a peer (default 5)",
+                "  --max-txn-bytes N      largest txn (default 1048576)",
+                "  --timeout-ms N         HTTP write/sync timeout before 504 (default 10000)");
+    }
+
+    /** Parses {@code --key value} pairs; a {@code --config} file fills what is missing. */
+    public static ServerOptions parse(List<String> args) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (!a.startsWith("--") || !KEYS.contains(a.substring(2))) {
+                throw new IllegalArgumentException(a + ": unknown option (see --help)");
+            }
+            if (i + 1 >= args.size()) {
+                throw new IllegalArgumentException(a + ": needs a value");
+            }
+            values.put(a.substring(2), args.get(++i));
+        }
+        if (values.containsKey("config")) {
+            readConfig(Path.of(values.get("config"))).forEach(values::putIfAbsent);
+        }
+        return fromMap(values);
+    }
+
+    private static Map<String, String> readConfig(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("--config: cannot read " + file + ": "
+                    + e.getMessage());
+        }
+        Map<String, String> out = new TreeMap<>();
+        for (String k : p.stringPropertyNames()) {
+            if (!KEYS.contains(k) || k.equals("config")) {
+                throw new IllegalArgumentException("--config: " + file + ": unknown key " + k);
+            }
+            out.put(k, p.getProperty(k).trim());
+        }
+        return out;
+    }
+
+    static ServerOptions fromMap(Map<String, String> v) {
+        for (String required : List.of("id", "peers", "data-dir", "http")) {
+            if (!v.containsKey(required)) {
+                throw new IllegalArgumentException("--" + required + ": required");
+            }
+        }
+        return new ServerOptions(positive(v, "id", null),
+                members(v.get("peers"), "peers"),
+                v.containsKey("observers") ? members(v.get("observers"), "observers") : Map.of(),
+                Path.of(v.get("data-dir")), address(v.get("http"), "http"),
+                v.getOrDefault("cluster-id", "zab"), positive(v, "tick-ms", 100),
+                positive(v, "init-limit", 10), positive(v, "sync-limit", 5),
+                positive(v, "max-txn-bytes", 1 << 20), positive(v, "timeout-ms", 10_000));
+    }
+
+    private static int positive(Map<String, String> v, String key, Integer def) {
+        String s = v.get(key);
+        if (s == null) {
+            return def;
+        }
+        try {
+            int n = Integer.parseInt(s.trim());
+            if (n <= 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + ": not a positive integer: " + s);
+        }
+    }
+
+    static Map<Integer, InetSocketAddress> members(String list, String key) {
+        Map<Integer, InetSocketAddress> out = new TreeMap<>();
+        for (String item : list.split(",")) {
+            int eq = item.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--" + key + ": expected id=host:port, got "
+                        + item);
+            }
+            int id;
+            try {
+                id = Integer.parseInt(item.substring(0, eq).trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + key + ": bad id in " + item);
+            }
+            if (id <= 0 || out.put(id, address(item.substring(eq + 1).trim(), key)) != null) {
+                throw new IllegalArgumentException("--" + key + ": bad or repeated id " + id);
+            }
+        }
+        return out;
+    }
+
+    static InetSocketAddress address(String s, String key) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("--" + key + ": expected host:port, got " + s);
+        }
+        try {
+            int port = Integer.parseInt(s.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new InetSocketAddress(s.substring(0, colon), port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + ": bad port in " + s);
+        }
+    }
+}

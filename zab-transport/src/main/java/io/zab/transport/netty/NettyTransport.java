@@ -1,0 +1,369 @@
+package io.zab.transport.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.zab.PeerId;
+import io.zab.protocol.message.Message;
+import io.zab.transport.Transport;
+import io.zab.transport.netty.codec.FrameDecoder;
+import io.zab.transport.netty.codec.Handshake;
+import io.zab.transport.netty.codec.MessageDecoder;
+import io.zab.transport.netty.codec.MessageEncoder;
+import io.zab.transport.netty.handler.ConnectionGuard;
+import io.zab.transport.netty.handler.HandshakeHandler;
+import io.zab.transport.netty.handler.InboundHandler;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Transport} over TCP with Netty: one listening address per node, used for both quorum
+ * and election traffic; length-prefixed frames with a CRC32C; a handshake carrying protocol
+ * version, cluster id and sid, with the sid bound to an identity (the TLS certificate, or else
+ * the configured address the connection must come from); exactly one connection per pair of
+ * nodes (see {@link PeerLink}); a bounded outbound queue per peer; reconnects with exponential
+ * backoff and seeded jitter; native epoll when available, NIO otherwise.
+ *
+ * <p>Threading: {@link #send} from any thread, never blocking on the network. {@link #start} and
+ * {@link #close} from the owner's thread. Receiver callbacks come from the transport's event
+ * loops, one loop per peer, so callbacks about one peer are serialized; they must only enqueue.
+ */
+public final class NettyTransport implements Transport {
+    static final AttributeKey<Outbox> OUTBOX = AttributeKey.valueOf("zab.outbox");
+    static final AttributeKey<String> FAILURE = AttributeKey.valueOf("zab.failure");
+    private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
+
+    private final NettyTransportConfig config;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Wiring wiring = new Wiring();
+    private volatile PeerId self;
+    private volatile Receiver receiver;
+    private volatile Map<PeerId, PeerLink> links = Map.of();
+    private InetSocketAddress ownAddress;
+    private TlsContexts tls;
+    private EventLoopGroup group;
+    private Class<? extends Channel> socketClass;
+    private Channel server;
+    private boolean epoll;
+
+    public NettyTransport(NettyTransportConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    @Override
+    public void start(PeerId self, Receiver receiver) throws Exception {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("transport already started");
+        }
+        InetSocketAddress own = config.peers().get(self);
+        if (own == null) {
+            throw new IllegalArgumentException("peers has no address for this node (sid "
+                    + self + ")");
+        }
+        this.self = self;
+        this.receiver = Objects.requireNonNull(receiver, "receiver");
+        this.ownAddress = own;
+        this.tls = config.tls().map(TlsContexts::load).orElse(null);
+        Class<? extends ServerChannel> serverClass = openEventLoops();
+        this.links = createLinks();
+        try {
+            server = new ServerBootstrap().group(group).channel(serverClass)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            initPipeline(ch, null);
+                        }
+                    })
+                    .bind(own).sync().channel();
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
+            throw new IllegalStateException("sid " + self + " cannot listen on " + own + ": "
+                    + e.getMessage(), e);
+        }
+        LOG.info("Sid {} listening on {} for quorum and election traffic ({}, {})", self,
+                server.localAddress(), epoll ? "epoll" : "nio", tls != null ? "mutual TLS"
+                        : "plaintext, peers identified by address");
+    }
+
+    private Class<? extends ServerChannel> openEventLoops() {
+        DefaultThreadFactory threads = new DefaultThreadFactory("zab-io-" + self, true);
+        epoll = config.preferNativeTransport() && Epoll.isAvailable();
+        if (epoll) {
+            group = new EpollEventLoopGroup(config.ioThreads(), threads);
+            socketClass = EpollSocketChannel.class;
+            return EpollServerSocketChannel.class;
+        }
+        group = new NioEventLoopGroup(config.ioThreads(), threads);
+        socketClass = NioSocketChannel.class;
+        return NioServerSocketChannel.class;
+    }
+
+    private Map<PeerId, PeerLink> createLinks() {
+        // Each link derives its own jitter stream; mixing in our sid keeps nodes that share
+        // a configured seed from backing off in lockstep.
+        SplittableRandom seeds = new SplittableRandom(config.jitterSeed()
+                ^ (self.value() * 0x9E37_79B9_7F4A_7C15L));
+        Map<PeerId, PeerLink> out = new TreeMap<>();
+        config.peers().entrySet().stream()
+                .filter(e -> !e.getKey().equals(self))
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> out.put(e.getKey(), new PeerLink(e.getKey(), e.getValue(),
+                        group.next(), this, new Backoff(config.reconnectBackoffMinMs(),
+                        config.reconnectBackoffMaxMs(), seeds.split()),
+                        config.outboundQueueMessages())));
+        return Map.copyOf(out);
+    }
+
+    private static WriteBufferWaterMark waterMark() {
+        return new WriteBufferWaterMark(512 * 1024, 2 * 1024 * 1024);
+    }
+
+    @Override
+    public void send(PeerId to, Message message) {
+        Objects.requireNonNull(message, "message");
+        PeerLink link = links.get(to);
+        if (link == null) {
+            if (!started.get()) {
+                throw new IllegalStateException("transport not started");
+            }
+            throw new IllegalArgumentException("no peer " + to + " in the configuration"
+                    + (to.equals(self) ? " (a node does not send to itself)" : ""));
+        }
+        if (closed.get()) {
+            return;
+        }
+        link.send(message);
+    }
+
+    @Override
+    public void close() {
+        if (!started.get() || !closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (PeerLink link : links.values()) {
+            link.runOnLoop(link::close);
+        }
+        if (server != null) {
+            server.close().awaitUninterruptibly(2_000);
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
+        LOG.info("Sid {} transport closed", self);
+    }
+
+    /** Where this node listens; useful when the configured port was chosen by a test. */
+    public InetSocketAddress localAddress() {
+        return server == null ? null : (InetSocketAddress) server.localAddress();
+    }
+
+    /** True when the native epoll transport is in use, false for NIO. */
+    public boolean usesEpoll() {
+        return epoll;
+    }
+
+    PeerId self() {
+        return self;
+    }
+
+    /** For tests: the established connection to {@code peer} (or null), read on its loop. */
+    Channel connectionTo(PeerId peer) throws Exception {
+        PeerLink link = links.get(peer);
+        return link.loop.submit(link::connection).get(10, TimeUnit.SECONDS);
+    }
+
+    String clusterId() {
+        return config.clusterId();
+    }
+
+    /** How long the lower sid waits for the higher one to dial back. */
+    long dialBackTimeoutMs() {
+        return config.connectTimeoutMs() + 2L * config.handshakeTimeoutMs();
+    }
+
+    /**
+     * Starts a dial for a link, on the link's loop (where the channel is registered). The link
+     * attaches its own listeners to the returned future.
+     */
+    ChannelFuture dial(PeerLink link) {
+        Bootstrap b = new Bootstrap().group(link.loop).channel(socketClass)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.attr(ConnectionGuard.PEER).set(link.peer);
+                        initPipeline(ch, link.peer);
+                    }
+                });
+        // Bind to our own configured address, so a per-address firewall rule isolates us.
+        return b.connect(link.address, new InetSocketAddress(ownAddress.getAddress(), 0));
+    }
+
+    private void initPipeline(Channel ch, PeerId expected) {
+        ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            SslHandler ssl = expected == null ? tls.server.newHandler(ch.alloc())
+                    : tls.client.newHandler(ch.alloc());
+            ssl.setHandshakeTimeoutMillis(config.handshakeTimeoutMs());
+            p.addLast("tls", ssl);
+        }
+        p.addLast("frames", new FrameDecoder(config.maxFrameBytes(), config.maxSnapFrameBytes()));
+        p.addLast("handshake", new HandshakeHandler(wiring, expected,
+                config.handshakeTimeoutMs()));
+        p.addLast("messages", new MessageDecoder());
+        p.addLast("encoder", new MessageEncoder(config.maxFrameBytes(),
+                config.maxSnapFrameBytes()));
+        p.addLast("inbound", new InboundHandler(wiring));
+        p.addLast("guard", new ConnectionGuard());
+    }
+
+    /** On a link's loop. */
+    void deliver(PeerId from, Message m) {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            receiver.onMessage(from, m);
+        } catch (RuntimeException e) {
+            LOG.error("Receiver failed on a message from peer {}", from, e);
+        }
+    }
+
+    /** On a link's loop. */
+    void disconnected(PeerId peer) {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            receiver.onDisconnected(peer);
+        } catch (RuntimeException e) {
+            LOG.error("Receiver failed on the disconnect of peer {}", peer, e);
+        }
+    }
+
+    private String checkIdentity(Channel ch, int sid) {
+        InetSocketAddress configured = config.peers().get(new PeerId(sid));
+        if (configured == null) {
+            return "unknown sid " + sid;
+        }
+        if (tls != null) {
+            return TlsContexts.checkPeer(ch, sid);
+        }
+        InetAddress from = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+        if (!from.equals(configured.getAddress())) {
+            return "claims sid " + sid + ", which must connect from "
+                    + configured.getAddress().getHostAddress() + ", not "
+                    + from.getHostAddress();
+        }
+        return null;
+    }
+
+    /** The transport's side of the handlers' callbacks, kept off its public surface. */
+    private final class Wiring implements HandshakeHandler.Directory, InboundHandler.Sink {
+        @Override
+        public PeerId self() {
+            return self;
+        }
+
+        @Override
+        public String clusterId() {
+            return config.clusterId();
+        }
+
+        @Override
+        public String checkIdentity(Channel ch, int sid) {
+            return NettyTransport.this.checkIdentity(ch, sid);
+        }
+
+        @Override
+        public boolean droppedSinceConnected(PeerId peer) {
+            PeerLink link = links.get(peer);
+            return link != null && link.droppedSinceConnected();
+        }
+
+        @Override
+        public void inboundHello(Channel ch, PeerId peer, Handshake hello) {
+            PeerLink link = links.get(peer);
+            if (peer.compareTo(self) > 0) {
+                link.runOnLoop(() -> link.onInboundHello(ch, hello));
+            } else {
+                ConnectionGuard.closeAfter(ch, Handshake.reply(config.clusterId(), self.value(),
+                        Handshake.Status.DIAL_BACK, false, "").encode(ch.alloc()));
+                link.runOnLoop(link::onDialBackRequested);
+            }
+        }
+
+        @Override
+        public void outboundAccepted(Channel ch, PeerId peer, Handshake reply) {
+            PeerLink link = links.get(peer);
+            link.runOnLoop(() -> link.onOutboundAccepted(ch, reply));
+        }
+
+        @Override
+        public void outboundDialBack(Channel ch, PeerId peer) {
+            PeerLink link = links.get(peer);
+            link.runOnLoop(() -> link.onDialBackPromised(ch));
+        }
+
+        @Override
+        public void deliver(Channel ch, List<Message> batch) {
+            PeerLink link = linkOf(ch);
+            if (link != null) {
+                link.runOnLoop(() -> link.deliver(ch, batch));
+            }
+        }
+
+        @Override
+        public void closed(Channel ch) {
+            PeerLink link = linkOf(ch);
+            if (link != null) {
+                link.runOnLoop(() -> link.onConnClosed(ch));
+            }
+        }
+
+        @Override
+        public void writable(Channel ch) {
+            Outbox ob = ch.attr(OUTBOX).get();
+            if (ob != null) {
+                ob.onWritable();
+            }
+        }
+
+        private PeerLink linkOf(Channel ch) {
+            PeerId peer = ch.attr(ConnectionGuard.PEER).get();
+            return peer == null ? null : links.get(peer);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.zab.transport.netty.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.zab.Zxid;
+import io.zab.codec.MessageCodec;
+import io.zab.codec.RandomMessages;
+import io.zab.protocol.message.Commit;
+import io.zab.protocol.message.Message;
+import io.zab.protocol.message.Request;
+import io.zab.protocol.message.Snap;
+import org.junit.jupiter.api.Test;
+
+/** MessageEncoder, FrameDecoder and MessageDecoder together, in EmbeddedChannels. */
+class MessageHandlersTest {
+    private static final int MAX = 4_096;
+    private static final int MAX_SNAP = 16_384;
+
+    private static EmbeddedChannel encoder() {
+        return new EmbeddedChannel(new MessageEncoder(MAX, MAX_SNAP));
+    }
+
+    private static EmbeddedChannel decoder() {
+        FrameDecoder frames = new FrameDecoder(MAX, MAX_SNAP);
+        frames.openLimits();
+        return new EmbeddedChannel(frames, new MessageDecoder());
+    }
+
+    @Test
+    void everyTypeSurvivesEncoderAndDecoders() {
+        RandomMessages gen = new RandomMessages(5, 200);
+        EmbeddedChannel out = encoder();
+        EmbeddedChannel in = decoder();
+        for (int i = 0; i < 1_000; i++) {
+            Message m = gen.next(i % RandomMessages.TYPES);
+            out.writeOutbound(m);
+            ByteBuf frame = out.readOutbound();
+            assertEquals(Frames.HEADER_BYTES + 1 + MessageCodec.encodedSize(m),
+                    frame.readableBytes());
+            in.writeInbound(frame);
+            Message back = in.readInbound();
+            // Byte-exact re-encoding covers the records that hold arrays.
+            assertArrayEquals(MessageCodec.encode(m), MessageCodec.encode(back), m.toString());
+            assertEquals(m.getClass(), back.getClass());
+        }
+    }
+
+    @Test
+    void snapMayUseItsLargerLimitButNothingElseMay() {
+        EmbeddedChannel out = encoder();
+        out.writeOutbound(new Snap(1, Zxid.ZERO, new byte[MAX * 2]));
+        ByteBuf frame = out.readOutbound();
+        EmbeddedChannel in = decoder();
+        in.writeInbound(frame);
+        assertEquals(MAX * 2, ((Snap) in.readInbound()).snapshot().length);
+
+        EmbeddedChannel tooBig = encoder();
+        ProtocolViolation e = assertThrows(ProtocolViolation.class,
+                () -> tooBig.writeOutbound(new Request(1, new byte[MAX])));
+        assertEquals("cannot send Request: 4110 bytes exceed the frame limit of 4096",
+                e.getMessage());
+        assertNull(tooBig.readOutbound());
+    }
+
+    @Test
+    void nopFramesAreSwallowed() {
+        EmbeddedChannel in = decoder();
+        in.writeInbound(FrameDecoderTest.frame(Frames.KIND_NOP, new byte[0]));
+        assertNull(in.readInbound());
+    }
+
+    @Test
+    void undecodableBodiesAreViolationsNamingTheProblem() {
+        assertViolation(FrameDecoderTest.frame(Frames.KIND_MESSAGE, new byte[] {1, 0x7f}),
+                "bad message: unknown message type 0x7f at offset 1");
+        byte[] commit = MessageCodec.encode(new Commit(Zxid.ZERO));
+        byte[] cut = java.util.Arrays.copyOf(commit, commit.length - 3);
+        assertViolation(FrameDecoderTest.frame(Frames.KIND_MESSAGE, cut),
+                "bad message: truncated COMMIT: field zxid needs 8 bytes at offset 2, only 5 left");
+        assertViolation(FrameDecoderTest.frame((byte) 'Z', new byte[0]),
+                "unknown frame kind 0x5a");
+        assertViolation(FrameDecoderTest.frame(Frames.KIND_HANDSHAKE, new byte[4]),
+                "handshake frame after the handshake");
+    }
+
+    @Test
+    void otherOutboundObjectsPassThroughUntouched() {
+        EmbeddedChannel out = encoder();
+        ByteBuf nop = Frames.empty(out.alloc(), Frames.KIND_NOP);
+        byte[] bytes = ByteBufUtil.getBytes(nop);
+        out.writeOutbound(nop);
+        ByteBuf passed = out.readOutbound();
+        assertArrayEquals(bytes, ByteBufUtil.getBytes(passed));
+        passed.release();
+    }
+
+    private static void assertViolation(ByteBuf frame, String reason) {
+        EmbeddedChannel in = decoder();
+        ProtocolViolation e = assertThrows(ProtocolViolation.class, () -> in.writeInbound(frame));
+        assertEquals(reason, e.getMessage());
+        assertNull(in.readInbound());
+    }
+}
