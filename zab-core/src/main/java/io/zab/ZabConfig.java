@@ -25,6 +25,8 @@ public final class ZabConfig {
     private final int inboxCapacity;
     private final int proposalsInflightMax;
     private final int historyMaxTxns;
+    private final boolean fsync;
+    private final long snapshotEveryTxns;
 
     private ZabConfig(Builder b) {
         this.peerId = b.peerId;
@@ -38,6 +40,8 @@ public final class ZabConfig {
         this.inboxCapacity = b.inboxCapacity;
         this.proposalsInflightMax = b.proposalsInflightMax;
         this.historyMaxTxns = b.historyMaxTxns;
+        this.fsync = b.fsync;
+        this.snapshotEveryTxns = b.snapshotEveryTxns;
     }
 
     public static Builder builder() {
@@ -88,6 +92,16 @@ public final class ZabConfig {
         return inboxCapacity;
     }
 
+    /** How many delivered txns between two snapshots of the state machine. */
+    public long snapshotEveryTxns() {
+        return snapshotEveryTxns;
+    }
+
+    /** False only for benchmarks: the log is written but never forced, so not durable. */
+    public boolean fsync() {
+        return fsync;
+    }
+
     public CoreConfig coreConfig() {
         return new CoreConfig(peerId, voters.keySet(), observers.keySet(), initLimitTicks,
                 syncLimitTicks, maxTxnBytes, historyMaxTxns, proposalsInflightMax,
@@ -108,6 +122,8 @@ public final class ZabConfig {
         private int proposalsInflightMax = 10_000;
         private int historyMaxTxns = 100_000;
         private boolean evenVotersAllowed;
+        private boolean fsync = true;
+        private long snapshotEveryTxns = 100_000;
         private String duplicate;
 
         public Builder peerId(int id) {
@@ -173,6 +189,21 @@ public final class ZabConfig {
             return this;
         }
 
+        /**
+         * Whether the log writer forces the log to disk (default true). Off, acknowledged txns
+         * can be lost on a power failure: for comparison benchmarks only.
+         */
+        public Builder fsync(boolean force) {
+            this.fsync = force;
+            return this;
+        }
+
+        /** Snapshot the state machine (and let the log shrink) every this many txns. */
+        public Builder snapshotEveryTxns(long v) {
+            this.snapshotEveryTxns = v;
+            return this;
+        }
+
         /** An even number of voters tolerates no more faults than one fewer; say you mean it. */
         public Builder allowEvenVoters(boolean allow) {
             this.evenVotersAllowed = allow;
@@ -205,6 +236,10 @@ public final class ZabConfig {
             positive("inboxCapacity", inboxCapacity);
             positive("proposalsInflightMax", proposalsInflightMax);
             positive("historyMaxTxns", historyMaxTxns);
+            if (snapshotEveryTxns <= 0) {
+                throw new IllegalArgumentException("snapshotEveryTxns: must be positive, was "
+                        + snapshotEveryTxns);
+            }
             checkDataDir();
             if (maxTxnBytes > (64 << 20)) {
                 throw new IllegalArgumentException("maxTxnBytes: " + maxTxnBytes

@@ -6,6 +6,8 @@ import io.zab.runtime.NodeLoop;
 import io.zab.storage.EpochStore;
 import io.zab.storage.SnapshotStore;
 import io.zab.storage.TxnLog;
+import io.zab.storage.file.FileStorage;
+import io.zab.storage.file.FileTxnLog;
 import io.zab.storage.memory.MemoryEpochStore;
 import io.zab.storage.memory.MemorySnapshotStore;
 import io.zab.storage.memory.MemoryTxnLog;
@@ -147,7 +149,10 @@ public final class ZabNode implements AutoCloseable {
             return this;
         }
 
-        /** Overrides the stores (by default in memory without a dataDir). */
+        /**
+         * Overrides the stores. By default a node with a dataDir uses the file stores there
+         * (log, snapshots, epoch files); without one it keeps everything in memory.
+         */
         public Builder stores(TxnLog txnLog, EpochStore epochStore, SnapshotStore snapshotStore) {
             this.log = txnLog;
             this.epochs = epochStore;
@@ -159,14 +164,34 @@ public final class ZabNode implements AutoCloseable {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(stateMachine, "stateMachine");
             Objects.requireNonNull(transport, "transport");
-            if (log == null) {
+            AutoCloseable storage = () -> { };
+            if (log == null && config.dataDir().isPresent()) {
+                FileStorage.Options d = FileStorage.Options.defaults();
+                FileStorage files = FileStorage.open(config.dataDir().get(), new FileStorage.Options(
+                        new FileTxnLog.Options(d.log().segmentBytes(), d.log().preallocate(),
+                                config.fsync()), d.snapshotsKept(), d.snapshotEveryTxns(),
+                        d.snapshotEveryBytes()));
+                log = files.log();
+                epochs = files.epochs();
+                snapshots = files.snapshots();
+                storage = files;
+            } else if (log == null) {
                 log = new MemoryTxnLog();
                 epochs = new MemoryEpochStore();
                 snapshots = new MemorySnapshotStore();
             }
             LeaderElection e = election != null ? election : defaultElection();
-            return new ZabNode(new NodeLoop(config, stateMachine, transport, e, log, epochs,
-                    snapshots, System::nanoTime));
+            try {
+                return new ZabNode(new NodeLoop(config, stateMachine, transport, e, log, epochs,
+                        snapshots, storage, System::nanoTime));
+            } catch (IOException | RuntimeException ex) {
+                try {
+                    storage.close();
+                } catch (Exception suppressed) {
+                    ex.addSuppressed(suppressed);
+                }
+                throw ex;
+            }
         }
     }
 }

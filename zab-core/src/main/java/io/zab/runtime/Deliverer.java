@@ -34,6 +34,9 @@ final class Deliverer implements AutoCloseable {
         void snapshotTaken(io.zab.PeerId learner, Zxid zxid, byte[] data);
 
         void failed(Throwable error);
+
+        /** A periodic snapshot of the state machine, to save so the log can be purged. */
+        void localSnapshot(Zxid zxid, byte[] data);
     }
 
     private final StateMachine stateMachine;
@@ -43,9 +46,12 @@ final class Deliverer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Zxid lastDelivered;
+    private final long snapshotEveryTxns;
+    private long sinceSnapshot;
 
     Deliverer(String name, StateMachine stateMachine, Zxid start, int capacity,
-            Listener listener) {
+            long snapshotEveryTxns, Listener listener) {
+        this.snapshotEveryTxns = snapshotEveryTxns;
         this.stateMachine = stateMachine;
         this.listener = listener;
         this.lastDelivered = start;
@@ -100,6 +106,15 @@ final class Deliverer implements AutoCloseable {
                 if (requestId != null) {
                     listener.delivered(requestId, t.zxid(), value);
                 }
+            }
+            sinceSnapshot += d.txns().size();
+            if (sinceSnapshot >= snapshotEveryTxns) {
+                // Taken here, between two deliveries, so it is exactly the state at
+                // lastDelivered; delivery waits while the state machine writes it.
+                sinceSnapshot = 0;
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                stateMachine.snapshot(out);
+                listener.localSnapshot(lastDelivered, out.toByteArray());
             }
         } else if (a instanceof Action.RequestProposed r) {
             requests.put(r.zxid(), r.requestId());

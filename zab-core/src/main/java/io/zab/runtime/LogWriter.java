@@ -1,44 +1,88 @@
 package io.zab.runtime;
 
+import io.zab.Zxid;
 import io.zab.protocol.Action.StorageAction;
+import io.zab.storage.EpochStore;
+import io.zab.storage.SnapshotStore;
 import io.zab.storage.StorageApplier;
+import io.zab.storage.TxnLog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.function.Consumer;
-import java.util.function.LongConsumer;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The log writer thread: applies the core's storage actions in order and makes each batch
- * durable with one force (group commit), then reports the highest sequence number made durable.
- * After an I/O error it reports the failure once and never reports durability again: a failed
- * fsync may have dropped pages, so retrying and then acking would lie (fsyncgate).
+ * The log-writer thread: takes the core's storage actions from a bounded queue, applies them in
+ * batches through a {@link StorageApplier}, forces once per batch (group commit) and then reports
+ * the highest seq made durable; the runtime posts {@code Event.Persisted(seq)} to the core. While
+ * one batch is being forced the next one queues up, so the number of forces per second stays
+ * near what the disk can do whatever the rate of actions.
  *
- * <p>{@link #submit} is called by the protocol thread only; the callbacks run on the writer
- * thread and must only enqueue.
+ * <p>Failures are final. The first exception (an I/O error, a full disk, or a broken invariant)
+ * is reported once through {@link Listener#onFailure}; after it the writer applies nothing and
+ * reports nothing more. It never retries a failed force and acks: after a failed fsync the
+ * kernel may have dropped the dirty pages and a second fsync can succeed without them
+ * (fsyncgate), so the node must step down, reopen its storage and resync.
+ *
+ * <p>Threads: {@link #offer}, {@link #put}, {@link #purge} and {@link #close} from any thread
+ * (the protocol thread); the listener is called on the log-writer thread.
  */
 public final class LogWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
-    private static final int BATCH_MAX = 4096;
+    private static final Object STOP = new Object();
+
+    /** What the writer reports; called on the log-writer thread, so keep it short. */
+    public interface Listener {
+        /** Every storage action with a seq up to {@code seq} is durable. */
+        void onPersisted(long seq);
+
+        /**
+         * The writer stopped for good on {@code cause}. Nothing after the last
+         * {@link #onPersisted} is known to be durable, and no {@code onPersisted} follows.
+         */
+        void onFailure(Exception cause);
+    }
+
+    private record Purge(Zxid upTo) {
+    }
+
+    private record LocalSnapshot(Zxid zxid, byte[] data) {
+    }
 
     private final StorageApplier applier;
-    private final BlockingQueue<StorageAction> queue;
-    private final LongConsumer onPersisted;
-    private final Consumer<IOException> onFailure;
+    private final SnapshotStore snapshots;
+    private final TxnLog log;
+    private final BlockingQueue<Object> queue;
+    private final int maxBatchActions;
+    private final Listener listener;
     private final Thread thread;
-    private volatile boolean running = true;
+    private volatile Exception failure;
+    private volatile boolean closed;
+    private long lastSeq = Long.MIN_VALUE;
+    private volatile long batches;
 
-    public LogWriter(String name, StorageApplier applier, int capacity, LongConsumer onPersisted,
-            Consumer<IOException> onFailure) {
-        this.applier = applier;
+    /**
+     * @param capacity how many actions may wait (a full queue blocks {@link #put} and makes
+     *     {@link #offer} return false)
+     * @param maxBatchActions the most actions applied before one force
+     */
+    public LogWriter(String nodeName, TxnLog log, EpochStore epochs, SnapshotStore snapshots,
+            int capacity, int maxBatchActions, Listener listener) {
+        if (capacity < 1 || maxBatchActions < 1) {
+            throw new IllegalArgumentException("capacity and maxBatchActions must be positive: "
+                    + capacity + ", " + maxBatchActions);
+        }
+        this.applier = new StorageApplier(log, epochs, snapshots);
+        this.snapshots = snapshots;
+        this.log = log;
         this.queue = new ArrayBlockingQueue<>(capacity);
-        this.onPersisted = onPersisted;
-        this.onFailure = onFailure;
-        this.thread = new Thread(this::run, name);
+        this.maxBatchActions = maxBatchActions;
+        this.listener = listener;
+        this.thread = new Thread(this::run, "zab-log-writer-" + nodeName);
         this.thread.setDaemon(true);
     }
 
@@ -46,46 +90,130 @@ public final class LogWriter implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues an action; waits while the queue is full (back-pressure on the protocol). */
-    public void submit(StorageAction action) throws InterruptedException {
-        queue.put(action);
+    /** Queues {@code action} unless the queue is full; false then. */
+    public boolean offer(StorageAction action) {
+        checkRunning();
+        return queue.offer(action);
+    }
+
+    /** Queues {@code action}, waiting while the queue is full. */
+    public void put(StorageAction action) throws InterruptedException {
+        enqueue(action);
+    }
+
+    /** Lets the log drop segments at or below {@code upTo}, between two batches. */
+    public void purge(Zxid upTo) throws InterruptedException {
+        enqueue(new Purge(upTo));
+    }
+
+    /**
+     * Saves a snapshot the node took of its own state (every delivered txn is durable, so it
+     * may be saved at once), then lets the log drop what every kept snapshot has passed.
+     */
+    public void saveSnapshot(Zxid zxid, byte[] data) throws InterruptedException {
+        enqueue(new LocalSnapshot(zxid, data));
+    }
+
+    private void enqueue(Object item) throws InterruptedException {
+        // Wakes up now and then to notice a writer that failed while we wait for room.
+        while (true) {
+            checkRunning();
+            if (queue.offer(item, 50, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        }
+    }
+
+    private void checkRunning() {
+        Exception f = failure;
+        if (f != null) {
+            throw new IllegalStateException("the log writer failed: " + f.getMessage(), f);
+        }
+        if (closed) {
+            throw new IllegalStateException("the log writer is closed");
+        }
+    }
+
+    /** The failure that stopped the writer, or null. */
+    public Exception failure() {
+        return failure;
+    }
+
+    /** How many batches were forced so far (for tests and metrics). */
+    public long batches() {
+        return batches;
+    }
+
+    /**
+     * Stops the thread after the batch in progress; queued actions are dropped (nothing more is
+     * reported for them). Does not close the stores.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        closed = true;
+        queue.clear();
+        while (thread.isAlive() && !queue.offer(STOP, 50, TimeUnit.MILLISECONDS)) {
+            queue.clear();
+        }
+        thread.join();
     }
 
     private void run() {
-        List<StorageAction> batch = new ArrayList<>();
+        List<Object> batch = new ArrayList<>(maxBatchActions);
         try {
-            while (running) {
-                StorageAction first = queue.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, BATCH_MAX - 1);
-                for (StorageAction a : batch) {
-                    applier.apply(a);
-                }
-                applier.sync();
-                long seq = batch.get(batch.size() - 1).seq();
+            while (true) {
                 batch.clear();
-                onPersisted.accept(seq);
+                batch.add(queue.take());
+                queue.drainTo(batch, maxBatchActions - 1);
+                if (!applyBatch(batch)) {
+                    return;
+                }
             }
-        } catch (IOException e) {
-            LOG.error("log writer failed; this node stops acknowledging: {}", e.toString());
-            running = false;
-            onFailure.accept(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            failure = e;
+            queue.clear();
+            LOG.error("log writer failed; this node must stop acking and step down", e);
+            listener.onFailure(e);
         }
     }
 
-    @Override
-    public void close() {
-        // No interrupt: it would close a FileChannel in the middle of a force.
-        running = false;
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Applies and forces one batch; false when told to stop. */
+    private boolean applyBatch(List<Object> batch) throws IOException {
+        long high = Long.MIN_VALUE;
+        boolean go = true;
+        for (Object item : batch) {
+            if (item == STOP) {
+                go = false;
+                break;
+            }
+            if (item instanceof Purge p) {
+                log.purge(p.upTo());
+                continue;
+            }
+            if (item instanceof LocalSnapshot s) {
+                snapshots.save(s.zxid(), s.data());
+                java.util.Optional<Zxid> oldest = snapshots.oldestKept();
+                if (oldest.isPresent()) {
+                    log.purge(oldest.get());
+                }
+                continue;
+            }
+            StorageAction a = (StorageAction) item;
+            if (a.seq() <= lastSeq) {
+                throw new IllegalStateException("storage action seq " + a.seq()
+                        + " does not follow " + lastSeq + ": " + a);
+            }
+            applier.apply(a);
+            lastSeq = a.seq();
+            high = a.seq();
         }
+        if (high != Long.MIN_VALUE) {
+            applier.sync();
+            batches++;
+            listener.onPersisted(high);
+        }
+        return go && !closed;
     }
 }

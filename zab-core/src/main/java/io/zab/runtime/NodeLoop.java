@@ -17,7 +17,6 @@ import io.zab.protocol.message.Message;
 import io.zab.storage.EpochStore;
 import io.zab.storage.Recovery;
 import io.zab.storage.SnapshotStore;
-import io.zab.storage.StorageApplier;
 import io.zab.storage.TxnLog;
 import io.zab.transport.Transport;
 import java.io.ByteArrayInputStream;
@@ -60,6 +59,9 @@ public final class NodeLoop implements AutoCloseable {
     private final LongSupplier nanoTime;
     private final ZabCore core;
     private final BlockingQueue<Event> inbox;
+    private static final int BATCH_ACTIONS_MAX = 4096;
+
+    private final AutoCloseable storage;
     private final LogWriter logWriter;
     private final Deliverer deliverer;
     private final Thread thread;
@@ -73,7 +75,8 @@ public final class NodeLoop implements AutoCloseable {
 
     public NodeLoop(ZabConfig config, StateMachine stateMachine, Transport transport,
             LeaderElection election, TxnLog log, EpochStore epochs, SnapshotStore snapshots,
-            LongSupplier nanoTime) throws IOException {
+            AutoCloseable storage, LongSupplier nanoTime) throws IOException {
+        this.storage = storage;
         this.config = config;
         this.stateMachine = stateMachine;
         this.transport = transport;
@@ -86,10 +89,20 @@ public final class NodeLoop implements AutoCloseable {
         this.core = new ZabCore(config.coreConfig(), recovery.state(), election);
         this.inbox = new ArrayBlockingQueue<>(config.inboxCapacity());
         String id = "zab-" + config.peerId();
-        this.logWriter = new LogWriter(id + "-log", new StorageApplier(log, epochs, snapshots),
-                config.inboxCapacity(), seq -> post(new Event.Persisted(seq)), this::fail);
+        this.logWriter = new LogWriter(id, log, epochs, snapshots, config.inboxCapacity(),
+                BATCH_ACTIONS_MAX, new LogWriter.Listener() {
+                    @Override
+                    public void onPersisted(long seq) {
+                        post(new Event.Persisted(seq));
+                    }
+
+                    @Override
+                    public void onFailure(Exception cause) {
+                        fail(cause);
+                    }
+                });
         this.deliverer = new Deliverer(id + "-deliver", stateMachine, start,
-                config.inboxCapacity(), new DeliveryListener());
+                config.inboxCapacity(), config.snapshotEveryTxns(), new DeliveryListener());
         this.thread = new Thread(this::run, id + "-protocol");
         this.thread.setDaemon(true);
         updateStatus();
@@ -205,7 +218,7 @@ public final class NodeLoop implements AutoCloseable {
             if (a instanceof Action.Send s) {
                 transport.send(s.to(), s.message());
             } else if (a instanceof Action.StorageAction st) {
-                logWriter.submit(st);
+                logWriter.put(st);
             } else if (a instanceof Action.DeliveryAction d) {
                 deliverer.submit(d);
             } else if (a instanceof Action.RoleChanged rc) {
@@ -261,6 +274,18 @@ public final class NodeLoop implements AutoCloseable {
         @Override
         public void failed(Throwable error) {
             fail(error);
+        }
+
+        @Override
+        public void localSnapshot(Zxid zxid, byte[] data) {
+            try {
+                logWriter.saveSnapshot(zxid, data);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IllegalStateException e) {
+                LOG.debug("node {}: snapshot at {} not saved: {}", config.peerId(), zxid,
+                        e.getMessage());
+            }
         }
     }
 
@@ -319,8 +344,17 @@ public final class NodeLoop implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        logWriter.close();
+        try {
+            logWriter.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         deliverer.close();
+        try {
+            storage.close();
+        } catch (Exception e) {
+            LOG.warn("node {}: closing storage: {}", config.peerId(), e.toString());
+        }
         failAll(closed());
     }
 }

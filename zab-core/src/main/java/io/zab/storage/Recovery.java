@@ -28,6 +28,13 @@ public final class Recovery {
             throws IOException {
         Optional<SnapshotStore.StoredSnapshot> snap = snapshots.latest();
         Zxid snapZxid = snap.map(SnapshotStore.StoredSnapshot::zxid).orElse(Zxid.ZERO);
+        if (log.base().isAfter(snapZxid)) {
+            // Only a lost or damaged snapshot leads here: the log is reset or purged only up to
+            // a snapshot that is kept. Dropping the log would silently forget acked txns.
+            throw new IOException("the log starts after " + log.base() + " but the newest valid"
+                    + " snapshot is at " + snapZxid + ": the txns between are gone. "
+                    + CorruptStorageException.ADVICE);
+        }
         List<Txn> txns = log.readAfter(snapZxid);
         if (!txns.isEmpty() && !reaches(log, snapZxid)) {
             // The log was not reset after the snapshot was installed (a crash in between), or

@@ -11,6 +11,14 @@ public interface SnapshotStore {
     /** The newest valid snapshot, if any. */
     Optional<StoredSnapshot> latest() throws IOException;
 
+    /**
+     * The zxid of the oldest snapshot kept: the log may drop everything up to it. Stores that
+     * keep only the newest one return its zxid.
+     */
+    default Optional<Zxid> oldestKept() throws IOException {
+        return latest().map(StoredSnapshot::zxid);
+    }
+
     record StoredSnapshot(Zxid zxid, byte[] data) {
     }
 }

@@ -33,6 +33,14 @@ public interface TxnLog extends AutoCloseable {
     /** Every logged txn with a zxid above {@code after}, in order. */
     List<Txn> readAfter(Zxid after) throws IOException;
 
+    /**
+     * Lets the log drop txns at or below {@code upTo}, which every snapshot the node keeps has
+     * passed. A log may drop less or nothing (this default); {@link #base()} rises to at most
+     * {@code upTo}. Not part of the crash semantics: a purge lost in a crash just leaves more.
+     */
+    default void purge(Zxid upTo) throws IOException {
+    }
+
     @Override
     void close() throws IOException;
 }

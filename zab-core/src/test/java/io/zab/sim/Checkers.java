@@ -166,17 +166,39 @@ public final class Checkers {
         }
         node.broadcastingEpoch = epoch;
         Integer other = leaderOfEpoch.putIfAbsent(epoch, node.id());
+        if (other == null) {
+            cluster.stats().leaders++;
+        }
         if (other != null && other != node.id()) {
             throw violation("Leadership", "nodes " + other + " and " + node.id()
                     + " both reached broadcast as leaders of epoch " + epoch);
         }
+        // The spec's PrimaryIntegrity covers txns of earlier epochs only: a leader that froze
+        // before counting its NEWLEADER acks may establish an old epoch after later ones
+        // delivered txns; it can commit nothing new, and its history is a prefix of theirs.
+        int k = firstChainIndexOfEpoch(epoch) - 1;
         Zxid logged = node.core().lastLoggedZxid();
-        Zxid tip = chainTip();
-        if (tip.isAfter(logged)) {
+        if (k >= 0 && Long.compareUnsigned(chainZxid[k], logged.toLong()) > 0) {
             throw violation("PrimaryIntegrity", "node " + node.id() + " leads epoch " + epoch
-                    + " with history ending " + logged + " but " + tip + " was already delivered"
-                    + " (chain position " + chainSize + ")");
+                    + " with history ending " + logged + " but " + Zxid.fromLong(chainZxid[k])
+                    + " was already delivered (chain position " + (k + 1) + ")");
         }
+    }
+
+    /** The chain index of the first txn of {@code epoch} or later (chainSize if none). */
+    private int firstChainIndexOfEpoch(long epoch) {
+        long first = new Zxid(epoch, 0).toLong();
+        int lo = 0;
+        int hi = chainSize;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(chainZxid[mid], first) < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     // ---- deliveries ----

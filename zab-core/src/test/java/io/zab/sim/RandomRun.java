@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>safety: clients write and sync at random nodes while faults come at random: crashes of
  *       one node (often the leader) or of all, partitions (symmetric, one-way, bridge,
- *       isolation), broken connections, slow periods. Every step is checked.</li>
+ *       isolation), broken connections, process pauses (zombie leaders), slow periods. Every
+ *       step is checked.</li>
  *   <li>liveness: faults stop, the network heals and every node restarts; within
  *       {@link #LIVENESS_MILLIS} a leader must be in broadcast and a new write acknowledged;
  *       then clients stop and within {@link #CONVERGE_MILLIS} every node must have delivered
@@ -32,7 +33,7 @@ public final class RandomRun {
 
     /** What one seed did. */
     public record Result(long seed, long virtualMicros, long steps, long requests,
-            long acknowledged, int chainLength, String shape) {
+            long acknowledged, int chainLength, String shape, SimStats stats) {
     }
 
     private final SimCluster cluster;
@@ -98,7 +99,7 @@ public final class RandomRun {
         SimOptions o = cluster.options();
         return new Result(cluster.seed(), cluster.now(), cluster.clock().steps(),
                 cluster.requests().size(), cluster.checkers().ackedWrites(),
-                cluster.checkers().chainLength(), o.toString());
+                cluster.checkers().chainLength(), o.toString(), cluster.stats());
     }
 
     private void livenessPhase() {
@@ -204,8 +205,10 @@ public final class RandomRun {
             oneWay();
         } else if (w < 68) {
             bridge();
-        } else if (w < 90) {
+        } else if (w < 84) {
             breakConnection();
+        } else if (w < 92) {
+            pauseOne();
         } else {
             slowPeriod();
         }
@@ -228,6 +231,33 @@ public final class RandomRun {
         int id = pickTarget(up);
         cluster.crash(id);
         scheduleRestart(id, between(100, 8_000));
+    }
+
+    /** A zombie: often the leader, frozen long enough for the others to move on. */
+    private void pauseOne() {
+        List<SimNode> candidates = new ArrayList<>();
+        for (SimNode n : upNodes()) {
+            if (!n.isPaused()) {
+                candidates.add(n);
+            }
+        }
+        if (!candidates.isEmpty()) {
+            int id = pickTarget(candidates);
+            if (cluster.node(id).isPaused()) {
+                return;
+            }
+            boolean leader = cluster.leader().map(l -> l.id() == id).orElse(false);
+            long millis = 200 + random.nextLong(4_800);
+            cluster.pause(id, millis);
+            if (leader && millis > 1_500) {
+                // S18: a client reads through the zombie while the others moved on.
+                cluster.clock().after((millis - 1) * SimClock.MILLIS, () -> {
+                    if (clients && cluster.node(id).isUp()) {
+                        cluster.sync(id);
+                    }
+                });
+            }
+        }
     }
 
     private void crashAll() {

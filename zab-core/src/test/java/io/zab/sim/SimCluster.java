@@ -44,6 +44,7 @@ public final class SimCluster {
     private final SimTrace trace;
     private final SimNetwork network;
     private final Checkers checkers;
+    private final SimStats stats = new SimStats();
     private final SimNode[] nodes;
     private final List<SimNode> nodeList;
     private final List<SimNode> voterList;
@@ -112,13 +113,13 @@ public final class SimCluster {
         public void receive(int from, int to, Message message) {
             SimNode n = nodes[to];
             if (n.isUp()) {
-                n.handle(new Event.Received(PeerId.of(from), message), "recv");
+                n.receive(new Event.Received(PeerId.of(from), message), "recv");
             }
         }
 
         @Override
         public void disconnected(int at, int peer) {
-            nodes[at].handle(new Event.PeerDisconnected(PeerId.of(peer)), "disconnected");
+            nodes[at].receive(new Event.PeerDisconnected(PeerId.of(peer)), "disconnected");
         }
     }
 
@@ -155,6 +156,13 @@ public final class SimCluster {
 
     public Checkers checkers() {
         return checkers;
+    }
+
+    /** What this run exercised so far (network counters are folded in). */
+    public SimStats stats() {
+        stats.messages = network.sent();
+        stats.messagesLost = network.lost();
+        return stats;
     }
 
     public SimNode node(int id) {
@@ -281,7 +289,21 @@ public final class SimCluster {
             throw new IllegalStateException("node " + id + " is already down");
         }
         n.crash();
+        stats.crashes++;
         network.nodeDown(id);
+    }
+
+    /**
+     * Freezes a node's process for {@code millis} (a long GC pause, SIGSTOP, a VM migration):
+     * its connections stay up, what arrives queues up, its timers fire once when it wakes.
+     */
+    public void pause(int id, long millis) {
+        SimNode n = liveNode(id);
+        if (n.isPaused()) {
+            throw new IllegalStateException("node " + id + " is already paused");
+        }
+        stats.pauses++;
+        n.pause(clock.now() + millis * SimClock.MILLIS);
     }
 
     /** Starts a crashed node from its disk. */
@@ -298,6 +320,7 @@ public final class SimCluster {
     /** Nodes in different groups cannot reach each other; each node in exactly one group. */
     @SafeVarargs
     public final void partition(Set<Integer>... groups) {
+        stats.partitions++;
         network.partition(Arrays.asList(groups));
     }
 
@@ -309,21 +332,27 @@ public final class SimCluster {
                 rest.add(n.id());
             }
         }
+        stats.partitions++;
         network.partition(List.of(Set.of(id), rest));
     }
 
     /** Messages from {@code from} to {@code to} stall (the connection times out later). */
     public void blockOneWay(int from, int to) {
+        stats.partitions++;
         network.setBlocked(from, to, true);
         trace.add(clock.now(), from, "network block -> " + to, null, null);
     }
 
     /** {@code mid} sees every node; nodes of {@code left} and {@code right} do not meet. */
     public void bridge(int mid, Set<Integer> left, Set<Integer> right) {
+        stats.partitions++;
         network.bridge(mid, left, right);
     }
 
     public void breakConnection(int a, int b) {
+        if (network.isConnected(a, b)) {
+            stats.connectionBreaks++;
+        }
         network.breakConnection(a, b);
     }
 

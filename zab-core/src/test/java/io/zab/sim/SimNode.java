@@ -62,6 +62,10 @@ public final class SimNode {
     private int writesSinceSync;
     private final ArrayDeque<DeliveryAction> deliveryQueue = new ArrayDeque<>();
     private boolean delivering;
+    /** A frozen process (GC pause, SIGSTOP): everything it would do waits here, in order. */
+    private boolean paused;
+    private final ArrayDeque<Runnable> frozen = new ArrayDeque<>();
+    private boolean tickFrozen;
 
     /** Requests submitted here and not answered yet, in submission order. */
     final Map<Long, SimRequest> pending = new LinkedHashMap<>();
@@ -119,7 +123,7 @@ public final class SimNode {
     /** Nothing queued in either pipeline. */
     public boolean isIdle() {
         return storageQueue.isEmpty() && diskState == DiskState.IDLE && deliveryQueue.isEmpty()
-                && !delivering;
+                && !delivering && !paused && frozen.isEmpty();
     }
 
     private SimClock clock() {
@@ -171,11 +175,15 @@ public final class SimNode {
         diskState = DiskState.IDLE;
         deliveryQueue.clear();
         delivering = false;
+        paused = false;
+        frozen.clear();
+        tickFrozen = false;
         disk.crash(cluster.random());
         stateMachine.reset();
         bound.clear();
         for (SimRequest r : pending.values()) {
             r.status = SimRequest.Status.UNKNOWN;
+            cluster.stats().lostInCrash++;
             r.completedAt = now();
         }
         pending.clear();
@@ -191,13 +199,70 @@ public final class SimNode {
     private void scheduleTick(long delay) {
         int inc = incarnation;
         clock().after(delay, () -> {
-            if (isCurrent(inc)) {
+            if (!isCurrent(inc)) {
+                return;
+            }
+            if (!paused) {
                 handle(new Event.Tick(), "tick");
-                if (isCurrent(inc)) {
-                    scheduleTick(TICK);
+            } else if (!tickFrozen) {
+                // A frozen process sees one late timer when it wakes, not every missed one.
+                tickFrozen = true;
+                frozen.add(() -> {
+                    tickFrozen = false;
+                    handle(new Event.Tick(), "tick");
+                });
+            }
+            if (isCurrent(inc)) {
+                scheduleTick(TICK);
+            }
+        });
+    }
+
+    /** Runs a step of this node now, or queues it while the process is frozen. */
+    private void gate(Runnable step) {
+        if (paused) {
+            frozen.add(step);
+        } else {
+            step.run();
+        }
+    }
+
+    /** Schedules a step of this incarnation, {@code delay} from now, through the gate. */
+    private void later(long delay, Runnable step) {
+        int inc = incarnation;
+        clock().after(delay, () -> {
+            if (isCurrent(inc)) {
+                gate(step);
+            }
+        });
+    }
+
+    /** An event from the network (a message, a broken connection), through the gate. */
+    void receive(Event event, String kind) {
+        gate(() -> handle(event, kind));
+    }
+
+    /** Freezes the process until {@code until}: no steps, timers coalesce, inbox queues up. */
+    void pause(long until) {
+        int inc = incarnation;
+        paused = true;
+        cluster.trace().add(now(), id, "PAUSE until " + SimClock.format(until), null, null);
+        clock().at(until, () -> {
+            if (isCurrent(inc) && paused) {
+                paused = false;
+                cluster.trace().add(now(), id, "RESUME with " + frozen.size() + " steps queued",
+                        null, null);
+                List<Runnable> steps = new ArrayList<>(frozen);
+                frozen.clear();
+                for (Runnable step : steps) {
+                    later(0, step);
                 }
             }
         });
+    }
+
+    public boolean isPaused() {
+        return paused;
     }
 
     boolean isCurrent(int inc) {
@@ -206,12 +271,7 @@ public final class SimNode {
 
     /** Hands an event to the core as a step of its own, {@code delay} from now. */
     void post(Event event, String kind, long delay) {
-        int inc = incarnation;
-        clock().after(delay, () -> {
-            if (isCurrent(inc)) {
-                handle(event, kind);
-            }
-        });
+        later(delay, () -> handle(event, kind));
     }
 
     // ---- the core step ----
@@ -270,6 +330,7 @@ public final class SimNode {
             }
             if (a instanceof Send s) {
                 cluster.checkers().onSend(this, s, emitRole);
+                cluster.stats().onSend(s.message());
                 if (cluster.interceptAction(this, a)) {
                     cluster.network().send(id, s.to().value(), s.message());
                 }
@@ -303,12 +364,7 @@ public final class SimNode {
     }
 
     private void scheduleDisk(long delay, Runnable step) {
-        int inc = incarnation;
-        clock().after(delay, () -> {
-            if (isCurrent(inc)) {
-                step.run();
-            }
-        });
+        later(delay, step);
     }
 
     private void applyNextWrite() {
@@ -373,12 +429,7 @@ public final class SimNode {
     }
 
     private void scheduleDelivery() {
-        int inc = incarnation;
-        clock().after(between(10, 300), () -> {
-            if (isCurrent(inc)) {
-                deliverNext();
-            }
-        });
+        later(between(10, 300), this::deliverNext);
     }
 
     private void deliverNext() {
@@ -412,6 +463,7 @@ public final class SimNode {
                 if (r != null) {
                     pending.remove(r.id);
                     checkers.onWriteDelivered(this, r, t, position);
+                    cluster.stats().succeeded++;
                 }
             }
         } else if (a instanceof RequestProposed rp) {
@@ -432,6 +484,7 @@ public final class SimNode {
                 bound.remove(r.boundZxid.toLong());
             }
             checkers.onComplete(this, r, c.outcome());
+            cluster.stats().onOutcome(c.outcome());
         } else if (a instanceof RestoreSnapshot rs) {
             checkers.onRestore(this, rs.zxid(), rs.data(), "RestoreSnapshot");
         } else if (a instanceof TakeSnapshot ts) {

@@ -73,7 +73,7 @@ public final class SimOptions {
         return this;
     }
 
-    /** The election each node starts with (a fresh instance per start), e.g. FLE from zab-election. */
+    /** The election each node starts with (a new instance per start), e.g. zab-election's FLE. */
     public SimOptions election(Supplier<LeaderElection> factory) {
         this.election = factory;
         return this;

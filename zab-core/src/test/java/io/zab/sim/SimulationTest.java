@@ -41,6 +41,7 @@ class SimulationTest {
         long virtual = 0;
         long steps = 0;
         long acked = 0;
+        SimStats stats = new SimStats();
         List<Long> failed = new ArrayList<>();
         StringBuilder summary = new StringBuilder();
         String firstFailure = null;
@@ -51,6 +52,7 @@ class SimulationTest {
                 virtual += r.virtualMicros();
                 steps += r.steps();
                 acked += r.acknowledged();
+                stats.add(r.stats());
             } catch (ExecutionException e) {
                 failed.add(seed);
                 String msg = String.valueOf(e.getCause().getMessage());
@@ -68,6 +70,7 @@ class SimulationTest {
         System.out.printf("simulation: %d seeds (%d failed), %.2f virtual hours, %d steps,"
                 + " %d acknowledged writes, %.1f s wall on %d threads%n", seeds, failed.size(),
                 virtual / 3.6e9, steps, acked, wall, threads);
+        System.out.println("simulation: " + stats);
         if (firstFailure != null) {
             System.out.print(summary);
             fail(failed.size() + " of " + seeds + " seeds failed: " + failed + "\n" + summary

@@ -1,5 +1,7 @@
 package io.zab.examples;
 
+import io.zab.examples.bench.BenchCommand;
+import io.zab.examples.bench.BenchOptions;
 import io.zab.examples.demo.DemoCluster;
 import io.zab.examples.demo.ThreeNodeDemo;
 import io.zab.examples.server.ServerCommand;
@@ -24,12 +26,15 @@ public final class Main {
             out.println("  demo     three replicas in one JVM and a narrated tour"
                     + " (--help for options)");
             out.println("  server   one node of a multi-process KV cluster (--help)");
+            out.println("  bench    replicated writes/s and latency, optionally vs ZooKeeper"
+                    + " (--help)");
             System.exit(args.length == 0 ? 2 : 0);
         }
         List<String> rest = List.of(args).subList(1, args.length);
         switch (args[0]) {
             case "demo" -> System.exit(demo(rest, out));
             case "server" -> System.exit(server(rest, out));
+            case "bench" -> System.exit(bench(rest, out));
             default -> usageError("unknown command: " + args[0] + " (try --help)");
         }
     }
@@ -87,6 +92,21 @@ public final class Main {
             return 2;
         }
         return ServerCommand.run(options, out);
+    }
+
+    private static int bench(List<String> args, PrintStream out) throws Exception {
+        if (args.contains("--help")) {
+            out.println(BenchOptions.usage());
+            return 0;
+        }
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            usageError(e.getMessage());
+            return 2;
+        }
+        return BenchCommand.run(options, out);
     }
 
     static int intArg(List<String> args, int i, String name) {

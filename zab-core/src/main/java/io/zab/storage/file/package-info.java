@@ -1,0 +1,8 @@
+/**
+ * Durable stores in files: {@link io.zab.storage.file.FileTxnLog} (segmented log of CRC'd
+ * records, group commit, torn-tail recovery), {@link io.zab.storage.file.FileSnapshotStore} and
+ * {@link io.zab.storage.file.FileEpochStore} (temp file, force, rename, force the directory), and
+ * {@link io.zab.storage.file.FileStorage}, the layout of a node's data directory. Each store is
+ * used by one thread at a time.
+ */
+package io.zab.storage.file;

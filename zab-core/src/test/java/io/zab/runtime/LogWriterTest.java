@@ -1,0 +1,298 @@
+package io.zab.runtime;
+
+import static io.zab.storage.Txns.range;
+import static io.zab.storage.Txns.txn;
+import static io.zab.storage.Txns.z;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zab.Zxid;
+import io.zab.protocol.Action.AppendTxns;
+import io.zab.protocol.Action.SaveEpoch;
+import io.zab.protocol.Action.StorageAction;
+import io.zab.protocol.Txn;
+import io.zab.storage.LogCapture;
+import io.zab.storage.TxnLog;
+import io.zab.storage.file.CrashFs;
+import io.zab.storage.file.FileTxnLog;
+import io.zab.storage.memory.MemoryEpochStore;
+import io.zab.storage.memory.MemorySnapshotStore;
+import io.zab.storage.memory.MemoryTxnLog;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The log-writer thread: group commit, durable before reported, final failures, back-pressure. */
+class LogWriterTest {
+    private static final long WAIT_S = 20;
+
+    @TempDir
+    Path dir;
+
+    /** Records what the writer reports, for the test thread to wait on. */
+    private static class Reports implements LogWriter.Listener {
+        final BlockingQueue<Long> persisted = new LinkedBlockingQueue<>();
+        final BlockingQueue<Exception> failures = new LinkedBlockingQueue<>();
+        final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        final List<Long> all = Collections.synchronizedList(new ArrayList<>());
+        volatile long highest = -1;
+
+        @Override
+        public void onPersisted(long seq) {
+            if (seq <= highest) {
+                problems.add("persisted " + seq + " after " + highest);
+            }
+            highest = seq;
+            all.add(seq);
+            persisted.add(seq);
+        }
+
+        @Override
+        public void onFailure(Exception cause) {
+            failures.add(cause);
+        }
+
+        void awaitPersisted(long seq) throws InterruptedException {
+            while (highest < seq) {
+                Long got = persisted.poll(WAIT_S, TimeUnit.SECONDS);
+                if (got == null) {
+                    throw new AssertionError("seq " + seq + " never persisted; last " + highest);
+                }
+            }
+        }
+    }
+
+    /** A memory log whose sync waits for a permit, so the test can hold a batch open. */
+    private static final class GatedLog implements TxnLog {
+        final MemoryTxnLog log = new MemoryTxnLog();
+        final Semaphore permits = new Semaphore(0);
+        final CountDownLatch firstSync = new CountDownLatch(1);
+        volatile int syncs;
+        volatile IOException failSync;
+
+        @Override
+        public Zxid base() {
+            return log.base();
+        }
+
+        @Override
+        public Zxid lastZxid() {
+            return log.lastZxid();
+        }
+
+        @Override
+        public void append(List<Txn> txns) {
+            log.append(txns);
+        }
+
+        @Override
+        public void truncateAfter(Zxid lastKept) {
+            log.truncateAfter(lastKept);
+        }
+
+        @Override
+        public void reset(Zxid base) {
+            log.reset(base);
+        }
+
+        @Override
+        public void sync() throws IOException {
+            firstSync.countDown();
+            try {
+                if (!permits.tryAcquire(WAIT_S, TimeUnit.SECONDS)) {
+                    throw new IOException("test gate never opened");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+            if (failSync != null) {
+                throw failSync;
+            }
+            syncs++;
+            log.sync();
+        }
+
+        @Override
+        public List<Txn> readAfter(Zxid after) {
+            return log.readAfter(after);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static AppendTxns append(long seq) {
+        return new AppendTxns(seq, List.of(txn(1, seq)));
+    }
+
+    @Test
+    void batchesWhatQueuesUpDuringAForce() throws Exception {
+        GatedLog log = new GatedLog();
+        Reports reports = new Reports();
+        LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
+                100, 50, reports);
+        w.start();
+        w.put(append(1));
+        assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
+        for (long seq = 2; seq <= 40; seq++) {
+            w.put(append(seq)); // all wait while the first batch is being forced
+        }
+        assertTrue(reports.all.isEmpty(), "nothing is reported before its force returns");
+        log.permits.release(100);
+        reports.awaitPersisted(40);
+        assertEquals(2, log.syncs, "one force for the first action, one for the 39 after it");
+        assertEquals(List.of(1L, 40L), reports.all);
+        assertEquals(range(1, 1, 40), log.readAfter(Zxid.ZERO));
+        assertEquals(List.of(), reports.problems);
+        w.close();
+    }
+
+    @Test
+    void aFullQueueRejectsAnOfferAndBlocksAPut() throws Exception {
+        GatedLog log = new GatedLog();
+        Reports reports = new Reports();
+        LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
+                3, 10, reports);
+        w.start();
+        w.put(append(1));
+        assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
+        assertTrue(w.offer(append(2)) && w.offer(append(3)) && w.offer(append(4)));
+        assertFalse(w.offer(append(5)), "the queue holds 3");
+        Thread putter = new Thread(() -> {
+            try {
+                w.put(append(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        putter.start();
+        putter.join(200);
+        assertTrue(putter.isAlive(), "put waits for room");
+        log.permits.release(100);
+        putter.join(TimeUnit.SECONDS.toMillis(WAIT_S));
+        reports.awaitPersisted(5);
+        w.close();
+    }
+
+    @Test
+    void aFailedForceIsFinalAndNothingAfterItIsReported() throws Exception {
+        try (LogCapture logs = new LogCapture(LogWriter.class)) {
+            failedForce();
+            assertEquals(1, logs.warnings().size(), "one ERROR: " + logs.warnings());
+        }
+    }
+
+    private void failedForce() throws Exception {
+        GatedLog log = new GatedLog();
+        Reports reports = new Reports();
+        LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
+                100, 10, reports);
+        w.start();
+        w.put(append(1));
+        log.permits.release();
+        reports.awaitPersisted(1);
+        log.failSync = new IOException("Input/output error");
+        w.put(append(2));
+        w.put(append(3));
+        log.permits.release(100);
+        Exception cause = reports.failures.poll(WAIT_S, TimeUnit.SECONDS);
+        assertEquals("Input/output error", cause.getMessage());
+        log.failSync = null; // the disk "recovers": the writer must still not ack (fsyncgate)
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> w.put(append(4)));
+        assertTrue(e.getMessage().contains("failed"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> w.offer(append(4)));
+        w.close();
+        assertEquals(List.of(1L), reports.all);
+        assertTrue(reports.failures.isEmpty(), "onFailure once");
+        assertEquals(cause, w.failure());
+    }
+
+    @Test
+    void rejectsSeqsOutOfOrder() throws Exception {
+        Reports reports = new Reports();
+        LogCapture logs = new LogCapture(LogWriter.class);
+        LogWriter w = new LogWriter("t", new MemoryTxnLog(), new MemoryEpochStore(),
+                new MemorySnapshotStore(), 10, 10, reports);
+        w.start();
+        w.put(new SaveEpoch(5, 1, 0));
+        reports.awaitPersisted(5);
+        w.put(new SaveEpoch(5, 2, 0));
+        Exception cause = reports.failures.poll(WAIT_S, TimeUnit.SECONDS);
+        assertTrue(cause instanceof IllegalStateException, String.valueOf(cause));
+        w.close();
+        logs.close();
+    }
+
+    @Test
+    void whatIsReportedPersistedIsOnDisk() throws Exception {
+        // On real files through the crash model: at every report, a power cut right then
+        // (keeping only what was forced) must still hold every txn up to the reported seq.
+        CrashFs fs = new CrashFs(dir.resolve("log"));
+        FileTxnLog log = FileTxnLog.open(dir.resolve("log"), new FileTxnLog.Options(4096, true),
+                fs);
+        List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        Reports reports = new Reports() {
+            @Override
+            public void onPersisted(long seq) {
+                Path copy = dir.resolve("durable-at-" + seq);
+                try {
+                    fs.copyDurable(dir.resolve("log"), copy);
+                    try (FileTxnLog durable = FileTxnLog.open(copy,
+                            new FileTxnLog.Options(4096, true))) {
+                        if (durable.lastZxid().isBefore(z(1, seq))) {
+                            problems.add("seq " + seq + " reported, disk has "
+                                    + durable.lastZxid());
+                        }
+                    }
+                } catch (IOException e) {
+                    problems.add(e.toString());
+                }
+                super.onPersisted(seq);
+            }
+        };
+        LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
+                64, 16, reports);
+        w.start();
+        for (long seq = 1; seq <= 120; seq++) {
+            w.put(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));
+        }
+        reports.awaitPersisted(120);
+        w.close();
+        log.close();
+        assertEquals(List.of(), problems);
+        assertTrue(w.batches() < 120, "some batching happened: " + w.batches());
+    }
+
+    @Test
+    void purgesBetweenBatches() throws Exception {
+        FileTxnLog log = FileTxnLog.open(dir, new FileTxnLog.Options(512, false));
+        Reports reports = new Reports();
+        LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
+                64, 16, reports);
+        w.start();
+        for (long seq = 1; seq <= 30; seq++) {
+            w.put(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));
+        }
+        w.purge(z(1, 20));
+        w.put(new AppendTxns(31, List.of(txn(1, 31))));
+        reports.awaitPersisted(31);
+        w.close();
+        assertTrue(log.base().isAfter(z(1, 10)) && !log.base().isAfter(z(1, 20)),
+                "base " + log.base());
+        log.close();
+    }
+}

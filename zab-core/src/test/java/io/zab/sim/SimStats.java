@@ -1,0 +1,87 @@
+package io.zab.sim;
+
+import io.zab.protocol.Outcome;
+import io.zab.protocol.message.Diff;
+import io.zab.protocol.message.Message;
+import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.Trunc;
+
+/**
+ * What a run exercised, so a green run can be told from a run that never reached the
+ * interesting paths: faults injected, leaders established, sync modes, request outcomes.
+ *
+ * <p>One thread per instance; {@link #add} sums runs afterwards.
+ */
+public final class SimStats {
+    long crashes;
+    long pauses;
+    long connectionBreaks;
+    long partitions;
+    long leaders;
+    long diffs;
+    long truncs;
+    long snaps;
+    long messages;
+    long messagesLost;
+    long succeeded;
+    long synced;
+    long notLeader;
+    long unknown;
+    long overloaded;
+    long tooLarge;
+    long lostInCrash;
+
+    void onSend(Message m) {
+        if (m instanceof Diff) {
+            diffs++;
+        } else if (m instanceof Trunc) {
+            truncs++;
+        } else if (m instanceof Snap) {
+            snaps++;
+        }
+    }
+
+    void onOutcome(Outcome o) {
+        switch (o.kind()) {
+            case SYNCED -> synced++;
+            case NOT_LEADER -> notLeader++;
+            case OUTCOME_UNKNOWN -> unknown++;
+            case OVERLOADED -> overloaded++;
+            case TOO_LARGE -> tooLarge++;
+            default -> throw new IllegalArgumentException("unknown outcome " + o);
+        }
+    }
+
+    public void add(SimStats o) {
+        crashes += o.crashes;
+        pauses += o.pauses;
+        connectionBreaks += o.connectionBreaks;
+        partitions += o.partitions;
+        leaders += o.leaders;
+        diffs += o.diffs;
+        truncs += o.truncs;
+        snaps += o.snaps;
+        messages += o.messages;
+        messagesLost += o.messagesLost;
+        succeeded += o.succeeded;
+        synced += o.synced;
+        notLeader += o.notLeader;
+        unknown += o.unknown;
+        overloaded += o.overloaded;
+        tooLarge += o.tooLarge;
+        lostInCrash += o.lostInCrash;
+    }
+
+    @Override
+    public String toString() {
+        return "faults: " + crashes + " crashes, " + pauses + " pauses, " + partitions
+                + " partitions, "
+                + connectionBreaks + " broken connections; " + leaders
+                + " leaders established; "
+                + "sync: " + diffs + " DIFF, " + truncs + " TRUNC, " + snaps + " SNAP; "
+                + messages + " messages (" + messagesLost + " lost); requests: " + succeeded
+                + " written, " + synced + " synced, " + notLeader + " NOT_LEADER, " + unknown
+                + " OUTCOME_UNKNOWN, " + overloaded + " OVERLOADED, " + tooLarge
+                + " TOO_LARGE, " + lostInCrash + " lost in a crash";
+    }
+}

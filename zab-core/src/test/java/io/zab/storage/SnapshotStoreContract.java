@@ -1,0 +1,62 @@
+package io.zab.storage;
+
+import static io.zab.storage.Txns.z;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link SnapshotStore} must do, bound to each implementation by a subclass. */
+public abstract class SnapshotStoreContract {
+    protected abstract SnapshotStore create() throws IOException;
+
+    /** The store as a restarted node finds it. */
+    protected abstract SnapshotStore restart(SnapshotStore store) throws IOException;
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void startsEmpty() throws IOException {
+        assertTrue(create().latest().isEmpty());
+    }
+
+    @Test
+    void theLatestIsTheOneSavedLast() throws IOException {
+        SnapshotStore s = create();
+        s.save(z(1, 5), bytes("five"));
+        s.save(z(2, 9), bytes("nine"));
+        assertEquals(z(2, 9), s.latest().get().zxid());
+        assertArrayEquals(bytes("nine"), s.latest().get().data());
+        s.save(z(2, 3), bytes("three, from a leader's SNAP"));
+        s = restart(s);
+        assertEquals(z(2, 3), s.latest().get().zxid());
+        assertArrayEquals(bytes("three, from a leader's SNAP"), s.latest().get().data());
+    }
+
+    @Test
+    void keepsItsOwnCopy() throws IOException {
+        SnapshotStore s = create();
+        byte[] data = bytes("state");
+        s.save(z(1, 1), data);
+        data[0] = 'X';
+        assertArrayEquals(bytes("state"), restart(s).latest().get().data());
+    }
+
+    @Test
+    void savesEmptyAndLargeSnapshots() throws IOException {
+        SnapshotStore s = create();
+        s.save(z(1, 1), new byte[0]);
+        assertEquals(0, restart(s).latest().get().data().length);
+        byte[] big = new byte[3 << 20];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i * 31 + (i >> 12));
+        }
+        s.save(z(1, 2), big);
+        assertArrayEquals(big, restart(s).latest().get().data());
+    }
+}

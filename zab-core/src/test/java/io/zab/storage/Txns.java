@@ -1,0 +1,54 @@
+package io.zab.storage;
+
+import io.zab.Zxid;
+import io.zab.protocol.Txn;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Txns for storage tests: the payload says which zxid it belongs to, so mix-ups show. */
+public final class Txns {
+    private Txns() {
+    }
+
+    public static Zxid z(long epoch, long counter) {
+        return new Zxid(epoch, counter);
+    }
+
+    public static Txn txn(long epoch, long counter) {
+        return txn(new Zxid(epoch, counter), 8);
+    }
+
+    /** A txn of at least {@code size} bytes whose content depends on its zxid. */
+    public static Txn txn(Zxid zxid, int size) {
+        byte[] tag = ("txn " + zxid + "|").getBytes(StandardCharsets.US_ASCII);
+        byte[] data = new byte[Math.max(size, 0)];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = tag[i % tag.length];
+        }
+        return new Txn(zxid, data);
+    }
+
+    /** Txns {@code from..to} (counters) of one epoch. */
+    public static List<Txn> range(long epoch, long from, long to) {
+        List<Txn> out = new ArrayList<>();
+        for (long c = from; c <= to; c++) {
+            out.add(txn(epoch, c));
+        }
+        return out;
+    }
+
+    public static List<Txn> range(long epoch, long from, long to, int size) {
+        List<Txn> out = new ArrayList<>();
+        for (long c = from; c <= to; c++) {
+            out.add(txn(new Zxid(epoch, c), size));
+        }
+        return out;
+    }
+
+    public static List<Txn> concat(List<Txn> a, List<Txn> b) {
+        List<Txn> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+}

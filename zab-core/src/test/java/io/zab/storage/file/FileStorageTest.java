@@ -1,0 +1,84 @@
+package io.zab.storage.file;
+
+import static io.zab.storage.Txns.range;
+import static io.zab.storage.Txns.z;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zab.protocol.Action.InstallSnapshot;
+import io.zab.protocol.PersistentState;
+import io.zab.storage.Recovery;
+import io.zab.storage.StorageApplier;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node's data directory: layout, one user at a time, recovery of the three stores. */
+class FileStorageTest {
+    private static final FileStorage.Options OPTIONS = new FileStorage.Options(
+            new FileTxnLog.Options(4096, true), 2, 100, 1 << 20);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void recoversSnapshotLogAndEpochsFromTheLayout() throws IOException {
+        try (FileStorage s = FileStorage.open(dir, OPTIONS)) {
+            s.epochs().save(2, 2);
+            s.log().append(range(1, 1, 10));
+            s.log().sync();
+            new StorageApplier(s.log(), s.epochs(), s.snapshots())
+                    .apply(new InstallSnapshot(1, z(1, 5), new byte[] {1, 2, 3}));
+            s.log().append(range(1, 6, 8));
+            s.log().sync();
+        }
+        assertTrue(Files.exists(dir.resolve("acceptedEpoch")));
+        assertTrue(Files.exists(dir.resolve("snapshots").resolve("snapshot.0000000100000005")));
+        try (Stream<Path> logs = Files.list(dir.resolve("log"))) {
+            assertEquals(1, logs.count());
+        }
+        try (FileStorage s = FileStorage.open(dir, OPTIONS)) {
+            Recovery r = s.recover();
+            assertEquals(new PersistentState(2, 2, z(1, 5), range(1, 6, 8)), r.state());
+            assertArrayEquals(new byte[] {1, 2, 3}, r.snapshot().get().data());
+        }
+    }
+
+    @Test
+    void oneNodeAtATime() throws IOException {
+        try (FileStorage s = FileStorage.open(dir, OPTIONS)) {
+            IOException e = assertThrows(IOException.class, () -> FileStorage.open(dir, OPTIONS));
+            assertTrue(e.getMessage().contains("in use"), e.getMessage());
+        }
+        FileStorage.open(dir, OPTIONS).close();
+    }
+
+    @Test
+    void aLostSnapshotThatTheLogWasResetToStopsRecovery() throws IOException {
+        try (FileStorage s = FileStorage.open(dir, OPTIONS)) {
+            new StorageApplier(s.log(), s.epochs(), s.snapshots())
+                    .apply(new InstallSnapshot(1, z(3, 9), new byte[10]));
+            s.log().append(range(3, 10, 12));
+            s.log().sync();
+        }
+        Files.delete(dir.resolve("snapshots").resolve("snapshot.0000000300000009"));
+        try (FileStorage s = FileStorage.open(dir, OPTIONS)) {
+            IOException e = assertThrows(IOException.class, s::recover);
+            assertTrue(e.getMessage().contains("txns between are gone")
+                    && e.getMessage().contains("wipe its data directory"), e.getMessage());
+        }
+    }
+
+    @Test
+    void rejectsBadOptions() {
+        assertThrows(IllegalArgumentException.class, () -> new FileStorage.Options(
+                FileTxnLog.Options.defaults(), 0, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new FileStorage.Options(
+                FileTxnLog.Options.defaults(), 1, 0, 1));
+    }
+}

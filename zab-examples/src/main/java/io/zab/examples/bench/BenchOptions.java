@@ -1,0 +1,87 @@
+package io.zab.examples.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The bench's knobs; every bad value is an IllegalArgumentException naming the option. */
+public record BenchOptions(int nodes, int clients, int window, int payload, int durationS,
+        int warmupS, boolean fsync, boolean viaFollowers, Path json, String compare) {
+
+    public static String usage() {
+        return String.join("\n",
+                "usage: bench [options]",
+                "  --nodes N          replicas in this JVM (default 3)",
+                "  --clients C        submitting threads (default 4)",
+                "  --window W         most txns outstanding in total (default 1000)",
+                "  --payload P        bytes per txn (default 1024)",
+                "  --duration D       measured seconds (default 30)",
+                "  --warmup S         unmeasured seconds first (default 10)",
+                "  --no-fsync         do not force the log (for comparison only)",
+                "  --via-followers    submit through followers (forwarded to the leader)",
+                "  --json FILE        also write the result as one JSON object",
+                "  --compare zookeeper  also run a 3-server Apache ZooKeeper ensemble");
+    }
+
+    public static BenchOptions parse(List<String> args) {
+        int nodes = 3;
+        int clients = 4;
+        int window = 1000;
+        int payload = 1024;
+        int duration = 30;
+        int warmup = 10;
+        boolean fsync = true;
+        boolean via = false;
+        Path json = null;
+        String compare = null;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "--no-fsync" -> fsync = false;
+                case "--via-followers" -> via = true;
+                case "--nodes" -> nodes = num(args, ++i, a, 1);
+                case "--clients" -> clients = num(args, ++i, a, 1);
+                case "--window" -> window = num(args, ++i, a, 1);
+                case "--payload" -> payload = num(args, ++i, a, 0);
+                case "--duration" -> duration = num(args, ++i, a, 1);
+                case "--warmup" -> warmup = num(args, ++i, a, 0);
+                case "--json" -> json = Path.of(value(args, ++i, a));
+                case "--compare" -> {
+                    compare = value(args, ++i, a);
+                    if (!compare.equals("zookeeper")) {
+                        throw new IllegalArgumentException("--compare: only zookeeper is known");
+                    }
+                }
+                default -> throw new IllegalArgumentException(a + ": unknown option");
+            }
+        }
+        if (nodes % 2 == 0) {
+            throw new IllegalArgumentException("--nodes: use an odd number, was " + nodes);
+        }
+        if (via && nodes == 1) {
+            throw new IllegalArgumentException("--via-followers: needs more than one node");
+        }
+        return new BenchOptions(nodes, clients, window, payload, duration, warmup, fsync, via,
+                json, compare);
+    }
+
+    private static String value(List<String> args, int i, String name) {
+        if (i >= args.size()) {
+            throw new IllegalArgumentException(name + ": needs a value");
+        }
+        return args.get(i);
+    }
+
+    private static int num(List<String> args, int i, String name, int min) {
+        String v = value(args, i, name);
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": expected an integer >= " + min
+                    + ", got " + v);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.zab.examples.bench;
+
+import io.zab.Role;
+import io.zab.ZabConfig;
+import io.zab.ZabNode;
+import io.zab.election.fle.FastLeaderElection;
+import io.zab.transport.netty.NettyTransport;
+import io.zab.transport.netty.NettyTransportConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** N zab nodes in this JVM over NettyTransport on 127.0.0.1, each with its own directory. */
+final class ZabTarget implements BenchTarget {
+    private final List<ZabNode> nodes = new ArrayList<>();
+    private final List<BenchStateMachine> machines = new ArrayList<>();
+    private final boolean viaFollowers;
+    private ZabNode leader;
+    private final List<ZabNode> followers = new ArrayList<>();
+
+    ZabTarget(BenchOptions o, Path root) throws Exception {
+        this.viaFollowers = o.viaFollowers();
+        int[] ports = freePorts(o.nodes());
+        for (int id = 1; id <= o.nodes(); id++) {
+            ZabConfig.Builder b = ZabConfig.builder().peerId(id)
+                    .dataDir(root.resolve("node" + id)).fsync(o.fsync());
+            for (int p = 1; p <= o.nodes(); p++) {
+                b.voter(p, new InetSocketAddress("127.0.0.1", ports[p - 1]));
+            }
+            ZabConfig config = b.build();
+            BenchStateMachine sm = new BenchStateMachine();
+            NettyTransport t = new NettyTransport(NettyTransportConfig.builder()
+                    .clusterId("zab-bench").peers(config.members()).build());
+            nodes.add(ZabNode.builder().config(config).stateMachine(sm).transport(t)
+                    .election(new FastLeaderElection()).build().start());
+            machines.add(sm);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!nodes.stream().allMatch(n -> n.status().broadcasting())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no leader in broadcast within 60 s");
+            }
+            Thread.sleep(20);
+        }
+        for (ZabNode n : nodes) {
+            if (n.status().role() == Role.LEADING) {
+                leader = n;
+            } else {
+                followers.add(n);
+            }
+        }
+    }
+
+    static int[] freePorts(int n) throws IOException {
+        int[] ports = new int[n];
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0);
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+        return ports;
+    }
+
+    @Override
+    public String name() {
+        return "zab";
+    }
+
+    @Override
+    public void submit(int client, byte[] payload, Done done) {
+        ZabNode target = viaFollowers ? followers.get(client % followers.size()) : leader;
+        target.submit(ByteBuffer.wrap(payload)).whenComplete((r, e) -> done.completed(e == null));
+    }
+
+    @Override
+    public String verify() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            long count = machines.get(0).count();
+            long sum = machines.get(0).checksum();
+            boolean same = machines.stream().allMatch(m -> m.count() == count
+                    && m.checksum() == sum);
+            if (same) {
+                return nodes.size() + " replicas applied " + count + " txns, checksum "
+                        + Long.toHexString(sum);
+            }
+            if (System.nanoTime() > deadline) {
+                StringBuilder b = new StringBuilder("REPLICAS DIFFER:");
+                for (BenchStateMachine m : machines) {
+                    b.append(' ').append(m.count()).append('/').append(
+                            Long.toHexString(m.checksum()));
+                }
+                throw new IllegalStateException(b.toString());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(ZabNode::close);
+    }
+}
