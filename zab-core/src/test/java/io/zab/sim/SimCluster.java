@@ -306,6 +306,19 @@ public final class SimCluster {
         n.pause(clock.now() + millis * SimClock.MILLIS);
     }
 
+    /**
+     * Replaces a crashed node's disk with a blank one (its data directory is lost); it starts
+     * empty at the next {@link #restart}.
+     */
+    public void wipe(int id) {
+        SimNode n = node(id);
+        if (n.isUp()) {
+            throw new IllegalStateException("node " + id + " is up; crash it before wiping");
+        }
+        n.disk().wipe();
+        trace.add(clock.now(), id, "WIPE (blank disk)", null, null);
+    }
+
     /** Starts a crashed node from its disk. */
     public void restart(int id) {
         SimNode n = node(id);

@@ -27,10 +27,10 @@ import java.util.random.RandomGenerator;
  * synced is lost, as {@link MemoryTxnLog#crash(RandomGenerator)} decides.
  */
 public final class SimDisk {
-    private final MemoryTxnLog log = new MemoryTxnLog();
-    private final MemoryEpochStore epochs = new MemoryEpochStore();
-    private final MemorySnapshotStore snapshots = new MemorySnapshotStore();
-    private final StorageApplier applier = new StorageApplier(log, epochs, snapshots);
+    private MemoryTxnLog log = new MemoryTxnLog();
+    private MemoryEpochStore epochs = new MemoryEpochStore();
+    private MemorySnapshotStore snapshots = new MemorySnapshotStore();
+    private StorageApplier applier = new StorageApplier(log, epochs, snapshots);
 
     /** Log operations applied since the log was last synced: AppendTxns, TruncateLog, Zxid. */
     private final List<Object> unsynced = new ArrayList<>();
@@ -91,6 +91,20 @@ public final class SimDisk {
     void crash(RandomGenerator random) {
         log.crash(random);
         unsynced.clear();
+        rebuildShadow();
+    }
+
+    /**
+     * The disk is replaced by a blank one (a lost data directory, a new disk, an operator who
+     * wiped a corrupt node): no log, no snapshot, epochs 0. Only while the node is down.
+     */
+    void wipe() {
+        log = new MemoryTxnLog();
+        epochs = new MemoryEpochStore();
+        snapshots = new MemorySnapshotStore();
+        applier = new StorageApplier(log, epochs, snapshots);
+        maxAccepted = 0;
+        maxCurrent = 0;
         rebuildShadow();
     }
 
