@@ -1,0 +1,194 @@
+package io.zab.examples.chaos;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.zab.examples.chaos.LinearizabilityChecker.Result;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Jepsen-style run against real {@code server} processes (S08, S11, S13, S17, S18 and S26's
+ * REAL parts, as far as processes allow): concurrent clients do linearizable reads, writes and
+ * compare-and-sets on a few keys while a {@link Nemesis} kills -9 and restarts nodes, freezes
+ * them (SIGSTOP/SIGCONT) and partitions them (through {@link LinkProxy} relays). Afterwards:
+ * <ol>
+ *   <li>liveness: once every fault is healed, a write commits within 30 s;</li>
+ *   <li>convergence: every node reaches the same KV digest and applied zxid;</li>
+ *   <li>a final linearizable read of every key on every node joins the history, and the
+ *       whole history must be linearizable (per-key register, {@link LinearizabilityChecker}),
+ *       which also proves no acknowledged write was lost.</li>
+ * </ol>
+ * A failure keeps the logs, data directories, nemesis log and history under the printed
+ * directory.
+ *
+ * <p>Default: 3 nodes, 5 clients, 60 s of faults (about 1.5 min in all). Longer:
+ * {@code -Dchaos.long=true} (5 nodes, 8 clients, 600 s, kill -9 of every node included), or
+ * any of {@code -Dchaos.nodes -Dchaos.clients -Dchaos.seconds -Dchaos.seed -Dchaos.keep=true}.
+ */
+class ChaosIT {
+    private static final Duration LIVENESS = Duration.ofSeconds(30);
+    private static final Duration CONVERGENCE = Duration.ofSeconds(60);
+    private static final List<String> KEYS = List.of("x", "y", "z");
+
+    @Test
+    void linearizableThroughKillsPausesAndPartitions() throws Exception {
+        boolean longRun = Boolean.getBoolean("chaos.long");
+        int nodes = Integer.getInteger("chaos.nodes", longRun ? 5 : 3);
+        int clients = Integer.getInteger("chaos.clients", longRun ? 8 : 5);
+        long seconds = Long.getLong("chaos.seconds", longRun ? 600 : 60);
+        long seed = Long.getLong("chaos.seed", System.nanoTime() % 1_000_000);
+        Path root = Files.createTempDirectory("zab-chaos-");
+        long epoch = System.nanoTime();
+        String setup = nodes + " nodes, " + clients + " clients, " + seconds + " s of faults,"
+                + " seed " + seed + " (-Dchaos.seed=" + seed + "), in " + root;
+        System.out.println("chaos: " + setup);
+        Workload work = null;
+        Nemesis nemesis = null;
+        boolean passed = false;
+        try (ProcessCluster c = new ProcessCluster(nodes, root)) {
+            for (int id = 1; id <= nodes; id++) {
+                c.start(id);
+            }
+            await("a first leader", Duration.ofSeconds(60), () -> c.leader() != null, c);
+            work = new Workload(c, KEYS, clients, seed, epoch);
+            nemesis = new Nemesis(c, new SplittableRandom(seed), epoch, longRun);
+            work.start();
+            nemesis.run(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
+            work.stop();
+            c.healAll();
+            long healed = System.nanoTime();
+            Duration toCommit = commitAfterHeal(c, healed);
+            await("convergence (same digest and applied zxid on every node)", CONVERGENCE,
+                    () -> converged(c), c);
+            List<Op> history = new ArrayList<>(work.history());
+            history.addAll(finalReads(c, epoch));
+            check(history, work, c);
+            System.out.printf("chaos: passed; %d ops recorded (%s); faults: %d (%s); a write"
+                    + " committed %d ms after the last heal; %s%n", history.size(),
+                    work.summary(), nemesis.total(), nemesis.summary(), toCommit.toMillis(),
+                    setup);
+            passed = true;
+        } finally {
+            keep(root, work, nemesis, passed);
+        }
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(String what, Duration limit, Condition cond, ProcessCluster c)
+            throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!cond.holds()) {
+            if (System.nanoTime() > deadline) {
+                fail("no " + what + " within " + limit.toSeconds() + " s; everything kept in "
+                        + c.root + "\n" + c.tailLogs(20));
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Liveness after the final heal: the time until some node acknowledges a write. */
+    private static Duration commitAfterHeal(ProcessCluster c, long healed) throws Exception {
+        long deadline = healed + LIVENESS.toNanos();
+        for (int attempt = 0; System.nanoTime() < deadline; attempt++) {
+            int node = 1 + attempt % c.size();
+            try {
+                HttpResponse<String> r = c.call(node, "PUT", "/kv/after-heal", "a" + attempt,
+                        Duration.ofSeconds(5));
+                if (r.statusCode() == 200) {
+                    return Duration.ofNanos(System.nanoTime() - healed);
+                }
+            } catch (IOException e) {
+                // Not up yet, or timed out: try the next node.
+            }
+            Thread.sleep(200);
+        }
+        fail("Liveness: no write committed within " + LIVENESS.toSeconds() + " s of the last"
+                + " heal; everything kept in " + c.root + "\n" + c.tailLogs(30));
+        return null;
+    }
+
+    private static boolean converged(ProcessCluster c) {
+        String digest = c.digest(1);
+        String applied = c.applied(1);
+        if (digest == null || applied == null) {
+            return false;
+        }
+        for (int id = 2; id <= c.size(); id++) {
+            if (!digest.equals(c.digest(id)) || !applied.equals(c.applied(id))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A linearizable read of every key on every node, one after the other. */
+    private static List<Op> finalReads(ProcessCluster c, long epoch) throws Exception {
+        List<Op> out = new ArrayList<>();
+        for (String key : KEYS) {
+            for (int id = 1; id <= c.size(); id++) {
+                long invoked = System.nanoTime() - epoch;
+                HttpResponse<String> r = c.call(id, "GET", "/kv/" + key + "?linearizable=true",
+                        null, Duration.ofSeconds(10));
+                long completed = System.nanoTime() - epoch;
+                if (r.statusCode() != 200 && r.statusCode() != 404) {
+                    fail("final read of " + key + " on node " + id + " answered "
+                            + r.statusCode() + ": " + r.body() + "; kept in " + c.root);
+                }
+                out.add(Op.read(0, key, r.statusCode() == 200 ? r.body() : null, invoked,
+                        completed));
+            }
+        }
+        return out;
+    }
+
+    private static void check(List<Op> history, Workload work, ProcessCluster c) {
+        if (!work.problems().isEmpty()) {
+            fail("answers outside the API's contract (kept in " + c.root + "):\n  "
+                    + String.join("\n  ", work.problems()));
+        }
+        List<Result> results = new LinearizabilityChecker(50_000_000).check(history);
+        Result bad = LinearizabilityChecker.firstProblem(results);
+        System.out.println("chaos: checker " + results);
+        if (bad != null) {
+            fail("history not linearizable (kept in " + c.root + "/history.txt): " + bad);
+        }
+    }
+
+    /** Writes the history and nemesis log; deletes everything if the run passed. */
+    private static void keep(Path root, Workload work, Nemesis nemesis, boolean passed)
+            throws IOException {
+        if (passed && !Boolean.getBoolean("chaos.keep")) {
+            try (Stream<Path> all = Files.walk(root)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        if (work != null) {
+            List<Op> h = work.history();
+            h.sort(Comparator.comparingLong(Op::invoked));
+            h.forEach(op -> lines.add(op.toString()));
+        }
+        Files.write(root.resolve("history.txt"), lines);
+        if (nemesis != null) {
+            Files.write(root.resolve("nemesis.txt"), nemesis.log());
+        }
+        System.out.println("chaos: logs, data directories, history.txt and nemesis.txt kept in "
+                + root);
+    }
+}

@@ -1,0 +1,327 @@
+package io.zab.examples.chaos;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * N {@code server} processes of the built jar (target/zab-examples.jar) on 127.0.0.1, with a
+ * {@link LinkProxy} on every directed link so the network between them can be cut, and the
+ * process faults of a nemesis: kill -9 and restart from the data directory, SIGSTOP and
+ * SIGCONT. Everything lives under {@link #root}: one data directory and one log per node.
+ *
+ * <p>Thread-safe: the nemesis and the clients use it from their own threads.
+ */
+final class ProcessCluster implements AutoCloseable {
+    private static final Pattern ROLE = Pattern.compile("\"role\":\"(\\w+)\"");
+    private static final Pattern DIGEST = Pattern.compile("\"digest\":\"(\\w+)\"");
+    private static final Pattern APPLIED = Pattern.compile("\"applied\":\"(0x\\w+)\"");
+    private static final Pattern LEADER = Pattern.compile("\"leader\":(\\d+)");
+
+    final Path root;
+    private final int n;
+    private final int[] quorumPorts;
+    private final int[] httpPorts;
+    private final LinkProxy[][] proxies;
+    private final Map<Integer, Process> running = new TreeMap<>();
+    private final Set<Integer> paused = new TreeSet<>();
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(1)).build();
+    private final Thread reaper = new Thread(this::destroyAll, "chaos-reaper");
+
+    ProcessCluster(int n, Path root) throws IOException {
+        this.n = n;
+        this.root = root;
+        this.quorumPorts = freePorts(n);
+        this.httpPorts = freePorts(n);
+        this.proxies = new LinkProxy[n + 1][n + 1];
+        for (int a = 1; a <= n; a++) {
+            for (int b = 1; b <= n; b++) {
+                if (a != b) {
+                    proxies[a][b] = new LinkProxy(a + "to" + b, quorumPorts[b - 1]);
+                }
+            }
+        }
+        // A test JVM that dies must not leave servers behind.
+        Runtime.getRuntime().addShutdownHook(reaper);
+    }
+
+    int size() {
+        return n;
+    }
+
+    static Path jar() {
+        Path jar = Path.of("target", "zab-examples.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run mvn package");
+        }
+        return jar.toAbsolutePath();
+    }
+
+    private static int[] freePorts(int count) throws IOException {
+        int[] ports = new int[count];
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+        return ports;
+    }
+
+    /** Node {@code id}'s view of the ensemble: itself at its port, the others via proxies. */
+    private String peersFor(int id) {
+        StringBuilder b = new StringBuilder();
+        for (int j = 1; j <= n; j++) {
+            int port = j == id ? quorumPorts[j - 1] : proxies[id][j].port();
+            b.append(j > 1 ? "," : "").append(j).append("=127.0.0.1:").append(port);
+        }
+        return b.toString();
+    }
+
+    synchronized void start(int id) throws IOException {
+        if (running.containsKey(id)) {
+            throw new IllegalStateException("node " + id + " is running");
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx192m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-jar", jar().toString(), "server",
+                "--id", String.valueOf(id), "--peers", peersFor(id),
+                "--data-dir", root.resolve("node" + id).toString(),
+                "--http", "127.0.0.1:" + httpPorts[id - 1], "--tick-ms", "50",
+                "--sync-limit", "10", "--init-limit", "20", "--timeout-ms", "3000");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(
+                root.resolve("node" + id + ".log").toFile()));
+        running.put(id, pb.start());
+    }
+
+    synchronized void kill9(int id) throws InterruptedException {
+        Process p = running.remove(id);
+        if (p == null) {
+            throw new IllegalStateException("node " + id + " is not running");
+        }
+        paused.remove(id);
+        p.destroyForcibly();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("node " + id + " survived kill -9");
+        }
+    }
+
+    /** SIGSTOP: the process freezes with its sockets open (a long GC pause, a VM stall). */
+    synchronized void pause(int id) throws IOException, InterruptedException {
+        signal(id, "-STOP");
+        paused.add(id);
+    }
+
+    synchronized void resume(int id) throws IOException, InterruptedException {
+        signal(id, "-CONT");
+        paused.remove(id);
+    }
+
+    private void signal(int id, String sig) throws IOException, InterruptedException {
+        Process p = running.get(id);
+        if (p == null) {
+            throw new IllegalStateException("node " + id + " is not running");
+        }
+        Process kill = new ProcessBuilder("kill", sig, String.valueOf(p.pid()))
+                .redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill " + sig + " " + p.pid() + " failed: "
+                    + new String(kill.getInputStream().readAllBytes()));
+        }
+    }
+
+    synchronized boolean isRunning(int id) {
+        return running.containsKey(id);
+    }
+
+    synchronized boolean isPaused(int id) {
+        return paused.contains(id);
+    }
+
+    /** Running and not frozen: it can answer. */
+    synchronized boolean isServing(int id) {
+        return running.containsKey(id) && !paused.contains(id);
+    }
+
+    /** Cuts the link between a and b, both directions. */
+    void cut(int a, int b) {
+        proxies[a][b].cut();
+        proxies[b][a].cut();
+    }
+
+    void isolate(int a) {
+        for (int b = 1; b <= n; b++) {
+            if (b != a) {
+                cut(a, b);
+            }
+        }
+    }
+
+    void healNetwork() {
+        for (int a = 1; a <= n; a++) {
+            for (int b = 1; b <= n; b++) {
+                if (a != b) {
+                    proxies[a][b].heal();
+                }
+            }
+        }
+    }
+
+    /** Resumes frozen nodes, starts dead ones and heals every link. */
+    synchronized void healAll() throws IOException, InterruptedException {
+        for (int id : new ArrayList<>(paused)) {
+            resume(id);
+        }
+        healNetwork();
+        for (int id = 1; id <= n; id++) {
+            if (!running.containsKey(id)) {
+                start(id);
+            }
+        }
+    }
+
+    HttpResponse<String> call(int id, String method, String path, String body,
+            Duration timeout) throws IOException, InterruptedException {
+        URI uri = URI.create("http://127.0.0.1:" + httpPorts[id - 1] + path);
+        HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body);
+        return http.send(HttpRequest.newBuilder(uri).timeout(timeout).method(method, p).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The node's /status, or null if it does not answer within a second. */
+    String status(int id) {
+        if (!isServing(id)) {
+            return null;
+        }
+        try {
+            HttpResponse<String> r = call(id, "GET", "/status", null, Duration.ofSeconds(1));
+            return r.statusCode() == 200 ? r.body() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    static String field(Pattern p, String status) {
+        if (status == null) {
+            return null;
+        }
+        Matcher m = p.matcher(status);
+        return m.find() ? m.group(1) : null;
+    }
+
+    String digest(int id) {
+        return field(DIGEST, status(id));
+    }
+
+    String applied(int id) {
+        return field(APPLIED, status(id));
+    }
+
+    /** A node that says it leads and is in broadcast, or null. */
+    Integer leader() {
+        for (int id = 1; id <= n; id++) {
+            String s = status(id);
+            if ("LEADING".equals(field(ROLE, s)) && String.valueOf(id).equals(field(LEADER, s))) {
+                return id;
+            }
+        }
+        return null;
+    }
+
+    /** The last lines of every node's log, for a failure message. */
+    String tailLogs(int lines) {
+        StringBuilder b = new StringBuilder();
+        for (int id = 1; id <= n; id++) {
+            Path log = root.resolve("node" + id + ".log");
+            try {
+                List<String> all = Files.readAllLines(log);
+                b.append("== ").append(log).append('\n');
+                all.subList(Math.max(0, all.size() - lines), all.size())
+                        .forEach(l -> b.append(l).append('\n'));
+            } catch (IOException e) {
+                b.append("== ").append(log).append(": ").append(e).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    private void destroyAll() {
+        Map<Integer, Process> procs;
+        List<Integer> frozen;
+        synchronized (this) {
+            procs = new TreeMap<>(running);
+            frozen = new ArrayList<>(paused);
+            running.clear();
+            paused.clear();
+        }
+        for (int id : frozen) {
+            try {
+                // SIGTERM waits until a stopped process runs again.
+                new ProcessBuilder("kill", "-CONT", String.valueOf(procs.get(id).pid()))
+                        .start().waitFor(5, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                // SIGKILL below works on a stopped process too.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Process p : procs.values()) {
+            p.destroy();
+        }
+        for (Process p : procs.values()) {
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        destroyAll();
+        for (LinkProxy[] row : proxies) {
+            for (LinkProxy p : row) {
+                if (p != null) {
+                    p.close();
+                }
+            }
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException e) {
+            // The JVM is already shutting down and runs the reaper itself.
+        }
+    }
+}
