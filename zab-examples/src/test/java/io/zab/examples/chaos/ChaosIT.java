@@ -34,6 +34,15 @@ import org.junit.jupiter.api.Test;
  * <p>Default: 3 nodes, 5 clients, 60 s of faults (about 1.5 min in all). Longer:
  * {@code -Dchaos.long=true} (5 nodes, 8 clients, 600 s, kill -9 of every node included), or
  * any of {@code -Dchaos.nodes -Dchaos.clients -Dchaos.seconds -Dchaos.seed -Dchaos.keep=true}.
+ *
+ * <p>Negative control: {@code -Dchaos.plainReads=true} makes the clients read without
+ * {@code ?linearizable=true} (no sync, the local replica's state); the run is then expected to
+ * FAIL with stale reads found by the checker, which shows the check has teeth.
+ *
+ * <p>Partitions use userspace relays instead of iptables: the servers' outgoing connections
+ * are not bound to distinct 127.0.0.x source addresses, so loopback iptables rules could not
+ * single out one link, iptables is not installed here, and rules on the shared host's firewall
+ * could disturb other users of the machine.
  */
 class ChaosIT {
     private static final Duration LIVENESS = Duration.ofSeconds(30);

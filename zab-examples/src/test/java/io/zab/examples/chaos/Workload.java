@@ -41,6 +41,9 @@ final class Workload {
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLongArray counts = new AtomicLongArray(Count.values().length);
     private final List<Thread> threads = new ArrayList<>();
+    /** {@code -Dchaos.plainReads=true}: a negative control, reads skip sync (see ChaosIT). */
+    private final String readQuery = Boolean.getBoolean("chaos.plainReads") ? ""
+            : "?linearizable=true";
     private volatile boolean running;
 
     Workload(ProcessCluster cluster, List<String> keys, int clients, long seed, long epochNanos) {
@@ -138,8 +141,7 @@ final class Workload {
         long invoked = now();
         HttpResponse<String> res;
         try {
-            res = cluster.call(node, "GET", "/kv/" + enc(key) + "?linearizable=true", null,
-                    TIMEOUT);
+            res = cluster.call(node, "GET", "/kv/" + enc(key) + readQuery, null, TIMEOUT);
         } catch (IOException e) {
             counts.incrementAndGet((notSent(e) ? Count.NOT_APPLIED : Count.UNKNOWN).ordinal());
             return;
