@@ -12,6 +12,7 @@ import io.zab.Zxid;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -82,18 +83,21 @@ class ReplicationIT {
             int leader = c.awaitStable();
             assertNotEquals(OBSERVER, leader);
             assertEquals(Role.OBSERVING, c.node(OBSERVER).role());
+            List<CompletableFuture<SubmitResult>> viaObserver = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
-                c.node(OBSERVER).submit(bytes("via-observer-" + i)).get(30, TimeUnit.SECONDS);
+                viaObserver.add(c.node(OBSERVER).submit(bytes("via-observer-" + i)));
             }
-            c.awaitConverged();
+            for (CompletableFuture<SubmitResult> f : viaObserver) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertEquals(200, HistoryMachine.index(c.awaitConverged()).size());
 
             List<Integer> followers = c.voters().stream().filter(id -> id != leader).toList();
             followers.forEach(c::stop);
             CompletableFuture<SubmitResult> viaLeader = c.node(leader).submit(bytes("lone-1"));
-            CompletableFuture<SubmitResult> viaObserver = c.node(OBSERVER).submit(
-                    bytes("lone-2"));
+            CompletableFuture<SubmitResult> lone = c.node(OBSERVER).submit(bytes("lone-2"));
             assertNotAcknowledged(viaLeader);
-            assertNotAcknowledged(viaObserver);
+            assertNotAcknowledged(lone);
             c.await("the lone voter to stop leading", () ->
                     c.node(leader).role() != Role.LEADING);
             Zxid observed = c.machine(OBSERVER).last();
