@@ -53,12 +53,12 @@ class CatchUpIT {
                 assertTrue(d.mode().equals("DIFF") || d.mode().equals("TRUNC"),
                         "caught up from the leader's history, not a snapshot: " + d.line());
             }
-            assertEquals(0, c.machine(old).restoresSinceStart(), "no snapshot was installed");
             w.awaitAcked(c, w.acked().size() + 3_000); // and it follows along under load
             w.stop();
             byte[] record = c.awaitConverged();
             w.assertFailuresOnly(Writer.transientFailures());
             w.assertAllAckedIn(record);
+            assertEquals(0, c.machine(old).restoresSinceStart(), "no snapshot was installed");
             c.assertNoFailures();
             System.out.printf("failover: old leader %d, new leader %d, %d acknowledged,"
                     + " failures %s, old leader caught up by %s%n", old, next, w.acked().size(),
@@ -91,8 +91,9 @@ class CatchUpIT {
             List<SyncLog.Decision> decisions = sync.decisionsFor(victim);
             assertFalse(decisions.isEmpty(), "a leader synchronized " + victim);
             assertEquals("SNAP", decisions.get(0).mode(), decisions.get(0).line());
-            assertTrue(c.machine(victim).restoresSinceStart() >= 1,
-                    "the state machine was restored from the leader's snapshot");
+            // The restore runs on the delivery thread, after UPTODATE: wait for it.
+            c.await("the wiped node's state machine restored from the leader's snapshot",
+                    () -> c.machine(victim).restoresSinceStart() >= 1);
             w.awaitAcked(c, w.acked().size() + 1_000);
             w.stop();
             byte[] record = c.awaitConverged();
