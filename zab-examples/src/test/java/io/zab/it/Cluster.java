@@ -8,6 +8,7 @@ import io.zab.election.fle.FastLeaderElection;
 import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
@@ -82,13 +84,29 @@ final class Cluster implements AutoCloseable {
         return new Cluster(root, ids, List.of(), Map.of(), b -> b);
     }
 
-    /** Ports the OS had free a moment ago (the nodes bind them right after). */
+    /**
+     * Ports that were free a moment ago, taken below Linux's ephemeral range (32768 and up):
+     * a node restarted later binds its port again, and a port the kernel may hand out to any
+     * outgoing connection meanwhile (there are thousands in the fuzz test) could be taken.
+     */
     static int[] freePorts(int n) throws IOException {
         int[] ports = new int[n];
         List<ServerSocket> held = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom();
         try {
             for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
+                ServerSocket s = null;
+                for (int attempt = 0; s == null && attempt < 200; attempt++) {
+                    try {
+                        s = new ServerSocket(20_000 + random.nextInt(12_000), 1,
+                                InetAddress.getLoopbackAddress());
+                    } catch (IOException taken) {
+                        s = null;
+                    }
+                }
+                if (s == null) {
+                    s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                }
                 held.add(s);
                 ports[i] = s.getLocalPort();
             }

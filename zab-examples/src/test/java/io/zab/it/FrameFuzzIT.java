@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,11 +47,10 @@ class FrameFuzzIT {
             w.start();
             w.awaitAcked(c, 1_000);
             long ackedBefore = w.acked().size();
-            AtomicLong frames = new AtomicLong();
-            AtomicLong connections = new AtomicLong();
+            FrameFuzzer.Counters sent = new FrameFuzzer.Counters();
             long start = System.nanoTime();
             try (LogTally log = new LogTally()) {
-                fuzz(c, fuzzerAddress, frames, connections);
+                fuzz(c, fuzzerAddress, sent);
                 long ackedDuring = w.acked().size() - ackedBefore;
                 w.awaitAcked(c, w.acked().size() + 500); // still committing
                 w.stop();
@@ -63,29 +61,29 @@ class FrameFuzzIT {
                 c.assertNoFailures();
                 assertEquals(List.of(), log.errors(), "nothing logged an error");
                 long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
-                System.out.printf("fuzz: %d frames on %d connections in ~%d s; %d writes"
-                        + " acknowledged meanwhile (failures %s); leader %d epoch %d -> %s%n"
-                        + "fuzz: warnings by kind: %s%n", frames.get(), connections.get(),
-                        seconds, ackedDuring, w.failures(), leader, epochBefore,
+                System.out.printf("fuzz: %s in ~%d s; %d writes acknowledged meanwhile"
+                        + " (failures %s); leader %d epoch %d -> %s%n"
+                        + "fuzz: warnings by kind: %s%n", sent, seconds, ackedDuring,
+                        w.failures(), leader, epochBefore,
                         c.leader().map(l -> "leader " + l + " epoch "
                                 + c.node(l).status().epoch()).orElse("?"), log.counts());
             }
-            assertTrue(frames.get() >= FRAMES, "frames sent: " + frames.get());
+            assertTrue(sent.frames.get() >= FRAMES, "frames sent: " + sent);
         }
     }
 
     /** One fuzzing thread per node, until FRAMES frames were sent in all. */
-    private static void fuzz(Cluster c, InetSocketAddress from, AtomicLong frames,
-            AtomicLong connections) throws InterruptedException {
+    private static void fuzz(Cluster c, InetSocketAddress from, FrameFuzzer.Counters sent)
+            throws InterruptedException {
         ConcurrentLinkedQueue<Throwable> problems = new ConcurrentLinkedQueue<>();
         long end = System.nanoTime() + Cluster.DEADLINE.toNanos();
         List<Thread> threads = new ArrayList<>();
         for (int id : c.voters()) {
             FrameFuzzer f = new FrameFuzzer(from, c.address(id), FUZZER_SID,
-                    id == 3 ? 1 : id + 1, 1_000L * id, frames, connections);
+                    id == 3 ? 1 : id + 1, 1_000L * id, sent);
             Thread t = new Thread(() -> {
                 try {
-                    while (frames.get() < FRAMES && System.nanoTime() - end < 0
+                    while (sent.frames.get() < FRAMES && System.nanoTime() - end < 0
                             && problems.isEmpty()) {
                         f.connectOnce();
                     }

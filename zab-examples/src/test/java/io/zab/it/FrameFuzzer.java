@@ -53,17 +53,39 @@ final class FrameFuzzer {
     private final RandomMessages messages;
     private final AtomicLong frames;
     private final AtomicLong connections;
+    private final AtomicLong accepted;
+    private final AtomicLong framesAfterAccept;
 
     FrameFuzzer(InetSocketAddress from, InetSocketAddress target, int ownSid, int voterSid,
-            long seed, AtomicLong frames, AtomicLong connections) {
+            long seed, Counters counters) {
         this.from = from;
         this.target = target;
         this.ownSid = ownSid;
         this.voterSid = voterSid;
         this.random = new SplittableRandom(seed);
         this.messages = new RandomMessages(seed, 256);
-        this.frames = frames;
-        this.connections = connections;
+        this.frames = counters.frames;
+        this.connections = counters.connections;
+        this.accepted = counters.accepted;
+        this.framesAfterAccept = counters.framesAfterAccept;
+    }
+
+    /** Totals over all fuzzers; any thread. */
+    static final class Counters {
+        /** Frames handed to the kernel in full. */
+        final AtomicLong frames = new AtomicLong();
+        final AtomicLong connections = new AtomicLong();
+        /** Connections whose HELLO as the fuzzer's sid was accepted. */
+        final AtomicLong accepted = new AtomicLong();
+        /** Message frames sent on those, past the handshake, to the message decoder. */
+        final AtomicLong framesAfterAccept = new AtomicLong();
+
+        @Override
+        public String toString() {
+            return frames + " frames on " + connections + " connections (" + accepted
+                    + " accepted as the fuzzer's sid, carrying " + framesAfterAccept
+                    + " message frames)";
+        }
     }
 
     /** One connection with one treatment. */
@@ -86,10 +108,14 @@ final class FrameFuzzer {
                 if (!send(s, written) || !readFrame(s)) {
                     return; // refused (a former connection as this sid may be closing)
                 }
+                accepted.incrementAndGet();
                 written = new Batch();
                 mutatedMessages(written);
             }
             if (send(s, written)) {
+                if (pick >= 45) {
+                    framesAfterAccept.addAndGet(written.count);
+                }
                 s.shutdownOutput();
                 drain(s.getInputStream());
             }

@@ -59,8 +59,9 @@ final class LogTally extends AppenderBase<ILoggingEvent> implements AutoCloseabl
             int reason = m.indexOf(": ", at);
             m = reason > 0 ? m.substring(reason + 2) : m;
         }
-        m = m.replaceAll("^node \\d+: ", "").replaceAll("^peer \\d+ ignores an election "
-                + "notification from peer \\d+: ", "notification: ")
+        m = m.replace("; closing the connection", "").replaceAll("^node \\d+: ", "")
+                .replaceAll("^peer \\d+ ignores an election notification from peer \\d+: ",
+                        "notification: ")
                 .replaceAll("\\[[^\\]]*\\]", "").replaceAll("'[^']*'", "'...'")
                 .replaceAll("0x[0-9a-fA-F]+", "#").replaceAll("-?[0-9]+", "#");
         String[] words = m.split(" ");
