@@ -13,6 +13,12 @@ public final class BenchCommand {
     }
 
     public static int run(BenchOptions o, PrintStream out) throws Exception {
+        if (o.failover() > 0) {
+            Path dir = Files.createTempDirectory("zab-failover-");
+            new FailoverBench(dir).run(o.failover(), out);
+            deleteQuietly(dir);
+            return 0;
+        }
         out.printf("bench: %d nodes, %d clients, window %d, payload %d B, fsync %s, %d s after"
                 + " %d s warm-up%s%n", o.nodes(), o.clients(), o.window(), o.payload(),
                 o.fsync() ? "on" : "off", o.durationS(), o.warmupS(),
