@@ -42,7 +42,12 @@ public final class BenchCommand {
                     results.get(0).p99() / results.get(1).p99());
         }
         if (o.json() != null) {
-            Files.writeString(o.json(), json(o, results.get(0)));
+            String j = json(o, results.get(0));
+            if (results.size() == 2) {
+                j = j.substring(0, j.lastIndexOf('}')) + ",\"zookeeper\":"
+                        + json(o, results.get(1)).trim() + "}\n";
+            }
+            Files.writeString(o.json(), j);
         }
         deleteQuietly(root);
         return 0;
