@@ -63,6 +63,14 @@ public final class ZabNode implements AutoCloseable {
     }
 
     /**
+     * As {@link #submit(ByteBuffer)}, except that when the node's inbox is full the call waits
+     * up to {@code maxWait} for room instead of failing at once with OverloadedException.
+     */
+    public CompletableFuture<SubmitResult> submit(ByteBuffer txn, java.time.Duration maxWait) {
+        return loop.submit(txn, maxWait.toNanos());
+    }
+
+    /**
      * Completes with a zxid once this node has delivered everything committed before the call,
      * after the leader confirmed with a quorum that it still leads: a read of the state machine
      * after it is linearizable.

@@ -137,6 +137,14 @@ public final class NodeLoop implements AutoCloseable {
     }
 
     public CompletableFuture<SubmitResult> submit(ByteBuffer txn) {
+        return submit(txn, 0);
+    }
+
+    /**
+     * As {@link #submit(ByteBuffer)}, but when the inbox is full waits up to {@code waitNanos}
+     * for room (0: fail fast with OverloadedException).
+     */
+    public CompletableFuture<SubmitResult> submit(ByteBuffer txn, long waitNanos) {
         CompletableFuture<SubmitResult> f = new CompletableFuture<>();
         if (!running) {
             f.completeExceptionally(closed());
@@ -146,12 +154,24 @@ public final class NodeLoop implements AutoCloseable {
         txn.duplicate().get(data);
         long id = requestIds.incrementAndGet();
         submits.put(id, f);
-        if (!inbox.offer(new Event.Submit(id, data))) {
+        if (!offer(new Event.Submit(id, data), waitNanos)) {
             submits.remove(id);
             f.completeExceptionally(new ZabException.OverloadedException(
                     "inbox full (" + config.inboxCapacity() + " events); retry later"));
         }
         return f;
+    }
+
+    private boolean offer(Event e, long waitNanos) {
+        if (waitNanos <= 0) {
+            return inbox.offer(e);
+        }
+        try {
+            return inbox.offer(e, waitNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     public CompletableFuture<Zxid> sync() {
