@@ -86,12 +86,15 @@ public final class NodeLoop implements AutoCloseable {
         void roleChanged(Role role, long epoch, Optional<PeerId> leader);
     }
 
-    /** The stores of one opening; {@code closer} releases them. */
+    /** The stores of one opening; {@code closer} releases them. Used as their javadoc says. */
     public record Stores(TxnLog log, EpochStore epochs, SnapshotStore snapshots,
             AutoCloseable closer) {
     }
 
-    /** Opens the node's stores. */
+    /**
+     * Opens the node's stores: {@link #open} on the thread that builds the node, {@link #reopen}
+     * on its recovery thread.
+     */
     @FunctionalInterface
     public interface StoreOpener {
         Stores open() throws IOException;
@@ -111,7 +114,8 @@ public final class NodeLoop implements AutoCloseable {
      * after a storage failure, and every supplier is then called again for the new incarnation
      * (so each must give a fresh object: a fresh transport, a fresh election, freshly opened
      * stores); otherwise each is called once and a storage failure stops the node for good,
-     * for the reason given.
+     * for the reason given. The suppliers are called on the thread that builds the node and
+     * then on its recovery thread.
      */
     public record Parts(StoreOpener stores, Supplier<? extends Transport> transports,
             Supplier<? extends LeaderElection> elections, String noResumeReason) {
@@ -378,8 +382,7 @@ public final class NodeLoop implements AutoCloseable {
     /** The recovery thread: takes the failed incarnation apart, then reopens with a backoff. */
     private void recover(Incarnation failed, Exception cause) {
         LOG.error("node {}: storage failed: {}. It stops acking and leaves the ensemble; it will"
-                + " reopen its stores and rejoin as a follower", config.peerId(), cause.toString(),
-                cause);
+                + " reopen its stores and rejoin as a follower", config.peerId(), cause.toString());
         try {
             boolean released = failed.leave(DELIVERY_DRAIN_MS);
             failPending(cause);

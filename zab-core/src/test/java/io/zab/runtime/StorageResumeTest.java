@@ -172,13 +172,27 @@ class StorageResumeTest {
             GatedIo gate = gates.get(victim.id - 1);
             gate.down = true; // keeps the reopen attempts failing until the test lifts it
             fs.get(victim.id - 1).failOp("force", 0, "Input/output error (injected)");
+            List<CompletableFuture<SubmitResult>> onVictim = new ArrayList<>();
             for (int n = 0; victim.node.failure().isEmpty() && n < 200; n++) {
+                for (int i = 0; i < 3; i++) {
+                    onVictim.add(victim.node.submit(bytes("v" + n + "-" + i)));
+                }
                 acked.addAll(tryWrite(writer.node, "b" + n + "-", 5));
             }
             Throwable cause = victim.node.failure().orElseThrow(
                     () -> new AssertionError("the injected EIO never reached the victim"));
             assertTrue(String.valueOf(cause).contains("Input/output error"), String.valueOf(cause));
             await("a reopen refused", () -> gate.refused.get() > 0);
+            // What was in flight on the victim fails with an error saying what happened.
+            for (CompletableFuture<SubmitResult> f : onVictim) {
+                try {
+                    get(f);
+                } catch (ZabException.OutcomeUnknownException
+                        | ZabException.RecoveringException e) {
+                    assertTrue(e.getMessage().contains("storage failed")
+                            || e.getMessage().contains("leadership changed"), e.getMessage());
+                }
+            }
             FileCluster.Member next = c.awaitLeader();
             checkOutage(c, victim, next, acked);
 
