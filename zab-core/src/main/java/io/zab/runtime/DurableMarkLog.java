@@ -10,9 +10,9 @@ import java.util.List;
  * A {@link TxnLog} that remembers the last zxid known to be durable: the log's last zxid after
  * every {@link #sync} that returned. A truncation or reset can only lower the mark (the
  * {@link TxnLog} contract makes them durable only at the next sync, though the file log makes
- * them durable at once). After a storage failure that mark is all the node may trust: a failed force
- * can leave written but never durable records readable from the page cache (fsyncgate), so
- * reopening the files is not enough; the runtime cuts the log back to this mark before it
+ * them durable at once). After a storage failure that mark is all the node may trust: a failed
+ * force can leave written but never durable records readable from the page cache (fsyncgate),
+ * so reopening the files is not enough; the runtime cuts the log back to this mark before it
  * rejoins.
  *
  * <p>Used by the log-writer thread; {@link #durableMark} may be read from any thread.
