@@ -30,7 +30,7 @@ final class ServerProcesses implements AutoCloseable {
     private final int[] httpPorts;
     private final Map<Integer, Process> running = new TreeMap<>();
     private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(2)).build();
+            .connectTimeout(Duration.ofSeconds(10)).build();
 
     ServerProcesses(int n) throws IOException {
         this.n = n;
