@@ -82,10 +82,13 @@ class CloseReopenIT {
     private static Map<String, Zxid> loadAndClose(Cluster c, int id, String prefix)
             throws Exception {
         ZabNode node = c.node(id);
-        Writer w = new Writer(prefix, () -> node, 300);
+        Writer w = new Writer(prefix, () -> node, 1_000);
         try {
             w.start();
             w.awaitAcked(c, 3_000);
+            // No submit call may race with close(): one that does can only be told its outcome
+            // is unknown. The writes already submitted are in flight and must fail as closed.
+            w.pause();
             c.stop(id);
             w.stop(); // every submitted write has its answer
         } finally {

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,6 +38,8 @@ final class Writer implements AutoCloseable {
     private final AtomicLong submitted = new AtomicLong();
     private volatile long lastFailureNanos;
     private volatile boolean stopped;
+    private volatile boolean paused;
+    private final CountDownLatch idle = new CountDownLatch(1);
     private volatile Throwable crash;
 
     Writer(String prefix, Supplier<ZabNode> target, int inflight) {
@@ -56,6 +59,11 @@ final class Writer implements AutoCloseable {
     private void run() {
         try {
             for (long seq = 0; !stopped; ) {
+                if (paused) {
+                    idle.countDown(); // not inside submit: see pause()
+                    Thread.sleep(1);
+                    continue;
+                }
                 if (!permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
@@ -95,6 +103,17 @@ final class Writer implements AutoCloseable {
     void awaitAcked(Cluster cluster, long n) throws InterruptedException {
         cluster.await(n + " acknowledged writes (have " + acked.size() + ", failures "
                 + failures() + ")", () -> acked.size() >= n);
+    }
+
+    /**
+     * Stops submitting, without waiting for answers: once this returns no submit call is in
+     * progress, and the writes in flight are still in flight.
+     */
+    void pause() throws InterruptedException {
+        paused = true;
+        if (!idle.await(Cluster.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+            throw new AssertionError("the writer did not stop submitting");
+        }
     }
 
     /** Stops submitting and waits until every submitted write has its answer. */
