@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zab.Zxid;
+import io.zab.storage.file.FileStorage;
+import io.zab.storage.file.FileTxnLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,14 +77,17 @@ class CatchUpIT {
     }
 
     /**
-     * The leader keeps only 1,000 txns of history in memory and the nodes snapshot every 1,000
-     * txns; a follower that lost its whole data directory is further behind than that history
-     * reaches, so only a snapshot can catch it up.
+     * The leader keeps only 1,000 txns of history in memory; the nodes snapshot every 1,000
+     * txns, keep two snapshots and write 64 KiB log segments, so the log is purged as it goes
+     * (checked: the first segment is gone). A follower that lost its whole data directory is
+     * further behind than that history reaches, so only a snapshot can catch it up.
      */
     @Test
     void aNodeWithAWipedDataDirectoryCatchesUpBySnap() throws Exception {
         try (Cluster c = new Cluster(root, List.of(1, 2, 3), List.of(), Map.of(),
-                b -> b.historyMaxTxns(1_000).snapshotEveryTxns(1_000));
+                b -> b.historyMaxTxns(1_000).snapshotEveryTxns(1_000)).fileStorage(
+                        new FileStorage.Options(new FileTxnLog.Options(64 << 10, true, true),
+                                2, 1_000, 256L << 20));
                 SyncLog sync = new SyncLog(); Writer w = new Writer("s", c::anyRunning, 200)) {
             c.startAll();
             int leader = c.awaitStable();
@@ -110,6 +115,12 @@ class CatchUpIT {
             assertTrue(HistoryMachine.index(record).size() >= 6_000);
             try (Stream<Path> snaps = Files.list(c.dataDir(victim).resolve("snapshots"))) {
                 assertTrue(snaps.findAny().isPresent(), "the installed snapshot is on disk");
+            }
+            try (Stream<Path> segments = Files.list(c.dataDir(leader).resolve("log"))) {
+                List<String> names = segments.map(p -> p.getFileName().toString()).toList();
+                // Segment files are named log.<generation>.<base zxid>; the first based at 0.
+                assertTrue(names.stream().noneMatch(n -> n.endsWith(".0000000000000000")),
+                        "the leader purged its oldest log segment: " + names);
             }
             c.assertNoFailures();
             System.out.printf("wiped node %d caught up by %s; %d acknowledged, failures %s%n",

@@ -5,6 +5,8 @@ import io.zab.ZabConfig;
 import io.zab.ZabNode;
 import io.zab.Zxid;
 import io.zab.election.fle.FastLeaderElection;
+import io.zab.storage.file.FileIo;
+import io.zab.storage.file.FileStorage;
 import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
 import java.io.IOException;
@@ -55,6 +57,7 @@ final class Cluster implements AutoCloseable {
     private final Map<Integer, ZabNode> nodes = new ConcurrentSkipListMap<>();
     private final Map<Integer, HistoryMachine> machines = new ConcurrentSkipListMap<>();
     private final AtomicInteger nextTarget = new AtomicInteger();
+    private FileStorage.Options fileOptions;
 
     /**
      * @param absent members every node is configured with but that never run (an observer id
@@ -118,6 +121,12 @@ final class Cluster implements AutoCloseable {
         return ports;
     }
 
+    /** Lays out the nodes' data directories with {@code options} instead of the defaults. */
+    Cluster fileStorage(FileStorage.Options options) {
+        this.fileOptions = options;
+        return this;
+    }
+
     ZabConfig config(int id) {
         ZabConfig.Builder b = ZabConfig.builder().peerId(id).dataDir(dataDir(id))
                 .tickIntervalMs(TICK_MS).initLimitTicks(INIT_LIMIT_TICKS)
@@ -151,8 +160,12 @@ final class Cluster implements AutoCloseable {
                 // A restarted peer is back within a second or two; do not wait 5 s to redial.
                 .reconnectBackoffMs(50, 500).build());
         HistoryMachine sm = new HistoryMachine();
-        ZabNode node = ZabNode.builder().config(config).stateMachine(sm).transport(transport)
-                .election(new FastLeaderElection()).build();
+        ZabNode.Builder b = ZabNode.builder().config(config).stateMachine(sm)
+                .transport(transport).election(new FastLeaderElection());
+        if (fileOptions != null) {
+            b.fileStorage(fileOptions, FileIo.REAL);
+        }
+        ZabNode node = b.build();
         sm.markStarted();
         machines.put(id, sm);
         nodes.put(id, node);
