@@ -87,6 +87,8 @@ class ServerProcessIT {
             }
             assertNotNull(c.role(leader));
             assertTrue(c.isRunning(leader));
+            c.close();
+            c.deleteFiles();
         }
     }
 }
