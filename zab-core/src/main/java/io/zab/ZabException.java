@@ -58,7 +58,24 @@ public class ZabException extends RuntimeException {
         }
     }
 
-    /** The node is closed, or stopped after a storage failure; never applied by this call. */
+    /**
+     * This node's storage failed: it left the ensemble and is reopening its data directory to
+     * rejoin as a follower. Never applied by this call; retry later or on another member. The
+     * cause is the storage error.
+     */
+    public static final class RecoveringException extends ZabException {
+        private static final long serialVersionUID = 1L;
+
+        public RecoveringException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * The node is closed, or stopped for good after a fault it cannot recover from (a broken
+     * invariant, a failing state machine, or a storage failure on a node that cannot reopen its
+     * stores); never applied by this call.
+     */
     public static final class ClosedException extends ZabException {
         private static final long serialVersionUID = 1L;
 

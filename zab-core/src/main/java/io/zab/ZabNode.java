@@ -6,6 +6,7 @@ import io.zab.runtime.NodeLoop;
 import io.zab.storage.EpochStore;
 import io.zab.storage.SnapshotStore;
 import io.zab.storage.TxnLog;
+import io.zab.storage.file.FileIo;
 import io.zab.storage.file.FileStorage;
 import io.zab.storage.file.FileTxnLog;
 import io.zab.storage.memory.MemoryEpochStore;
@@ -14,10 +15,13 @@ import io.zab.storage.memory.MemoryTxnLog;
 import io.zab.transport.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * One member of a replicated ensemble: give it a {@link StateMachine}, a {@link Transport} and a
@@ -33,6 +37,12 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>All methods may be called from any thread. Futures complete, and the state machine and
  * role listeners are called, on the node's delivery thread: do not block there.
+ *
+ * <p>A node with a data directory and a {@link Builder#transportFactory} survives a full disk
+ * or an I/O error: it stops acking at once, leaves the ensemble (its links close), then reopens
+ * its data directory with a backoff and rejoins as a follower once the disk takes writes again;
+ * its state machine is restored from the newest snapshot (or its state at start) and fed again
+ * from there. {@link #failure()} says while it is away.
  */
 public final class ZabNode implements AutoCloseable {
     private final NodeLoop loop;
@@ -55,11 +65,20 @@ public final class ZabNode implements AutoCloseable {
      * Replicates {@code txn} (copied; the buffer is not kept). The future completes once the txn
      * is committed and delivered on this node, with its zxid and what
      * {@link StateMachine#deliver} returned; on a follower the txn is forwarded to the leader.
-     * It fails with a {@link ZabException}: NotLeader, TxnTooLarge or Overloaded mean the txn
-     * was never applied, OutcomeUnknown that it may have been, Closed that the node stopped.
+     * It fails with a {@link ZabException}: NotLeader, TxnTooLarge, Overloaded or Recovering
+     * mean the txn was never applied, OutcomeUnknown that it may have been (a txn in flight
+     * when this node's storage failed gets it), Closed that the node stopped.
      */
     public CompletableFuture<SubmitResult> submit(ByteBuffer txn) {
         return loop.submit(txn);
+    }
+
+    /**
+     * As {@link #submit(ByteBuffer)}, except that when the node's inbox is full the call waits
+     * up to {@code maxWait} for room instead of failing at once with OverloadedException.
+     */
+    public CompletableFuture<SubmitResult> submit(ByteBuffer txn, java.time.Duration maxWait) {
+        return loop.submit(txn, maxWait.toNanos());
     }
 
     /**
@@ -96,9 +115,19 @@ public final class ZabNode implements AutoCloseable {
         loop.addRoleListener(listener);
     }
 
-    /** The fault that stopped this node (a storage error, a broken invariant), if any. */
+    /**
+     * The fault that stopped this node for good (a broken invariant, a failing state machine, a
+     * storage error it cannot recover from), or else the storage error it is recovering from
+     * right now; empty while it runs normally, including after it resumed. While it recovers,
+     * {@link #submit} and {@link #sync} fail with {@link ZabException.RecoveringException}.
+     */
     public Optional<Throwable> failure() {
         return loop.failure();
+    }
+
+    /** How many times this node resumed after a storage failure. */
+    public long resumes() {
+        return loop.resumes();
     }
 
     /** Stops the node; pending futures fail with {@link ZabException.ClosedException}. */
@@ -115,13 +144,18 @@ public final class ZabNode implements AutoCloseable {
 
     /** Wires a node. Not thread-safe. */
     public static final class Builder {
+        private static final long ROOM_SLACK_BYTES = 64 * 1024;
         private ZabConfig config;
         private StateMachine stateMachine;
         private Transport transport;
+        private Supplier<? extends Transport> transportFactory;
         private LeaderElection election;
+        private Supplier<? extends LeaderElection> electionFactory;
         private TxnLog log;
         private EpochStore epochs;
         private SnapshotStore snapshots;
+        private FileStorage.Options fileOptions;
+        private FileIo fileIo = FileIo.REAL;
 
         public Builder config(ZabConfig c) {
             this.config = c;
@@ -133,8 +167,25 @@ public final class ZabNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The node's transport. A node given one instance stops for good after a storage
+         * failure, since a closed transport cannot be started again; give a
+         * {@link #transportFactory} to let it resume.
+         */
         public Builder transport(Transport t) {
             this.transport = t;
+            return this;
+        }
+
+        /**
+         * Makes the node's transports, one per incarnation: the first when it starts, a fresh
+         * one each time it resumes after a storage failure (it closes the old one to leave the
+         * ensemble). With a data directory and the default stores, this lets the node recover
+         * from a full disk or an I/O error on its own. Called on the thread that builds the
+         * node, then on its recovery thread.
+         */
+        public Builder transportFactory(Supplier<? extends Transport> factory) {
+            this.transportFactory = factory;
             return this;
         }
 
@@ -142,16 +193,25 @@ public final class ZabNode implements AutoCloseable {
          * The node's election. By default: the first {@link LeaderElection} registered as a
          * {@link ServiceLoader} service (zab-election registers Fast Leader Election, so having
          * it on the class path makes FLE the default), else the simple
-         * {@link QuorumMaxElection}.
+         * {@link QuorumMaxElection}. A node given one instance cannot resume after a storage
+         * failure (an election is initialised once); use {@link #electionFactory} or the
+         * default for that.
          */
         public Builder election(LeaderElection e) {
             this.election = e;
             return this;
         }
 
+        /** Makes a fresh election for each incarnation of the node (see {@link #election}). */
+        public Builder electionFactory(Supplier<? extends LeaderElection> factory) {
+            this.electionFactory = factory;
+            return this;
+        }
+
         /**
          * Overrides the stores. By default a node with a dataDir uses the file stores there
-         * (log, snapshots, epoch files); without one it keeps everything in memory.
+         * (log, snapshots, epoch files); without one it keeps everything in memory. A node given
+         * its stores cannot reopen them, so it stops for good after a storage failure.
          */
         public Builder stores(TxnLog txnLog, EpochStore epochStore, SnapshotStore snapshotStore) {
             this.log = txnLog;
@@ -160,37 +220,99 @@ public final class ZabNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How the default file stores under dataDir are laid out, and the file system they go
+         * through. By default {@link FileStorage.Options#defaults()} with the log forced as
+         * {@link ZabConfig#fsync()} says, over {@link FileIo#REAL}; given options are used as
+         * they are (their log's force flag included). For tuning, and for tests that inject
+         * faults or model crashes through {@code io}.
+         */
+        public Builder fileStorage(FileStorage.Options options, FileIo io) {
+            this.fileOptions = Objects.requireNonNull(options, "options");
+            this.fileIo = Objects.requireNonNull(io, "io");
+            return this;
+        }
+
         public ZabNode build() throws IOException {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(stateMachine, "stateMachine");
-            Objects.requireNonNull(transport, "transport");
-            AutoCloseable storage = () -> { };
-            if (log == null && config.dataDir().isPresent()) {
-                FileStorage.Options d = FileStorage.Options.defaults();
-                FileStorage files = FileStorage.open(config.dataDir().get(), new FileStorage.Options(
-                        new FileTxnLog.Options(d.log().segmentBytes(), d.log().preallocate(),
-                                config.fsync()), d.snapshotsKept(), d.snapshotEveryTxns(),
-                        d.snapshotEveryBytes()));
-                log = files.log();
-                epochs = files.epochs();
-                snapshots = files.snapshots();
-                storage = files;
-            } else if (log == null) {
-                log = new MemoryTxnLog();
-                epochs = new MemoryEpochStore();
-                snapshots = new MemorySnapshotStore();
+            if ((transport == null) == (transportFactory == null)) {
+                throw new IllegalArgumentException("give either a transport or a"
+                        + " transportFactory");
             }
-            LeaderElection e = election != null ? election : defaultElection();
-            try {
-                return new ZabNode(new NodeLoop(config, stateMachine, transport, e, log, epochs,
-                        snapshots, storage, System::nanoTime));
-            } catch (IOException | RuntimeException ex) {
-                try {
-                    storage.close();
-                } catch (Exception suppressed) {
-                    ex.addSuppressed(suppressed);
+            if (election != null && electionFactory != null) {
+                throw new IllegalArgumentException("give an election or an electionFactory,"
+                        + " not both");
+            }
+            String noResume = null;
+            NodeLoop.StoreOpener stores;
+            if (log == null && config.dataDir().isPresent()) {
+                stores = fileStores(config.dataDir().get());
+            } else {
+                noResume = log == null ? "its stores are in memory" : "its stores were given";
+                if (log == null) {
+                    log = new MemoryTxnLog();
+                    epochs = new MemoryEpochStore();
+                    snapshots = new MemorySnapshotStore();
                 }
-                throw ex;
+                NodeLoop.Stores given = new NodeLoop.Stores(log, epochs, snapshots, () -> { });
+                stores = () -> given;
+            }
+            Supplier<? extends Transport> transports = transportFactory;
+            if (transports == null) {
+                Transport t = transport;
+                transports = () -> t;
+                noResume = noResume != null ? noResume : "it was given one transport instance,"
+                        + " not a transportFactory";
+            }
+            Supplier<? extends LeaderElection> elections = electionFactory;
+            if (election != null) {
+                LeaderElection e = election;
+                elections = () -> e;
+                noResume = noResume != null ? noResume : "it was given one election instance,"
+                        + " not an electionFactory";
+            } else if (elections == null) {
+                elections = ZabNode::defaultElection;
+            }
+            return new ZabNode(new NodeLoop(config, stateMachine,
+                    new NodeLoop.Parts(stores, transports, elections, noResume),
+                    System::nanoTime));
+        }
+
+        private NodeLoop.StoreOpener fileStores(Path dir) {
+            FileStorage.Options d = FileStorage.Options.defaults();
+            FileStorage.Options options = fileOptions != null ? fileOptions
+                    : new FileStorage.Options(new FileTxnLog.Options(d.log().segmentBytes(),
+                            d.log().preallocate(), config.fsync()), d.snapshotsKept(),
+                            d.snapshotEveryTxns(), d.snapshotEveryBytes());
+            FileIo io = fileIo;
+            return new NodeLoop.StoreOpener() {
+                @Override
+                public NodeLoop.Stores open() throws IOException {
+                    FileStorage files = FileStorage.open(dir, options, io);
+                    return new NodeLoop.Stores(files.log(), files.epochs(), files.snapshots(),
+                            files);
+                }
+
+                @Override
+                public NodeLoop.Stores reopen() throws IOException {
+                    checkRoom(dir, options);
+                    return open();
+                }
+            };
+        }
+
+        /**
+         * Refuses to resume on a disk without room for the next preallocated log segment (and
+         * a little more for epoch and snapshot files): rejoining would only fail again.
+         */
+        private static void checkRoom(Path dir, FileStorage.Options options) throws IOException {
+            long needed = (options.log().preallocate() ? options.log().segmentBytes() : 0)
+                    + ROOM_SLACK_BYTES;
+            long usable = Files.getFileStore(dir).getUsableSpace();
+            if (usable < needed) {
+                throw new IOException("only " + usable + " bytes free for " + dir + "; waiting"
+                        + " for " + needed + " (a log segment and some slack) before rejoining");
             }
         }
     }

@@ -623,6 +623,10 @@ final class LeaderRole implements RoleState {
                 sendLeaderInfo(p);
             }
         }
+        if (phase == Phase.DISCOVERY && epochAnnounced) {
+            // With one voter no ACKEPOCH ever comes: our own durable epoch is the quorum.
+            maybeStartSync();
+        }
         if (phase == Phase.SYNCHRONIZATION) {
             maybeEstablish();
         } else if (phase == Phase.BROADCAST) {

@@ -39,6 +39,8 @@ final class Deliverer implements AutoCloseable {
         void localSnapshot(Zxid zxid, byte[] data);
     }
 
+    private static final Object STOP = new Object();
+
     private final StateMachine stateMachine;
     private final Listener listener;
     private final BlockingQueue<Object> queue;
@@ -73,6 +75,11 @@ final class Deliverer implements AutoCloseable {
         queue.put(task);
     }
 
+    /** As {@link #post}, but gives up after {@code timeoutMs} or if the thread has ended. */
+    boolean tryPost(Runnable task, long timeoutMs) throws InterruptedException {
+        return thread.isAlive() && queue.offer(task, timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
     Zxid lastDelivered() {
         return lastDelivered;
     }
@@ -81,6 +88,9 @@ final class Deliverer implements AutoCloseable {
         try {
             while (running) {
                 Object a = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (a == STOP) {
+                    return;
+                }
                 if (a instanceof DeliveryAction d) {
                     apply(d);
                 } else if (a instanceof Runnable r) {
@@ -129,6 +139,28 @@ final class Deliverer implements AutoCloseable {
             stateMachine.snapshot(out);
             listener.snapshotTaken(t.learner(), lastDelivered, out.toByteArray());
         }
+    }
+
+    /**
+     * Stops the thread once everything queued so far was handled (delivered txns still complete
+     * their futures). Waits at most {@code timeoutMs}; true once the thread has ended, after
+     * which nothing calls the state machine from here any more.
+     */
+    boolean stopAfterQueued(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        boolean queued = !thread.isAlive();
+        while (!queued && System.nanoTime() - deadline < 0) {
+            queued = queue.offer(STOP, 50, TimeUnit.MILLISECONDS) || !thread.isAlive();
+        }
+        return awaitEnd(Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
+    }
+
+    /** Waits at most {@code timeoutMs} for the thread to end; true if it has (or never ran). */
+    boolean awaitEnd(long timeoutMs) throws InterruptedException {
+        if (thread.isAlive()) {
+            thread.join(Math.max(1, timeoutMs));
+        }
+        return !thread.isAlive();
     }
 
     @Override

@@ -12,232 +12,309 @@ import io.zab.election.LeaderElection;
 import io.zab.protocol.Action;
 import io.zab.protocol.Event;
 import io.zab.protocol.Outcome;
-import io.zab.protocol.ZabCore;
-import io.zab.protocol.message.Message;
+import io.zab.protocol.Txn;
 import io.zab.storage.EpochStore;
 import io.zab.storage.Recovery;
 import io.zab.storage.SnapshotStore;
 import io.zab.storage.TxnLog;
 import io.zab.transport.Transport;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime of one node: the protocol thread that owns the {@link ZabCore}, plus the log
- * writer and delivery threads it feeds. Every queue is bounded; {@link #submit} fails fast with
- * an {@link ZabException.OverloadedException} when the inbox is full. Internal: hosts use
- * {@code io.zab.ZabNode}.
+ * The runtime of one node: the host-facing side (futures, status, role listeners) over the
+ * current {@link Incarnation}, which runs the protocol thread that owns the
+ * {@link io.zab.protocol.ZabCore},
+ * plus the log writer and delivery threads it feeds. Every queue is bounded; {@link #submit}
+ * fails fast with an {@link ZabException.OverloadedException} when the inbox is full. Internal:
+ * hosts use {@code io.zab.ZabNode}.
+ *
+ * <p><b>Storage failures.</b> When the log writer fails (an I/O error, a full disk) the node
+ * stops acking at once (no {@code Persisted} follows a failure, and the protocol thread stops
+ * routing), closes its transport so its peers see the links drop and carry on without it, lets
+ * the delivery thread finish the committed, durable txns already handed to it, and fails what
+ * is still pending: submits with {@link ZabException.OutcomeUnknownException} (the rest of the
+ * ensemble may still commit them), syncs and later calls with
+ * {@link ZabException.RecoveringException}. If its {@link Parts} allow it, a recovery thread
+ * then reopens the stores with a backoff, never reusing the ones that failed (after a failed
+ * force the kernel may have dropped the data while a retried force reports success:
+ * fsyncgate). Each attempt:
+ * <ol>
+ *   <li>opens the stores afresh and recovers them ({@link Recovery});</li>
+ *   <li>cuts the log back to what the failed incarnation knew to be durable (records written
+ *       after its last successful force may still be readable from the page cache without being
+ *       on disk; none of them was acked) and rewrites both epochs, which also proves the disk
+ *       takes writes again;</li>
+ *   <li>builds a fresh core from that durable state, with a fresh election and a fresh
+ *       transport from the factories (a closed transport cannot be restarted), and restores the
+ *       state machine to the recovered snapshot before anything is delivered: the core then
+ *       delivers again every committed txn after it, so the state machine must start from that
+ *       snapshot. A node that had no snapshot when it started keeps a snapshot of its state
+ *       machine as it was then (the state at zxid 0) for this purpose; {@code restore} replaces
+ *       the whole state, so no reset method is needed;</li>
+ *   <li>starts it: the node looks for a leader and rejoins as a follower by the normal
+ *       election and synchronization.</li>
+ * </ol>
+ * Any other fault (a broken invariant, a failing state machine) or a storage failure without
+ * the means to resume stops the node for good, as {@link #failure} then says.
  *
  * <p>{@link #submit}, {@link #sync}, {@link #status} and {@link #close} may be called from any
- * thread; futures complete on the delivery thread.
+ * thread; futures complete on the delivery thread (or, for a failure, on the thread that
+ * detected it).
  */
 public final class NodeLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLoop.class);
+    /** How long a failed incarnation's delivery thread may take to finish its queue. */
+    private static final long DELIVERY_DRAIN_MS = 10_000;
+    private static final long BACKOFF_MAX_MS = 30_000;
 
     /** Told of every role change, on the delivery thread. */
     public interface RoleListener {
         void roleChanged(Role role, long epoch, Optional<PeerId> leader);
     }
 
+    /** The stores of one opening; {@code closer} releases them. Used as their javadoc says. */
+    public record Stores(TxnLog log, EpochStore epochs, SnapshotStore snapshots,
+            AutoCloseable closer) {
+    }
+
+    /**
+     * Opens the node's stores: {@link #open} on the thread that builds the node, {@link #reopen}
+     * on its recovery thread.
+     */
+    @FunctionalInterface
+    public interface StoreOpener {
+        Stores open() throws IOException;
+
+        /**
+         * Opens them again to resume after a storage failure; may refuse (throw) while the
+         * cause is plainly still there, such as a disk with no room for the next log segment,
+         * so the node does not rejoin only to fail again.
+         */
+        default Stores reopen() throws IOException {
+            return open();
+        }
+    }
+
+    /**
+     * Where the node gets its parts. When {@code noResumeReason} is null the node may resume
+     * after a storage failure, and every supplier is then called again for the new incarnation
+     * (so each must give a fresh object: a fresh transport, a fresh election, freshly opened
+     * stores); otherwise each is called once and a storage failure stops the node for good,
+     * for the reason given. The suppliers are called on the thread that builds the node and
+     * then on its recovery thread.
+     */
+    public record Parts(StoreOpener stores, Supplier<? extends Transport> transports,
+            Supplier<? extends LeaderElection> elections, String noResumeReason) {
+    }
+
     private final ZabConfig config;
     private final StateMachine stateMachine;
-    private final Transport transport;
+    private final Parts parts;
     private final LongSupplier nanoTime;
-    private final ZabCore core;
-    private final BlockingQueue<Event> inbox;
-    private static final int BATCH_ACTIONS_MAX = 4096;
-
-    private final AutoCloseable storage;
-    private final LogWriter logWriter;
-    private final Deliverer deliverer;
-    private final Thread thread;
+    private final Hooks hooks = new Hooks();
+    private final Object lock = new Object();
     private final AtomicLong requestIds = new AtomicLong();
     private final Map<Long, CompletableFuture<SubmitResult>> submits = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Zxid>> syncs = new ConcurrentHashMap<>();
     private final List<RoleListener> listeners = new CopyOnWriteArrayList<>();
-    private volatile boolean running = true;
+    /** The state machine's state at zxid 0, kept to restore from when no snapshot exists. */
+    private final byte[] initialState;
+    private volatile Incarnation current;
+    private volatile boolean closed;
+    /** The fault that stopped the node for good. */
     private volatile Throwable failure;
-    private volatile NodeStatus status;
+    /** The storage failure the node is recovering from, while it is. */
+    private volatile Exception outage;
+    private Thread recoverer;
+    private int incarnations = 1;
+    private long backoffMs;
+    private final AtomicLong resumes = new AtomicLong();
 
-    public NodeLoop(ZabConfig config, StateMachine stateMachine, Transport transport,
-            LeaderElection election, TxnLog log, EpochStore epochs, SnapshotStore snapshots,
-            AutoCloseable storage, LongSupplier nanoTime) throws IOException {
-        this.storage = storage;
+    public NodeLoop(ZabConfig config, StateMachine stateMachine, Parts parts,
+            LongSupplier nanoTime) throws IOException {
         this.config = config;
         this.stateMachine = stateMachine;
-        this.transport = transport;
+        this.parts = parts;
         this.nanoTime = nanoTime;
-        Recovery recovery = Recovery.load(log, epochs, snapshots);
-        if (recovery.snapshot().isPresent()) {
-            stateMachine.restore(new ByteArrayInputStream(recovery.snapshot().get().data()));
+        Stores stores = parts.stores().open();
+        try {
+            Recovery recovery = Recovery.load(stores.log(), stores.epochs(), stores.snapshots());
+            if (recovery.snapshot().isPresent()) {
+                stateMachine.restore(new ByteArrayInputStream(recovery.snapshot().get().data()));
+                initialState = null;
+            } else if (parts.noResumeReason() == null) {
+                initialState = snapshotOf(stateMachine);
+            } else {
+                initialState = null;
+            }
+            this.current = new Incarnation(hooks, config, stateMachine, 1, stores, recovery,
+                    null, parts.elections().get(), parts.transports().get(), nanoTime);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(stores, e);
+            throw e;
+        } catch (InterruptedException e) {
+            closeQuietly(stores, e);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while opening node " + config.peerId(), e);
         }
-        Zxid start = recovery.state().snapshotZxid();
-        this.core = new ZabCore(config.coreConfig(), recovery.state(), election);
-        this.inbox = new ArrayBlockingQueue<>(config.inboxCapacity());
-        String id = "zab-" + config.peerId();
-        this.logWriter = new LogWriter(id, log, epochs, snapshots, config.inboxCapacity(),
-                BATCH_ACTIONS_MAX, new LogWriter.Listener() {
-                    @Override
-                    public void onPersisted(long seq) {
-                        post(new Event.Persisted(seq));
-                    }
+    }
 
-                    @Override
-                    public void onFailure(Exception cause) {
-                        fail(cause);
-                    }
-                });
-        this.deliverer = new Deliverer(id + "-deliver", stateMachine, start,
-                config.inboxCapacity(), config.snapshotEveryTxns(), new DeliveryListener());
-        this.thread = new Thread(this::run, id + "-protocol");
-        this.thread.setDaemon(true);
-        updateStatus();
+    private static byte[] snapshotOf(StateMachine sm) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        sm.snapshot(out);
+        return out.toByteArray();
+    }
+
+    private static void closeQuietly(Stores stores, Exception into) {
+        try {
+            stores.closer().close();
+        } catch (Exception suppressed) {
+            into.addSuppressed(suppressed);
+        }
     }
 
     public void start() throws Exception {
-        logWriter.start();
-        deliverer.start();
-        transport.start(config.peerId(), new Transport.Receiver() {
-            @Override
-            public void onMessage(PeerId from, Message message) {
-                post(new Event.Received(from, message));
-            }
-
-            @Override
-            public void onDisconnected(PeerId peer) {
-                post(new Event.PeerDisconnected(peer));
-            }
-        });
-        thread.start();
-    }
-
-    /** Posts an event from another thread; waits if the inbox is full (back-pressure). */
-    private void post(Event event) {
-        try {
-            while (running && !inbox.offer(event, 100, TimeUnit.MILLISECONDS)) {
-                // Keep waiting: dropping a Persisted or a message would break the core's view.
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        current.start();
     }
 
     public CompletableFuture<SubmitResult> submit(ByteBuffer txn) {
+        return submit(txn, 0);
+    }
+
+    /**
+     * As {@link #submit(ByteBuffer)}, but when the inbox is full waits up to {@code waitNanos}
+     * for room (0: fail fast with OverloadedException).
+     */
+    public CompletableFuture<SubmitResult> submit(ByteBuffer txn, long waitNanos) {
         CompletableFuture<SubmitResult> f = new CompletableFuture<>();
-        if (!running) {
-            f.completeExceptionally(closed());
+        Incarnation inc = current;
+        RuntimeException refused = refusal(inc);
+        if (refused != null) {
+            f.completeExceptionally(refused);
             return f;
         }
         byte[] data = new byte[txn.remaining()];
         txn.duplicate().get(data);
         long id = requestIds.incrementAndGet();
         submits.put(id, f);
-        if (!inbox.offer(new Event.Submit(id, data))) {
+        if (!inc.offer(new Event.Submit(id, data), waitNanos)) {
             submits.remove(id);
             f.completeExceptionally(new ZabException.OverloadedException(
                     "inbox full (" + config.inboxCapacity() + " events); retry later"));
+        } else if (!inc.running() && submits.remove(id) != null) {
+            // Stopped while we queued: whoever failed the pending work may have missed us.
+            f.completeExceptionally(new ZabException.OutcomeUnknownException("node "
+                    + config.peerId() + " stopped while the txn was queued: " + whyStopped()));
         }
         return f;
     }
 
     public CompletableFuture<Zxid> sync() {
         CompletableFuture<Zxid> f = new CompletableFuture<>();
-        if (!running) {
-            f.completeExceptionally(closed());
+        Incarnation inc = current;
+        RuntimeException refused = refusal(inc);
+        if (refused != null) {
+            f.completeExceptionally(refused);
             return f;
         }
         long id = requestIds.incrementAndGet();
         syncs.put(id, f);
-        if (!inbox.offer(new Event.SyncRead(id))) {
+        if (!inc.offer(new Event.SyncRead(id))) {
             syncs.remove(id);
             f.completeExceptionally(new ZabException.OverloadedException("inbox full"));
+        } else if (!inc.running() && syncs.remove(id) != null) {
+            RuntimeException r = refusal(inc);
+            f.completeExceptionally(r != null ? r : closed());
         }
         return f;
     }
 
+    /** Why a call cannot go to {@code inc} now, or null if it can. */
+    private RuntimeException refusal(Incarnation inc) {
+        if (closed || failure != null) {
+            return closed();
+        }
+        Exception o = outage;
+        if (o != null || !inc.running()) {
+            return recovering(o);
+        }
+        return null;
+    }
+
+    private String whyStopped() {
+        Throwable f = failure != null ? failure : outage;
+        return f == null ? "closed" : String.valueOf(f);
+    }
+
+    private ZabException.RecoveringException recovering(Exception cause) {
+        return new ZabException.RecoveringException("node " + config.peerId()
+                + "'s storage failed (" + cause + "); it left the ensemble and is reopening its"
+                + " data directory to rejoin; retry later or on another member", cause);
+    }
+
     public NodeStatus status() {
-        NodeStatus s = status;
-        return new NodeStatus(s.id(), s.role(), s.epoch(), s.leader(), s.broadcasting(),
-                s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered());
+        return current.status();
     }
 
     public void addRoleListener(RoleListener listener) {
         listeners.add(listener);
     }
 
-    private void run() {
-        long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickIntervalMs());
-        long nextTick = nanoTime.getAsLong() + tickNanos;
-        try {
-            route(core.drainActions());
-            while (running) {
-                long wait = nextTick - nanoTime.getAsLong();
-                Event e = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : null;
-                if (e != null) {
-                    core.handle(e);
-                    for (Event more; (more = inbox.poll()) != null && running;) {
-                        route(core.drainActions());
-                        core.handle(more);
-                    }
-                }
-                if (nanoTime.getAsLong() - nextTick >= 0) {
-                    core.handle(new Event.Tick());
-                    nextTick += tickNanos;
-                    if (nanoTime.getAsLong() - nextTick > tickNanos) {
-                        nextTick = nanoTime.getAsLong() + tickNanos; // a long pause: no burst
-                    }
-                }
-                route(core.drainActions());
-                updateStatus();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException | Error e) {
-            LOG.error("node {}: protocol invariant broken; halting this node", config.peerId(),
-                    e);
-            fail(e);
+    /**
+     * The fault that stopped the node for good, or else the storage failure it is recovering
+     * from right now; empty while it runs normally (including after a resume).
+     */
+    public Optional<Throwable> failure() {
+        Throwable f = failure;
+        return Optional.ofNullable(f != null ? f : outage);
+    }
+
+    /** How many times the node resumed after a storage failure. */
+    public long resumes() {
+        return resumes.get();
+    }
+
+    private static RuntimeException toException(Outcome o) {
+        switch (o.kind()) {
+            case NOT_LEADER:
+                return new ZabException.NotLeaderException(o.detail(), o.leaderHint());
+            case OUTCOME_UNKNOWN:
+                return new ZabException.OutcomeUnknownException(o.detail());
+            case TOO_LARGE:
+                return new ZabException.TxnTooLargeException(o.detail());
+            case OVERLOADED:
+                return new ZabException.OverloadedException(o.detail());
+            default:
+                return new ZabException(o.kind() + ": " + o.detail());
         }
     }
 
-    private void route(List<Action> actions) throws InterruptedException {
-        for (Action a : actions) {
-            if (a instanceof Action.Send s) {
-                transport.send(s.to(), s.message());
-            } else if (a instanceof Action.StorageAction st) {
-                logWriter.put(st);
-            } else if (a instanceof Action.DeliveryAction d) {
-                deliverer.submit(d);
-            } else if (a instanceof Action.RoleChanged rc) {
-                Optional<PeerId> leader = Optional.ofNullable(rc.leader());
-                for (RoleListener l : listeners) {
-                    deliverer.post(() -> l.roleChanged(rc.role(), rc.epoch(), leader));
-                }
-                deliverer.post(() -> stateMachine.roleChanged(rc.role(), rc.epoch(), leader));
-            }
+    /** What the current incarnation tells the node. */
+    private final class Hooks implements Incarnation.Host {
+        @Override
+        public void storageFailed(Incarnation from, Exception cause) {
+            onStorageFailure(from, cause);
         }
-    }
 
-    private void updateStatus() {
-        status = new NodeStatus(config.peerId(), core.role(), core.epoch(), core.leader(),
-                core.isBroadcasting(), core.lastLoggedZxid(), core.lastCommittedZxid(),
-                deliverer.lastDelivered());
-    }
+        @Override
+        public void fatal(Incarnation from, Throwable cause) {
+            halt(from, cause);
+        }
 
-    private final class DeliveryListener implements Deliverer.Listener {
         @Override
         public void delivered(long requestId, Zxid zxid, Object value) {
             CompletableFuture<SubmitResult> f = submits.remove(requestId);
@@ -267,53 +344,181 @@ public final class NodeLoop implements AutoCloseable {
         }
 
         @Override
-        public void snapshotTaken(PeerId learner, Zxid zxid, byte[] data) {
-            post(new Event.SnapshotReady(learner, zxid, data));
+        public List<RoleListener> listeners() {
+            return listeners;
         }
+    }
 
-        @Override
-        public void failed(Throwable error) {
-            fail(error);
-        }
-
-        @Override
-        public void localSnapshot(Zxid zxid, byte[] data) {
-            try {
-                logWriter.saveSnapshot(zxid, data);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (IllegalStateException e) {
-                LOG.debug("node {}: snapshot at {} not saved: {}", config.peerId(), zxid,
-                        e.getMessage());
+    /** On the failed log writer's thread: start recovering, or stop for good. */
+    private void onStorageFailure(Incarnation inc, Exception cause) {
+        synchronized (lock) {
+            if (inc != current || closed || failure != null || outage != null) {
+                return;
+            }
+            if (parts.noResumeReason() != null) {
+                LOG.error("node {}: storage failed and the node cannot resume ({}); it stops",
+                        config.peerId(), parts.noResumeReason());
+            } else {
+                outage = cause;
+                inc.halt();
+                recoverer = new Thread(() -> recover(inc, cause),
+                        "zab-" + config.peerId() + "-recover");
+                recoverer.setDaemon(true);
+                recoverer.start();
+                return;
             }
         }
+        halt(inc, cause);
     }
 
-    private static RuntimeException toException(Outcome o) {
-        switch (o.kind()) {
-            case NOT_LEADER:
-                return new ZabException.NotLeaderException(o.detail(), o.leaderHint());
-            case OUTCOME_UNKNOWN:
-                return new ZabException.OutcomeUnknownException(o.detail());
-            case TOO_LARGE:
-                return new ZabException.TxnTooLargeException(o.detail());
-            case OVERLOADED:
-                return new ZabException.OverloadedException(o.detail());
-            default:
-                return new ZabException(o.kind() + ": " + o.detail());
+    /** Stops the node for good after a fault that makes it unsafe to go on. */
+    private void halt(Incarnation inc, Throwable error) {
+        synchronized (lock) {
+            if (inc != current || closed) {
+                return;
+            }
+            if (failure == null) {
+                failure = error;
+            }
         }
-    }
-
-    /** Stops the node after a fault that makes it unsafe to go on (storage, invariant). */
-    private void fail(Throwable error) {
-        if (failure == null) {
-            failure = error;
-        }
-        running = false;
+        inc.halt();
         // Leave the ensemble: silence would also do, but peers notice a closed link at once.
-        transport.close();
-        failAll(new ZabException.ClosedException("node " + config.peerId()
-                + " stopped after a fault: " + error, error));
+        inc.closeTransport();
+        failAll(closed());
+    }
+
+    /** The recovery thread: takes the failed incarnation apart, then reopens with a backoff. */
+    private void recover(Incarnation failed, Exception cause) {
+        LOG.error("node {}: storage failed: {}. It stops acking and leaves the ensemble; it will"
+                + " reopen its stores and rejoin as a follower", config.peerId(), cause.toString());
+        try {
+            boolean released = failed.leave(DELIVERY_DRAIN_MS);
+            failPending(cause);
+            long min = Math.max(10, config.tickIntervalMs());
+            long max = Math.min(BACKOFF_MAX_MS, 64 * min);
+            backoffMs = failed.madeDurable() ? min : Math.min(max, Math.max(min, 2 * backoffMs));
+            for (int attempt = 1; !stopping(); attempt++) {
+                Thread.sleep(backoffMs);
+                if (!released && !(released = failed.awaitDeliveryEnd(1))) {
+                    LOG.warn("node {}: the state machine is still busy with the failed"
+                            + " incarnation's deliveries; waiting before reopening",
+                            config.peerId());
+                } else if (tryResume(failed.durableMark(), attempt)) {
+                    return;
+                }
+                backoffMs = Math.min(max, 2 * backoffMs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean stopping() {
+        return closed || failure != null;
+    }
+
+    /** One attempt to come back; true once a new incarnation runs (or the node is closing). */
+    private boolean tryResume(Zxid durableMark, int attempt) throws InterruptedException {
+        Incarnation next;
+        try {
+            next = reopen(durableMark);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("node {}: cannot reopen its stores yet (attempt {}): {}; retrying in {} ms",
+                    config.peerId(), attempt, e.toString(), Math.min(BACKOFF_MAX_MS,
+                            2 * backoffMs));
+            return false;
+        }
+        synchronized (lock) {
+            if (stopping()) {
+                next.close();
+                return true;
+            }
+            current = next;
+            outage = null;
+        }
+        try {
+            next.start();
+        } catch (Exception e) {
+            LOG.warn("node {}: cannot start again (attempt {}): {}", config.peerId(), attempt,
+                    e.toString());
+            synchronized (lock) {
+                outage = e;
+            }
+            next.close();
+            return false;
+        }
+        resumes.incrementAndGet();
+        LOG.info("node {}: resumed after the storage failure (incarnation {}); looking for a"
+                + " leader to rejoin", config.peerId(), next.number());
+        return true;
+    }
+
+    /** Opens the stores afresh and builds the next incarnation from what is durable. */
+    private Incarnation reopen(Zxid durableMark) throws IOException, InterruptedException {
+        Stores s = parts.stores().reopen();
+        try {
+            Recovery r = Recovery.load(s.log(), s.epochs(), s.snapshots());
+            r = dropUndurable(s, r, durableMark);
+            // Rewritten, not re-forced: a new file, forced and renamed, is durable whatever
+            // became of the pages of the failed incarnation.
+            s.epochs().save(r.state().acceptedEpoch(), r.state().currentEpoch());
+            Action.RestoreSnapshot restore;
+            if (r.snapshot().isPresent()) {
+                restore = new Action.RestoreSnapshot(r.snapshot().get().zxid(),
+                        r.snapshot().get().data());
+            } else if (initialState != null && r.state().snapshotZxid().equals(Zxid.ZERO)) {
+                restore = new Action.RestoreSnapshot(Zxid.ZERO, initialState);
+            } else {
+                throw new IOException("no snapshot to restore the state machine from before"
+                        + " replaying the log after " + r.state().snapshotZxid());
+            }
+            int number;
+            synchronized (lock) {
+                number = ++incarnations;
+            }
+            return new Incarnation(hooks, config, stateMachine, number, s, r, restore,
+                    parts.elections().get(), parts.transports().get(), nanoTime);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            closeQuietly(s, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Cuts off what the recovered log holds beyond {@code mark}: written by the failed
+     * incarnation but never reported durable (so never acked). After a failed force those
+     * records may be readable but not on disk; rejoining with them would let the node vouch
+     * for txns it could lose.
+     */
+    private Recovery dropUndurable(Stores s, Recovery r, Zxid mark) throws IOException {
+        List<Txn> txns = r.state().log();
+        int keep = 0;
+        while (keep < txns.size() && !txns.get(keep).zxid().isAfter(mark)) {
+            keep++;
+        }
+        if (keep == txns.size()) {
+            return r;
+        }
+        Zxid lastKept = keep > 0 ? txns.get(keep - 1).zxid() : r.state().snapshotZxid();
+        LOG.warn("node {}: dropping {} logged txns ({} to {}) written after the last force that"
+                + " succeeded before the storage failure; the leader will send them again",
+                config.peerId(), txns.size() - keep, txns.get(keep).zxid(),
+                txns.get(txns.size() - 1).zxid());
+        s.log().truncateAfter(lastKept);
+        s.log().sync();
+        return Recovery.load(s.log(), s.epochs(), s.snapshots());
+    }
+
+    private void failPending(Exception cause) {
+        RuntimeException unknown = new ZabException.OutcomeUnknownException("node "
+                + config.peerId() + "'s storage failed (" + cause + ") while the txn was in"
+                + " flight: the rest of the ensemble may still commit it");
+        unknown.initCause(cause);
+        submits.values().forEach(f -> f.completeExceptionally(unknown));
+        submits.clear();
+        RuntimeException recovering = recovering(cause);
+        syncs.values().forEach(f -> f.completeExceptionally(recovering));
+        syncs.clear();
     }
 
     private ZabException.ClosedException closed() {
@@ -330,31 +535,22 @@ public final class NodeLoop implements AutoCloseable {
         syncs.clear();
     }
 
-    /** The fault that stopped the node, if one did. */
-    public Optional<Throwable> failure() {
-        return Optional.ofNullable(failure);
-    }
-
     @Override
     public void close() {
-        running = false;
-        transport.close();
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Thread r;
+        synchronized (lock) {
+            closed = true;
+            r = recoverer;
         }
-        try {
-            logWriter.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (r != null && r != Thread.currentThread()) {
+            r.interrupt();
+            try {
+                r.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        deliverer.close();
-        try {
-            storage.close();
-        } catch (Exception e) {
-            LOG.warn("node {}: closing storage: {}", config.peerId(), e.toString());
-        }
+        current.close();
         failAll(closed());
     }
 }

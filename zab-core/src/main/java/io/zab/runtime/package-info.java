@@ -1,5 +1,8 @@
 /**
- * The only package with threads: the node's runtime. {@link io.zab.runtime.LogWriter} is the
- * log-writer thread (group commit). Every queue between threads is bounded.
+ * The only package with threads: the node's runtime. {@link io.zab.runtime.NodeLoop} holds the
+ * host's side (futures, status, listeners) over the current incarnation: a protocol thread that
+ * owns the core, the {@link io.zab.runtime.LogWriter} (group commit) and the delivery thread.
+ * After a storage failure a recovery thread takes the incarnation apart and, with a backoff,
+ * builds the next one from what is durable. Every queue between threads is bounded.
  */
 package io.zab.runtime;

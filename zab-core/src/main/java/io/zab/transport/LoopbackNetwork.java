@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class LoopbackNetwork {
     private final Map<PeerId, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Set<String> cut = ConcurrentHashMap.newKeySet();
+    private final Set<String> blackholed = ConcurrentHashMap.newKeySet();
 
     public Transport transport() {
         return new Endpoint();
@@ -34,6 +35,15 @@ public final class LoopbackNetwork {
 
     public void heal(PeerId a, PeerId b) {
         cut.remove(key(a, b));
+        blackholed.remove(key(a, b));
+    }
+
+    /**
+     * Silently drops everything between a and b, telling neither (a stalled link that TCP has
+     * not noticed yet), until {@link #heal}.
+     */
+    public void blackhole(PeerId a, PeerId b) {
+        blackholed.add(key(a, b));
     }
 
     private void notifyDisconnect(PeerId at, PeerId peer) {
@@ -87,7 +97,9 @@ public final class LoopbackNetwork {
                 inbox.add(new Item(to, null));
                 return;
             }
-            peer.inbox.add(new Item(self, message));
+            if (!blackholed.contains(key(self, to))) {
+                peer.inbox.add(new Item(self, message));
+            }
         }
 
         @Override

@@ -91,7 +91,15 @@ public final class Main {
             usageError(e.getMessage());
             return 2;
         }
-        return ServerCommand.run(options, out);
+        try {
+            return ServerCommand.run(options, out);
+        } catch (Exception e) {
+            // A corrupt or unreadable data directory (the message names the file and offset
+            // and says how to recover), a port in use: one line, no stack trace.
+            System.err.println("error: cannot start server " + options.id() + ": "
+                    + e.getMessage());
+            return 1;
+        }
     }
 
     private static int bench(List<String> args, PrintStream out) throws Exception {

@@ -31,7 +31,9 @@ import java.util.stream.Stream;
  * operation count ({@link #crashAtOp}) and I/O errors injected ({@link #failOp}).
  *
  * <p>By default the real {@code force} is skipped (the model decides durability), which keeps
- * tests fast. One thread.
+ * tests fast. Every method, and every channel write, truncate and force, holds this object's
+ * lock, so a test may {@link #copyDurable} from its own thread while a node's threads write
+ * (what it copies is then exactly what a power cut at that instant would leave).
  */
 public final class CrashFs implements FileIo {
     /** What survives of the unforced writes of a file. */
@@ -71,6 +73,7 @@ public final class CrashFs implements FileIo {
     private final List<Object> pendingDir = new ArrayList<>();
     private final List<Channel> channels = new ArrayList<>();
     private boolean realForce;
+    private boolean failedForceLoses;
     private long ops;
     private long crashAt = Long.MAX_VALUE;
     private boolean dead;
@@ -100,18 +103,28 @@ public final class CrashFs implements FileIo {
     }
 
     /** Also call the real force (for tests that measure nothing and want real files synced). */
-    public CrashFs realForce(boolean on) {
+    public synchronized CrashFs realForce(boolean on) {
         realForce = on;
         return this;
     }
 
+    /**
+     * Makes an injected {@code force} failure ({@link #failOp}) drop the file's unforced writes
+     * for good, as Linux does after a failed fsync (fsyncgate): they stay readable in the file
+     * but a later force no longer makes them durable, so a crash loses them.
+     */
+    public synchronized CrashFs failedForceLosesWrites(boolean on) {
+        failedForceLoses = on;
+        return this;
+    }
+
     /** The count of operations that changed something so far. */
-    public long ops() {
+    public synchronized long ops() {
         return ops;
     }
 
     /** Makes operation number {@code n} (counting from 0) and every later one fail: a crash. */
-    public void crashAtOp(long n) {
+    public synchronized void crashAtOp(long n) {
         crashAt = n;
     }
 
@@ -120,7 +133,7 @@ public final class CrashFs implements FileIo {
      * IOException saying {@code message}. Kinds: create, write, truncate, force, move, delete,
      * dirsync.
      */
-    public void failOp(String kind, long n, String message) {
+    public synchronized void failOp(String kind, long n, String message) {
         failKind = kind;
         failAt = kindCounts.getOrDefault(kind, 0L) + n;
         failMessage = message;
@@ -144,7 +157,7 @@ public final class CrashFs implements FileIo {
         }
     }
 
-    public boolean crashed() {
+    public synchronized boolean crashed() {
         return dead;
     }
 
@@ -153,7 +166,7 @@ public final class CrashFs implements FileIo {
     }
 
     @Override
-    public FileChannel open(Path file, OpenOption... options) throws IOException {
+    public synchronized FileChannel open(Path file, OpenOption... options) throws IOException {
         Path p = abs(file);
         Set<OpenOption> opts = Set.of(options);
         Node n = live.get(p);
@@ -184,7 +197,7 @@ public final class CrashFs implements FileIo {
     }
 
     @Override
-    public void move(Path source, Path target) throws IOException {
+    public synchronized void move(Path source, Path target) throws IOException {
         op("move");
         Path s = abs(source);
         Path t = abs(target);
@@ -195,7 +208,7 @@ public final class CrashFs implements FileIo {
     }
 
     @Override
-    public void delete(Path file) throws IOException {
+    public synchronized void delete(Path file) throws IOException {
         op("delete");
         Path p = abs(file);
         Files.deleteIfExists(p);
@@ -205,7 +218,7 @@ public final class CrashFs implements FileIo {
     }
 
     @Override
-    public void forceDirectory(Path dir) throws IOException {
+    public synchronized void forceDirectory(Path dir) throws IOException {
         op("dirsync");
         Path d = abs(dir);
         List<Object> rest = new ArrayList<>();
@@ -246,7 +259,7 @@ public final class CrashFs implements FileIo {
      * A power cut: the files under the roots become what the model says survived. Every channel
      * opened before is dead; open the stores again with this same CrashFs.
      */
-    public void crash(Mode mode, RandomGenerator random) throws IOException {
+    public synchronized void crash(Mode mode, RandomGenerator random) throws IOException {
         Map<Path, Node> names = new HashMap<>(durableNames);
         int keepDir = mode == Mode.LOSE_ALL ? 0 : random.nextInt(pendingDir.size() + 1);
         for (int i = 0; i < keepDir; i++) {
@@ -332,7 +345,7 @@ public final class CrashFs implements FileIo {
     }
 
     /** Writes the files that would survive a crash with nothing more kept into {@code target}. */
-    public void copyDurable(Path root, Path target) throws IOException {
+    public synchronized void copyDurable(Path root, Path target) throws IOException {
         Path r = abs(root);
         for (Map.Entry<Path, Node> e : durableNames.entrySet()) {
             if (e.getKey().startsWith(r)) {
@@ -371,21 +384,25 @@ public final class CrashFs implements FileIo {
 
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
-            alive();
-            op("write");
-            byte[] data = new byte[src.remaining()];
-            src.duplicate().get(data);
-            int n = real.write(src, position);
-            node.pending.add(new Write(position, Arrays.copyOf(data, n)));
-            return n;
+            synchronized (CrashFs.this) {
+                alive();
+                op("write");
+                byte[] data = new byte[src.remaining()];
+                src.duplicate().get(data);
+                int n = real.write(src, position);
+                node.pending.add(new Write(position, Arrays.copyOf(data, n)));
+                return n;
+            }
         }
 
         @Override
         public int write(ByteBuffer src) throws IOException {
-            long pos = real.position();
-            int n = write(src, pos);
-            real.position(pos + n);
-            return n;
+            synchronized (CrashFs.this) {
+                long pos = real.position();
+                int n = write(src, pos);
+                real.position(pos + n);
+                return n;
+            }
         }
 
         @Override
@@ -399,25 +416,36 @@ public final class CrashFs implements FileIo {
 
         @Override
         public FileChannel truncate(long size) throws IOException {
-            alive();
-            op("truncate");
-            if (size < real.size()) {
-                node.pending.add(new Truncate(size));
+            synchronized (CrashFs.this) {
+                alive();
+                op("truncate");
+                if (size < real.size()) {
+                    node.pending.add(new Truncate(size));
+                }
+                real.truncate(size);
+                return this;
             }
-            real.truncate(size);
-            return this;
         }
 
         @Override
         public void force(boolean metaData) throws IOException {
-            alive();
-            op("force");
-            for (Object o : node.pending) {
-                node.durable = apply(node.durable, o);
-            }
-            node.pending.clear();
-            if (realForce) {
-                real.force(metaData);
+            synchronized (CrashFs.this) {
+                alive();
+                try {
+                    op("force");
+                } catch (IOException e) {
+                    if (failedForceLoses && !dead) {
+                        node.pending.clear(); // the kernel marked the pages clean: gone
+                    }
+                    throw e;
+                }
+                for (Object o : node.pending) {
+                    node.durable = apply(node.durable, o);
+                }
+                node.pending.clear();
+                if (realForce) {
+                    real.force(metaData);
+                }
             }
         }
 

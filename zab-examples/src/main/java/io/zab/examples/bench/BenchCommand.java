@@ -13,6 +13,12 @@ public final class BenchCommand {
     }
 
     public static int run(BenchOptions o, PrintStream out) throws Exception {
+        if (o.failover() > 0) {
+            Path dir = Files.createTempDirectory("zab-failover-");
+            new FailoverBench(dir).run(o.failover(), out);
+            deleteQuietly(dir);
+            return 0;
+        }
         out.printf("bench: %d nodes, %d clients, window %d, payload %d B, fsync %s, %d s after"
                 + " %d s warm-up%s%n", o.nodes(), o.clients(), o.window(), o.payload(),
                 o.fsync() ? "on" : "off", o.durationS(), o.warmupS(),
@@ -36,7 +42,12 @@ public final class BenchCommand {
                     results.get(0).p99() / results.get(1).p99());
         }
         if (o.json() != null) {
-            Files.writeString(o.json(), json(o, results.get(0)));
+            String j = json(o, results.get(0));
+            if (results.size() == 2) {
+                j = j.substring(0, j.lastIndexOf('}')) + ",\"zookeeper\":"
+                        + json(o, results.get(1)).trim() + "}\n";
+            }
+            Files.writeString(o.json(), j);
         }
         deleteQuietly(root);
         return 0;

@@ -5,7 +5,7 @@ import java.util.List;
 
 /** The bench's knobs; every bad value is an IllegalArgumentException naming the option. */
 public record BenchOptions(int nodes, int clients, int window, int payload, int durationS,
-        int warmupS, boolean fsync, boolean viaFollowers, Path json, String compare) {
+        int warmupS, boolean fsync, boolean viaFollowers, Path json, String compare, int failover) {
 
     public static String usage() {
         return String.join("\n",
@@ -19,7 +19,9 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
                 "  --no-fsync         do not force the log (for comparison only)",
                 "  --via-followers    submit through followers (forwarded to the leader)",
                 "  --json FILE        also write the result as one JSON object",
-                "  --compare zookeeper  also run a 3-server Apache ZooKeeper ensemble");
+                "  --compare zookeeper  also run a 3-server Apache ZooKeeper ensemble",
+                "  --failover N       instead: kill the leader of 3 nodes N times and time"
+                        + " each failover to a committed write");
     }
 
     public static BenchOptions parse(List<String> args) {
@@ -33,6 +35,7 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
         boolean via = false;
         Path json = null;
         String compare = null;
+        int failover = 0;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
@@ -44,6 +47,7 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
                 case "--payload" -> payload = num(args, ++i, a, 0);
                 case "--duration" -> duration = num(args, ++i, a, 1);
                 case "--warmup" -> warmup = num(args, ++i, a, 0);
+                case "--failover" -> failover = num(args, ++i, a, 1);
                 case "--json" -> json = Path.of(value(args, ++i, a));
                 case "--compare" -> {
                     compare = value(args, ++i, a);
@@ -61,7 +65,7 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
             throw new IllegalArgumentException("--via-followers: needs more than one node");
         }
         return new BenchOptions(nodes, clients, window, payload, duration, warmup, fsync, via,
-                json, compare);
+                json, compare, failover);
     }
 
     private static String value(List<String> args, int i, String name) {

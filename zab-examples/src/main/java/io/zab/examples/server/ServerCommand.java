@@ -40,11 +40,14 @@ public final class ServerCommand {
     public static int run(ServerOptions o, PrintStream out) throws Exception {
         ZabConfig config = zabConfig(o);
         Map<io.zab.PeerId, java.net.InetSocketAddress> members = config.members();
-        NettyTransport transport = new NettyTransport(NettyTransportConfig.builder()
-                .clusterId(o.clusterId()).peers(members).build());
+        NettyTransportConfig transport = NettyTransportConfig.builder()
+                .clusterId(o.clusterId()).peers(members).build();
         KvStateMachine kv = new KvStateMachine();
-        ZabNode node = ZabNode.builder().config(config).stateMachine(kv).transport(transport)
-                .election(new FastLeaderElection()).build().start();
+        // Factories, not instances: after a full disk or an I/O error the node leaves, then
+        // comes back with a fresh transport and election once its data directory works again.
+        ZabNode node = ZabNode.builder().config(config).stateMachine(kv)
+                .transportFactory(() -> new NettyTransport(transport))
+                .electionFactory(FastLeaderElection::new).build().start();
         KvServer http = new KvServer(node, kv, o.http(), o.maxTxnBytes(), o.timeoutMs())
                 .start();
         out.println("server " + o.id() + ": quorum " + members.get(config.peerId())

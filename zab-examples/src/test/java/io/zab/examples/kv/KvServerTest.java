@@ -99,4 +99,60 @@ class KvServerTest {
         assertEquals(status, r.statusCode(), r.body());
         assertTrue(r.body().startsWith("{\"error\":") && r.body().contains(reason), r.body());
     }
+
+    /** 503 (never applied) from a node without a quorum; 504 (unknown) when quorum is lost. */
+    @Test
+    void noQuorumIs503AndALostQuorumMidWriteIs504() throws Exception {
+        LoopbackNetwork net = new LoopbackNetwork();
+        List<ZabNode> nodes = new ArrayList<>();
+        List<KvServer> servers = new ArrayList<>();
+        try {
+            for (int id = 1; id <= 3; id++) {
+                ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(50)
+                        .syncLimitTicks(20);
+                for (int i = 1; i <= 3; i++) {
+                    b.voter(i, new InetSocketAddress("127.0.0.1", 1));
+                }
+                KvStateMachine kv = new KvStateMachine();
+                ZabNode n = ZabNode.builder().config(b.build()).stateMachine(kv)
+                        .transport(net.transport()).build();
+                nodes.add(n);
+                servers.add(new KvServer(n, kv, new InetSocketAddress("127.0.0.1", 0), 1024,
+                        300).start());
+            }
+            nodes.get(0).start();
+            HttpResponse<String> r = call(servers.get(0), "PUT", "/kv/x", "1");
+            assertError(r, 503, "no quorum");
+            assertEquals("1", r.headers().firstValue("Retry-After").orElse(""));
+            nodes.get(1).start();
+            nodes.get(2).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (nodes.stream().filter(n -> n.status().broadcasting()).count() < 3) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no leader");
+                }
+                Thread.sleep(20);
+            }
+            ZabNode leader = nodes.stream().filter(n -> n.status().role()
+                    == io.zab.Role.LEADING).findFirst().orElseThrow();
+            for (ZabNode n : nodes) {
+                if (n != leader) {
+                    net.blackhole(leader.id(), n.id());
+                }
+            }
+            r = call(servers.get(nodes.indexOf(leader)), "PUT", "/kv/y", "2");
+            assertError(r, 504, "outcome unknown");
+        } finally {
+            servers.forEach(KvServer::close);
+            nodes.forEach(ZabNode::close);
+        }
+    }
+
+    private static HttpResponse<String> call(KvServer server, String method, String path,
+            String body) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + path);
+        return HTTP.send(HttpRequest.newBuilder(uri).method(method,
+                HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
 }

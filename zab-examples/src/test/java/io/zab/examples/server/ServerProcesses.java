@@ -30,7 +30,7 @@ final class ServerProcesses implements AutoCloseable {
     private final int[] httpPorts;
     private final Map<Integer, Process> running = new TreeMap<>();
     private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(2)).build();
+            .connectTimeout(Duration.ofSeconds(10)).build();
 
     ServerProcesses(int n) throws IOException {
         this.n = n;
@@ -79,6 +79,7 @@ final class ServerProcesses implements AutoCloseable {
                 "--peers", peers(), "--data-dir", root.resolve("node" + id).toString(),
                 "--http", "127.0.0.1:" + httpPorts[id - 1], "--tick-ms", "50",
                 "--sync-limit", "10", "--init-limit", "20");
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-Dzab.log.level=INFO");
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(
                 root.resolve("node" + id + ".log").toFile()));
@@ -152,6 +153,15 @@ final class ServerProcesses implements AutoCloseable {
                     .forEach(l -> b.append(l).append('\n'));
         }
         return b.toString();
+    }
+
+    /** Deletes the data directories and logs (after a passing test only). */
+    void deleteFiles() {
+        try (var files = Files.walk(root)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // A leftover temp directory is harmless.
+        }
     }
 
     @Override

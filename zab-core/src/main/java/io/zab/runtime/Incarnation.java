@@ -1,0 +1,362 @@
+package io.zab.runtime;
+
+import io.zab.NodeStatus;
+import io.zab.PeerId;
+import io.zab.Role;
+import io.zab.StateMachine;
+import io.zab.ZabConfig;
+import io.zab.Zxid;
+import io.zab.election.LeaderElection;
+import io.zab.protocol.Action;
+import io.zab.protocol.Event;
+import io.zab.protocol.Outcome;
+import io.zab.protocol.ZabCore;
+import io.zab.protocol.message.Message;
+import io.zab.storage.Recovery;
+import io.zab.transport.Transport;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One life of a node over one opening of its stores: a {@link ZabCore} built from what the stores
+ * held, with its protocol thread, log writer, delivery thread and transport. A storage failure
+ * ends the incarnation for good (a store that failed a force is never written again: fsyncgate);
+ * {@link NodeLoop} then builds the next one from what is durable.
+ *
+ * <p>Threads: built, started and torn down by the thread that starts, stops or recovers the node;
+ * it runs the protocol thread itself, and the writer and delivery threads through their classes.
+ */
+final class Incarnation {
+    private static final Logger LOG = LoggerFactory.getLogger(Incarnation.class);
+    private static final int BATCH_ACTIONS_MAX = 4096;
+
+    /** What an incarnation tells its node; called on the incarnation's threads. */
+    interface Host {
+        void storageFailed(Incarnation from, Exception cause);
+
+        void fatal(Incarnation from, Throwable cause);
+
+        void delivered(long requestId, Zxid zxid, Object value);
+
+        void completed(long requestId, Outcome outcome);
+
+        List<NodeLoop.RoleListener> listeners();
+    }
+
+    private final Host host;
+    private final ZabConfig config;
+    private final StateMachine stateMachine;
+    private final int number;
+    private final NodeLoop.Stores stores;
+    private final DurableMarkLog log;
+    private final ZabCore core;
+    private final BlockingQueue<Event> inbox;
+    private final LogWriter logWriter;
+    private final Deliverer deliverer;
+    private final Transport transport;
+    private final LongSupplier nanoTime;
+    private final Thread thread;
+    private final AtomicBoolean storesClosed = new AtomicBoolean();
+    private volatile boolean running = true;
+    private volatile boolean madeDurable;
+    private volatile NodeStatus status;
+
+    /**
+     * @param restoreFirst handed to the state machine before anything is delivered (for a
+     *     resumed node, whose state machine holds what the failed incarnation delivered), or
+     *     null when the state machine already holds the recovered snapshot's state
+     */
+    Incarnation(Host host, ZabConfig config, StateMachine stateMachine, int number,
+            NodeLoop.Stores stores, Recovery recovery, Action.RestoreSnapshot restoreFirst,
+            LeaderElection election, Transport transport, LongSupplier nanoTime)
+            throws InterruptedException {
+        this.host = host;
+        this.config = config;
+        this.stateMachine = stateMachine;
+        this.number = number;
+        this.stores = stores;
+        this.nanoTime = nanoTime;
+        this.transport = transport;
+        this.log = new DurableMarkLog(stores.log());
+        this.core = new ZabCore(config.coreConfig(), recovery.state(), election);
+        this.inbox = new ArrayBlockingQueue<>(config.inboxCapacity());
+        String id = "zab-" + config.peerId() + (number > 1 ? "." + number : "");
+        this.logWriter = new LogWriter(id, log, stores.epochs(), stores.snapshots(),
+                config.inboxCapacity(), BATCH_ACTIONS_MAX, new LogWriter.Listener() {
+                    @Override
+                    public void onPersisted(long seq) {
+                        madeDurable = true;
+                        post(new Event.Persisted(seq));
+                    }
+
+                    @Override
+                    public void onFailure(Exception cause) {
+                        host.storageFailed(Incarnation.this, cause);
+                    }
+                });
+        this.deliverer = new Deliverer(id + "-deliver", stateMachine,
+                recovery.state().snapshotZxid(), config.inboxCapacity(),
+                config.snapshotEveryTxns(), new DeliveryListener());
+        if (restoreFirst != null) {
+            deliverer.submit(restoreFirst);
+        }
+        this.thread = new Thread(this::run, id + "-protocol");
+        this.thread.setDaemon(true);
+        updateStatus();
+    }
+
+    void start() throws Exception {
+        logWriter.start();
+        deliverer.start();
+        transport.start(config.peerId(), new Transport.Receiver() {
+            @Override
+            public void onMessage(PeerId from, Message message) {
+                post(new Event.Received(from, message));
+            }
+
+            @Override
+            public void onDisconnected(PeerId peer) {
+                post(new Event.PeerDisconnected(peer));
+            }
+        });
+        thread.start();
+    }
+
+    int number() {
+        return number;
+    }
+
+    boolean running() {
+        return running;
+    }
+
+    /** True once the log writer made something durable in this incarnation. */
+    boolean madeDurable() {
+        return madeDurable;
+    }
+
+    /** What the failed log writer made durable; only this may be trusted after a failure. */
+    Zxid durableMark() {
+        return log.durableMark();
+    }
+
+    NodeStatus status() {
+        NodeStatus s = status;
+        if (!running) {
+            return new NodeStatus(s.id(), Role.LOOKING, s.epoch(), Optional.empty(), false,
+                    s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered());
+        }
+        return new NodeStatus(s.id(), s.role(), s.epoch(), s.leader(), s.broadcasting(),
+                s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered());
+    }
+
+    /** Queues a host request without waiting; false if the inbox is full. */
+    boolean offer(Event event) {
+        return inbox.offer(event);
+    }
+
+    /** Offers an event, waiting up to {@code waitNanos} for room (0: do not wait). */
+    boolean offer(Event event, long waitNanos) {
+        if (waitNanos <= 0) {
+            return inbox.offer(event);
+        }
+        try {
+            return inbox.offer(event, waitNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Stops routing at once: nothing more is sent, stored or delivered for this core. */
+    void halt() {
+        running = false;
+    }
+
+    /** Leaves the ensemble: peers see the links drop. */
+    void closeTransport() {
+        transport.close();
+    }
+
+    /** Posts an event from another thread; waits if the inbox is full (back-pressure). */
+    private void post(Event event) {
+        try {
+            while (running && !inbox.offer(event, 100, TimeUnit.MILLISECONDS)) {
+                // Keep waiting: dropping a Persisted or a message would break the core's view.
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickIntervalMs());
+        long nextTick = nanoTime.getAsLong() + tickNanos;
+        try {
+            route(core.drainActions());
+            while (running) {
+                long wait = nextTick - nanoTime.getAsLong();
+                Event e = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : null;
+                if (e != null) {
+                    core.handle(e);
+                    for (Event more; (more = inbox.poll()) != null && running;) {
+                        route(core.drainActions());
+                        core.handle(more);
+                    }
+                }
+                if (nanoTime.getAsLong() - nextTick >= 0) {
+                    core.handle(new Event.Tick());
+                    nextTick += tickNanos;
+                    if (nanoTime.getAsLong() - nextTick > tickNanos) {
+                        nextTick = nanoTime.getAsLong() + tickNanos; // a long pause: no burst
+                    }
+                }
+                route(core.drainActions());
+                updateStatus();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            if (logWriter.failure() != null || !running) {
+                // The writer failed under us (it refuses more actions); the node handles that.
+                LOG.debug("node {}: protocol thread stops after the storage failure: {}",
+                        config.peerId(), e.toString());
+                return;
+            }
+            LOG.error("node {}: protocol invariant broken; halting this node", config.peerId(),
+                    e);
+            host.fatal(this, e);
+        }
+    }
+
+    private void route(List<Action> actions) throws InterruptedException {
+        for (Action a : actions) {
+            if (!running) {
+                return; // after a failure nothing more leaves: no message, no write
+            }
+            if (a instanceof Action.Send s) {
+                transport.send(s.to(), s.message());
+            } else if (a instanceof Action.StorageAction st) {
+                logWriter.put(st);
+            } else if (a instanceof Action.DeliveryAction d) {
+                deliverer.submit(d);
+            } else if (a instanceof Action.RoleChanged rc) {
+                tellRole(rc.role(), rc.epoch(), Optional.ofNullable(rc.leader()));
+            }
+        }
+    }
+
+    private void tellRole(Role role, long epoch, Optional<PeerId> leader)
+            throws InterruptedException {
+        for (NodeLoop.RoleListener l : host.listeners()) {
+            deliverer.post(() -> l.roleChanged(role, epoch, leader));
+        }
+        deliverer.post(() -> stateMachine.roleChanged(role, epoch, leader));
+    }
+
+    private void updateStatus() {
+        status = new NodeStatus(config.peerId(), core.role(), core.epoch(), core.leader(),
+                core.isBroadcasting(), core.lastLoggedZxid(), core.lastCommittedZxid(),
+                deliverer.lastDelivered());
+    }
+
+    /**
+     * Takes this incarnation apart: leaves the ensemble (closes the transport, so peers see the
+     * links drop), stops the protocol thread and the log writer, lets the delivery thread finish
+     * what was queued (committed, durable txns: their futures complete) after telling the host
+     * the node is LOOKING, and closes the stores. True once the delivery thread has ended; if
+     * it has not (the state machine is stuck), call {@link #awaitDeliveryEnd} before anything
+     * else calls the state machine.
+     */
+    boolean leave(long deliveryWaitMs) throws InterruptedException {
+        running = false;
+        transport.close();
+        stopThreads();
+        long epoch = status.epoch();
+        for (NodeLoop.RoleListener l : host.listeners()) {
+            deliverer.tryPost(() -> l.roleChanged(Role.LOOKING, epoch, Optional.empty()),
+                    deliveryWaitMs);
+        }
+        deliverer.tryPost(() -> stateMachine.roleChanged(Role.LOOKING, epoch, Optional.empty()),
+                deliveryWaitMs);
+        boolean ended = deliverer.stopAfterQueued(deliveryWaitMs);
+        closeStores();
+        return ended;
+    }
+
+    boolean awaitDeliveryEnd(long timeoutMs) throws InterruptedException {
+        return deliverer.awaitEnd(timeoutMs);
+    }
+
+    /** Stops everything at once (closing the node, or a start that failed). */
+    void close() {
+        running = false;
+        transport.close();
+        try {
+            stopThreads();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        deliverer.close();
+        closeStores();
+    }
+
+    private void stopThreads() throws InterruptedException {
+        if (thread.isAlive() && thread != Thread.currentThread()) {
+            thread.join(5_000);
+        }
+        logWriter.close();
+    }
+
+    private void closeStores() {
+        if (!storesClosed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            stores.closer().close();
+        } catch (Exception e) {
+            LOG.warn("node {}: closing storage: {}", config.peerId(), e.toString());
+        }
+    }
+
+    private final class DeliveryListener implements Deliverer.Listener {
+        @Override
+        public void delivered(long requestId, Zxid zxid, Object value) {
+            host.delivered(requestId, zxid, value);
+        }
+
+        @Override
+        public void completed(long requestId, Outcome outcome) {
+            host.completed(requestId, outcome);
+        }
+
+        @Override
+        public void snapshotTaken(PeerId learner, Zxid zxid, byte[] data) {
+            post(new Event.SnapshotReady(learner, zxid, data));
+        }
+
+        @Override
+        public void failed(Throwable error) {
+            host.fatal(Incarnation.this, error);
+        }
+
+        @Override
+        public void localSnapshot(Zxid zxid, byte[] data) {
+            try {
+                logWriter.saveSnapshot(zxid, data);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IllegalStateException e) {
+                LOG.debug("node {}: snapshot at {} not saved: {}", config.peerId(), zxid,
+                        e.getMessage());
+            }
+        }
+    }
+}

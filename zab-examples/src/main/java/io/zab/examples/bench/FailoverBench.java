@@ -1,0 +1,100 @@
+package io.zab.examples.bench;
+
+import io.zab.Role;
+import io.zab.ZabConfig;
+import io.zab.ZabNode;
+import io.zab.election.fle.FastLeaderElection;
+import io.zab.transport.netty.NettyTransport;
+import io.zab.transport.netty.NettyTransportConfig;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bench --failover N}: three nodes with default timing (Netty on 127.0.0.1, FLE, file
+ * storage); N times, close the leader abruptly and time until a new leader has committed a
+ * write; then restart the old one from its directory.
+ */
+final class FailoverBench {
+    private final Path root;
+    private final int[] ports;
+    private final ZabNode[] nodes = new ZabNode[4];
+
+    FailoverBench(Path root) throws Exception {
+        this.root = root;
+        this.ports = ZabTarget.freePorts(3);
+    }
+
+    private ZabNode start(int id) throws Exception {
+        ZabConfig.Builder b = ZabConfig.builder().peerId(id).dataDir(root.resolve("n" + id));
+        for (int p = 1; p <= 3; p++) {
+            b.voter(p, new InetSocketAddress("127.0.0.1", ports[p - 1]));
+        }
+        ZabConfig c = b.build();
+        NettyTransport t = new NettyTransport(NettyTransportConfig.builder()
+                .clusterId("failover").peers(c.members()).build());
+        nodes[id] = ZabNode.builder().config(c).stateMachine(new BenchStateMachine())
+                .transport(t).election(new FastLeaderElection()).build().start();
+        return nodes[id];
+    }
+
+    private int leader() {
+        for (int id = 1; id <= 3; id++) {
+            ZabNode n = nodes[id];
+            if (n != null && n.status().role() == Role.LEADING && n.status().broadcasting()) {
+                return id;
+            }
+        }
+        return 0;
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier c)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    void run(int rounds, PrintStream out) throws Exception {
+        for (int id = 1; id <= 3; id++) {
+            start(id);
+        }
+        List<Double> millis = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            await("all in broadcast", () -> leader() != 0 && Arrays.stream(nodes, 1, 4)
+                    .allMatch(n -> n.status().broadcasting()));
+            int old = leader();
+            nodes[old].submit(ByteBuffer.wrap(new byte[16])).get(30, TimeUnit.SECONDS);
+            long t0 = System.nanoTime();
+            nodes[old].close();
+            nodes[old] = null;
+            await("a new leader", () -> leader() != 0);
+            int next = leader();
+            nodes[next].submit(ByteBuffer.wrap(new byte[16])).get(30, TimeUnit.SECONDS);
+            double ms = (System.nanoTime() - t0) / 1e6;
+            millis.add(ms);
+            out.printf(Locale.ROOT, "failover %d: leader %d -> %d, %.0f ms to a committed"
+                    + " write%n", r + 1, old, next, ms);
+            start(old);
+        }
+        double[] s = millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        out.printf(Locale.ROOT, "failover over %d rounds: median %.0f ms, p90 %.0f ms, max %.0f"
+                + " ms%n", s.length, s[s.length / 2], s[(int) Math.ceil(s.length * 0.9) - 1],
+                s[s.length - 1]);
+        for (int id = 1; id <= 3; id++) {
+            if (nodes[id] != null) {
+                nodes[id].close();
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package io.zab.examples.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.zab.PeerId;
+import io.zab.Role;
+import io.zab.StateMachine;
+import io.zab.ZabConfig;
+import io.zab.ZabException;
+import io.zab.ZabNode;
+import io.zab.Zxid;
+import io.zab.election.fle.FastLeaderElection;
+import io.zab.storage.file.FileIo;
+import io.zab.storage.file.FileStorage;
+import io.zab.storage.file.FileTxnLog;
+import io.zab.transport.netty.NettyTransport;
+import io.zab.transport.netty.NettyTransportConfig;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The resume path with the real parts: three in-process nodes over {@link NettyTransport} with
+ * Fast Leader Election, built as the server command builds them (transport and election
+ * factories). One follower's data directory is on a 1 MiB tmpfs (needs root; skipped
+ * otherwise) that the test fills: the follower leaves, the other two go on, and once space is
+ * freed it binds its port again with a fresh transport, rejoins through a fresh election and
+ * catches up.
+ */
+class ResumeOverNettyTest {
+    private static final long WAIT_SECONDS = 30;
+
+    @TempDir
+    Path tmp;
+
+    /** Keeps every delivered value; restore replaces them all. */
+    static final class ListMachine implements StateMachine {
+        private final List<String> values = new ArrayList<>();
+
+        @Override
+        public synchronized Object deliver(Zxid zxid, ByteBuffer txn) {
+            values.add(StandardCharsets.UTF_8.decode(txn).toString());
+            return null;
+        }
+
+        @Override
+        public synchronized void snapshot(OutputStream out) throws IOException {
+            DataOutputStream d = new DataOutputStream(out);
+            d.writeInt(values.size());
+            for (String v : values) {
+                d.writeUTF(v);
+            }
+            d.flush();
+        }
+
+        @Override
+        public synchronized void restore(InputStream in) throws IOException {
+            DataInputStream d = new DataInputStream(in);
+            values.clear();
+            for (int n = d.readInt(); n > 0; n--) {
+                values.add(d.readUTF());
+            }
+        }
+
+        synchronized List<String> values() {
+            return List.copyOf(values);
+        }
+    }
+
+    @Test
+    void aFollowerOnAFullDiskLeavesAndComesBackOverNettyWithFle() throws Exception {
+        Path mount = Paths.get("target", "netty-resume-" + ProcessHandle.current().pid())
+                .toAbsolutePath();
+        Files.createDirectories(mount);
+        String mounted = run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString());
+        assumeTrue(mounted.isEmpty(), "cannot mount a 1 MiB tmpfs at " + mount
+                + " (this test needs root): " + mounted);
+        Map<Integer, ZabNode> nodes = new TreeMap<>();
+        Map<Integer, ListMachine> machines = new TreeMap<>();
+        try {
+            Map<PeerId, InetSocketAddress> peers = new TreeMap<>();
+            for (int i = 1; i <= 3; i++) {
+                peers.put(PeerId.of(i), new InetSocketAddress("127.0.0.1", freePort()));
+            }
+            for (int i = 1; i <= 3; i++) {
+                Path dir = i == 1 ? mount.resolve("node1") : tmp.resolve("node" + i);
+                machines.put(i, new ListMachine());
+                nodes.put(i, start(i, dir, peers, machines.get(i)));
+            }
+            await("a leader", () -> leader(nodes) != null
+                    && nodes.values().stream().allMatch(n -> n.status().broadcasting()));
+            ZabNode leader = leader(nodes);
+            ZabNode victim = nodes.get(1);
+            assertNotEquals(victim, leader, "FLE should pick the highest sid");
+            List<String> acked = new ArrayList<>(write(leader, "a", 20));
+
+            Path filler = mount.resolve("filler");
+            fill(filler);
+            for (int n = 0; victim.failure().isEmpty() && n < 2000; n++) {
+                acked.addAll(write(leader, "b" + n + "-", 10));
+            }
+            assertTrue(victim.failure().isPresent(), "the victim's disk never filled");
+            acked.addAll(write(leader, "c", 20));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> victim.submit(bytes("refused")).get(WAIT_SECONDS, TimeUnit.SECONDS));
+            assertInstanceOf(ZabException.RecoveringException.class, e.getCause());
+
+            Files.delete(filler);
+            await("the victim resumed", () -> victim.resumes() >= 1
+                    && victim.failure().isEmpty() && victim.status().broadcasting()
+                    && victim.role() == Role.FOLLOWING);
+            acked.addAll(write(victim, "d", 20));
+            Zxid end = leader.sync().get(WAIT_SECONDS, TimeUnit.SECONDS);
+            await("every node caught up", () -> nodes.values().stream()
+                    .allMatch(n -> !n.lastDeliveredZxid().isBefore(end)));
+            List<String> expected = machines.get(3).values();
+            assertEquals(expected, machines.get(1).values());
+            assertEquals(expected, machines.get(2).values());
+            assertTrue(expected.containsAll(acked), "an acknowledged write was lost");
+        } finally {
+            nodes.values().forEach(ZabNode::close);
+            String result = run("umount", mount.toString());
+            Files.deleteIfExists(mount);
+            assertEquals("", result, "umount " + mount);
+        }
+    }
+
+    private static ZabNode start(int id, Path dir, Map<PeerId, InetSocketAddress> peers,
+            StateMachine sm) throws Exception {
+        ZabConfig.Builder b = ZabConfig.builder().peerId(id).dataDir(dir).tickIntervalMs(50)
+                .syncLimitTicks(10).initLimitTicks(20);
+        peers.forEach((p, a) -> b.voter(p.value(), a));
+        NettyTransportConfig net = NettyTransportConfig.builder().clusterId("resume-test")
+                .peers(peers).reconnectBackoffMs(20, 200).build();
+        FileStorage.Options small = new FileStorage.Options(
+                new FileTxnLog.Options(64 * 1024, true), 2, 100_000, 1L << 30);
+        return ZabNode.builder().config(b.build()).stateMachine(sm)
+                .fileStorage(small, FileIo.REAL)
+                .transportFactory(() -> new NettyTransport(net))
+                .electionFactory(FastLeaderElection::new).build().start();
+    }
+
+    private static ZabNode leader(Map<Integer, ZabNode> nodes) {
+        return nodes.values().stream().filter(n -> n.role() == Role.LEADING
+                && n.status().broadcasting()).findFirst().orElse(null);
+    }
+
+    private static List<String> write(ZabNode via, String prefix, int count) throws Exception {
+        List<CompletableFuture<?>> futures = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            values.add(prefix + i);
+            futures.add(via.submit(bytes(prefix + i)));
+        }
+        for (CompletableFuture<?> f : futures) {
+            f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+        return values;
+    }
+
+    private static ByteBuffer bytes(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + WAIT_SECONDS + " s waiting for "
+                        + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** Fills the file system holding {@code filler} until a write fails. */
+    private static void fill(Path filler) throws IOException {
+        byte[] chunk = new byte[16 * 1024];
+        try (OutputStream out = Files.newOutputStream(filler)) {
+            for (int i = 0; i < 1024; i++) {
+                out.write(chunk);
+            }
+            throw new AssertionError("16 MiB fit on a 1 MiB tmpfs");
+        } catch (IOException e) {
+            assertTrue(String.valueOf(e.getMessage()).contains("No space left"), e.toString());
+        }
+    }
+
+    /** Runs a command; "" if it succeeded, else what it said. */
+    private static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return "timed out";
+        }
+        return p.exitValue() == 0 ? "" : "exit " + p.exitValue() + ": " + out.trim();
+    }
+}
