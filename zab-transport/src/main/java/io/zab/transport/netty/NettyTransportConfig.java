@@ -145,7 +145,10 @@ public final class NettyTransportConfig {
         private int reconnectBackoffMinMs = 100;
         private int reconnectBackoffMaxMs = 5_000;
         private long jitterSeed = System.nanoTime();
-        private int outboundQueueMessages = 10_000;
+        // Must hold a whole DIFF (ZabConfig.historyMaxTxns, 100,000 by default) plus what
+        // broadcast adds meanwhile: the core has no per-learner flow control yet, so a full
+        // queue drops the connection and the learner starts its sync over.
+        private int outboundQueueMessages = 262_144;
         private int ioThreads = 2;
         private boolean preferNativeTransport = true;
         private Tls tls;
@@ -199,6 +202,7 @@ public final class NettyTransportConfig {
             return this;
         }
 
+        /** Messages queued per peer before the connection is dropped (default 262,144). */
         public Builder outboundQueueMessages(int value) {
             this.outboundQueueMessages = value;
             return this;
