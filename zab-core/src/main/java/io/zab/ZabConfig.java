@@ -27,6 +27,7 @@ public final class ZabConfig {
     private final int historyMaxTxns;
     private final boolean fsync;
     private final long snapshotEveryTxns;
+    private final long snapshotEveryBytes;
 
     private ZabConfig(Builder b) {
         this.peerId = b.peerId;
@@ -42,6 +43,7 @@ public final class ZabConfig {
         this.historyMaxTxns = b.historyMaxTxns;
         this.fsync = b.fsync;
         this.snapshotEveryTxns = b.snapshotEveryTxns;
+        this.snapshotEveryBytes = b.snapshotEveryBytes;
     }
 
     public static Builder builder() {
@@ -97,6 +99,11 @@ public final class ZabConfig {
         return snapshotEveryTxns;
     }
 
+    /** Or after this many bytes of delivered txns, whichever comes first. */
+    public long snapshotEveryBytes() {
+        return snapshotEveryBytes;
+    }
+
     /** False only for benchmarks: the log is written but never forced, so not durable. */
     public boolean fsync() {
         return fsync;
@@ -124,6 +131,7 @@ public final class ZabConfig {
         private boolean evenVotersAllowed;
         private boolean fsync = true;
         private long snapshotEveryTxns = 100_000;
+        private long snapshotEveryBytes = 256L << 20;
         private String duplicate;
 
         public Builder peerId(int id) {
@@ -204,6 +212,12 @@ public final class ZabConfig {
             return this;
         }
 
+        /** Or every this many bytes of delivered txns, whichever comes first. */
+        public Builder snapshotEveryBytes(long v) {
+            this.snapshotEveryBytes = v;
+            return this;
+        }
+
         /** An even number of voters tolerates no more faults than one fewer; say you mean it. */
         public Builder allowEvenVoters(boolean allow) {
             this.evenVotersAllowed = allow;
@@ -236,6 +250,10 @@ public final class ZabConfig {
             positive("inboxCapacity", inboxCapacity);
             positive("proposalsInflightMax", proposalsInflightMax);
             positive("historyMaxTxns", historyMaxTxns);
+            if (snapshotEveryBytes <= 0) {
+                throw new IllegalArgumentException("snapshotEveryBytes: must be positive, was "
+                        + snapshotEveryBytes);
+            }
             if (snapshotEveryTxns <= 0) {
                 throw new IllegalArgumentException("snapshotEveryTxns: must be positive, was "
                         + snapshotEveryTxns);

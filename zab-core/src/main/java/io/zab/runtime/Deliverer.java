@@ -49,11 +49,23 @@ final class Deliverer implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Zxid lastDelivered;
     private final long snapshotEveryTxns;
+    private final long snapshotEveryBytes;
     private long sinceSnapshot;
+    private long bytesSinceSnapshot;
+    /** Writes snapshot views off the delivery thread; one snapshot at a time. */
+    private final java.util.concurrent.ExecutorService snapshotThread;
+    private final java.util.concurrent.atomic.AtomicBoolean snapshotting =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     Deliverer(String name, StateMachine stateMachine, Zxid start, int capacity,
-            long snapshotEveryTxns, Listener listener) {
+            long snapshotEveryTxns, long snapshotEveryBytes, Listener listener) {
         this.snapshotEveryTxns = snapshotEveryTxns;
+        this.snapshotEveryBytes = snapshotEveryBytes;
+        this.snapshotThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name + "-snapshot");
+            t.setDaemon(true);
+            return t;
+        });
         this.stateMachine = stateMachine;
         this.listener = listener;
         this.lastDelivered = start;
@@ -73,6 +85,32 @@ final class Deliverer implements AutoCloseable {
     /** Runs host callbacks (role listeners) on the delivery thread, in order with delivery. */
     void post(Runnable task) throws InterruptedException {
         queue.put(task);
+    }
+
+    private void writeLater(StateMachine.SnapshotWriter view,
+            java.util.function.Consumer<byte[]> then, Zxid at) {
+        snapshotThread.execute(() -> {
+            try {
+                byte[] data = write(view, at);
+                if (data != null) {
+                    then.accept(data);
+                }
+            } finally {
+                snapshotting.set(false);
+            }
+        });
+    }
+
+    /** Writes a view; a failure only costs this snapshot (the log keeps everything). */
+    private static byte[] write(StateMachine.SnapshotWriter view, Zxid at) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            view.writeTo(out);
+            return out.toByteArray();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("snapshot at {} failed: {}", at, e.toString());
+            return null;
+        }
     }
 
     /** As {@link #post}, but gives up after {@code timeoutMs} or if the thread has ended. */
@@ -118,13 +156,18 @@ final class Deliverer implements AutoCloseable {
                 }
             }
             sinceSnapshot += d.txns().size();
-            if (sinceSnapshot >= snapshotEveryTxns) {
-                // Taken here, between two deliveries, so it is exactly the state at
-                // lastDelivered; delivery waits while the state machine writes it.
+            for (Txn t : d.txns()) {
+                bytesSinceSnapshot += t.data().length;
+            }
+            if ((sinceSnapshot >= snapshotEveryTxns || bytesSinceSnapshot >= snapshotEveryBytes)
+                    && snapshotting.compareAndSet(false, true)) {
+                // The view is taken here, between two deliveries, so it is exactly the state
+                // at lastDelivered; it is written on the snapshot thread while delivery goes on.
                 sinceSnapshot = 0;
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                stateMachine.snapshot(out);
-                listener.localSnapshot(lastDelivered, out.toByteArray());
+                bytesSinceSnapshot = 0;
+                Zxid at = lastDelivered;
+                StateMachine.SnapshotWriter view = stateMachine.snapshotView();
+                writeLater(view, data -> listener.localSnapshot(at, data), at);
             }
         } else if (a instanceof Action.RequestProposed r) {
             requests.put(r.zxid(), r.requestId());
@@ -135,9 +178,14 @@ final class Deliverer implements AutoCloseable {
             stateMachine.restore(new ByteArrayInputStream(r.data()));
             lastDelivered = r.zxid();
         } else if (a instanceof Action.TakeSnapshot t) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            stateMachine.snapshot(out);
-            listener.snapshotTaken(t.learner(), lastDelivered, out.toByteArray());
+            Zxid at = lastDelivered;
+            StateMachine.SnapshotWriter view = stateMachine.snapshotView();
+            snapshotThread.execute(() -> {
+                byte[] data = write(view, at);
+                if (data != null) {
+                    listener.snapshotTaken(t.learner(), at, data);
+                }
+            });
         }
     }
 
@@ -166,6 +214,7 @@ final class Deliverer implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        snapshotThread.shutdownNow();
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {

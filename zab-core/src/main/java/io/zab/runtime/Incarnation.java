@@ -103,7 +103,7 @@ final class Incarnation {
                 });
         this.deliverer = new Deliverer(id + "-deliver", stateMachine,
                 recovery.state().snapshotZxid(), config.inboxCapacity(),
-                config.snapshotEveryTxns(), new DeliveryListener());
+                config.snapshotEveryTxns(), config.snapshotEveryBytes(), new DeliveryListener());
         if (restoreFirst != null) {
             deliverer.submit(restoreFirst);
         }

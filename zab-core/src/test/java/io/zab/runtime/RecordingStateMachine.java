@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A state machine that keeps every delivered payload, for comparing replicas in tests. */
-final class RecordingStateMachine implements StateMachine {
+class RecordingStateMachine implements StateMachine {
     private final List<String> values = new ArrayList<>();
     private volatile Zxid last = Zxid.ZERO;
 

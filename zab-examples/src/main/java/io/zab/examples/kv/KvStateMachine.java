@@ -89,9 +89,24 @@ public final class KvStateMachine implements StateMachine {
 
     @Override
     public void snapshot(OutputStream out) throws IOException {
-        DataOutputStream d = new DataOutputStream(out);
+        write(out, lastApplied, new TreeMap<>(map));
+    }
+
+    /**
+     * Copies the map (on the delivery thread, which pauses only for the copy); the copy is
+     * serialised later on the snapshot thread while delivery goes on.
+     */
+    @Override
+    public SnapshotWriter snapshotView() {
         Map<String, String> copy = new TreeMap<>(map);
-        d.writeLong(lastApplied.toLong());
+        Zxid at = lastApplied;
+        return out -> write(out, at, copy);
+    }
+
+    private static void write(OutputStream out, Zxid at, Map<String, String> copy)
+            throws IOException {
+        DataOutputStream d = new DataOutputStream(out);
+        d.writeLong(at.toLong());
         d.writeInt(copy.size());
         for (Map.Entry<String, String> e : copy.entrySet()) {
             writeString(d, e.getKey());
