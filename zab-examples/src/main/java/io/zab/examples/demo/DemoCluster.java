@@ -6,7 +6,6 @@ import io.zab.examples.kv.KvStateMachine;
 import io.zab.election.fle.FastLeaderElection;
 import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -88,9 +87,5 @@ public final class DemoCluster implements AutoCloseable {
         for (int id : Set.copyOf(nodes.keySet())) {
             stop(id);
         }
-    }
-
-    static Path tempRoot() throws IOException {
-        return java.nio.file.Files.createTempDirectory("zab-demo-");
     }
 }

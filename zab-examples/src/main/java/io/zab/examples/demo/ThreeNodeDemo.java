@@ -1,6 +1,5 @@
 package io.zab.examples.demo;
 
-import io.zab.PeerId;
 import io.zab.Role;
 import io.zab.ZabNode;
 import io.zab.examples.kv.KvCommand;
@@ -154,9 +153,5 @@ public final class ThreeNodeDemo implements AutoCloseable {
 
     static boolean leading(ZabNode n) {
         return n.status().role() == Role.LEADING && n.status().broadcasting();
-    }
-
-    static PeerId peer(int id) {
-        return PeerId.of(id);
     }
 }
