@@ -14,6 +14,22 @@ import java.util.TreeMap;
  * properties.
  */
 public final class ZabConfig {
+    /**
+     * Whether this node creates the cluster with the others or joins one that already ran
+     * (etcd's initial-cluster-state). A voter started {@link #EXISTING} with an empty data
+     * directory abstains from elections until a leader has synced it, so a node that lost its
+     * disk cannot help elect a leader that misses txns it once acknowledged.
+     */
+    public enum InitialClusterState {
+        /** A founding member: an empty data directory means an empty history (the default). */
+        NEW,
+        /**
+         * Joining a running cluster (a replaced or wiped disk, a new machine under an old id):
+         * an empty data directory means "history unknown"; sync before voting.
+         */
+        EXISTING
+    }
+
     private final PeerId peerId;
     private final Map<PeerId, InetSocketAddress> voters;
     private final Map<PeerId, InetSocketAddress> observers;
@@ -28,6 +44,7 @@ public final class ZabConfig {
     private final boolean fsync;
     private final long snapshotEveryTxns;
     private final long snapshotEveryBytes;
+    private final InitialClusterState initialClusterState;
 
     private ZabConfig(Builder b) {
         this.peerId = b.peerId;
@@ -44,6 +61,7 @@ public final class ZabConfig {
         this.fsync = b.fsync;
         this.snapshotEveryTxns = b.snapshotEveryTxns;
         this.snapshotEveryBytes = b.snapshotEveryBytes;
+        this.initialClusterState = b.initialClusterState;
     }
 
     public static Builder builder() {
@@ -109,10 +127,14 @@ public final class ZabConfig {
         return fsync;
     }
 
+    public InitialClusterState initialClusterState() {
+        return initialClusterState;
+    }
+
     public CoreConfig coreConfig() {
         return new CoreConfig(peerId, voters.keySet(), observers.keySet(), initLimitTicks,
                 syncLimitTicks, maxTxnBytes, historyMaxTxns, proposalsInflightMax,
-                io.zab.Zxid.MAX_PART);
+                io.zab.Zxid.MAX_PART, initialClusterState == InitialClusterState.EXISTING);
     }
 
     /** Collects settings; {@link #build()} validates them. Not thread-safe. */
@@ -132,6 +154,7 @@ public final class ZabConfig {
         private boolean fsync = true;
         private long snapshotEveryTxns = 100_000;
         private long snapshotEveryBytes = 256L << 20;
+        private InitialClusterState initialClusterState = InitialClusterState.NEW;
         private String duplicate;
 
         public Builder peerId(int id) {
@@ -218,6 +241,16 @@ public final class ZabConfig {
             return this;
         }
 
+        /**
+         * {@link InitialClusterState#NEW} (default) when this node founds the cluster with the
+         * others; {@link InitialClusterState#EXISTING} when it (re)joins a cluster that already
+         * ran, above all after its data directory was lost: it then votes only once synced.
+         */
+        public Builder initialClusterState(InitialClusterState state) {
+            this.initialClusterState = state;
+            return this;
+        }
+
         /** An even number of voters tolerates no more faults than one fewer; say you mean it. */
         public Builder allowEvenVoters(boolean allow) {
             this.evenVotersAllowed = allow;
@@ -242,6 +275,10 @@ public final class ZabConfig {
             if (voters.size() % 2 == 0 && !evenVotersAllowed) {
                 throw new IllegalArgumentException("voters: " + voters.size()
                         + " voters is even; use an odd count or allowEvenVoters(true)");
+            }
+            if (initialClusterState == null) {
+                throw new IllegalArgumentException("initialClusterState: must be NEW or EXISTING,"
+                        + " was null");
             }
             positive("tickIntervalMs", tickIntervalMs);
             positive("initLimitTicks", initLimitTicks);

@@ -24,7 +24,7 @@ import java.nio.ByteOrder;
  */
 public final class MessageCodec {
     /** The encoding version written by this codec and the only one it reads. */
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
     /** Bytes before a message's fields: version and type. */
     public static final int HEADER_BYTES = 2;
     /** Offset of the type byte within an encoding. */

@@ -40,17 +40,20 @@ import java.util.Map;
 enum WireType {
     FOLLOWER_INFO(1, FollowerInfo.class, "FOLLOWERINFO") {
         int bodySize(Message m) {
-            return EPOCH + ZXID;
+            return EPOCH + ZXID + 1;
         }
 
         void write(Message m, ByteBuffer out) {
             FollowerInfo x = (FollowerInfo) m;
             putEpoch(out, x.acceptedEpoch(), "FOLLOWERINFO.acceptedEpoch");
             out.putLong(x.lastZxid().toLong());
+            out.put(x.abstains() ? ABSTAINS : 0);
         }
 
         Message read(WireReader in) throws CodecException {
-            return new FollowerInfo(in.epoch("acceptedEpoch"), in.zxid("lastZxid"));
+            long accepted = in.epoch("acceptedEpoch");
+            Zxid last = in.zxid("lastZxid");
+            return new FollowerInfo(accepted, last, abstains(in, "FOLLOWERINFO"));
         }
     },
     OBSERVER_INFO(2, ObserverInfo.class, "OBSERVERINFO") {
@@ -324,7 +327,7 @@ enum WireType {
     },
     NOTIFICATION(20, Notification.class, "NOTIFICATION") {
         int bodySize(Message m) {
-            return PEER + EPOCH + ZXID + LONG + 1;
+            return PEER + EPOCH + ZXID + LONG + 1 + 1;
         }
 
         void write(Message m, ByteBuffer out) {
@@ -335,15 +338,30 @@ enum WireType {
             out.putLong(v.zxid().toLong());
             out.putLong(x.round());
             out.put(roleCode(x.state()));
+            out.put(x.abstains() ? ABSTAINS : 0);
         }
 
         Message read(WireReader in) throws CodecException {
             Vote vote = new Vote(in.peer("vote.leader"), in.epoch("vote.epoch"),
                     in.zxid("vote.zxid"));
-            return new Notification(vote, in.i64("round"), in.role("state"));
+            long round = in.i64("round");
+            Role state = in.role("state");
+            return new Notification(vote, round, state, abstains(in, "NOTIFICATION"));
         }
     };
 
+    /** Flag bit of NOTIFICATION and FOLLOWERINFO: the sender may not vote yet. */
+    static final byte ABSTAINS = 1;
+
+    /** The flags byte: only {@link #ABSTAINS} is defined; other bits are a corrupt frame. */
+    private static boolean abstains(WireReader in, String type) throws CodecException {
+        byte flags = in.u8("flags");
+        if ((flags & ~ABSTAINS) != 0) {
+            throw new CodecException(type + ".flags: unknown bits in "
+                    + Integer.toHexString(flags & 0xFF));
+        }
+        return flags != 0;
+    }
     static final int EPOCH = 4;
     static final int ZXID = 8;
     static final int LONG = 8;

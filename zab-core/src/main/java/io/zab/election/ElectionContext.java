@@ -18,4 +18,14 @@ public interface ElectionContext {
     Set<PeerId> observers();
 
     void send(PeerId to, Notification notification);
+
+    /**
+     * False while this voter must abstain: it started blank to join an existing cluster and has
+     * not yet completed a sync with an established leader (see {@link Notification#abstains}).
+     * An abstaining voter neither votes nor can be elected; it learns the leader from the others,
+     * like an observer, and follows it. Read at every {@code lookForLeader} and every send.
+     */
+    default boolean mayVote() {
+        return true;
+    }
 }

@@ -29,6 +29,8 @@ public final class QuorumMaxElection implements LeaderElection {
 
     private ElectionContext context;
     private boolean looking;
+    /** An observer, or a voter that may not vote yet ({@link ElectionContext#mayVote}). */
+    private boolean abstaining;
     private long round;
     private Vote vote;
     private final Map<PeerId, Vote> lookingVotes = new TreeMap<>();
@@ -56,7 +58,8 @@ public final class QuorumMaxElection implements LeaderElection {
         ticksSinceQuorum = -1;
         decision = null;
         settledRole = Role.LOOKING;
-        vote = isVoter(context.self()) ? self : null;
+        abstaining = !isVoter(context.self()) || !context.mayVote();
+        vote = abstaining ? null : self;
         if (vote != null) {
             lookingVotes.put(context.self(), vote);
         }
@@ -68,8 +71,13 @@ public final class QuorumMaxElection implements LeaderElection {
         all.addAll(context.observers());
         all.remove(context.self());
         for (PeerId p : new TreeSet<>(all)) {
-            context.send(p, new Notification(voteOrSelf(), round, Role.LOOKING));
+            context.send(p, new Notification(voteOrSelf(), round, Role.LOOKING, abstains()));
         }
+    }
+
+    /** Read live: a voter stops abstaining once its first sync is durable. */
+    private boolean abstains() {
+        return isVoter(context.self()) && !context.mayVote();
     }
 
     /** An observer with no voter's vote yet still announces itself, so voters answer it. */
@@ -81,11 +89,12 @@ public final class QuorumMaxElection implements LeaderElection {
     public void onNotification(PeerId from, Notification n) {
         if (!looking) {
             if (n.state() == Role.LOOKING && settledVote != null) {
-                context.send(from, new Notification(settledVote, round, settledRole));
+                context.send(from, new Notification(settledVote, round, settledRole,
+                        abstains()));
             }
             return;
         }
-        if (!isVoter(from) || !isVoter(n.vote().leader())) {
+        if (!isVoter(from) || n.abstains() || !isVoter(n.vote().leader())) {
             return;
         }
         if (n.state() == Role.LOOKING) {
@@ -94,7 +103,7 @@ public final class QuorumMaxElection implements LeaderElection {
                 vote = n.vote();
                 lookingVotes.put(context.self(), vote);
                 ticksSinceQuorum = -1;
-                if (isVoter(context.self())) {
+                if (!abstaining) {
                     broadcast();
                 }
             }
@@ -145,6 +154,9 @@ public final class QuorumMaxElection implements LeaderElection {
     }
 
     private void decide(PeerId leader) {
+        if (abstaining && leader.equals(context.self())) {
+            return; // a stale vote for this blank node; it must not lead on an empty history
+        }
         looking = false;
         decision = leader;
     }

@@ -22,10 +22,13 @@ import java.util.TreeSet;
  *     submits as OVERLOADED
  * @param zxidCounterMax the last counter a leader may use in one epoch before it must step down
  *     for a new epoch (0xFFFFFFFF; tests lower it)
+ * @param joinExisting this node joins a cluster that already exists: if it starts with no
+ *     currentEpoch (a blank or lost data directory) it abstains from elections until its first
+ *     sync with an established leader is durable. False for the members that create a cluster.
  */
 public record CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
         int initLimitTicks, int syncLimitTicks, int maxTxnBytes, int historyMaxTxns,
-        int proposalsInflightMax, long zxidCounterMax) {
+        int proposalsInflightMax, long zxidCounterMax, boolean joinExisting) {
 
     public CoreConfig {
         voters = Set.copyOf(new TreeSet<>(voters));
@@ -58,7 +61,7 @@ public record CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
     /** Defaults for a cluster: 10-tick initLimit, 5-tick syncLimit, 1 MiB txns. */
     public static CoreConfig of(PeerId self, Set<PeerId> voters, Set<PeerId> observers) {
         return new CoreConfig(self, voters, observers, 10, 5, 1 << 20, 10_000, 10_000,
-                Zxid.MAX_PART);
+                Zxid.MAX_PART, false);
     }
 
     public QuorumVerifier quorum() {
@@ -79,16 +82,21 @@ public record CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
 
     public CoreConfig withLimits(int initLimit, int syncLimit) {
         return new CoreConfig(self, voters, observers, initLimit, syncLimit, maxTxnBytes,
-                historyMaxTxns, proposalsInflightMax, zxidCounterMax);
+                historyMaxTxns, proposalsInflightMax, zxidCounterMax, joinExisting);
     }
 
     public CoreConfig withHistoryMaxTxns(int max) {
         return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
-                maxTxnBytes, max, proposalsInflightMax, zxidCounterMax);
+                maxTxnBytes, max, proposalsInflightMax, zxidCounterMax, joinExisting);
     }
 
     public CoreConfig withZxidCounterMax(long max) {
         return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
-                maxTxnBytes, historyMaxTxns, proposalsInflightMax, max);
+                maxTxnBytes, historyMaxTxns, proposalsInflightMax, max, joinExisting);
+    }
+
+    public CoreConfig withJoinExisting(boolean join) {
+        return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
+                maxTxnBytes, historyMaxTxns, proposalsInflightMax, zxidCounterMax, join);
     }
 }

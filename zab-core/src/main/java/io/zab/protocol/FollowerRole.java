@@ -98,7 +98,7 @@ final class FollowerRole implements RoleState {
         long accepted = core.acceptedEpoch();
         Zxid last = core.lastLoggedZxid();
         core.send(leader, observer ? new ObserverInfo(accepted, last)
-                : new FollowerInfo(accepted, last));
+                : new FollowerInfo(accepted, last, !core.mayVote()));
     }
 
     @Override

@@ -50,7 +50,10 @@ import org.slf4j.LoggerFactory;
  *   <li>broadcast: PROPOSAL, cumulative ACK, cumulative COMMIT once a quorum (our own durable
  *       append included) holds a zxid; INFORM to observers.</li>
  * </ol>
- * A learner arriving late goes through the same steps against the established history.
+ * A learner arriving late goes through the same steps against the established history. A
+ * follower that abstains (blank, joining an existing cluster: RELIABILITY S26) is synced like
+ * any other but never counted in discovery; once it acks NEWLEADER it holds our history durably
+ * and counts like any follower.
  */
 final class LeaderRole implements RoleState {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderRole.class);
@@ -111,11 +114,11 @@ final class LeaderRole implements RoleState {
     @Override
     public void onMessage(PeerId from, Message m) {
         if (m instanceof FollowerInfo fi) {
-            onLearnerInfo(from, false, fi.acceptedEpoch(), fi.lastZxid());
+            onLearnerInfo(from, false, fi.acceptedEpoch(), fi.lastZxid(), fi.abstains());
             return;
         }
         if (m instanceof ObserverInfo oi) {
-            onLearnerInfo(from, true, oi.acceptedEpoch(), oi.lastZxid());
+            onLearnerInfo(from, true, oi.acceptedEpoch(), oi.lastZxid(), false);
             return;
         }
         LearnerProgress p = learners.get(from);
@@ -144,13 +147,15 @@ final class LeaderRole implements RoleState {
 
     // ---- discovery ----
 
-    private void onLearnerInfo(PeerId from, boolean observer, long accepted, Zxid last) {
+    private void onLearnerInfo(PeerId from, boolean observer, long accepted, Zxid last,
+            boolean abstains) {
         if (observer != core.config().observers().contains(from)) {
             LOG.warn("node {}: {} claims to be {} an observer; ignored", self, from,
                     observer ? "" : "not");
             return;
         }
         LearnerProgress p = new LearnerProgress(from, observer, accepted, last, core.ticks());
+        p.abstains = abstains;
         learners.put(from, p);
         if (epochAnnounced) {
             sendLeaderInfo(p);
@@ -167,7 +172,11 @@ final class LeaderRole implements RoleState {
         voters.add(self);
         long maxAccepted = core.acceptedEpoch();
         for (LearnerProgress p : learners.values()) {
-            voters.add(p.id);
+            // A blank joiner's acceptedEpoch forgets what it promised before its disk was
+            // lost; it cannot vouch for the new epoch being above every established one.
+            if (!p.abstains) {
+                voters.add(p.id);
+            }
             maxAccepted = Math.max(maxAccepted, p.acceptedEpoch);
         }
         if (!core.quorum().containsQuorum(voters)) {
@@ -226,7 +235,7 @@ final class LeaderRole implements RoleState {
         Set<PeerId> acked = new HashSet<>();
         acked.add(self);
         for (LearnerProgress p : learners.values()) {
-            if (p.state == State.EPOCH_ACKED) {
+            if (p.state == State.EPOCH_ACKED && !p.abstains) {
                 acked.add(p.id);
             }
         }

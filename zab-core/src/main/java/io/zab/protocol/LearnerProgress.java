@@ -27,6 +27,8 @@ final class LearnerProgress {
 
     final PeerId id;
     final boolean observer;
+    /** A blank voter joining an existing cluster, not yet synced: synced, never counted. */
+    boolean abstains;
     final long acceptedEpoch;
     State state = State.INFO;
     long currentEpoch;

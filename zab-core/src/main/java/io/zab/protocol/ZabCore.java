@@ -183,8 +183,9 @@ public final class ZabCore {
     // ---- election ----
 
     private void lookForLeader(String reason) {
-        LOG.info("node {}: LOOKING ({}), currentEpoch {}, last zxid {}", config.self(), reason,
-                currentEpoch, history.last());
+        LOG.info("node {}: LOOKING ({}), currentEpoch {}, last zxid {}{}", config.self(), reason,
+                currentEpoch, history.last(), mayVote() ? "" : "; abstaining: joining an"
+                        + " existing cluster blank, it votes after its first sync");
         actions.add(new Action.RoleChanged(Role.LOOKING, currentEpoch, null));
         earlyInfos.clear();
         election.lookForLeader(new Vote(config.self(), currentEpoch, history.last()));
@@ -203,8 +204,9 @@ public final class ZabCore {
             return;
         }
         if (leader.equals(config.self())) {
-            if (config.isObserver()) {
-                throw new IllegalStateException("an observer was elected leader");
+            if (config.isObserver() || !mayVote()) {
+                throw new IllegalStateException((config.isObserver() ? "an observer"
+                        : "an abstaining voter") + " was elected leader");
             }
             LeaderRole leading = new LeaderRole(this);
             enter(leading, Role.LEADING, leader);
@@ -262,6 +264,20 @@ public final class ZabCore {
         public void send(PeerId to, Notification notification) {
             actions.add(new Send(to, notification));
         }
+
+        @Override
+        public boolean mayVote() {
+            return ZabCore.this.mayVote();
+        }
+    }
+
+    /**
+     * A voter that joins an existing cluster with no currentEpoch may have acknowledged txns
+     * before its disk was lost; until a leader has synced it (currentEpoch is saved only after
+     * the leader's history is durable here), its empty history must not count in an election.
+     */
+    public boolean mayVote() {
+        return !(config.joinExisting() && currentEpoch == 0);
     }
 
     // ---- services for the roles ----

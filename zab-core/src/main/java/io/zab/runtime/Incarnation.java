@@ -151,10 +151,12 @@ final class Incarnation {
         NodeStatus s = status;
         if (!running) {
             return new NodeStatus(s.id(), Role.LOOKING, s.epoch(), Optional.empty(), false,
-                    s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered());
+                    s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered(),
+                    s.abstaining());
         }
         return new NodeStatus(s.id(), s.role(), s.epoch(), s.leader(), s.broadcasting(),
-                s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered());
+                s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered(),
+                s.abstaining());
     }
 
     /** Queues a host request without waiting; false if the inbox is full. */
@@ -264,7 +266,7 @@ final class Incarnation {
     private void updateStatus() {
         status = new NodeStatus(config.peerId(), core.role(), core.epoch(), core.leader(),
                 core.isBroadcasting(), core.lastLoggedZxid(), core.lastCommittedZxid(),
-                deliverer.lastDelivered());
+                deliverer.lastDelivered(), !core.mayVote() && !config.coreConfig().isObserver());
     }
 
     /**

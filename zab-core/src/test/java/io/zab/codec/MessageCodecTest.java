@@ -102,7 +102,7 @@ class MessageCodecTest {
     @Test
     void layoutIsBigEndianVersionTypeFields() {
         byte[] bytes = MessageCodec.encode(new Commit(new Zxid(1, 2)));
-        assertArrayEquals(new byte[] {1, 13, 0, 0, 0, 1, 0, 0, 0, 2}, bytes);
+        assertArrayEquals(new byte[] {2, 13, 0, 0, 0, 1, 0, 0, 0, 2}, bytes);
     }
 
     @Test
@@ -124,13 +124,14 @@ class MessageCodecTest {
 
     @Test
     void unknownType() {
-        assertError("unknown message type 0x7f at offset 1", new byte[] {1, 0x7f, 0, 0});
-        assertError("unknown message type 0x0 at offset 1", new byte[] {1, 0});
+        assertError("unknown message type 0x7f at offset 1", new byte[] {2, 0x7f, 0, 0});
+        assertError("unknown message type 0x0 at offset 1", new byte[] {2, 0});
     }
 
     @Test
     void unknownVersion() {
-        assertError("unsupported codec version 2 (this reader knows 1)", new byte[] {2, 13});
+        assertError("unsupported codec version 3 (this reader knows 2)", new byte[] {3, 13});
+        assertError("unsupported codec version 1 (this reader knows 2)", new byte[] {1, 13});
     }
 
     @Test
@@ -156,7 +157,7 @@ class MessageCodecTest {
     @Test
     void lengthBeyondInputIsRefusedBeforeAllocating() {
         ByteBuffer b = ByteBuffer.allocate(2 + 8 + 4 + 4);
-        b.put((byte) 1).put((byte) 17).putLong(5).putInt(Integer.MAX_VALUE).putInt(0);
+        b.put((byte) 2).put((byte) 17).putLong(5).putInt(Integer.MAX_VALUE).putInt(0);
         assertError("length 2147483647 out of range in REQUEST.payload at offset 10"
                 + " (4 bytes left)", b.array());
         b.putInt(10, -1);
@@ -168,8 +169,19 @@ class MessageCodecTest {
     void badRoleCode() {
         byte[] bytes = MessageCodec.encode(new Notification(
                 new Vote(PeerId.of(1), 1, Zxid.ZERO), 1, Role.LEADING));
-        bytes[bytes.length - 1] = 9;
+        bytes[bytes.length - 2] = 9;
         assertError("bad enum code 9 for Role in NOTIFICATION.state at offset 26", bytes);
+    }
+
+    @Test
+    void notificationFlags() throws CodecException {
+        Notification abstaining = new Notification(new Vote(PeerId.of(2), 0, Zxid.ZERO), 3,
+                Role.LOOKING, true);
+        byte[] bytes = MessageCodec.encode(abstaining);
+        assertEquals(1, bytes[bytes.length - 1]);
+        assertEquals(abstaining, MessageCodec.decode(bytes));
+        bytes[bytes.length - 1] = 6;
+        assertError("NOTIFICATION.flags: unknown bits in 6", bytes);
     }
 
     @Test

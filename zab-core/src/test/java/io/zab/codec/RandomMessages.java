@@ -48,7 +48,7 @@ public final class RandomMessages {
     /** A random message of type number {@code kind} (0 to TYPES - 1). */
     public Message next(int kind) {
         switch (kind) {
-            case 0: return new FollowerInfo(epoch(), zxid());
+            case 0: return new FollowerInfo(epoch(), zxid(), random.nextBoolean());
             case 1: return new ObserverInfo(epoch(), zxid());
             case 2: return new LeaderInfo(epoch());
             case 3: return new AckEpoch(epoch(), epoch(), zxid());
@@ -67,7 +67,8 @@ public final class RandomMessages {
             case 16: return new Request(anyLong(), bytes());
             case 17: return new SyncRequest(anyLong());
             case 18: return new SyncReply(anyLong(), zxid());
-            case 19: return new Notification(new Vote(peer(), epoch(), zxid()), anyLong(), role());
+            case 19: return new Notification(new Vote(peer(), epoch(), zxid()), anyLong(), role(),
+                    random.nextBoolean());
             default: throw new IllegalArgumentException("kind " + kind);
         }
     }

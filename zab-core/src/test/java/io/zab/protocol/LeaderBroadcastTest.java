@@ -99,7 +99,7 @@ class LeaderBroadcastTest {
     @Test
     void rejectsTooLargeTxnsAndTooManyInFlight() {
         CoreConfig cfg = new CoreConfig(N1, Set.of(N1, N2, N3), Set.of(), 10, 5, 4, 100, 2,
-                Zxid.MAX_PART);
+                Zxid.MAX_PART, false);
         Conversation c = established(cfg);
         List<Action> a = c.on(new Event.Submit(1, new byte[5]));
         assertEquals(Outcome.Kind.TOO_LARGE,

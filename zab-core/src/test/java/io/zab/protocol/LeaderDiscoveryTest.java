@@ -47,6 +47,26 @@ class LeaderDiscoveryTest {
                 new Action.SaveEpoch(1, 4, 2));
     }
 
+    /**
+     * S26: a blank follower joining an existing cluster cannot vouch for the epochs it promised
+     * before it lost its disk, so neither its FOLLOWERINFO nor its ACKEPOCH completes a quorum;
+     * it is still synced once a real quorum moved the leader on.
+     */
+    @Test
+    void anAbstainingFollowerIsSyncedButNeverCountedInDiscovery() {
+        Conversation c = leader();
+        assertActions(c.receive(N2, new FollowerInfo(0, z(0, 0), true)));
+        assertActions(c.receive(N3, new FollowerInfo(2, z(2, 5))),
+                new Action.SaveEpoch(1, 3, 2));
+        List<Action> announced = c.persistAll();
+        assertTrue(announced.contains(send(N2, new LeaderInfo(3))), announced.toString());
+        assertTrue(announced.contains(send(N3, new LeaderInfo(3))), announced.toString());
+        List<Action> a = c.receive(N2, new AckEpoch(3, 0, z(0, 0)));
+        assertFalse(a.stream().anyMatch(x -> x instanceof Action.SaveEpoch), a.toString());
+        a = c.receive(N3, new AckEpoch(3, 2, z(2, 5)));
+        assertTrue(a.contains(new Action.SaveEpoch(2, 3, 3)), "synchronization starts: " + a);
+    }
+
     @Test
     void lateFollowerGetsTheChosenEpochAtOnce() {
         Conversation c = leader();

@@ -31,19 +31,24 @@ class SnapshotOffDeliveryTest {
     static final class SlowSnapshots extends RecordingStateMachine {
         final CountDownLatch viewTaken = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
+        /** Later views wait for this one, so the first saved snapshot stays the latest. */
+        final CountDownLatch releaseLater = new CountDownLatch(1);
         volatile Zxid viewAt;
 
         @Override
         public SnapshotWriter snapshotView() {
             List<String> copy = values();
             Zxid at = last();
+            CountDownLatch gate = releaseLater;
             if (viewAt == null) {
                 viewAt = at;
+                gate = release;
                 viewTaken.countDown();
             }
+            CountDownLatch wait = gate;
             return out -> {
                 try {
-                    release.await(30, TimeUnit.SECONDS);
+                    wait.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -106,7 +111,10 @@ class SnapshotOffDeliveryTest {
             }
             assertEquals(sm.viewAt, store.latest().get().zxid());
         } finally {
-            machines.forEach(m -> m.release.countDown());
+            machines.forEach(m -> {
+                m.release.countDown();
+                m.releaseLater.countDown();
+            });
             nodes.forEach(ZabNode::close);
         }
     }

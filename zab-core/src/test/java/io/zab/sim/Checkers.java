@@ -139,7 +139,7 @@ public final class Checkers {
         int holders = 0;
         StringBuilder who = new StringBuilder();
         for (SimNode v : cluster.voters()) {
-            if (v.disk().durablyCovers(zxid)) {
+            if (v.disk().durablyCovers(zxid) || v.disk().heldBeforeWipe(zxid)) {
                 holders++;
                 who.append(' ').append(v.id());
             }

@@ -14,8 +14,9 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>safety: clients write and sync at random nodes while faults come at random: crashes of
  *       one node (often the leader) or of all, partitions (symmetric, one-way, bridge,
- *       isolation), broken connections, process pauses (zombie leaders), slow periods. Every
- *       step is checked.</li>
+ *       isolation), broken connections, process pauses (zombie leaders), slow periods; with
+ *       wipes on, some crashed voters also lose their disk and restart as joining the
+ *       existing cluster (S26). Every step is checked.</li>
  *   <li>liveness: faults stop, the network heals and every node restarts; within
  *       {@link #LIVENESS_MILLIS} a leader must be in broadcast and a new write acknowledged;
  *       then clients stop and within {@link #CONVERGE_MILLIS} every node must have delivered
@@ -38,6 +39,12 @@ public final class RandomRun {
 
     private final SimCluster cluster;
     private final SplittableRandom random;
+    /**
+     * Decides wipes from its own stream, so a seed's schedule without wipes is unchanged and
+     * the regression seeds found before wipes existed replay as they did.
+     */
+    private final SplittableRandom wipeRandom;
+    private final boolean wipes;
     private final double writesPerSecond;
     private final double syncFraction;
     private final long meanFaultGapMicros;
@@ -47,8 +54,10 @@ public final class RandomRun {
     private int partitionGen;
     private int slowGen;
 
-    private RandomRun(long seed, Supplier<LeaderElection> election) {
+    private RandomRun(long seed, Supplier<LeaderElection> election, boolean wipes) {
         this.random = new SplittableRandom(seed);
+        this.wipeRandom = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 26);
+        this.wipes = wipes;
         SimOptions o = swarm(random);
         if (election != null) {
             o.election(election);
@@ -82,12 +91,22 @@ public final class RandomRun {
 
     /** Runs one seed for {@code runMillis} of virtual time; a failure throws. */
     public static Result run(long seed, long runMillis) {
-        return new RandomRun(seed, null).execute(runMillis);
+        return new RandomRun(seed, null, false).execute(runMillis);
+    }
+
+    /**
+     * With {@code wipes}, one crash in four of a voter also wipes its disk (at most one blank,
+     * unsynced voter at a time: two would leave a 3-voter cluster without a quorum of voters
+     * that may vote, which is unavailability by design, not a bug to find).
+     */
+    public static Result run(long seed, long runMillis, Supplier<LeaderElection> election,
+            boolean wipes) {
+        return new RandomRun(seed, election, wipes).execute(runMillis);
     }
 
     /** The same with another election, e.g. zab-election's FLE (a fresh one per node start). */
     public static Result run(long seed, long runMillis, Supplier<LeaderElection> election) {
-        return new RandomRun(seed, election).execute(runMillis);
+        return new RandomRun(seed, election, false).execute(runMillis);
     }
 
     private Result execute(long runMillis) {
@@ -230,7 +249,23 @@ public final class RandomRun {
         }
         int id = pickTarget(up);
         cluster.crash(id);
+        if (wipes && wipeRandom.nextInt(4) == 0 && mayWipe(id)) {
+            cluster.stats().wipes++;
+            cluster.wipe(id);
+        }
         scheduleRestart(id, between(100, 8_000));
+    }
+
+    private boolean mayWipe(int id) {
+        if (!cluster.node(id).isVoter()) {
+            return false;
+        }
+        for (SimNode n : cluster.voters()) {
+            if (n.id() != id && n.abstains()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A zombie: often the leader, frozen long enough for the others to move on. */

@@ -81,7 +81,8 @@ public final class SimCluster {
         for (int i = 1; i <= n; i++) {
             CoreConfig config = new CoreConfig(PeerId.of(i), voters, observers,
                     options.initLimitTicks, options.syncLimitTicks, options.maxTxnBytes,
-                    options.historyMaxTxns, options.proposalsInflightMax, options.zxidCounterMax);
+                    options.historyMaxTxns, options.proposalsInflightMax, options.zxidCounterMax,
+                    false);
             nodes[i] = new SimNode(this, i, config);
             all.add(nodes[i]);
             if (i <= options.voters) {
@@ -308,15 +309,26 @@ public final class SimCluster {
 
     /**
      * Replaces a crashed node's disk with a blank one (its data directory is lost); it starts
-     * empty at the next {@link #restart}.
+     * empty at the next {@link #restart}, as the operator should start it: joining the existing
+     * cluster (initialClusterState EXISTING), so it abstains from elections until synced.
      */
     public void wipe(int id) {
+        wipe(id, true);
+    }
+
+    /**
+     * As {@link #wipe(int)}; {@code joinExisting} false models an operator who restarts the
+     * wiped node as a founding member (NEW), which the protocol cannot tell from a new node.
+     */
+    public void wipe(int id, boolean joinExisting) {
         SimNode n = node(id);
         if (n.isUp()) {
             throw new IllegalStateException("node " + id + " is up; crash it before wiping");
         }
         n.disk().wipe();
-        trace.add(clock.now(), id, "WIPE (blank disk)", null, null);
+        n.joinExisting(joinExisting);
+        trace.add(clock.now(), id, "WIPE (blank disk, restarts as "
+                + (joinExisting ? "EXISTING" : "NEW") + ")", null, null);
     }
 
     /** Starts a crashed node from its disk. */

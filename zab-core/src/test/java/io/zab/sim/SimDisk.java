@@ -39,6 +39,9 @@ public final class SimDisk {
     private int durableSize;
     private long maxAccepted;
     private long maxCurrent;
+    /** What wipes destroyed: the durable zxids and the highest snapshot base lost. */
+    private final java.util.Set<Long> lostToWipes = new java.util.HashSet<>();
+    private Zxid lostBase = Zxid.ZERO;
 
     public MemoryTxnLog log() {
         return log;
@@ -99,6 +102,12 @@ public final class SimDisk {
      * wiped a corrupt node): no log, no snapshot, epochs 0. Only while the node is down.
      */
     void wipe() {
+        for (int i = 0; i < durableSize; i++) {
+            lostToWipes.add(durable[i]);
+        }
+        if (durableBase.isAfter(lostBase)) {
+            lostBase = durableBase;
+        }
         log = new MemoryTxnLog();
         epochs = new MemoryEpochStore();
         snapshots = new MemorySnapshotStore();
@@ -167,6 +176,16 @@ public final class SimDisk {
     /** True when {@code zxid} is in the durable log or at or below its snapshot base. */
     public boolean durablyCovers(Zxid zxid) {
         return !zxid.isAfter(durableBase) || search(zxid.toLong()) >= 0;
+    }
+
+    /**
+     * True when this disk durably held {@code zxid} before a wipe destroyed it. An ACK sent
+     * for it was honest; what the loss means for safety is S26's business (the blank node
+     * abstains), so the commit checker still counts that copy.
+     */
+    public boolean heldBeforeWipe(Zxid zxid) {
+        return !zxid.isAfter(lostBase) && !lostBase.equals(Zxid.ZERO)
+                || lostToWipes.contains(zxid.toLong());
     }
 
     public Zxid durableBase() {

@@ -48,7 +48,7 @@ public final class SimNode {
 
     private final SimCluster cluster;
     private final int id;
-    private final CoreConfig config;
+    private CoreConfig config;
     private final SimDisk disk = new SimDisk();
     private final SimStateMachine stateMachine = new SimStateMachine();
     private ZabCore core;
@@ -76,6 +76,11 @@ public final class SimNode {
     /** Checker state: the highest zxid this node announced committed that was checked. */
     Zxid commitChecked = Zxid.ZERO;
 
+    /** How the operator restarts this node after a wipe: joining the existing cluster or not. */
+    void joinExisting(boolean join) {
+        config = config.withJoinExisting(join);
+    }
+
     SimNode(SimCluster cluster, int id, CoreConfig config) {
         this.cluster = cluster;
         this.id = id;
@@ -92,6 +97,20 @@ public final class SimNode {
 
     public boolean isVoter() {
         return !config.isObserver();
+    }
+
+    /**
+     * A voter that would abstain from elections: blank, restarted as joining an existing
+     * cluster, and not yet synced (judged from its disk while it is down).
+     */
+    public boolean abstains() {
+        if (!isVoter()) {
+            return false;
+        }
+        if (isUp()) {
+            return !core().mayVote();
+        }
+        return config.joinExisting() && disk().epochs().currentEpoch() == 0;
     }
 
     public boolean isUp() {

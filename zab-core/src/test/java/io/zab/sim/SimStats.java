@@ -15,6 +15,7 @@ import io.zab.protocol.message.Trunc;
 public final class SimStats {
     long crashes;
     long pauses;
+    long wipes;
     long connectionBreaks;
     long partitions;
     long leaders;
@@ -55,6 +56,7 @@ public final class SimStats {
     public void add(SimStats o) {
         crashes += o.crashes;
         pauses += o.pauses;
+        wipes += o.wipes;
         connectionBreaks += o.connectionBreaks;
         partitions += o.partitions;
         leaders += o.leaders;
@@ -74,7 +76,8 @@ public final class SimStats {
 
     @Override
     public String toString() {
-        return "faults: " + crashes + " crashes, " + pauses + " pauses, " + partitions
+        return "faults: " + crashes + " crashes (" + wipes + " with a wiped disk), " + pauses
+                + " pauses, " + partitions
                 + " partitions, "
                 + connectionBreaks + " broken connections; " + leaders
                 + " leaders established; "

@@ -20,12 +20,29 @@ import org.slf4j.LoggerFactory;
  * the failure.
  */
 class SimulationTest {
-    private static final String REPLAY =
-            "mvn -pl zab-core test -Dtest=SimulationTest -Dsim.seeds=1 -Dsim.firstSeed=";
+    private static final String REPLAY = "mvn -pl zab-core test"
+            + " -Dtest=SimulationTest#randomSeeds -Dsim.seeds=1 -Dsim.firstSeed=";
+    private static final String REPLAY_WIPES = "mvn -pl zab-core test"
+            + " -Dtest=SimulationTest#randomSeedsWithWipedDisks -Dsim.wipeSeeds=1"
+            + " -Dsim.firstSeed=";
 
     @Test
     void randomSeeds() throws InterruptedException {
-        int seeds = Integer.getInteger("sim.seeds", 500);
+        run(Integer.getInteger("sim.seeds", 500), false, REPLAY);
+    }
+
+    /**
+     * The same with wiped disks (S26): some crashed voters lose their data directory and
+     * restart as joining the existing cluster. {@code sim.wipeSeeds} seeds (default 150) from
+     * {@code sim.firstSeed}.
+     */
+    @Test
+    void randomSeedsWithWipedDisks() throws InterruptedException {
+        run(Integer.getInteger("sim.wipeSeeds", 150), true, REPLAY_WIPES);
+    }
+
+    private static void run(int seeds, boolean wipes, String replay)
+            throws InterruptedException {
         long first = Long.getLong("sim.firstSeed", 1);
         long runMillis = Long.getLong("sim.runMillis", 200_000);
         quietProtocolLogs();
@@ -35,7 +52,7 @@ class SimulationTest {
         List<Future<RandomRun.Result>> runs = new ArrayList<>();
         for (long s = first; s < first + seeds; s++) {
             long seed = s;
-            runs.add(pool.submit(() -> RandomRun.run(seed, runMillis)));
+            runs.add(pool.submit(() -> RandomRun.run(seed, runMillis, null, wipes)));
         }
         pool.shutdown();
         long virtual = 0;
@@ -61,14 +78,15 @@ class SimulationTest {
                         .append(nl > 0 ? msg.substring(0, Math.min(nl, 300)) : msg).append('\n');
                 if (firstFailure == null) {
                     firstFailure = "seed " + seed + " failed: " + e.getCause().getMessage()
-                            + "\nreplay: " + REPLAY + seed;
+                            + "\nreplay: " + replay + seed;
                     e.getCause().printStackTrace();
                 }
             }
         }
         double wall = (System.nanoTime() - wallStart) / 1e9;
-        System.out.printf("simulation: %d seeds (%d failed), %.2f virtual hours, %d steps,"
-                + " %d acknowledged writes, %.1f s wall on %d threads%n", seeds, failed.size(),
+        System.out.printf("simulation%s: %d seeds (%d failed), %.2f virtual hours, %d steps,"
+                + " %d acknowledged writes, %.1f s wall on %d threads%n",
+                wipes ? " with wiped disks" : "", seeds, failed.size(),
                 virtual / 3.6e9, steps, acked, wall, threads);
         System.out.println("simulation: " + stats);
         if (firstFailure != null) {

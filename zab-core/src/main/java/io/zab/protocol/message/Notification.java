@@ -6,6 +6,18 @@ import io.zab.election.Vote;
 /**
  * An election notification: the sender's current vote, its election round (logical clock) and
  * its state. A node that is FOLLOWING or LEADING answers a LOOKING one with the leader it has.
+ *
+ * <p>{@code abstains} is set by a voter that may not vote yet: it was started blank to join an
+ * existing cluster (its data directory was lost or is new) and has not completed a sync with an
+ * established leader. Its history is empty although it may have acknowledged txns before it lost
+ * them, so counting it could elect a node that misses a committed txn (RELIABILITY S26). Others
+ * treat it like an observer: they answer it, never count it and never follow its vote.
  */
-public record Notification(Vote vote, long round, Role state) implements Message {
+public record Notification(Vote vote, long round, Role state, boolean abstains)
+        implements Message {
+
+    /** A notification of a node that may vote (every voter after its first sync). */
+    public Notification(Vote vote, long round, Role state) {
+        this(vote, round, state, false);
+    }
 }

@@ -47,6 +47,12 @@ public final class FastLeaderElection implements LeaderElection {
     private ElectionContext context;
     private PeerId self;
     private boolean observer;
+    /**
+     * An observer, or a voter that may not vote yet (blank and joining an existing cluster,
+     * {@link ElectionContext#mayVote}): it learns the leader from the voters and never votes.
+     * Fixed per election.
+     */
+    private boolean abstaining;
     private NotificationCheck check;
     private List<PeerId> otherVoters;
     /** This round's latest vote of each voter (ZooKeeper's recvset). */
@@ -105,12 +111,13 @@ public final class FastLeaderElection implements LeaderElection {
     public void lookForLeader(Vote self) {
         requireInit();
         requireOwnVote(self);
+        abstaining = observer || !context.mayVote();
         // An observer follows the voters' rounds: a round of its own could run ahead of them
         // and make it ignore every vote they send.
-        round = observer ? 0 : round + 1;
+        round = abstaining ? 0 : round + 1;
         role = Role.LOOKING;
         ownVote = self;
-        proposal = observer ? null : self;
+        proposal = abstaining ? null : self;
         settledVote = null;
         decision = null;
         finalizeTicksLeft = 0;
@@ -134,8 +141,9 @@ public final class FastLeaderElection implements LeaderElection {
         if (role == null) {
             return;
         }
-        if (!context.quorum().isVoter(from)) {
-            // An observer is asking who leads; tell it what this node knows, never count it.
+        if (!context.quorum().isVoter(from) || n.abstains()) {
+            // An observer (or an abstaining voter) is asking who leads; tell it what this node
+            // knows, never count it.
             answer(from, n);
         } else if (role != Role.LOOKING) {
             answer(from, n);
@@ -208,13 +216,13 @@ public final class FastLeaderElection implements LeaderElection {
         if (n.round() > round) {
             enterRound(n);
         } else if (n.round() < round) {
-            if (!observer) {
+            if (!abstaining) {
                 reply(from);
             }
             return;
         } else if (isBetter(n.vote())) {
             adopt(n.vote());
-        } else if (!observer && proposal.isBetterThan(n.vote())) {
+        } else if (!abstaining && proposal.isBetterThan(n.vote())) {
             // The sender has not seen our better vote (a vote only improves within a round).
             reply(from);
         }
@@ -273,7 +281,7 @@ public final class FastLeaderElection implements LeaderElection {
         round = n.round();
         roundVotes.clear();
         finalizeTicksLeft = 0;
-        if (observer || n.vote().isBetterThan(ownVote)) {
+        if (abstaining || n.vote().isBetterThan(ownVote)) {
             proposal = n.vote();
         } else {
             proposal = ownVote;
@@ -292,7 +300,7 @@ public final class FastLeaderElection implements LeaderElection {
      * nothing, and the voters answer its periodic questions anyway.
      */
     private void announce() {
-        if (!observer) {
+        if (!abstaining) {
             recordOwnVote();
             broadcast();
         }
@@ -317,6 +325,15 @@ public final class FastLeaderElection implements LeaderElection {
     }
 
     private void decide(Vote v, String why) {
+        if (abstaining && v.leader().equals(self)) {
+            // Only a stale vote from before this node lost its data can name it; it must not
+            // lead on an empty history. Keep looking: the voters settle on someone else.
+            LOG.warn("peer {} abstains and does not take the lead it was voted ({}); still"
+                    + " looking", self, v);
+            proposal = null;
+            finalizeTicksLeft = 0;
+            return;
+        }
         if (v.leader().equals(self)) {
             role = Role.LEADING;
         } else {
@@ -331,16 +348,19 @@ public final class FastLeaderElection implements LeaderElection {
     }
 
     private void recordOwnVote() {
-        if (!observer) {
+        if (!abstaining) {
             roundVotes.put(self, proposal, Role.LOOKING);
         }
     }
 
     private Notification current() {
+        // Read live: a voter stops abstaining once its first sync is durable, while FOLLOWING.
+        boolean abstains = !observer && !context.mayVote();
         if (role == Role.LOOKING) {
-            return new Notification(proposal != null ? proposal : ownVote, round, Role.LOOKING);
+            return new Notification(proposal != null ? proposal : ownVote, round, Role.LOOKING,
+                    abstains);
         }
-        return new Notification(settledVote, round, role);
+        return new Notification(settledVote, round, role, abstains);
     }
 
     /** Sends our vote to every other voter (observers ask; they are not told unasked). */

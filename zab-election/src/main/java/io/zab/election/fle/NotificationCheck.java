@@ -84,6 +84,9 @@ final class NotificationCheck {
         if (epoch != null) {
             return epoch;
         }
+        if (n.state() == Role.LEADING && n.abstains()) {
+            return "claims LEADING while abstaining (a blank node joining the cluster)";
+        }
         if (n.state() == Role.LEADING && !v.leader().equals(from)) {
             return "claims LEADING with a vote for " + v.leader();
         }

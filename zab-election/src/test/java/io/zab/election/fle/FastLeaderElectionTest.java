@@ -328,4 +328,54 @@ class FastLeaderElectionTest {
             fle.onTick();
         }
     }
+
+    /** S26: a blank voter joining an existing cluster flags every notification and never
+     *  proposes itself. */
+    @Test
+    void anAbstainingVoterFlagsItsNotificationsAndAdoptsTheVotersVote() {
+        ctx = RecordingContext.voters(2, 3);
+        ctx.mayVote(false);
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(vote(2, 0, 0));
+        for (RecordingContext.Sent s : ctx.drain()) {
+            assertTrue(s.notification().abstains(), s.toString());
+        }
+        assertEquals(Optional.empty(), fle.currentVote(), "no vote of its own");
+        fle.onNotification(p(1), looking(vote(1, 3, 9), 4));
+        assertEquals(Optional.of(vote(1, 3, 9)), fle.currentVote());
+        assertEquals(List.of(), ctx.drain(), "it does not announce what it adopted");
+        fle.onNotification(p(3), looking(vote(1, 3, 9), 4));
+        for (int i = 0; i < 50 && fle.role().orElse(null) == LOOKING; i++) {
+            fle.onTick();
+        }
+        assertEquals(Optional.of(FOLLOWING), fle.role(), "it follows the voters' choice");
+        assertEquals(Optional.of(p(1)), fle.takeDecision());
+    }
+
+    @Test
+    void anAbstainingVoteNeverCompletesAQuorum() {
+        start(1, 3, vote(1, 2, 5));
+        ctx.drain();
+        fle.onNotification(p(2), new Notification(vote(1, 2, 5), 1, LOOKING, true));
+        for (int i = 0; i < 50; i++) {
+            fle.onTick();
+        }
+        assertEquals(Optional.of(LOOKING), fle.role(), "node 2 abstains: no quorum for 1");
+        assertTrue(ctx.drain().stream().anyMatch(s -> s.to().equals(p(2))),
+                "the abstaining node is still answered");
+        fle.onNotification(p(3), looking(vote(1, 2, 5), 1));
+        for (int i = 0; i < 50 && fle.role().orElse(null) == LOOKING; i++) {
+            fle.onTick();
+        }
+        assertEquals(Optional.of(LEADING), fle.role(), "a real quorum elects");
+    }
+
+    @Test
+    void anAbstainingVoterClaimingToLeadIsIgnored() {
+        start(1, 3, vote(1, 2, 5));
+        long before = fle.ignoredNotifications();
+        fle.onNotification(p(2), new Notification(vote(2, 2, 9), 1, LEADING, true));
+        assertEquals(before + 1, fle.ignoredNotifications());
+    }
 }

@@ -19,6 +19,7 @@ final class RecordingContext implements ElectionContext {
     private final QuorumVerifier quorum;
     private final Set<PeerId> observers;
     private final List<Sent> sent = new ArrayList<>();
+    private boolean mayVote = true;
 
     RecordingContext(int self, Set<Integer> voters, Set<Integer> observers) {
         this.self = PeerId.of(self);
@@ -60,6 +61,16 @@ final class RecordingContext implements ElectionContext {
     @Override
     public void send(PeerId to, Notification notification) {
         sent.add(new Sent(to, notification));
+    }
+
+    @Override
+    public boolean mayVote() {
+        return mayVote;
+    }
+
+    /** False: this node is blank and joining an existing cluster (it must abstain). */
+    void mayVote(boolean may) {
+        this.mayVote = may;
     }
 
     /** What was sent since the last call, in order. */

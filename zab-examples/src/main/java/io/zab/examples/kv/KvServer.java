@@ -214,7 +214,7 @@ public final class KvServer implements AutoCloseable {
                 + s.lastCommittedZxid() + "\",\"leader\":"
                 + (s.broadcasting() ? s.leader().map(Object::toString).orElse("null") : "null")
                 + ",\"applied\":\"" + kv.lastApplied() + "\",\"digest\":\"" + kv.digest()
-                + "\"}";
+                + "\",\"abstaining\":" + s.abstaining() + "}";
     }
 
     private static void requireMethod(String method, String allowed) {

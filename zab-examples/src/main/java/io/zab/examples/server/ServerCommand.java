@@ -23,7 +23,8 @@ public final class ServerCommand {
     public static ZabConfig zabConfig(ServerOptions o) {
         ZabConfig.Builder b = ZabConfig.builder().peerId(o.id()).dataDir(o.dataDir())
                 .tickIntervalMs(o.tickMs()).initLimitTicks(o.initLimit())
-                .syncLimitTicks(o.syncLimit()).maxTxnBytes(o.maxTxnBytes());
+                .syncLimitTicks(o.syncLimit()).maxTxnBytes(o.maxTxnBytes())
+                .initialClusterState(o.initialClusterState());
         o.peers().forEach(b::voter);
         o.observers().forEach(b::observer);
         try {

@@ -1,5 +1,6 @@
 package io.zab.examples.server;
 
+import io.zab.ZabConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetSocketAddress;
@@ -19,11 +20,11 @@ import java.util.TreeMap;
 public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
         Map<Integer, InetSocketAddress> observers, Path dataDir, InetSocketAddress http,
         String clusterId, int tickMs, int initLimit, int syncLimit, int maxTxnBytes,
-        long timeoutMs) {
+        long timeoutMs, ZabConfig.InitialClusterState initialClusterState) {
 
     static final List<String> KEYS = List.of("id", "peers", "observers", "data-dir", "http",
             "config", "cluster-id", "tick-ms", "init-limit", "sync-limit", "max-txn-bytes",
-            "timeout-ms");
+            "timeout-ms", "initial-cluster-state");
 
     public static String usage() {
         return String.join("\n",
@@ -41,7 +42,17 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                 "  --init-limit N         ticks per discovery/sync step (default 10)",
                 "  --sync-limit N         ticks of silence before giving up a peer (default 5)",
                 "  --max-txn-bytes N      largest txn (default 1048576)",
-                "  --timeout-ms N         HTTP write/sync timeout before 504 (default 10000)");
+                "  --timeout-ms N         HTTP write/sync timeout before 504 (default 10000)",
+                "  --initial-cluster-state new|existing",
+                "                         new (default): this node founds the cluster with the"
+                        + " others;",
+                "                         existing: it joins a cluster that already ran. Use"
+                        + " existing",
+                "                         when a node's data directory was lost or replaced:"
+                        + " it then",
+                "                         votes only after a leader has synced it, so it cannot"
+                        + " help",
+                "                         elect a node that misses writes it had acknowledged");
     }
 
     /** Parses {@code --key value} pairs; a {@code --config} file fills what is missing. */
@@ -93,7 +104,17 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                 Path.of(v.get("data-dir")), address(v.get("http"), "http"),
                 v.getOrDefault("cluster-id", "zab"), positive(v, "tick-ms", 100),
                 positive(v, "init-limit", 10), positive(v, "sync-limit", 5),
-                positive(v, "max-txn-bytes", 1 << 20), positive(v, "timeout-ms", 10_000));
+                positive(v, "max-txn-bytes", 1 << 20), positive(v, "timeout-ms", 10_000),
+                clusterState(v.getOrDefault("initial-cluster-state", "new")));
+    }
+
+    private static ZabConfig.InitialClusterState clusterState(String s) {
+        return switch (s.trim()) {
+            case "new" -> ZabConfig.InitialClusterState.NEW;
+            case "existing" -> ZabConfig.InitialClusterState.EXISTING;
+            default -> throw new IllegalArgumentException("--initial-cluster-state: must be new"
+                    + " or existing, was '" + s + "'");
+        };
     }
 
     private static int positive(Map<String, String> v, String key, Integer def) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.zab.PeerId;
+import io.zab.codec.MessageCodec;
 import io.zab.protocol.message.Message;
 import io.zab.protocol.message.Ping;
 import io.zab.transport.RecordingReceiver;
@@ -148,8 +149,8 @@ class BadInputTest {
 
     @Test
     void truncatedFrameAfterTheHandshake() throws Exception {
-        byte[] frame = RawPeer.frame(Frames.KIND_MESSAGE, new byte[] {1, 15, 0, 0, 0, 1, 0, 0,
-            0, 0, 0, 0, 0, 9});
+        byte[] frame = RawPeer.frame(Frames.KIND_MESSAGE, new byte[] {MessageCodec.VERSION, 15,
+            0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9});
         try (RawPeer raw = connect(3)) {
             raw.handshakeAs(3);
             raw.write(Arrays.copyOf(frame, 20));
@@ -176,7 +177,7 @@ class BadInputTest {
             raw.handshakeAs(3);
             // The cap plus one, on a PING: the header and the type byte are all it takes.
             raw.write(ByteBuffer.allocate(11).putInt(MAX + 2).putInt(0)
-                    .put(Frames.KIND_MESSAGE).put((byte) 1).put((byte) 15).array());
+                    .put(Frames.KIND_MESSAGE).put(MessageCodec.VERSION).put((byte) 15).array());
             assertRefused(raw, "3", "frame length " + (MAX + 2) + " exceeds the limit of "
                     + (MAX + 1) + " (only SNAP may reach " + ((64 << 20) + 1) + ")");
         }
@@ -187,7 +188,8 @@ class BadInputTest {
     void unknownMessageType() throws Exception {
         try (RawPeer raw = connect(3)) {
             raw.handshakeAs(3);
-            raw.write(RawPeer.frame(Frames.KIND_MESSAGE, new byte[] {1, 0x7f, 0, 0}));
+            raw.write(RawPeer.frame(Frames.KIND_MESSAGE,
+                    new byte[] {MessageCodec.VERSION, 0x7f, 0, 0}));
             assertRefused(raw, "3", "bad message: unknown message type 0x7f at offset 1");
         }
         r1.awaitDisconnect(PeerId.of(3), DEADLINE);

@@ -155,4 +155,66 @@ class FleCoreScenarioTest {
             c.checkInvariants();
         });
     }
+
+    /**
+     * S26 with FLE: a write commits on a bare majority (the leader, F1 and, with 5 voters, one
+     * more) while the rest are down; every holder goes down and F1 loses its disk; F1 restarts
+     * blank as joining the existing cluster, with the stale ones. F1 abstains, so the stale
+     * nodes (a minority of voters) cannot elect; once the old leader returns, the write
+     * survives and F1 votes again after its sync.
+     */
+    @ParameterizedTest(name = "{0} voters")
+    @ValueSource(ints = {3, 5})
+    void aWipedVoterAbstainsUntilSyncedAndNoCommittedWriteIsLost(int n) {
+        forEachSeed(seed -> {
+            SimCluster c = cluster(seed, n, 0);
+            SimNode leader = awaitLeader(c, 10_000);
+            List<Integer> others = new ArrayList<>();
+            for (SimNode v : c.voters()) {
+                if (v != leader) {
+                    others.add(v.id());
+                }
+            }
+            // Down: every follower but F1 short of a majority with the leader and F1.
+            int f1 = others.get(0);
+            List<Integer> down = others.subList(1, others.size() - (n / 2 - 1));
+            for (int id : down) {
+                c.crash(id);
+            }
+            SimRequest w = null;
+            for (int attempt = 0; attempt < 20 && (w == null || !w.succeeded()); attempt++) {
+                c.runFor(200);
+                w = c.submit(leader.id());
+                c.runUntil(w::isDone, 10_000);
+            }
+            if (!w.succeeded()) {
+                fail("the write did not commit on a bare majority: " + w + "\n" + c.states());
+            }
+            // Every holder of w goes down; F1 loses its disk.
+            c.crash(leader.id());
+            for (int id : others) {
+                if (!down.contains(id)) {
+                    c.crash(id);
+                }
+            }
+            c.wipe(f1);
+            c.restart(f1);
+            for (int id : down) {
+                c.restart(id);
+            }
+            if (c.runUntil(() -> c.leader().isPresent(), 10_000)) {
+                fail("a leader formed without the old leader while F1 is blank\n" + c.states());
+            }
+            c.restart(leader.id());
+            awaitLeader(c, 10_000);
+            if (!c.runUntil(() -> c.node(f1).core().isBroadcasting()
+                    && c.node(f1).core().mayVote(), 10_000)) {
+                fail("F1 did not sync\n" + c.states());
+            }
+            if (!c.node(f1).disk().durablyCovers(w.zxid())) {
+                fail("F1 lacks the committed " + w.zxid() + "\n" + c.states());
+            }
+            c.checkInvariants();
+        });
+    }
 }

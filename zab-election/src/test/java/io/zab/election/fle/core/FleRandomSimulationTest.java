@@ -20,4 +20,20 @@ class FleRandomSimulationTest {
             RandomRun.run(seed, millis, FastLeaderElection::new);
         }
     }
+
+    /**
+     * The same with wiped disks (S26): some crashed voters restart blank as joining the
+     * existing cluster and must abstain in FLE until synced. {@code -Dfle.wipeSeeds} (default
+     * 40) from {@code -Dsim.firstSeed}; replay one with {@code -Dfle.wipeSeeds=1
+     * -Dsim.firstSeed=S}.
+     */
+    @Test
+    void randomFaultsAndWipedDisksWithFastLeaderElection() {
+        int seeds = Integer.getInteger("fle.wipeSeeds", 40);
+        long millis = Long.getLong("fle.coreRunMillis", 60_000);
+        long first = Long.getLong("sim.firstSeed", 1);
+        for (long seed = first; seed < first + seeds; seed++) {
+            RandomRun.run(seed, millis, FastLeaderElection::new, true);
+        }
+    }
 }

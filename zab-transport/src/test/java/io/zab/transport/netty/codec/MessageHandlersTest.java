@@ -77,7 +77,8 @@ class MessageHandlersTest {
 
     @Test
     void undecodableBodiesAreViolationsNamingTheProblem() {
-        assertViolation(FrameDecoderTest.frame(Frames.KIND_MESSAGE, new byte[] {1, 0x7f}),
+        assertViolation(FrameDecoderTest.frame(Frames.KIND_MESSAGE,
+                new byte[] {MessageCodec.VERSION, 0x7f}),
                 "bad message: unknown message type 0x7f at offset 1");
         byte[] commit = MessageCodec.encode(new Commit(Zxid.ZERO));
         byte[] cut = java.util.Arrays.copyOf(commit, commit.length - 3);

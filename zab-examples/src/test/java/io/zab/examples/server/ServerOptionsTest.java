@@ -1,0 +1,78 @@
+package io.zab.examples.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zab.ZabConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server's options: every bad value names its option; defaults are the documented ones. */
+class ServerOptionsTest {
+    @TempDir
+    Path dir;
+
+    private List<String> base(String... more) {
+        List<String> args = new ArrayList<>(List.of("--id", "2", "--peers",
+                "1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003", "--data-dir",
+                dir.resolve("d").toString(), "--http", "127.0.0.1:8002"));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    @Test
+    void defaultsFoundANewCluster() {
+        ServerOptions o = ServerOptions.parse(base());
+        assertEquals(2, o.id());
+        assertEquals(3, o.peers().size());
+        assertEquals(ZabConfig.InitialClusterState.NEW, o.initialClusterState());
+        assertEquals(ZabConfig.InitialClusterState.NEW,
+                ServerCommand.zabConfig(o).initialClusterState());
+    }
+
+    @Test
+    void existingIsPassedToTheNodeConfig() {
+        ServerOptions o = ServerOptions.parse(base("--initial-cluster-state", "existing"));
+        assertEquals(ZabConfig.InitialClusterState.EXISTING, o.initialClusterState());
+        ZabConfig c = ServerCommand.zabConfig(o);
+        assertEquals(ZabConfig.InitialClusterState.EXISTING, c.initialClusterState());
+        assertTrue(c.coreConfig().joinExisting());
+    }
+
+    @Test
+    void aBadClusterStateNamesTheOption() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerOptions.parse(base("--initial-cluster-state", "old")));
+        assertEquals("--initial-cluster-state: must be new or existing, was 'old'",
+                e.getMessage());
+    }
+
+    @Test
+    void theConfigFileTakesTheSameKey() throws Exception {
+        Path f = dir.resolve("node.properties");
+        Files.writeString(f, "initial-cluster-state=existing\ntick-ms=50\n");
+        ServerOptions o = ServerOptions.parse(base("--config", f.toString()));
+        assertEquals(ZabConfig.InitialClusterState.EXISTING, o.initialClusterState());
+        assertEquals(50, o.tickMs());
+    }
+
+    @Test
+    void unknownAndBadOptionsAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerOptions.parse(base("--bogus", "1")));
+        assertTrue(e.getMessage().startsWith("--bogus: unknown option"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ServerOptions.parse(base("--tick-ms", "-5")));
+        assertTrue(e.getMessage().startsWith("--tick-ms"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ServerOptions.parse(List.of("--id", "1")));
+        assertTrue(e.getMessage().startsWith("--peers: required")
+                || e.getMessage().startsWith("--data-dir") || e.getMessage().startsWith("--http"),
+                e.getMessage());
+    }
+}
