@@ -18,7 +18,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -37,15 +39,17 @@ import org.junit.jupiter.api.Test;
  *   <li>S22 leader fsync EIO: one fsync of the leader's log writer fails (a retry would
  *       succeed: the fsyncgate trap); the leader must give up its epoch, a leader of a newer
  *       epoch serves writes, and no acknowledged write is lost.</li>
- *   <li>S23a torn tail: the last record of a stopped follower's log is cut mid-way; it repairs
- *       the tail with one WARN naming the file and offset, rejoins and converges.</li>
- *   <li>S23b corrupt middle record: a byte of a middle record is flipped; the server exits
+ *   <li>S23 (one cluster, two steps) (a) torn tail: the last record of a stopped follower's log
+ *       is cut mid-way; it repairs the tail with one WARN naming the file and offset, rejoins
+ *       and converges. (b) corrupt middle record: a byte of a middle record of the other
+ *       follower's log is flipped; the server exits
  *       non-zero with one line naming the file and offset; wiping its data directory (the
  *       operator's remedy) makes it resync from nothing and converge (by SNAP or by DIFF
  *       from zxid 0, whichever the leader chooses; the test says which).</li>
  * </ul>
- * Each test ends by reading back every acknowledged key on every node (linearizable reads; every
- * key is written once) and checking that all nodes reach the same digest and applied zxid. A
+ * Each step ends by checking that all nodes reach the same digest and applied zxid, then
+ * reading back every acknowledged key on every node (every key is written once; a write with
+ * an unknown outcome may be absent, never different). A
  * failure keeps the node logs and copies of the data directories in the printed directory.
  *
  * <p>Needs root (tmpfs mounts, ptrace); skipped otherwise. Installs strace with apt-get when it
@@ -77,6 +81,7 @@ class DiskFaultIT {
             r.writeAll(l, "pre", 10, VALUE_2K);
             r.await("follower " + f + " in step", () -> r.inStep(f, l));
             long filler = r.c.fillDisk(f);
+            r.note("disk of node " + f + " full");
             // Phase 1: node o frozen, so leader + f is the only quorum; f's next log page
             // needs space it does not have.
             r.c.pause(o);
@@ -91,6 +96,8 @@ class DiskFaultIT {
                 }
             }
             r.c.resume(o);
+            r.note(ackedFrozen.size() + " acknowledged, then one refused, with node " + o
+                    + " frozen");
             if (refused == 0) {
                 r.fail("8 writes of 2 KiB were all acknowledged while node " + o + " was frozen"
                         + " and node " + f + "'s disk was full (filler " + filler + " bytes)");
@@ -113,6 +120,7 @@ class DiskFaultIT {
                 r.fail("node " + f + " applied " + hex(fApplied) + " with its disk still full");
             }
             r.c.freeDisk(f);
+            r.note("disk of node " + f + " freed");
             r.finish();
             r.passed();
             System.out.printf("S21: %d writes acknowledged with %d's disk full and %d frozen,"
@@ -140,6 +148,7 @@ class DiskFaultIT {
                 return now != null && r.epochOf(now) > epochBefore;
             });
             r.c.healFsync(l);
+            r.note("fsync of node " + l + " healed");
             long newEpochAcks = 0;
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (newEpochAcks < 5 && System.nanoTime() < deadline) {
@@ -159,81 +168,92 @@ class DiskFaultIT {
         }
     }
 
-    /** S23a: a torn last record of a stopped follower is cut with one WARN. */
+    /**
+     * S23: (a) a torn last record of a stopped follower is cut with one WARN; then (b) a damaged
+     * middle record of the other follower stops it, and a wiped node resyncs from nothing.
+     */
     @Test
-    void s23aTornTail() throws Exception {
-        try (Run r = new Run("s23a")) {
+    void s23TornAndCorruptLog() throws Exception {
+        try (Run r = new Run("s23")) {
             int l = r.leader();
             int f = l % 3 + 1;
             r.writeAll(l, "a", 30, "t");
-            r.await("follower " + f + " in step", () -> r.inStep(f, l));
-            r.c.kill9(f);
-            Path seg = LogRecords.newest(r.c.dataDir(f));
-            List<Rec> recs = LogRecords.read(seg);
-            Rec torn = recs.get(recs.size() - 1);
-            try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
-                ch.truncate(torn.offset() + torn.total() / 2);
+            String warn = tornTail(r, l, f);
+            int l2 = r.leader();
+            int g = 1;
+            while (g == l2 || g == f) {
+                g++; // a follower other than f (ends at most at 3)
             }
-            r.writeAll(l, "b", 10, "t");
-            long mark = Files.size(r.c.logFile(f));
-            r.c.start(f);
-            r.finish();
-            List<String> warns = r.linesSince(f, mark).stream()
-                    .filter(s -> s.contains("WARN") && s.contains(seg.getFileName().toString()))
-                    .toList();
-            if (warns.size() != 1 || !warns.get(0).contains("offset " + torn.offset())) {
-                r.fail("expected one WARN naming " + seg.getFileName() + " and offset "
-                        + torn.offset() + ", got " + warns);
-            }
+            String error = corruptMiddle(r, l2, g);
             r.passed();
-            System.out.println("S23a: " + warns.get(0));
+            System.out.println("S23a: " + warn + "\nS23b: " + error);
         }
     }
 
-    /** S23b: a damaged middle record stops the server; a wiped node resyncs from nothing. */
-    @Test
-    void s23bCorruptMiddleRecord() throws Exception {
-        try (Run r = new Run("s23b")) {
-            int l = r.leader();
-            int f = l % 3 + 1;
-            r.writeAll(l, "a", 30, "c");
-            r.await("follower " + f + " in step", () -> r.inStep(f, l));
-            r.c.kill9(f);
-            Path seg = LogRecords.newest(r.c.dataDir(f));
-            List<Rec> recs = LogRecords.read(seg);
-            Rec bad = recs.get(recs.size() / 2);
-            if (recs.get(recs.size() - 1).batchStart() <= bad.offset()) {
-                r.fail("record at " + bad.offset() + " is in the last group-commit batch: " + recs);
-            }
-            flipByte(seg, bad.offset() + LogRecords.RECORD_HEADER_BYTES
-                    + (bad.total() - LogRecords.RECORD_HEADER_BYTES) / 2);
-            r.writeAll(l, "b", 10, "c");
-            long mark = Files.size(r.c.logFile(f));
-            r.c.start(f);
-            Integer code = r.c.awaitExit(f, Duration.ofSeconds(60));
-            List<String> out = r.linesSince(f, mark).stream().filter(s -> !s.isBlank()).toList();
-            List<String> errors = out.stream().filter(s -> s.startsWith("error:")).toList();
-            if (code == null || code == 0 || errors.size() != 1
-                    || !errors.get(0).contains(seg.toString() + " at offset " + bad.offset())
-                    || out.stream().anyMatch(s -> s.startsWith("\tat ") || s.startsWith("Caused"))) {
-                r.fail("expected exit code != 0 and one error line naming " + seg + " at offset "
-                        + bad.offset() + "; got exit " + code + " and output " + out);
-            }
-            // The operator's remedy: wipe the data directory and start it again.
-            deleteContents(r.c.dataDir(f));
-            r.c.start(f);
-            r.finish();
-            // The servers log WARN and above only, so the leader's sync mode is read off the
-            // wiped node's directory: a snapshot means SNAP, none means DIFF from zxid 0.
-            Path snaps = r.c.dataDir(f).resolve("snapshots");
-            boolean bySnap;
-            try (Stream<Path> files = Files.list(snaps)) {
-                bySnap = files.anyMatch(p -> p.getFileName().toString().startsWith("snapshot"));
-            }
-            r.passed();
-            System.out.println("S23b: exit " + code + ": " + errors.get(0) + "; after the wipe"
-                    + " it rejoined by " + (bySnap ? "SNAP" : "DIFF from zxid 0"));
+    /** S23a on follower {@code f}: its WARN line. */
+    private static String tornTail(Run r, int l, int f) throws Exception {
+        r.await("follower " + f + " in step", () -> r.inStep(f, l));
+        r.c.kill9(f);
+        Path seg = LogRecords.newest(r.c.dataDir(f));
+        List<Rec> recs = LogRecords.read(seg);
+        Rec torn = recs.get(recs.size() - 1);
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+            ch.truncate(torn.offset() + torn.total() / 2);
         }
+        r.writeAll(l, "b", 10, "t");
+        long mark = Files.size(r.c.logFile(f));
+        r.c.start(f);
+        r.note("node " + f + " started after its last record was cut mid-way");
+        r.finish();
+        List<String> warns = r.linesSince(f, mark).stream()
+                .filter(s -> s.contains("WARN") && s.contains(seg.getFileName().toString()))
+                .toList();
+        if (warns.size() != 1 || !warns.get(0).contains(seg.toString())
+                || !warns.get(0).contains("offset " + torn.offset())) {
+            r.fail("expected one WARN naming " + seg + " and offset " + torn.offset() + ", got "
+                    + warns);
+        }
+        return warns.get(0);
+    }
+
+    /** S23b on follower {@code f}: its error line, and how it rejoined after the wipe. */
+    private static String corruptMiddle(Run r, int l, int f) throws Exception {
+        r.await("follower " + f + " in step", () -> r.inStep(f, l));
+        r.c.kill9(f);
+        Path seg = LogRecords.newest(r.c.dataDir(f));
+        List<Rec> recs = LogRecords.read(seg);
+        Rec bad = recs.get(recs.size() / 2);
+        if (recs.get(recs.size() - 1).batchStart() <= bad.offset()) {
+            r.fail("record at " + bad.offset() + " is in the last group-commit batch: " + recs);
+        }
+        flipByte(seg, bad.offset() + LogRecords.RECORD_HEADER_BYTES
+                + (bad.total() - LogRecords.RECORD_HEADER_BYTES) / 2);
+        r.writeAll(l, "c", 10, "c");
+        long mark = Files.size(r.c.logFile(f));
+        r.c.start(f);
+        Integer code = r.c.awaitExit(f, Duration.ofSeconds(60));
+        r.note("node " + f + " with a damaged record exited with " + code);
+        List<String> out = r.linesSince(f, mark).stream().filter(s -> !s.isBlank()).toList();
+        List<String> errors = out.stream().filter(s -> s.startsWith("error:")).toList();
+        if (code == null || code == 0 || errors.size() != 1
+                || !errors.get(0).contains(seg + " at offset " + bad.offset())
+                || out.stream().anyMatch(s -> s.startsWith("\tat ") || s.startsWith("Caused"))) {
+            r.fail("expected exit code != 0 and one error line naming " + seg + " at offset "
+                    + bad.offset() + "; got exit " + code + " and output " + out);
+        }
+        // The operator's remedy: wipe the data directory and start it again.
+        deleteContents(r.c.dataDir(f));
+        r.c.start(f);
+        r.note("node " + f + " started with a wiped data directory");
+        r.finish();
+        // The servers log WARN and above only, so the leader's sync mode is read off the
+        // wiped node's directory: a snapshot means SNAP, none means DIFF from zxid 0.
+        boolean bySnap;
+        try (Stream<Path> files = Files.list(r.c.dataDir(f).resolve("snapshots"))) {
+            bySnap = files.anyMatch(p -> p.getFileName().toString().startsWith("snapshot"));
+        }
+        return "exit " + code + ": " + errors.get(0) + "; after the wipe it rejoined by "
+                + (bySnap ? "SNAP" : "DIFF from zxid 0");
     }
 
     private static void flipByte(Path file, long at) throws IOException {
@@ -271,12 +291,15 @@ class DiskFaultIT {
     private static final class Run implements AutoCloseable {
         final Path root;
         final ProcessCluster c;
+        final String name;
+        final long started = System.nanoTime();
         final Map<String, String> acked = new ConcurrentHashMap<>();
         final Map<String, Long> zxids = new ConcurrentHashMap<>();
         final Map<String, String> unknown = new ConcurrentHashMap<>();
         private boolean passed;
 
         Run(String name) throws Exception {
+            this.name = name;
             root = Files.createTempDirectory("zab-disk-" + name + "-");
             System.out.println(name + ": servers, logs and data in " + root);
             c = new ProcessCluster(3, root, 160);
@@ -307,6 +330,13 @@ class DiskFaultIT {
                 }
                 Thread.sleep(100);
             }
+            note(what);
+        }
+
+        /** Prints a step with the time since the run began (where the time goes). */
+        void note(String what) {
+            System.out.printf("%s: %6d ms  %s%n", name,
+                    (System.nanoTime() - started) / 1_000_000, what);
         }
 
         void fail(String why) {
@@ -399,34 +429,67 @@ class DiskFaultIT {
             return true;
         }
 
-        /** Convergence, then every acknowledged key read back on every node. */
+        /**
+         * Convergence, then every acknowledged key read back on every node. Local reads: with
+         * the same applied zxid everywhere and no write in flight they see the final state
+         * (linearizability is ChaosIT's job), and cost no sync round each.
+         */
         void finish() throws Exception {
             await("convergence (same digest and applied zxid on every node)",
                     this::converged, CONVERGENCE);
-            List<String> wrong = new ArrayList<>();
-            Map<String, String> all = new TreeMap<>(acked);
+            // One reader per node, in parallel (each request costs a few tens of ms here).
+            List<CompletableFuture<List<String>>> readers = new ArrayList<>();
             for (int id = 1; id <= 3; id++) {
-                for (Map.Entry<String, String> e : all.entrySet()) {
-                    HttpResponse<String> res = c.call(id, "GET", "/kv/" + enc(e.getKey())
-                            + "?linearizable=true", null, Duration.ofSeconds(10));
-                    if (res.statusCode() != 200 || !res.body().equals(e.getValue())) {
-                        wrong.add("node " + id + " " + e.getKey() + " -> " + res.statusCode());
-                    }
-                }
-                for (Map.Entry<String, String> e : unknown.entrySet()) {
-                    HttpResponse<String> res = c.call(id, "GET", "/kv/" + enc(e.getKey())
-                            + "?linearizable=true", null, Duration.ofSeconds(10));
-                    boolean ok = res.statusCode() == 404 || res.statusCode() == 200
-                            && res.body().equals(e.getValue());
-                    if (!ok) {
-                        wrong.add("node " + id + " unknown " + e.getKey() + " -> "
-                                + res.statusCode());
-                    }
-                }
+                int node = id;
+                readers.add(CompletableFuture.supplyAsync(() -> readBack(node)));
+            }
+            List<String> wrong = new ArrayList<>();
+            for (CompletableFuture<List<String>> f : readers) {
+                wrong.addAll(f.get(60, TimeUnit.SECONDS));
             }
             if (!wrong.isEmpty()) {
                 fail(wrong.size() + " acknowledged writes read back wrong: " + wrong);
             }
+            note("every acknowledged key read back on every node");
+        }
+
+        /** What node {@code id} reads back wrong. */
+        private List<String> readBack(int id) {
+            List<String> wrong = new ArrayList<>();
+            try {
+                for (Map.Entry<String, String> e : new TreeMap<>(acked).entrySet()) {
+                    String got = get(id, e.getKey());
+                    if (!e.getValue().equals(got)) {
+                        wrong.add("node " + id + " " + e.getKey() + " -> " + abbrev(got));
+                    }
+                }
+                for (Map.Entry<String, String> e : new TreeMap<>(unknown).entrySet()) {
+                    String got = get(id, e.getKey());
+                    if (got != null && !got.equals(e.getValue())) {
+                        wrong.add("node " + id + " unknown " + e.getKey() + " -> " + abbrev(got));
+                    }
+                }
+            } catch (IOException e) {
+                wrong.add("node " + id + ": " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                wrong.add("node " + id + ": interrupted");
+            }
+            return wrong;
+        }
+
+        /** A local read: the value, null for 404, a marker for any other answer. */
+        private String get(int id, String key) throws IOException, InterruptedException {
+            HttpResponse<String> res = c.call(id, "GET", "/kv/" + enc(key), null,
+                    Duration.ofSeconds(10));
+            if (res.statusCode() != 200 && res.statusCode() != 404) {
+                return "HTTP " + res.statusCode() + ": " + res.body();
+            }
+            return res.statusCode() == 200 ? res.body() : null;
+        }
+
+        private static String abbrev(String s) {
+            return s == null || s.length() <= 20 ? s : s.substring(0, 20) + "...";
         }
 
         /** The scenario passed: {@link #close} deletes what it kept. */
