@@ -56,13 +56,14 @@ import org.junit.jupiter.api.Test;
  * is missing.
  */
 class DiskFaultIT {
-    private static final Duration LEADER = Duration.ofSeconds(60);
+    private static final Duration LEADER = Duration.ofSeconds(90);
     private static final Duration CONVERGENCE = Duration.ofSeconds(60);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(5);
     private static final Pattern ROLE = Pattern.compile("\"role\":\"(\\w+)\"");
     private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
     private static final Pattern ZXID = Pattern.compile("\"zxid\":\"0x(\\w+)\"");
     private static final String VALUE_2K = "v".repeat(2048);
+    private static final String VALUE_1K = "f".repeat(1024);
 
     @BeforeAll
     static void needsRoot() throws Exception {
@@ -80,15 +81,16 @@ class DiskFaultIT {
             int o = f % 3 + 1;
             r.writeAll(l, "pre", 10, VALUE_2K);
             r.await("follower " + f + " in step", () -> r.inStep(f, l));
-            long filler = r.c.fillDisk(f);
+            // A page or two left: a few writes fit (persisted by f, so they may be acked).
+            long filler = r.c.fillDisk(f, 4096);
             r.note("disk of node " + f + " full");
             // Phase 1: node o frozen, so leader + f is the only quorum; f's next log page
             // needs space it does not have.
             r.c.pause(o);
             List<Long> ackedFrozen = new ArrayList<>();
             int refused = 0;
-            for (int i = 0; i < 8 && refused == 0; i++) {
-                Long z = r.put(l, "frozen" + i, VALUE_2K);
+            for (int i = 0; i < 12 && refused == 0; i++) {
+                Long z = r.put(l, "frozen" + i, VALUE_1K);
                 if (z != null) {
                     ackedFrozen.add(z);
                 } else {
@@ -99,7 +101,7 @@ class DiskFaultIT {
             r.note(ackedFrozen.size() + " acknowledged, then one refused, with node " + o
                     + " frozen");
             if (refused == 0) {
-                r.fail("8 writes of 2 KiB were all acknowledged while node " + o + " was frozen"
+                r.fail("12 writes of 1 KiB were all acknowledged while node " + o + " was frozen"
                         + " and node " + f + "'s disk was full (filler " + filler + " bytes)");
             }
             r.await("node " + f + " reports ENOSPC", () -> r.logSays(f, "No space left on device"));

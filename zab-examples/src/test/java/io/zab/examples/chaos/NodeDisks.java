@@ -98,17 +98,18 @@ final class NodeDisks {
     /**
      * Fills node {@code id}'s disk: with the process {@code pid} frozen (SIGSTOP, unless
      * {@code pid} is 0: not running), punches the preallocated tail of its newest log segment
-     * after the page holding the last record, so its next appends need new space; then writes
-     * the filler until ENOSPC.
+     * after the page holding the last record plus {@code spare} bytes, so its appends after
+     * that need new space; then writes the filler until ENOSPC.
      *
      * @return the bytes the filler took
      */
-    synchronized long fill(int id, long pid) throws IOException, InterruptedException {
+    synchronized long fill(int id, long pid, long spare)
+            throws IOException, InterruptedException {
         if (pid > 0) {
             freeze(pid);
         }
         try {
-            punchPreallocated(id);
+            punchPreallocated(id, spare);
         } finally {
             if (pid > 0) {
                 run(TOOL_WAIT_SECONDS, "kill", "-CONT", String.valueOf(pid));
@@ -138,12 +139,12 @@ final class NodeDisks {
         Files.deleteIfExists(filler(id));
     }
 
-    private void punchPreallocated(int id) throws IOException, InterruptedException {
+    private void punchPreallocated(int id, long spare) throws IOException, InterruptedException {
         Path seg = LogRecords.newest(dataDir(id));
         if (seg == null) {
             return;
         }
-        long from = (LogRecords.end(seg) + PAGE - 1) / PAGE * PAGE;
+        long from = (LogRecords.end(seg) + spare + PAGE - 1) / PAGE * PAGE;
         long size = Files.size(seg);
         if (size > from) {
             run(TOOL_WAIT_SECONDS, "fallocate", "--punch-hole", "--offset",

@@ -347,12 +347,17 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Fills node {@code id}'s disk until ENOSPC (see {@link NodeDisks#fill}). */
     long fillDisk(int id) throws IOException, InterruptedException {
+        return fillDisk(id, 0);
+    }
+
+    /** As {@link #fillDisk(int)}, leaving about {@code spare} bytes to the log's appends. */
+    long fillDisk(int id, long spare) throws IOException, InterruptedException {
         // A frozen or dead process needs no freezing for the punch; thawing it would be wrong.
         long pid;
         synchronized (this) {
             pid = isServing(id) ? running.get(id).pid() : 0;
         }
-        return disks().fill(id, pid);
+        return disks().fill(id, pid, spare);
     }
 
     void freeDisk(int id) throws IOException {
