@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
  * Jepsen-style run against real {@code server} processes (S08, S11, S13, S17, S18 and S26's
  * REAL parts, as far as processes allow): concurrent clients do linearizable reads, writes and
  * compare-and-sets on a few keys while a {@link Nemesis} kills -9 and restarts nodes, freezes
- * them (SIGSTOP/SIGCONT) and partitions them (through {@link LinkProxy} relays). Afterwards:
+ * them (SIGSTOP/SIGCONT), partitions them (through {@link LinkProxy} relays) and, as root, fills
+ * their disks and fails their fsyncs (S21, S22: each data directory on its own tmpfs, see
+ * {@link NodeDisks}; {@code -Dchaos.disks=false} leaves those out). Afterwards:
  * <ol>
  *   <li>liveness: once every fault is healed, a write commits within 30 s;</li>
  *   <li>convergence: every node reaches the same KV digest and applied zxid;</li>
@@ -58,13 +60,19 @@ class ChaosIT {
         long seed = Long.getLong("chaos.seed", System.nanoTime() % 1_000_000);
         Path root = Files.createTempDirectory("zab-chaos-");
         long epoch = System.nanoTime();
+        String noDisks = Boolean.parseBoolean(System.getProperty("chaos.disks", "true"))
+                ? NodeDisks.unavailable() : "-Dchaos.disks=false";
+        if (noDisks == null) {
+            NodeDisks.ensureStrace();
+        }
         String setup = nodes + " nodes, " + clients + " clients, " + seconds + " s of faults,"
-                + " seed " + seed + " (-Dchaos.seed=" + seed + "), in " + root;
+                + " seed " + seed + " (-Dchaos.seed=" + seed + "), disk faults "
+                + (noDisks == null ? "on" : "OFF (" + noDisks + ")") + ", in " + root;
         System.out.println("chaos: " + setup);
         Workload work = null;
         Nemesis nemesis = null;
         boolean passed = false;
-        try (ProcessCluster c = new ProcessCluster(nodes, root)) {
+        try (ProcessCluster c = new ProcessCluster(nodes, root, noDisks == null ? 160 : 0)) {
             for (int id = 1; id <= nodes; id++) {
                 c.start(id);
             }
@@ -87,6 +95,7 @@ class ChaosIT {
                     work.summary(), nemesis.total(), nemesis.summary(), toCommit.toMillis(),
                     setup);
             passed = true;
+            c.keepDisksOnClose(Boolean.getBoolean("chaos.keep"));
         } finally {
             keep(root, work, nemesis, passed);
         }

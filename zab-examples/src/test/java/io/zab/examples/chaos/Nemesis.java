@@ -13,13 +13,15 @@ import java.util.concurrent.TimeUnit;
  * leader) and restart from its data directory; SIGSTOP/SIGCONT of a node (a zombie leader when
  * it is the leader); isolation of a node; a single cut link (a bridge: two nodes that do not
  * see each other while both see the third); rarely kill -9 of a majority or of every node.
+ * When the cluster has tmpfs disks, also a full disk on a random node (S21) and EIO from every
+ * fsync/fdatasync of a node, the leader half the time (S22), each for a few seconds.
  * Each action is logged with its time for the failure report.
  *
  * <p>One thread (the test's).
  */
 final class Nemesis {
     /** What was injected, for the report. */
-    enum Fault { KILL, PAUSE, ISOLATE, CUT_LINK, KILL_MAJORITY, KILL_ALL }
+    enum Fault { KILL, PAUSE, ISOLATE, CUT_LINK, KILL_MAJORITY, KILL_ALL, DISK_FULL, FSYNC_EIO }
 
     private final ProcessCluster cluster;
     private final SplittableRandom random;
@@ -85,8 +87,12 @@ final class Nemesis {
     /** Faults until {@code deadlineNanos} (System.nanoTime), each healed before the next. */
     void run(long deadlineNanos) throws IOException, InterruptedException {
         while (System.nanoTime() < deadlineNanos) {
-            int w = random.nextInt(100);
-            if (w < 30) {
+            int w = random.nextInt(cluster.hasDisks() ? 116 : 100);
+            if (w >= 108) {
+                fsyncEio();
+            } else if (w >= 100) {
+                diskFull();
+            } else if (w < 30) {
                 kill();
             } else if (w < 55) {
                 pause();
@@ -145,6 +151,27 @@ final class Nemesis {
         Thread.sleep(between(2_000, 5_000));
         note("heal network");
         cluster.healNetwork();
+    }
+
+    private void diskFull() throws IOException, InterruptedException {
+        int id = 1 + random.nextInt(cluster.size());
+        counts[Fault.DISK_FULL.ordinal()]++;
+        long bytes = cluster.fillDisk(id);
+        note("disk of node " + id + " full (filler " + (bytes >> 20) + " MiB)");
+        Thread.sleep(between(2_000, 5_000));
+        note("free the disk of node " + id);
+        cluster.freeDisk(id);
+    }
+
+    private void fsyncEio() throws IOException, InterruptedException {
+        int id = target();
+        long first = between(1, 4);
+        counts[Fault.FSYNC_EIO.ordinal()]++;
+        note("fsync EIO on node " + id + " from each thread's call " + first + " on");
+        cluster.injectFsyncEio(id, first + "+");
+        Thread.sleep(between(2_000, 5_000));
+        note("fsync of node " + id + " healed (strace detached)");
+        cluster.healFsync(id);
     }
 
     private void killMajority() throws IOException, InterruptedException {

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * {@link LinkProxy} on every directed link so the network between them can be cut, and the
  * process faults of a nemesis: kill -9 and restart from the data directory, SIGSTOP and
  * SIGCONT. Everything lives under {@link #root}: one data directory and one log per node.
+ * With a tmpfs size, each data directory is on a small tmpfs of its own and the disk faults of
+ * {@link NodeDisks} apply (a full disk, fsync EIO); a failed run keeps a copy of them.
  *
  * <p>Thread-safe: the nemesis and the clients use it from their own threads.
  */
@@ -43,9 +45,21 @@ final class ProcessCluster implements AutoCloseable {
     private final Set<Integer> paused = new TreeSet<>();
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(1)).build();
-    private final Thread reaper = new Thread(this::destroyAll, "chaos-reaper");
+    private final Thread reaper = new Thread(this::reap, "chaos-reaper");
+    /** The tmpfs disks, or null: data directories straight under {@link #root}. */
+    private final NodeDisks disks;
+    private volatile boolean keepDisks = true;
 
     ProcessCluster(int n, Path root) throws IOException {
+        this(n, root, 0);
+    }
+
+    /**
+     * @param tmpfsMegabytes if positive, each node's data directory is on a tmpfs of this size
+     *     (needs root; see {@link NodeDisks}), unmounted by {@link #close} or, if the JVM dies
+     *     first, by the shutdown hook
+     */
+    ProcessCluster(int n, Path root, int tmpfsMegabytes) throws IOException {
         this.n = n;
         this.root = root;
         this.quorumPorts = freePorts(n);
@@ -58,8 +72,9 @@ final class ProcessCluster implements AutoCloseable {
                 }
             }
         }
-        // A test JVM that dies must not leave servers behind.
+        // A test JVM that dies must not leave servers (or mounts) behind.
         Runtime.getRuntime().addShutdownHook(reaper);
+        this.disks = tmpfsMegabytes > 0 ? mountDisks(n, root, tmpfsMegabytes) : null;
     }
 
     int size() {
@@ -109,7 +124,7 @@ final class ProcessCluster implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx192m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-jar", jar().toString(), "server",
                 "--id", String.valueOf(id), "--peers", peersFor(id),
-                "--data-dir", root.resolve("node" + id).toString(),
+                "--data-dir", dataDir(id).toString(),
                 "--http", "127.0.0.1:" + httpPorts[id - 1], "--tick-ms", "50",
                 "--sync-limit", "10", "--init-limit", "20", "--timeout-ms", "3000");
         pb.redirectErrorStream(true);
@@ -197,6 +212,7 @@ final class ProcessCluster implements AutoCloseable {
             resume(id);
         }
         healNetwork();
+        healDisks();
         for (int id = 1; id <= n; id++) {
             if (!running.containsKey(id)) {
                 start(id);
@@ -273,6 +289,139 @@ final class ProcessCluster implements AutoCloseable {
         return b.toString();
     }
 
+    // ---- data directories and disk faults (see NodeDisks) ----
+
+    private NodeDisks mountDisks(int n, Path root, int megabytes) throws IOException {
+        try {
+            return new NodeDisks(root, n, megabytes);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while mounting the tmpfs disks", e);
+        }
+    }
+
+    /** Node {@code id}'s data directory (on its tmpfs, if the cluster has disks). */
+    Path dataDir(int id) {
+        return disks != null ? disks.dataDir(id) : root.resolve("node" + id);
+    }
+
+    /** Node {@code id}'s output, appended across restarts. */
+    Path logFile(int id) {
+        return root.resolve("node" + id + ".log");
+    }
+
+    boolean hasDisks() {
+        return disks != null;
+    }
+
+    synchronized long pid(int id) {
+        Process p = running.get(id);
+        if (p == null) {
+            throw new IllegalStateException("node " + id + " is not running");
+        }
+        return p.pid();
+    }
+
+    /** Waits for node {@code id} to exit by itself: its exit code, or null if it did not. */
+    Integer awaitExit(int id, Duration limit) throws InterruptedException {
+        Process p;
+        synchronized (this) {
+            p = running.get(id);
+        }
+        if (p == null) {
+            throw new IllegalStateException("node " + id + " is not running");
+        }
+        if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            return null;
+        }
+        synchronized (this) {
+            running.remove(id, p);
+            paused.remove(id);
+        }
+        return p.exitValue();
+    }
+
+    /** Fills node {@code id}'s disk until ENOSPC (see {@link NodeDisks#fill}). */
+    long fillDisk(int id) throws IOException, InterruptedException {
+        return fillDisk(id, 0);
+    }
+
+    /** As {@link #fillDisk(int)}, leaving about {@code spare} bytes to the log's appends. */
+    long fillDisk(int id, long spare) throws IOException, InterruptedException {
+        // A frozen or dead process needs no freezing for the punch; thawing it would be wrong.
+        long pid;
+        synchronized (this) {
+            pid = isServing(id) ? running.get(id).pid() : 0;
+        }
+        return disks().fill(id, pid, spare);
+    }
+
+    void freeDisk(int id) throws IOException {
+        disks().free(id);
+    }
+
+    /** fsync/fdatasync of node {@code id} fail with EIO until {@link #healFsync}. */
+    void injectFsyncEio(int id, String when) throws IOException, InterruptedException {
+        disks().injectFsyncEio(id, pid(id), when);
+    }
+
+    void healFsync(int id) throws InterruptedException {
+        disks().healFsync(id);
+    }
+
+    /** Whether {@link #close} keeps a copy of the tmpfs data directories (default: yes). */
+    void keepDisksOnClose(boolean keep) {
+        keepDisks = keep;
+    }
+
+    private NodeDisks disks() {
+        if (disks == null) {
+            throw new IllegalStateException("this cluster has no tmpfs disks");
+        }
+        return disks;
+    }
+
+    private void healDisks() throws IOException, InterruptedException {
+        if (disks != null) {
+            for (int id = 1; id <= n; id++) {
+                disks.healFsync(id);
+                disks.free(id);
+            }
+        }
+    }
+
+    private void detachStraces() {
+        if (disks != null) {
+            for (int id = 1; id <= n; id++) {
+                try {
+                    disks.healFsync(id);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private void releaseDisks(boolean keep) {
+        if (disks != null) {
+            disks.release(keep);
+            if (keep) {
+                System.out.println("disks: data directories copied to " + root + "/node*");
+            }
+        }
+    }
+
+    /** The shutdown hook: nothing may outlive the test JVM, and a dying run keeps its data. */
+    private void reap() {
+        detachStraces();
+        destroyAll();
+        releaseDisks(true);
+    }
+
     private void destroyAll() {
         Map<Integer, Process> procs;
         List<Integer> frozen;
@@ -310,7 +459,9 @@ final class ProcessCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        detachStraces();
         destroyAll();
+        releaseDisks(keepDisks);
         for (LinkProxy[] row : proxies) {
             for (LinkProxy p : row) {
                 if (p != null) {

@@ -1,0 +1,579 @@
+package io.zab.examples.chaos;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.zab.examples.chaos.LogRecords.Rec;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The REAL disk scenarios of RELIABILITY.md, one test each, with a fixed schedule against 3
+ * {@code server} processes whose data directories are on tmpfs mounts of their own
+ * ({@link NodeDisks}), and a client writing keys through the HTTP API:
+ * <ul>
+ *   <li>S21 follower disk full: a follower's disk fills; with the third node frozen, only that
+ *       follower could make a quorum, so a write is acknowledged only if it is in that
+ *       follower's log file; with the third node back, the cluster commits with two; once the
+ *       space is freed the follower catches up.</li>
+ *   <li>S22 leader fsync EIO: one fsync of the leader's log writer fails (a retry would
+ *       succeed: the fsyncgate trap); the leader must give up its epoch, a leader of a newer
+ *       epoch serves writes, and no acknowledged write is lost.</li>
+ *   <li>S23 (one cluster, two steps) (a) torn tail: the last record of a stopped follower's log
+ *       is cut mid-way; it repairs the tail with one WARN naming the file and offset, rejoins
+ *       and converges. (b) corrupt middle record: a byte of a middle record of the other
+ *       follower's log is flipped; the server exits
+ *       non-zero with one line naming the file and offset; wiping its data directory (the
+ *       operator's remedy) makes it resync from nothing and converge (by SNAP or by DIFF
+ *       from zxid 0, whichever the leader chooses; the test says which).</li>
+ * </ul>
+ * Each step ends by checking that all nodes reach the same digest and applied zxid, then
+ * reading back every acknowledged key on every node (every key is written once; a write with
+ * an unknown outcome may be absent, never different). A
+ * failure keeps the node logs and copies of the data directories in the printed directory.
+ *
+ * <p>Needs root (tmpfs mounts, ptrace); skipped otherwise. Installs strace with apt-get when it
+ * is missing.
+ */
+class DiskFaultIT {
+    private static final Duration LEADER = Duration.ofSeconds(90);
+    private static final Duration CONVERGENCE = Duration.ofSeconds(60);
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(5);
+    private static final Pattern ROLE = Pattern.compile("\"role\":\"(\\w+)\"");
+    private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
+    private static final Pattern ZXID = Pattern.compile("\"zxid\":\"0x(\\w+)\"");
+    private static final String VALUE_2K = "v".repeat(2048);
+    private static final String VALUE_1K = "f".repeat(1024);
+
+    @BeforeAll
+    static void needsRoot() throws Exception {
+        String why = NodeDisks.unavailable();
+        Assumptions.assumeTrue(why == null, "DiskFaultIT skipped: " + why);
+        NodeDisks.ensureStrace();
+    }
+
+    /** S21: a follower with a full disk acknowledges only what it persisted. */
+    @Test
+    void s21FollowerDiskFull() throws Exception {
+        try (Run r = new Run("s21")) {
+            int l = r.leader();
+            int f = l % 3 + 1;
+            int o = f % 3 + 1;
+            r.writeAll(l, "pre", 10, VALUE_2K);
+            r.await("follower " + f + " in step", () -> r.inStep(f, l));
+            // A page or two left: a few writes fit (persisted by f, so they may be acked).
+            long filler = r.c.fillDisk(f, 4096);
+            r.note("disk of node " + f + " full");
+            // Phase 1: node o frozen, so leader + f is the only quorum; f's next log page
+            // needs space it does not have.
+            r.c.pause(o);
+            List<Long> ackedFrozen = new ArrayList<>();
+            int refused = 0;
+            for (int i = 0; i < 12 && refused == 0; i++) {
+                Long z = r.put(l, "frozen" + i, VALUE_1K);
+                if (z != null) {
+                    ackedFrozen.add(z);
+                } else {
+                    refused++;
+                }
+            }
+            r.c.resume(o);
+            r.note(ackedFrozen.size() + " acknowledged, then one refused, with node " + o
+                    + " frozen");
+            if (refused == 0) {
+                r.fail("12 writes of 1 KiB were all acknowledged while node " + o + " was frozen"
+                        + " and node " + f + "'s disk was full (filler " + filler + " bytes)");
+            }
+            r.await("node " + f + " reports ENOSPC", () -> r.logSays(f, "No space left on device"));
+            List<Long> onDisk = LogRecords.zxids(r.c.dataDir(f));
+            for (long z : ackedFrozen) {
+                if (!onDisk.contains(z)) {
+                    r.fail("write " + hex(z) + " was acknowledged while only node " + f + " could"
+                            + " complete a quorum, but it is not in node " + f + "'s log");
+                }
+            }
+            // Phase 2: the other two commit without f.
+            List<String> keys = r.writeAll(o, "two", 15, "x");
+            long last = r.zxids.get(keys.get(keys.size() - 1));
+            r.await("every key of phase 2 on nodes " + l + " and " + o,
+                    () -> r.hasLocally(l, keys) && r.hasLocally(o, keys));
+            Long fApplied = r.appliedOf(f);
+            if (fApplied != null && Long.compareUnsigned(fApplied, last) >= 0) {
+                r.fail("node " + f + " applied " + hex(fApplied) + " with its disk still full");
+            }
+            r.c.freeDisk(f);
+            r.note("disk of node " + f + " freed");
+            r.finish();
+            r.passed();
+            System.out.printf("S21: %d writes acknowledged with %d's disk full and %d frozen,"
+                    + " all in its log; %d committed by the other two; converged%n",
+                    ackedFrozen.size(), f, o, keys.size());
+        }
+    }
+
+    /** S22: one failed fsync ends the leader's epoch; no acknowledged write is lost. */
+    @Test
+    void s22LeaderFsyncEio() throws Exception {
+        try (Run r = new Run("s22")) {
+            int l = r.leader();
+            long epochBefore = r.epochOf(l);
+            r.writeAll(l, "pre", 10, "p");
+            Writer w = new Writer(r);
+            w.start();
+            Thread.sleep(1_000);
+            // Only each thread's 2nd call fails, so a retried fsync would succeed.
+            r.c.injectFsyncEio(l, "2");
+            r.await("node " + l + " reports the EIO",
+                    () -> r.logSays(l, "Input/output error"));
+            r.await("a leader of an epoch after " + epochBefore, () -> {
+                Integer now = r.c.leader();
+                return now != null && r.epochOf(now) > epochBefore;
+            });
+            r.c.healFsync(l);
+            r.note("fsync of node " + l + " healed");
+            long newEpochAcks = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (newEpochAcks < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                newEpochAcks = w.ackedAfter(epochBefore);
+            }
+            w.finish();
+            if (newEpochAcks < 5) {
+                r.fail("only " + newEpochAcks + " writes acknowledged in an epoch after "
+                        + epochBefore + " within 20 s of the new leader");
+            }
+            r.finish();
+            r.passed();
+            System.out.printf("S22: node %d failed an fsync in epoch %d; %d writes acknowledged"
+                    + " in all, %d unknown; converged%n", l, epochBefore, r.acked.size(),
+                    r.unknown.size());
+        }
+    }
+
+    /**
+     * S23: (a) a torn last record of a stopped follower is cut with one WARN; then (b) a damaged
+     * middle record of the other follower stops it, and a wiped node resyncs from nothing.
+     */
+    @Test
+    void s23TornAndCorruptLog() throws Exception {
+        try (Run r = new Run("s23")) {
+            int l = r.leader();
+            int f = l % 3 + 1;
+            r.writeAll(l, "a", 30, "t");
+            String warn = tornTail(r, l, f);
+            int l2 = r.leader();
+            int g = 1;
+            while (g == l2 || g == f) {
+                g++; // a follower other than f (ends at most at 3)
+            }
+            String error = corruptMiddle(r, l2, g);
+            r.passed();
+            System.out.println("S23a: " + warn + "\nS23b: " + error);
+        }
+    }
+
+    /** S23a on follower {@code f}: its WARN line. */
+    private static String tornTail(Run r, int l, int f) throws Exception {
+        r.await("follower " + f + " in step", () -> r.inStep(f, l));
+        r.c.kill9(f);
+        Path seg = LogRecords.newest(r.c.dataDir(f));
+        List<Rec> recs = LogRecords.read(seg);
+        Rec torn = recs.get(recs.size() - 1);
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+            ch.truncate(torn.offset() + torn.total() / 2);
+        }
+        r.writeAll(l, "b", 10, "t");
+        long mark = Files.size(r.c.logFile(f));
+        r.c.start(f);
+        r.note("node " + f + " started after its last record was cut mid-way");
+        r.finish();
+        List<String> warns = r.linesSince(f, mark).stream()
+                .filter(s -> s.contains("WARN") && s.contains(seg.getFileName().toString()))
+                .toList();
+        if (warns.size() != 1 || !warns.get(0).contains(seg.toString())
+                || !warns.get(0).contains("offset " + torn.offset())) {
+            r.fail("expected one WARN naming " + seg + " and offset " + torn.offset() + ", got "
+                    + warns);
+        }
+        return warns.get(0);
+    }
+
+    /** S23b on follower {@code f}: its error line, and how it rejoined after the wipe. */
+    private static String corruptMiddle(Run r, int l, int f) throws Exception {
+        r.await("follower " + f + " in step", () -> r.inStep(f, l));
+        r.c.kill9(f);
+        Path seg = LogRecords.newest(r.c.dataDir(f));
+        List<Rec> recs = LogRecords.read(seg);
+        Rec bad = recs.get(recs.size() / 2);
+        if (recs.get(recs.size() - 1).batchStart() <= bad.offset()) {
+            r.fail("record at " + bad.offset() + " is in the last group-commit batch: " + recs);
+        }
+        flipByte(seg, bad.offset() + LogRecords.RECORD_HEADER_BYTES
+                + (bad.total() - LogRecords.RECORD_HEADER_BYTES) / 2);
+        r.writeAll(l, "c", 10, "c");
+        long mark = Files.size(r.c.logFile(f));
+        r.c.start(f);
+        Integer code = r.c.awaitExit(f, Duration.ofSeconds(60));
+        r.note("node " + f + " with a damaged record exited with " + code);
+        List<String> out = r.linesSince(f, mark).stream().filter(s -> !s.isBlank()).toList();
+        List<String> errors = out.stream().filter(s -> s.startsWith("error:")).toList();
+        if (code == null || code == 0 || errors.size() != 1
+                || !errors.get(0).contains(seg + " at offset " + bad.offset())
+                || out.stream().anyMatch(s -> s.startsWith("\tat ") || s.startsWith("Caused"))) {
+            r.fail("expected exit code != 0 and one error line naming " + seg + " at offset "
+                    + bad.offset() + "; got exit " + code + " and output " + out);
+        }
+        // The operator's remedy: wipe the data directory and start it again.
+        deleteContents(r.c.dataDir(f));
+        r.c.start(f);
+        r.note("node " + f + " started with a wiped data directory");
+        r.finish();
+        // The servers log WARN and above only, so the leader's sync mode is read off the
+        // wiped node's directory: a snapshot means SNAP, none means DIFF from zxid 0.
+        boolean bySnap;
+        try (Stream<Path> files = Files.list(r.c.dataDir(f).resolve("snapshots"))) {
+            bySnap = files.anyMatch(p -> p.getFileName().toString().startsWith("snapshot"));
+        }
+        return "exit " + code + ": " + errors.get(0) + "; after the wipe it rejoined by "
+                + (bySnap ? "SNAP" : "DIFF from zxid 0");
+    }
+
+    private static void flipByte(Path file, long at) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, at);
+            b.put(0, (byte) (b.get(0) ^ 0x5A)).rewind();
+            ch.write(b, at);
+        }
+    }
+
+    private static void deleteContents(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                if (!p.equals(dir)) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    static String hex(long zxid) {
+        return "0x" + Long.toHexString(zxid);
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /**
+     * One scenario's cluster, its client's acknowledged writes and the checks at the end. Keeps
+     * everything on failure, deletes it on success. The test's thread, plus {@link Writer}.
+     */
+    private static final class Run implements AutoCloseable {
+        final Path root;
+        final ProcessCluster c;
+        final String name;
+        final long started = System.nanoTime();
+        final Map<String, String> acked = new ConcurrentHashMap<>();
+        final Map<String, Long> zxids = new ConcurrentHashMap<>();
+        final Map<String, String> unknown = new ConcurrentHashMap<>();
+        private boolean passed;
+
+        Run(String name) throws Exception {
+            this.name = name;
+            root = Files.createTempDirectory("zab-disk-" + name + "-");
+            System.out.println(name + ": servers, logs and data in " + root);
+            c = new ProcessCluster(3, root, 160);
+            try {
+                for (int id = 1; id <= 3; id++) {
+                    c.start(id);
+                }
+            } catch (IOException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+
+        int leader() throws Exception {
+            await("a leader", () -> c.leader() != null, LEADER);
+            return c.leader();
+        }
+
+        void await(String what, Condition cond) throws Exception {
+            await(what, cond, Duration.ofSeconds(30));
+        }
+
+        void await(String what, Condition cond, Duration limit) throws Exception {
+            long deadline = System.nanoTime() + limit.toNanos();
+            while (!cond.holds()) {
+                if (System.nanoTime() > deadline) {
+                    fail("no " + what + " within " + limit.toSeconds() + " s");
+                }
+                Thread.sleep(100);
+            }
+            note(what);
+        }
+
+        /** Prints a step with the time since the run began (where the time goes). */
+        void note(String what) {
+            System.out.printf("%s: %6d ms  %s%n", name,
+                    (System.nanoTime() - started) / 1_000_000, what);
+        }
+
+        void fail(String why) {
+            org.junit.jupiter.api.Assertions.fail(why + "; logs and data kept in " + root + "\n"
+                    + c.tailLogs(15));
+        }
+
+        /** The zxid of an acknowledged write, or null (recorded as unknown) if not acked. */
+        Long put(int node, String key, String value) throws InterruptedException {
+            unknown.put(key, value);
+            try {
+                HttpResponse<String> res = c.call(node, "PUT", "/kv/" + enc(key), value,
+                        WRITE_TIMEOUT);
+                var m = ZXID.matcher(res.body());
+                if (res.statusCode() == 200 && m.find()) {
+                    long z = Long.parseUnsignedLong(m.group(1), 16);
+                    acked.put(key, value);
+                    zxids.put(key, z);
+                    unknown.remove(key);
+                    return z;
+                }
+                if (res.statusCode() == 503) {
+                    unknown.remove(key); // never applied, as the API promises
+                }
+            } catch (IOException e) {
+                // timeout or connection lost: unknown
+            }
+            return null;
+        }
+
+        /** Writes {@code count} keys through {@code node}, each retried until acknowledged. */
+        List<String> writeAll(int node, String prefix, int count, String value) throws Exception {
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String key = prefix + i;
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                int attempt = 0;
+                while (put(node, key + (attempt == 0 ? "" : "-" + attempt), value) == null) {
+                    if (System.nanoTime() > deadline) {
+                        fail("no write acknowledged by node " + node + " within 30 s");
+                    }
+                    Thread.sleep(200);
+                    attempt++;
+                }
+                keys.add(key + (attempt == 0 ? "" : "-" + attempt));
+            }
+            return keys;
+        }
+
+        String status(int id) {
+            return c.status(id);
+        }
+
+        Long appliedOf(int id) {
+            String a = c.applied(id);
+            return a == null ? null : Long.parseUnsignedLong(a.substring(2), 16);
+        }
+
+        /** Whether {@code f} applied as far as {@code l} (both answering). */
+        boolean inStep(int f, int l) {
+            Long a = appliedOf(f);
+            return a != null && a.equals(appliedOf(l));
+        }
+
+        long epochOf(int id) {
+            String e = ProcessCluster.field(EPOCH, status(id));
+            return e == null ? -1 : Long.parseLong(e);
+        }
+
+        boolean logSays(int id, String text) throws IOException {
+            return Files.readString(c.logFile(id)).contains(text);
+        }
+
+        List<String> linesSince(int id, long offset) throws IOException {
+            byte[] all = Files.readAllBytes(c.logFile(id));
+            String tail = new String(all, (int) Math.min(offset, all.length),
+                    all.length - (int) Math.min(offset, all.length), StandardCharsets.UTF_8);
+            return tail.lines().toList();
+        }
+
+        /** Whether a plain (local) read on {@code id} finds every key with its value. */
+        boolean hasLocally(int id, List<String> keys) throws Exception {
+            for (String k : keys) {
+                HttpResponse<String> res = c.call(id, "GET", "/kv/" + enc(k), null,
+                        WRITE_TIMEOUT);
+                if (res.statusCode() != 200 || !res.body().equals(acked.get(k))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Convergence, then every acknowledged key read back on every node. Local reads: with
+         * the same applied zxid everywhere and no write in flight they see the final state
+         * (linearizability is ChaosIT's job), and cost no sync round each.
+         */
+        void finish() throws Exception {
+            await("convergence (same digest and applied zxid on every node)",
+                    this::converged, CONVERGENCE);
+            // One reader per node, in parallel (each request costs a few tens of ms here).
+            List<CompletableFuture<List<String>>> readers = new ArrayList<>();
+            for (int id = 1; id <= 3; id++) {
+                int node = id;
+                readers.add(CompletableFuture.supplyAsync(() -> readBack(node)));
+            }
+            List<String> wrong = new ArrayList<>();
+            for (CompletableFuture<List<String>> f : readers) {
+                wrong.addAll(f.get(60, TimeUnit.SECONDS));
+            }
+            if (!wrong.isEmpty()) {
+                fail(wrong.size() + " acknowledged writes read back wrong: " + wrong);
+            }
+            note("every acknowledged key read back on every node");
+        }
+
+        /** What node {@code id} reads back wrong. */
+        private List<String> readBack(int id) {
+            List<String> wrong = new ArrayList<>();
+            try {
+                for (Map.Entry<String, String> e : new TreeMap<>(acked).entrySet()) {
+                    String got = get(id, e.getKey());
+                    if (!e.getValue().equals(got)) {
+                        wrong.add("node " + id + " " + e.getKey() + " -> " + abbrev(got));
+                    }
+                }
+                for (Map.Entry<String, String> e : new TreeMap<>(unknown).entrySet()) {
+                    String got = get(id, e.getKey());
+                    if (got != null && !got.equals(e.getValue())) {
+                        wrong.add("node " + id + " unknown " + e.getKey() + " -> " + abbrev(got));
+                    }
+                }
+            } catch (IOException e) {
+                wrong.add("node " + id + ": " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                wrong.add("node " + id + ": interrupted");
+            }
+            return wrong;
+        }
+
+        /** A local read: the value, null for 404, a marker for any other answer. */
+        private String get(int id, String key) throws IOException, InterruptedException {
+            HttpResponse<String> res = c.call(id, "GET", "/kv/" + enc(key), null,
+                    Duration.ofSeconds(10));
+            if (res.statusCode() != 200 && res.statusCode() != 404) {
+                return "HTTP " + res.statusCode() + ": " + res.body();
+            }
+            return res.statusCode() == 200 ? res.body() : null;
+        }
+
+        private static String abbrev(String s) {
+            return s == null || s.length() <= 20 ? s : s.substring(0, 20) + "...";
+        }
+
+        /** The scenario passed: {@link #close} deletes what it kept. */
+        void passed() {
+            passed = true;
+        }
+
+        private boolean converged() {
+            String digest = c.digest(1);
+            String applied = c.applied(1);
+            if (digest == null || applied == null) {
+                return false;
+            }
+            for (int id = 2; id <= 3; id++) {
+                if (!digest.equals(c.digest(id)) || !applied.equals(c.applied(id))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            c.keepDisksOnClose(!passed);
+            c.close();
+            if (!passed) {
+                System.out.println("kept in " + root);
+                return;
+            }
+            try (Stream<Path> all = Files.walk(root)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** A client thread writing fresh keys to the nodes in turn until stopped. */
+    private static final class Writer extends Thread {
+        private final Run run;
+        private final List<Long> ackedZxids = new ArrayList<>();
+        private volatile boolean stopping;
+
+        Writer(Run run) {
+            super("disk-writer");
+            this.run = run;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            for (int i = 0; !stopping; i++) {
+                try {
+                    Long z = run.put(1 + i % 3, "w" + i, "w" + i);
+                    if (z != null) {
+                        synchronized (ackedZxids) {
+                            ackedZxids.add(z);
+                        }
+                    }
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        long ackedAfter(long epoch) {
+            synchronized (ackedZxids) {
+                return ackedZxids.stream().filter(z -> (z >>> 32) > epoch).count();
+            }
+        }
+
+        void finish() throws InterruptedException {
+            stopping = true;
+            join(WRITE_TIMEOUT.toMillis() + 5_000);
+            if (isAlive()) {
+                throw new IllegalStateException("the writer did not stop");
+            }
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}
