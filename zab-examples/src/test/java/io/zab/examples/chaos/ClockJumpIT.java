@@ -157,9 +157,17 @@ class ClockJumpIT {
      */
     private static void checkLastWrite(ProcessCluster c, Writer w) throws Exception {
         for (int id = 1; id <= 3; id++) {
-            HttpResponse<String> r = c.call(id, "GET", "/kv/w?linearizable=true", null,
-                    Duration.ofSeconds(10));
-            long got = r.statusCode() == 200 ? Long.parseLong(r.body().strip()) : -1;
+            int node = id;
+            // A read may be refused (503) while the rejoining old leader settles: retry.
+            HttpResponse<?>[] last = {null};
+            await("a linearizable read of w on node " + id, Duration.ofSeconds(30), () -> {
+                HttpResponse<String> r = c.call(node, "GET", "/kv/w?linearizable=true", null,
+                        Duration.ofSeconds(5));
+                last[0] = r;
+                return r.statusCode() == 200 || r.statusCode() == 404 ? 1 : null;
+            }, c);
+            HttpResponse<?> r = last[0];
+            long got = r.statusCode() == 200 ? Long.parseLong(r.body().toString().strip()) : -1;
             if (got < w.lastAcked && !w.uncertain.contains(got)) {
                 fail("node " + id + " reads w=" + r.body() + " (" + r.statusCode() + ") but "
                         + w.lastAcked + " was acknowledged; kept in " + c.root);

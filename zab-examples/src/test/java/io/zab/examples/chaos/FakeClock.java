@@ -63,6 +63,11 @@ final class FakeClock {
                 "FAKETIME_TIMESTAMP_FILE", file(id).toString(),
                 "FAKETIME_CACHE_DURATION", "1",
                 "FAKETIME_DONT_FAKE_MONOTONIC", "1",
+                // libfaketime 0.9.10 (Debian 12) otherwise rewrites the deadline of every timed
+                // wait on a CLOCK_MONOTONIC condition variable, which the JVM uses for
+                // Object.wait, parkNanos and Thread.sleep: they return at once and every
+                // waiting thread spins (libfaketime issues 425 and 503).
+                "FAKETIME_FORCE_MONOTONIC_FIX", "0",
                 "NO_FAKE_STAT", "1");
     }
 
