@@ -46,6 +46,9 @@ import org.junit.jupiter.api.Test;
  *       non-zero with one line naming the file and offset; wiping its data directory (the
  *       operator's remedy) makes it resync from nothing and converge (by SNAP or by DIFF
  *       from zxid 0, whichever the leader chooses; the test says which).</li>
+ *   <li>S26 wiped follower: writes commit on the leader and F1 while F2 is down; F1's data
+ *       directory is lost and the leader dies; F1 restarted as {@code existing} abstains, so
+ *       F1 and the stale F2 elect nobody; the old leader's return brings everything back.</li>
  * </ul>
  * Each step ends by checking that all nodes reach the same digest and applied zxid, then
  * reading back every acknowledged key on every node (every key is written once; a write with
@@ -189,6 +192,58 @@ class DiskFaultIT {
             String error = corruptMiddle(r, l2, g);
             r.passed();
             System.out.println("S23a: " + warn + "\nS23b: " + error);
+        }
+    }
+
+    /**
+     * S26: writes commit on the leader and F1 while F2 is down; F1's data directory is lost and
+     * the leader dies. F1 restarts blank with {@code --initial-cluster-state existing}, F2
+     * (stale) restarts: F1 must abstain, so no leader forms for 15 s (F2 alone is a minority
+     * of the nodes that may vote, and electing it would lose the writes). Once the old leader
+     * returns, F1 syncs from it, votes again, and every acknowledged write is on every node.
+     */
+    @Test
+    void s26WipedFollowerAbstainsUntilSynced() throws Exception {
+        try (Run r = new Run("s26")) {
+            int l = r.leader();
+            int f1 = l % 3 + 1;
+            int f2 = f1 % 3 + 1;
+            r.writeAll(l, "pre", 5, "p");
+            r.await("follower " + f1 + " in step", () -> r.inStep(f1, l));
+            r.c.kill9(f2);
+            List<String> keys = r.writeAll(l, "two", 5, "w");
+            r.c.kill9(l);
+            r.c.kill9(f1);
+            r.c.wipe(f1);
+            r.c.start(f1);
+            r.c.start(f2);
+            r.note(keys.size() + " writes committed by " + l + " and " + f1 + " alone; " + l
+                    + " down, " + f1 + " wiped and restarted as existing, " + f2 + " restarted");
+            r.await("node " + f1 + " answering and abstaining", () -> r.c.abstaining(f1),
+                    LEADER);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (System.nanoTime() < end) {
+                Integer leader = r.c.leader();
+                if (leader != null) {
+                    r.fail("node " + leader + " leads while the only nodes up are the blank "
+                            + f1 + " and the stale " + f2 + ": the writes " + keys
+                            + " would be lost");
+                }
+                Thread.sleep(250);
+            }
+            r.note("no leader for 15 s without the old leader");
+            r.c.start(l);
+            r.leader();
+            r.await("node " + f1 + " synced and voting", () -> {
+                Integer now = r.c.leader();
+                return now != null && r.c.status(f1) != null && !r.c.abstaining(f1)
+                        && r.inStep(f1, now);
+            }, LEADER);
+            r.finish();
+            r.passed();
+            System.out.printf("S26: %d writes acknowledged by %d and %d survived %d's wipe;"
+                    + " no leader formed from the blank and the stale node%n", keys.size(), l,
+                    f1, f1);
         }
     }
 

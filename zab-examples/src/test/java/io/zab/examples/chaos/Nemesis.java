@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -13,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * leader) and restart from its data directory; SIGSTOP/SIGCONT of a node (a zombie leader when
  * it is the leader); isolation of a node; a single cut link (a bridge: two nodes that do not
  * see each other while both see the third); rarely kill -9 of a majority or of every node.
- * When the cluster has tmpfs disks, also a full disk on a random node (S21) and EIO from every
+ * One kill in four also wipes the node's data directory (S26: it restarts with
+ * --initial-cluster-state existing and must not vote until synced). When the cluster has tmpfs disks, also a full disk on a random node (S21) and EIO from every
  * fsync/fdatasync of a node, the leader half the time (S22), each for a few seconds.
  * Each action is logged with its time for the failure report.
  *
@@ -21,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Nemesis {
     /** What was injected, for the report. */
-    enum Fault { KILL, PAUSE, ISOLATE, CUT_LINK, KILL_MAJORITY, KILL_ALL, DISK_FULL, FSYNC_EIO }
+    enum Fault { KILL, PAUSE, ISOLATE, CUT_LINK, KILL_MAJORITY, KILL_ALL, DISK_FULL, FSYNC_EIO,
+        WIPE }
 
     private final ProcessCluster cluster;
     private final SplittableRandom random;
@@ -29,6 +33,8 @@ final class Nemesis {
     private final boolean killAll;
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private final int[] counts = new int[Fault.values().length];
+    /** Wiped nodes not yet seen synced: at most one at a time (see {@link #mayWipe}). */
+    private final Set<Integer> wipedUnsynced = new TreeSet<>();
 
     Nemesis(ProcessCluster cluster, SplittableRandom random, long epochNanos, boolean killAll) {
         this.cluster = cluster;
@@ -114,9 +120,25 @@ final class Nemesis {
         counts[Fault.KILL.ordinal()]++;
         note("kill -9 node " + id);
         cluster.kill9(id);
+        if (random.nextInt(4) == 0 && mayWipe()) {
+            counts[Fault.WIPE.ordinal()]++;
+            note("wipe node " + id + "'s data directory (S26); it restarts as existing");
+            cluster.wipe(id);
+            wipedUnsynced.add(id);
+        }
         Thread.sleep(between(500, 4_000));
         note("restart node " + id);
         cluster.start(id);
+    }
+
+    /**
+     * One blank, unsynced node at a time: two of them in a 3-node cluster leave no quorum of
+     * nodes that may vote, which is unavailability by design (their acknowledged writes may be
+     * gone), not a fault the cluster is expected to ride out.
+     */
+    private boolean mayWipe() {
+        wipedUnsynced.removeIf(id -> cluster.status(id) != null && !cluster.abstaining(id));
+        return wipedUnsynced.isEmpty();
     }
 
     private void pause() throws IOException, InterruptedException {

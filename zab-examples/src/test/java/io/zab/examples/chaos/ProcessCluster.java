@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,14 +21,16 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
- * N {@code server} processes of the built jar (target/zab-examples.jar) on 127.0.0.1, with a
- * {@link LinkProxy} on every directed link so the network between them can be cut, and the
- * process faults of a nemesis: kill -9 and restart from the data directory, SIGSTOP and
- * SIGCONT. Everything lives under {@link #root}: one data directory and one log per node.
- * With a tmpfs size, each data directory is on a small tmpfs of its own and the disk faults of
- * {@link NodeDisks} apply (a full disk, fsync EIO); a failed run keeps a copy of them.
+ * N {@code server} processes of the built jar (target/zab-examples.jar), node i on its own
+ * loopback address 127.0.0.(10 + i) for both its quorum and HTTP ports, so a {@link Firewall}
+ * can cut links with real packet drops, and the process faults of a nemesis: kill -9 and
+ * restart from the data directory, SIGSTOP and SIGCONT. Everything lives under {@link #root}:
+ * one data directory and one log per node. With a tmpfs size, each data directory is on a
+ * small tmpfs of its own and the disk faults of {@link NodeDisks} apply (a full disk, fsync
+ * EIO); a failed run keeps a copy of them.
  *
  * <p>Thread-safe: the nemesis and the clients use it from their own threads.
  */
@@ -40,12 +44,16 @@ final class ProcessCluster implements AutoCloseable {
     private final int n;
     private final int[] quorumPorts;
     private final int[] httpPorts;
-    private final LinkProxy[][] proxies;
+    private final List<InetAddress> hosts;
+    private final Firewall firewall;
+    private final Map<Integer, Map<String, String>> environments = new HashMap<>();
     private final Map<Integer, Process> running = new TreeMap<>();
     private final Set<Integer> paused = new TreeSet<>();
+    /** Nodes whose data directory was wiped: they restart as joining the existing cluster. */
+    private final Set<Integer> joinExisting = new TreeSet<>();
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(1)).build();
-    private final Thread reaper = new Thread(this::reap, "chaos-reaper");
+    private final Thread reaper = new Thread(() -> reap(true), "chaos-reaper");
     /** The tmpfs disks, or null: data directories straight under {@link #root}. */
     private final NodeDisks disks;
     private volatile boolean keepDisks = true;
@@ -62,17 +70,11 @@ final class ProcessCluster implements AutoCloseable {
     ProcessCluster(int n, Path root, int tmpfsMegabytes) throws IOException {
         this.n = n;
         this.root = root;
-        this.quorumPorts = freePorts(n);
-        this.httpPorts = freePorts(n);
-        this.proxies = new LinkProxy[n + 1][n + 1];
-        for (int a = 1; a <= n; a++) {
-            for (int b = 1; b <= n; b++) {
-                if (a != b) {
-                    proxies[a][b] = new LinkProxy(a + "to" + b, quorumPorts[b - 1]);
-                }
-            }
-        }
-        // A test JVM that dies must not leave servers (or mounts) behind.
+        this.hosts = hosts(n);
+        this.quorumPorts = freePorts(hosts);
+        this.httpPorts = freePorts(hosts);
+        this.firewall = Firewall.open(hosts, quorumPorts);
+        // A test JVM that dies must not leave servers, mounts or firewall rules behind.
         Runtime.getRuntime().addShutdownHook(reaper);
         this.disks = tmpfsMegabytes > 0 ? mountDisks(n, root, tmpfsMegabytes) : null;
     }
@@ -89,12 +91,25 @@ final class ProcessCluster implements AutoCloseable {
         return jar.toAbsolutePath();
     }
 
-    private static int[] freePorts(int count) throws IOException {
-        int[] ports = new int[count];
+    /** Node i's address: 127.0.0.(10 + i), one per node so a firewall rule can single it out. */
+    private static List<InetAddress> hosts(int count) throws IOException {
+        List<InetAddress> out = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            out.add(InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (10 + i)}));
+        }
+        return out;
+    }
+
+    String host(int id) {
+        return hosts.get(id - 1).getHostAddress();
+    }
+
+    private static int[] freePorts(List<InetAddress> on) throws IOException {
+        int[] ports = new int[on.size()];
         List<ServerSocket> held = new ArrayList<>();
         try {
-            for (int i = 0; i < count; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            for (int i = 0; i < on.size(); i++) {
+                ServerSocket s = new ServerSocket(0, 1, on.get(i));
                 held.add(s);
                 ports[i] = s.getLocalPort();
             }
@@ -106,14 +121,30 @@ final class ProcessCluster implements AutoCloseable {
         return ports;
     }
 
-    /** Node {@code id}'s view of the ensemble: itself at its port, the others via proxies. */
-    private String peersFor(int id) {
+    /** The ensemble, the same for every node: node j at its own address and quorum port. */
+    private String peers() {
         StringBuilder b = new StringBuilder();
         for (int j = 1; j <= n; j++) {
-            int port = j == id ? quorumPorts[j - 1] : proxies[id][j].port();
-            b.append(j > 1 ? "," : "").append(j).append("=127.0.0.1:").append(port);
+            b.append(j > 1 ? "," : "").append(j).append('=').append(host(j)).append(':')
+                    .append(quorumPorts[j - 1]);
         }
         return b.toString();
+    }
+
+    /**
+     * Extra environment for node {@code id}'s process from its next start on (e.g. LD_PRELOAD
+     * of libfaketime); null clears it.
+     */
+    synchronized void environment(int id, Map<String, String> env) {
+        if (env == null) {
+            environments.remove(id);
+        } else {
+            environments.put(id, Map.copyOf(env));
+        }
+    }
+
+    private synchronized void applyEnvironment(int id, ProcessBuilder pb) {
+        pb.environment().putAll(environments.getOrDefault(id, Map.of()));
     }
 
     synchronized void start(int id) throws IOException {
@@ -123,11 +154,15 @@ final class ProcessCluster implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx192m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-jar", jar().toString(), "server",
-                "--id", String.valueOf(id), "--peers", peersFor(id),
+                "--id", String.valueOf(id), "--peers", peers(),
                 "--data-dir", dataDir(id).toString(),
-                "--http", "127.0.0.1:" + httpPorts[id - 1], "--tick-ms", "50",
+                "--http", host(id) + ":" + httpPorts[id - 1], "--tick-ms", "50",
                 "--sync-limit", "10", "--init-limit", "20", "--timeout-ms", "3000");
+        if (joinExisting.contains(id)) {
+            pb.command().addAll(List.of("--initial-cluster-state", "existing"));
+        }
         pb.redirectErrorStream(true);
+        applyEnvironment(id, pb);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(
                 root.resolve("node" + id + ".log").toFile()));
         running.put(id, pb.start());
@@ -182,10 +217,9 @@ final class ProcessCluster implements AutoCloseable {
         return running.containsKey(id) && !paused.contains(id);
     }
 
-    /** Cuts the link between a and b, both directions. */
+    /** Cuts the link between a and b, both directions: their packets are dropped silently. */
     void cut(int a, int b) {
-        proxies[a][b].cut();
-        proxies[b][a].cut();
+        firewall.cut(a, b);
     }
 
     void isolate(int a) {
@@ -197,13 +231,12 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     void healNetwork() {
-        for (int a = 1; a <= n; a++) {
-            for (int b = 1; b <= n; b++) {
-                if (a != b) {
-                    proxies[a][b].heal();
-                }
-            }
-        }
+        firewall.heal();
+    }
+
+    /** The links cut now, e.g. [1-2, 1-3], for logs. */
+    String cutLinks() {
+        return firewall.cutLinks().toString();
     }
 
     /** Resumes frozen nodes, starts dead ones and heals every link. */
@@ -222,7 +255,7 @@ final class ProcessCluster implements AutoCloseable {
 
     HttpResponse<String> call(int id, String method, String path, String body,
             Duration timeout) throws IOException, InterruptedException {
-        URI uri = URI.create("http://127.0.0.1:" + httpPorts[id - 1] + path);
+        URI uri = URI.create("http://" + host(id) + ":" + httpPorts[id - 1] + path);
         HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(body);
         return http.send(HttpRequest.newBuilder(uri).timeout(timeout).method(method, p).build(),
@@ -259,6 +292,34 @@ final class ProcessCluster implements AutoCloseable {
 
     String applied(int id) {
         return field(APPLIED, status(id));
+    }
+
+    /**
+     * S26: node {@code id}'s data directory is lost (a replaced disk). The node must be down;
+     * from now on it starts with {@code --initial-cluster-state existing}, as an operator
+     * restarts a node whose disk was lost, so it abstains from elections until synced.
+     */
+    synchronized void wipe(int id) throws IOException {
+        if (running.containsKey(id)) {
+            throw new IllegalStateException("node " + id + " is running; kill it before wiping");
+        }
+        Path dir = dataDir(id);
+        if (Files.exists(dir)) {
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    if (!p.equals(dir)) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
+        joinExisting.add(id);
+    }
+
+    /** True when the node answers and says it abstains (blank, joining, not yet synced). */
+    boolean abstaining(int id) {
+        String s = status(id);
+        return s != null && s.contains("\"abstaining\":true");
     }
 
     /** A node that says it leads and is in broadcast, or null. */
@@ -416,10 +477,12 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /** The shutdown hook: nothing may outlive the test JVM, and a dying run keeps its data. */
-    private void reap() {
+    /** Servers, straces, mounts (copied first when {@code keep}) and firewall rules. */
+    private void reap(boolean keep) {
         detachStraces();
         destroyAll();
-        releaseDisks(true);
+        releaseDisks(keep);
+        firewall.close();
     }
 
     private void destroyAll() {
@@ -459,16 +522,7 @@ final class ProcessCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        detachStraces();
-        destroyAll();
-        releaseDisks(keepDisks);
-        for (LinkProxy[] row : proxies) {
-            for (LinkProxy p : row) {
-                if (p != null) {
-                    p.close();
-                }
-            }
-        }
+        reap(keepDisks);
         try {
             Runtime.getRuntime().removeShutdownHook(reaper);
         } catch (IllegalStateException e) {

@@ -227,8 +227,14 @@ public final class NettyTransport implements Transport {
                         initPipeline(ch, link.peer);
                     }
                 });
-        // Bind to our own configured address, so a per-address firewall rule isolates us.
-        return b.connect(link.address, new InetSocketAddress(ownAddress.getAddress(), 0));
+        // Leave from our own configured address: peers identify a plaintext connection by its
+        // source address, and a per-address firewall rule (one 127.0.0.x per node) can then cut
+        // one link. A wildcard listener has no such address; the kernel picks the source.
+        InetAddress host = ownAddress.getAddress();
+        if (host == null || host.isAnyLocalAddress()) {
+            return b.connect(link.address);
+        }
+        return b.connect(link.address, new InetSocketAddress(host, 0));
     }
 
     private void initPipeline(Channel ch, PeerId expected) {

@@ -67,6 +67,22 @@ class NettyTransportTest {
     }
 
     @Test
+    void outgoingConnectionsLeaveFromTheNodesOwnAddress() throws Exception {
+        // Unbound, a connection to 127.0.0.11 would leave from 127.0.0.1 (the loopback route's
+        // source): node 1 would refuse it, and no per-address firewall rule could cut one link.
+        Map<PeerId, InetSocketAddress> peers = TestNet.layout(2);
+        RecordingReceiver r1 = new RecordingReceiver();
+        NettyTransport t1 = start(TestNet.config(peers).build(), ONE, r1);
+        NettyTransport t2 = start(TestNet.config(peers).build(), TWO, new RecordingReceiver());
+        t2.send(ONE, new Ping(2, 1));
+        assertEquals(new Ping(2, 1), r1.take(DEADLINE).message());
+        InetSocketAddress from = (InetSocketAddress) t1.connectionTo(TWO).remoteAddress();
+        assertEquals(TestNet.hostOf(2), from.getAddress(), "source of node 2's connection");
+        InetSocketAddress local = (InetSocketAddress) t2.connectionTo(ONE).localAddress();
+        assertEquals(TestNet.hostOf(2), local.getAddress(), "node 2's end of the connection");
+    }
+
+    @Test
     void snapshotsUseTheirOwnLargerFrameLimit() throws Exception {
         Map<PeerId, InetSocketAddress> peers = TestNet.layout(2);
         RecordingReceiver r2 = new RecordingReceiver();
