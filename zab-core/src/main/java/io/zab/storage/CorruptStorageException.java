@@ -6,7 +6,8 @@ import java.nio.file.Path;
 /**
  * A store found damaged data it cannot repair without losing something that may have been
  * acknowledged. Start-up stops with this error; the message names the file, the offset and how to
- * recover: wipe this node's data directory, and the node resyncs from the leader by SNAP.
+ * recover: wipe this node's data directory and restart it as joining the existing cluster, so it
+ * abstains from elections until the leader has resynced it (DIFF or SNAP, the leader's choice).
  *
  * <p>Immutable; any thread.
  */
@@ -15,8 +16,10 @@ public class CorruptStorageException extends IOException {
 
     /** What an operator can do about any damaged store of a replica. */
     public static final String ADVICE = "To recover, stop this node, wipe its data directory and"
-            + " start it again: it resyncs its history from the leader by SNAP. Do this on one"
-            + " node at a time, and only while a quorum of the other nodes is healthy.";
+            + " start it again with initialClusterState EXISTING (server:"
+            + " --initial-cluster-state existing): it then takes no part in elections until the"
+            + " leader has resynced its history. Do this on one node at a time, and only while a"
+            + " quorum of the other nodes is healthy.";
 
     private final Path file;
     private final long offset;

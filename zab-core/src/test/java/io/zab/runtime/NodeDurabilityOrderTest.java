@@ -253,7 +253,9 @@ class NodeDurabilityOrderTest {
         assertTrue(counts.getOrDefault("UpToDate", 0L) >= 4, counts.toString());
         assertTrue(counts.getOrDefault("Ack", 0L) >= 40, counts.toString());
         assertTrue(counts.getOrDefault("Commit", 0L) >= 20, counts.toString());
-        assertTrue(counts.getOrDefault("deliver", 0L) >= 300, counts.toString());
+        // 120 txns on 3 nodes, less what nodes that rejoin by SNAP restore instead of
+        // delivering one by one (which depends on timing: seen as low as ~300 under load).
+        assertTrue(counts.getOrDefault("deliver", 0L) >= 200, counts.toString());
     }
 
     @Test

@@ -107,6 +107,8 @@ class CatchUpIT {
             // The restore runs on the delivery thread, after UPTODATE: wait for it.
             c.await("the wiped node's state machine restored from the leader's snapshot",
                     () -> c.machine(victim).restoresSinceStart() >= 1);
+            // Restarted as EXISTING, it abstained until this sync; now it votes again.
+            c.await("the wiped node votes again", () -> !c.node(victim).status().abstaining());
             w.awaitAcked(c, w.acked().size() + 1_000);
             w.stop();
             byte[] record = c.awaitConverged();

@@ -22,9 +22,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -55,6 +57,8 @@ final class Cluster implements AutoCloseable {
     private final UnaryOperator<ZabConfig.Builder> tuning;
     private final Map<Integer, InetSocketAddress> addresses = new TreeMap<>();
     private final Map<Integer, ZabNode> nodes = new ConcurrentSkipListMap<>();
+    /** Members whose data directory was wiped: they restart as EXISTING. */
+    private final Set<Integer> wiped = new ConcurrentSkipListSet<>();
     private final Map<Integer, HistoryMachine> machines = new ConcurrentSkipListMap<>();
     private final AtomicInteger nextTarget = new AtomicInteger();
     private FileStorage.Options fileOptions;
@@ -131,6 +135,9 @@ final class Cluster implements AutoCloseable {
         ZabConfig.Builder b = ZabConfig.builder().peerId(id).dataDir(dataDir(id))
                 .tickIntervalMs(TICK_MS).initLimitTicks(INIT_LIMIT_TICKS)
                 .syncLimitTicks(SYNC_LIMIT_TICKS);
+        if (wiped.contains(id)) {
+            b.initialClusterState(ZabConfig.InitialClusterState.EXISTING);
+        }
         for (int v : voters) {
             b.voter(v, addresses.get(v));
         }
@@ -187,8 +194,12 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Deletes member {@code id}'s data directory: a new, empty disk. The node must be down. */
+    /**
+     * Deletes member {@code id}'s data directory: a new, empty disk. The node must be down; it
+     * restarts as joining the existing cluster, as an operator restarts a node with a lost disk.
+     */
     void wipe(int id) throws IOException {
+        wiped.add(id);
         if (nodes.containsKey(id)) {
             throw new IllegalStateException("node " + id + " is running");
         }

@@ -121,7 +121,7 @@ class FileTxnLogTest {
         assertEquals(offset, e.offset());
         assertEquals(z(1, 6), e.lastGoodZxid());
         assertTrue(e.getMessage().contains("wipe its data directory")
-                && e.getMessage().contains("SNAP"), e.getMessage());
+                && e.getMessage().contains("--initial-cluster-state existing"), e.getMessage());
     }
 
     @Test

@@ -298,10 +298,11 @@ class DiskFaultIT {
             r.fail("expected exit code != 0 and one error line naming " + seg + " at offset "
                     + bad.offset() + "; got exit " + code + " and output " + out);
         }
-        // The operator's remedy: wipe the data directory and start it again.
-        deleteContents(r.c.dataDir(f));
+        // The operator's remedy (the error's advice): wipe the data directory and start the
+        // node again as joining the existing cluster.
+        r.c.wipe(f);
         r.c.start(f);
-        r.note("node " + f + " started with a wiped data directory");
+        r.note("node " + f + " started with a wiped data directory, as existing");
         r.finish();
         // The servers log WARN and above only, so the leader's sync mode is read off the
         // wiped node's directory: a snapshot means SNAP, none means DIFF from zxid 0.
@@ -320,16 +321,6 @@ class DiskFaultIT {
             ch.read(b, at);
             b.put(0, (byte) (b.get(0) ^ 0x5A)).rewind();
             ch.write(b, at);
-        }
-    }
-
-    private static void deleteContents(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                if (!p.equals(dir)) {
-                    Files.delete(p);
-                }
-            }
         }
     }
 
