@@ -13,7 +13,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -200,11 +199,7 @@ class ChaosIT {
     private static void keep(Path root, Workload work, Nemesis nemesis, boolean passed)
             throws IOException {
         if (passed && !Boolean.getBoolean("chaos.keep")) {
-            try (Stream<Path> all = Files.walk(root)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            Trees.delete(root);
             return;
         }
         List<String> lines = new ArrayList<>();

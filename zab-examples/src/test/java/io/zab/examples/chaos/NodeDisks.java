@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -298,7 +297,7 @@ final class NodeDisks {
                         run(TOOL_WAIT_SECONDS, "umount", "-l", m.toString());
                     }
                 }
-                deleteTree(m);
+                Trees.delete(m);
             } catch (IOException | InterruptedException e) {
                 System.err.println("disks: cannot unmount " + m + ": " + e);
             }
@@ -313,14 +312,6 @@ final class NodeDisks {
             }
         }
         return false;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** Runs a tool, waiting at most {@code seconds}; a non-zero exit is an IOException. */

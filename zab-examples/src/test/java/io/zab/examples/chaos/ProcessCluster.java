@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * N {@code server} processes of the built jar (target/zab-examples.jar), node i on its own
@@ -303,16 +301,7 @@ final class ProcessCluster implements AutoCloseable {
         if (running.containsKey(id)) {
             throw new IllegalStateException("node " + id + " is running; kill it before wiping");
         }
-        Path dir = dataDir(id);
-        if (Files.exists(dir)) {
-            try (Stream<Path> all = Files.walk(dir)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    if (!p.equals(dir)) {
-                        Files.delete(p);
-                    }
-                }
-            }
-        }
+        Trees.deleteBelow(dataDir(id));
         joinExisting.add(id);
     }
 
