@@ -280,6 +280,11 @@ public final class ZabCore {
         return !(config.joinExisting() && currentEpoch == 0);
     }
 
+    /** A voter that may not vote yet (observers never vote and are not said to abstain). */
+    public boolean isAbstaining() {
+        return !config.isObserver() && !mayVote();
+    }
+
     // ---- services for the roles ----
 
     public CoreConfig config() {

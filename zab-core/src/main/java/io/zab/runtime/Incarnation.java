@@ -266,7 +266,7 @@ final class Incarnation {
     private void updateStatus() {
         status = new NodeStatus(config.peerId(), core.role(), core.epoch(), core.leader(),
                 core.isBroadcasting(), core.lastLoggedZxid(), core.lastCommittedZxid(),
-                deliverer.lastDelivered(), !core.mayVote() && !config.coreConfig().isObserver());
+                deliverer.lastDelivered(), core.isAbstaining());
     }
 
     /**

@@ -43,7 +43,8 @@ final class ProcessCluster implements AutoCloseable {
     private final int[] quorumPorts;
     private final int[] httpPorts;
     private final List<InetAddress> hosts;
-    private final Firewall firewall;
+    /** Opened at the first cut: a cluster that never partitions needs neither root nor iptables. */
+    private Firewall firewall;
     private final Map<Integer, Map<String, String>> environments = new HashMap<>();
     private final Map<Integer, Process> running = new TreeMap<>();
     private final Set<Integer> paused = new TreeSet<>();
@@ -71,7 +72,6 @@ final class ProcessCluster implements AutoCloseable {
         this.hosts = hosts(n);
         this.quorumPorts = freePorts(hosts);
         this.httpPorts = freePorts(hosts);
-        this.firewall = Firewall.open(hosts, quorumPorts);
         // A test JVM that dies must not leave servers, mounts or firewall rules behind.
         Runtime.getRuntime().addShutdownHook(reaper);
         this.disks = tmpfsMegabytes > 0 ? mountDisks(n, root, tmpfsMegabytes) : null;
@@ -217,7 +217,14 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Cuts the link between a and b, both directions: their packets are dropped silently. */
     void cut(int a, int b) {
-        firewall.cut(a, b);
+        firewall().cut(a, b);
+    }
+
+    private synchronized Firewall firewall() {
+        if (firewall == null) {
+            firewall = Firewall.open(hosts, quorumPorts);
+        }
+        return firewall;
     }
 
     void isolate(int a) {
@@ -228,13 +235,15 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    void healNetwork() {
-        firewall.heal();
+    synchronized void healNetwork() {
+        if (firewall != null) {
+            firewall.heal();
+        }
     }
 
     /** The links cut now, e.g. [1-2, 1-3], for logs. */
-    String cutLinks() {
-        return firewall.cutLinks().toString();
+    synchronized String cutLinks() {
+        return firewall == null ? "[]" : firewall.cutLinks().toString();
     }
 
     /** Resumes frozen nodes, starts dead ones and heals every link. */
@@ -465,13 +474,21 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    /** The shutdown hook: nothing may outlive the test JVM, and a dying run keeps its data. */
-    /** Servers, straces, mounts (copied first when {@code keep}) and firewall rules. */
+    /**
+     * Servers, straces, mounts (copied first when {@code keep}) and firewall rules. Also the
+     * shutdown hook: nothing may outlive the test JVM, and a dying run keeps its data.
+     */
     private void reap(boolean keep) {
         detachStraces();
         destroyAll();
         releaseDisks(keep);
-        firewall.close();
+        Firewall f;
+        synchronized (this) {
+            f = firewall;
+        }
+        if (f != null) {
+            f.close();
+        }
     }
 
     private void destroyAll() {
