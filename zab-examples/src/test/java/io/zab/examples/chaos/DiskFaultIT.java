@@ -96,8 +96,9 @@ class DiskFaultIT {
             List<Long> onDisk = LogRecords.zxids(r.c.dataDir(f));
             for (long z : ackedFrozen) {
                 if (!onDisk.contains(z)) {
-                    r.fail("write " + ScenarioRun.hex(z) + " was acknowledged while only node " + f + " could"
-                            + " complete a quorum, but it is not in node " + f + "'s log");
+                    r.fail("write " + ScenarioRun.hex(z) + " was acknowledged while only node "
+                            + f + " could complete a quorum, but it is not in node " + f
+                            + "'s log");
                 }
             }
             // Phase 2: the other two commit without f.
@@ -107,7 +108,8 @@ class DiskFaultIT {
                     () -> r.hasLocally(l, keys) && r.hasLocally(o, keys));
             Long fApplied = r.appliedOf(f);
             if (fApplied != null && Long.compareUnsigned(fApplied, last) >= 0) {
-                r.fail("node " + f + " applied " + ScenarioRun.hex(fApplied) + " with its disk still full");
+                r.fail("node " + f + " applied " + ScenarioRun.hex(fApplied)
+                        + " with its disk still full");
             }
             r.c.freeDisk(f);
             r.note("disk of node " + f + " freed");

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +49,13 @@ class PartitionIT {
     private static final Duration SYNC_LIMIT = Duration.ofMillis(500);
     private static final Duration BRIDGE_WINDOW = Duration.ofSeconds(24);
     private static final Duration PAUSE = Duration.ofSeconds(4);
+    /**
+     * Milliseconds between a writer's requests: every key is read back on every node at the
+     * end, so fewer keys keep the suite short; a few per second per writer still cover each
+     * phase of a schedule.
+     */
+    private static final long PACE = 60;
+    private static final Pattern LAST_ZXID = Pattern.compile("\"lastZxid\":\"(0x\\w+)\"");
 
     /** S08: the isolated leader's writes are never acknowledged and lost. */
     @Test
@@ -56,24 +65,25 @@ class PartitionIT {
             long e0 = r.epochOf(l);
             int[] others = othersThan(l, 3);
             r.writeAll(l, "pre", 5, "p");
-            Writer old = new Writer(r, "old", i -> l);
-            Writer maj = new Writer(r, "maj", i -> others[i % 2]);
+            Writer old = new Writer(r, "old", i -> l, PACE);
+            Writer maj = new Writer(r, "maj", i -> others[i % 2], PACE);
             old.start();
             maj.start();
             long t0 = System.nanoTime();
             r.await("writes acknowledged through leader " + l, () -> old.ackedSince(t0) >= 3);
             r.c.isolate(l);
             long cutAt = System.nanoTime();
+            String atCut = ProcessCluster.field(LAST_ZXID, r.status(l));
             // Proposals the old leader takes after the cut: no quorum can ever ack them.
             Burst cut = new Burst(r, l, "cut", 6);
             r.note("leader " + l + " (epoch " + e0 + ") isolated; " + cut.size()
                     + " writes sent to it at once");
-            String lastOfOld = ProcessCluster.field(LAST_ZXID, r.status(l));
             int l2 = awaitNewLeader(r, l, e0);
             long e1 = r.epochOf(l2);
             r.await("writes acknowledged in an epoch after " + e0 + " by the majority",
                     () -> maj.ackedAfter(e0) >= 5);
             sleepUntil(cutAt + 3 * SYNC_LIMIT.toNanos());
+            String beforeHeal = ProcessCluster.field(LAST_ZXID, r.status(l));
             long healAt = System.nanoTime();
             r.c.healNetwork();
             r.note("healed after " + (healAt - cutAt) / 1_000_000 + " ms");
@@ -87,11 +97,14 @@ class PartitionIT {
             r.checkRefusedAbsent();
             int truncated = checkNoneSurvives(r, cutOff, e0, "isolated");
             r.passed();
-            System.out.printf("S08: leader %d isolated in epoch %d (its last logged zxid %s);"
-                    + " node %d leads epoch %d; %d writes sent to %d while cut off, none"
-                    + " acknowledged, %d of them absent everywhere (truncated or never"
-                    + " proposed); %d acknowledged in all; converged%n", l, e0, lastOfOld, l2,
-                    e1, cutOff.size(), l, truncated, r.acked.size());
+            long unknownCut = cutOff.stream().filter(s -> r.unknown.containsKey(s.key()))
+                    .count();
+            System.out.printf("S08: leader %d isolated in epoch %d (last logged zxid %s at the"
+                    + " cut, %s before the heal); node %d leads epoch %d; %d writes sent to %d"
+                    + " while cut off, none acknowledged, all %d absent everywhere (%d of them"
+                    + " 504, i.e. possibly proposed and truncated); %d acknowledged in all;"
+                    + " converged%n", l, e0, atCut, beforeHeal, l2, e1, cutOff.size(), l,
+                    truncated, unknownCut, r.acked.size());
         }
     }
 
@@ -107,7 +120,7 @@ class PartitionIT {
             r.c.cut(l, cutOff);
             r.note("leader " + l + " and node " + cutOff + " cut apart; node " + bridge
                     + " sees both");
-            Writer w = new Writer(r, "w", i -> i % 2 == 0 ? l : bridge);
+            Writer w = new Writer(r, "w", i -> i % 2 == 0 ? l : bridge, PACE);
             w.start();
             long start = System.nanoTime();
             Set<Long> epochs = new TreeSet<>();
@@ -140,7 +153,7 @@ class PartitionIT {
             }
             r.note("epochs seen " + epochs + ", leaders in turn " + leaders
                     + ", polls not in broadcast per node " + lookingPolls + ", acks per "
-                    + third / 1_000_000_000 + " s " + java.util.Arrays.toString(perThird));
+                    + third / 1_000_000_000 + " s " + Arrays.toString(perThird));
             if (epochs.size() > 3) {
                 r.fail("election ping-pong across the bridge: epochs " + epochs + " in "
                         + BRIDGE_WINDOW.toSeconds() + " s (more than 2 changes), leaders "
@@ -150,7 +163,7 @@ class PartitionIT {
                 if (perThird[k] == 0) {
                     r.fail("no write committed in third " + (k + 1) + " of the "
                             + BRIDGE_WINDOW.toSeconds() + " s bridge window: "
-                            + java.util.Arrays.toString(perThird));
+                            + Arrays.toString(perThird));
                 }
             }
             r.c.healNetwork();
@@ -159,7 +172,7 @@ class PartitionIT {
             r.passed();
             System.out.printf("S13: leader %d, bridge %d, %d cut off from the leader: epochs %s,"
                     + " leaders %s, %s acks per third of %d s%n", l, bridge, cutOff, epochs,
-                    leaders, java.util.Arrays.toString(perThird), BRIDGE_WINDOW.toSeconds());
+                    leaders, Arrays.toString(perThird), BRIDGE_WINDOW.toSeconds());
         }
     }
 
@@ -171,7 +184,7 @@ class PartitionIT {
         try (ScenarioRun r = new ScenarioRun("partition", "s16", 5, 0)) {
             r.note("seed " + seed + " (-Dpartition.seed to repeat)");
             r.leader();
-            Writer w = new Writer(r, "w", i -> 1 + i % 5);
+            Writer w = new Writer(r, "w", i -> 1 + i % 5, PACE);
             w.start();
             long t0 = System.nanoTime();
             r.await("writes committing", () -> w.ackedSince(t0) >= 5);
@@ -223,8 +236,8 @@ class PartitionIT {
             long e0 = r.epochOf(l);
             int[] others = othersThan(l, 3);
             r.writeAll(l, "pre", 5, "p");
-            Writer old = new Writer(r, "old", i -> l);
-            Writer maj = new Writer(r, "maj", i -> others[i % 2]);
+            Writer old = new Writer(r, "old", i -> l, PACE);
+            Writer maj = new Writer(r, "maj", i -> others[i % 2], PACE);
             old.start();
             maj.start();
             long t0 = System.nanoTime();
@@ -314,9 +327,6 @@ class PartitionIT {
                     stalePlain, plainAnswers.size());
         }
     }
-
-    private static final java.util.regex.Pattern LAST_ZXID =
-            java.util.regex.Pattern.compile("\"lastZxid\":\"(0x\\w+)\"");
 
     private static int[] othersThan(int l, int n) {
         int[] out = new int[n - 1];

@@ -11,9 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.regex.Pattern;
 
@@ -210,16 +213,7 @@ final class ScenarioRun implements AutoCloseable {
     void finish() throws Exception {
         await("convergence (same digest and applied zxid on every node)",
                 this::converged, CONVERGENCE);
-        // One reader per node, in parallel (each request costs a few tens of ms here).
-        List<CompletableFuture<List<String>>> readers = new ArrayList<>();
-        for (int id = 1; id <= n; id++) {
-            int node = id;
-            readers.add(CompletableFuture.supplyAsync(() -> readBack(node)));
-        }
-        List<String> wrong = new ArrayList<>();
-        for (CompletableFuture<List<String>> f : readers) {
-            wrong.addAll(f.get(60, TimeUnit.SECONDS));
-        }
+        List<String> wrong = perNode(this::readBack);
         if (!wrong.isEmpty()) {
             fail(wrong.size() + " acknowledged writes read back wrong: " + wrong);
         }
@@ -231,19 +225,49 @@ final class ScenarioRun implements AutoCloseable {
      * it was not applied and never will be).
      */
     void checkRefusedAbsent() throws Exception {
-        List<String> present = new ArrayList<>();
-        for (int id = 1; id <= n; id++) {
-            for (String k : new TreeMap<>(refused).keySet()) {
-                String got = get(id, k);
-                if (got != null) {
-                    present.add("node " + id + " " + k + " -> " + abbrev(got));
+        List<String> present = perNode(id -> {
+            List<String> found = new ArrayList<>();
+            try {
+                for (String k : new TreeMap<>(refused).keySet()) {
+                    String got = get(id, k);
+                    if (got != null) {
+                        found.add("node " + id + " " + k + " -> " + abbrev(got));
+                    }
                 }
+            } catch (IOException e) {
+                found.add("node " + id + ": " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                found.add("node " + id + ": interrupted");
             }
-        }
+            return found;
+        });
         if (!present.isEmpty()) {
             fail(present.size() + " writes answered 503 (not applied) were applied: " + present);
         }
         note(refused.size() + " refused writes absent on every node");
+    }
+
+    /**
+     * {@code check} on every node, one thread each (a request costs tens of ms on a loaded
+     * host; the common pool may have a single thread), its findings concatenated.
+     */
+    private List<String> perNode(IntFunction<List<String>> check) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<List<String>>> checks = new ArrayList<>();
+            for (int id = 1; id <= n; id++) {
+                int node = id;
+                checks.add(pool.submit(() -> check.apply(node)));
+            }
+            List<String> out = new ArrayList<>();
+            for (Future<List<String>> f : checks) {
+                out.addAll(f.get(120, TimeUnit.SECONDS));
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** What node {@code id} reads back wrong. */
@@ -328,14 +352,21 @@ final class ScenarioRun implements AutoCloseable {
         private final ScenarioRun run;
         private final String prefix;
         private final IntUnaryOperator target;
+        private final long pauseMillis;
         private final List<Sent> sent = new ArrayList<>();
         private volatile boolean stopping;
 
         Writer(ScenarioRun run, String prefix, IntUnaryOperator target) {
+            this(run, prefix, target, 20);
+        }
+
+        /** @param pauseMillis the pause after each request */
+        Writer(ScenarioRun run, String prefix, IntUnaryOperator target, long pauseMillis) {
             super(run.name + "-writer-" + prefix);
             this.run = run;
             this.prefix = prefix;
             this.target = target;
+            this.pauseMillis = pauseMillis;
             setDaemon(true);
         }
 
@@ -349,7 +380,7 @@ final class ScenarioRun implements AutoCloseable {
                     synchronized (sent) {
                         sent.add(new Sent(prefix + i, node, at, z));
                     }
-                    Thread.sleep(20);
+                    Thread.sleep(pauseMillis);
                 } catch (InterruptedException e) {
                     return;
                 }
