@@ -1,6 +1,5 @@
 package io.zab.examples.chaos;
 
-
 import io.zab.examples.chaos.LogRecords.Rec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
