@@ -1,26 +1,16 @@
 package io.zab.examples.chaos;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.zab.examples.chaos.LogRecords.Rec;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,12 +48,7 @@ import org.junit.jupiter.api.Test;
  * is missing.
  */
 class DiskFaultIT {
-    private static final Duration LEADER = Duration.ofSeconds(90);
-    private static final Duration CONVERGENCE = Duration.ofSeconds(60);
-    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(5);
-    private static final Pattern ROLE = Pattern.compile("\"role\":\"(\\w+)\"");
-    private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
-    private static final Pattern ZXID = Pattern.compile("\"zxid\":\"0x(\\w+)\"");
+    private static final Duration LEADER = ScenarioRun.LEADER;
     private static final String VALUE_2K = "v".repeat(2048);
     private static final String VALUE_1K = "f".repeat(1024);
 
@@ -77,7 +62,7 @@ class DiskFaultIT {
     /** S21: a follower with a full disk acknowledges only what it persisted. */
     @Test
     void s21FollowerDiskFull() throws Exception {
-        try (Run r = new Run("s21")) {
+        try (ScenarioRun r = new ScenarioRun("disk", "s21", 3, 160)) {
             int l = r.leader();
             int f = l % 3 + 1;
             int o = f % 3 + 1;
@@ -110,8 +95,9 @@ class DiskFaultIT {
             List<Long> onDisk = LogRecords.zxids(r.c.dataDir(f));
             for (long z : ackedFrozen) {
                 if (!onDisk.contains(z)) {
-                    r.fail("write " + hex(z) + " was acknowledged while only node " + f + " could"
-                            + " complete a quorum, but it is not in node " + f + "'s log");
+                    r.fail("write " + ScenarioRun.hex(z) + " was acknowledged while only node "
+                            + f + " could complete a quorum, but it is not in node " + f
+                            + "'s log");
                 }
             }
             // Phase 2: the other two commit without f.
@@ -121,7 +107,8 @@ class DiskFaultIT {
                     () -> r.hasLocally(l, keys) && r.hasLocally(o, keys));
             Long fApplied = r.appliedOf(f);
             if (fApplied != null && Long.compareUnsigned(fApplied, last) >= 0) {
-                r.fail("node " + f + " applied " + hex(fApplied) + " with its disk still full");
+                r.fail("node " + f + " applied " + ScenarioRun.hex(fApplied)
+                        + " with its disk still full");
             }
             r.c.freeDisk(f);
             r.note("disk of node " + f + " freed");
@@ -136,11 +123,11 @@ class DiskFaultIT {
     /** S22: one failed fsync ends the leader's epoch; no acknowledged write is lost. */
     @Test
     void s22LeaderFsyncEio() throws Exception {
-        try (Run r = new Run("s22")) {
+        try (ScenarioRun r = new ScenarioRun("disk", "s22", 3, 160)) {
             int l = r.leader();
             long epochBefore = r.epochOf(l);
             r.writeAll(l, "pre", 10, "p");
-            Writer w = new Writer(r);
+            ScenarioRun.Writer w = new ScenarioRun.Writer(r, "w", i -> 1 + i % 3);
             w.start();
             Thread.sleep(1_000);
             // Only each thread's 2nd call fails, so a retried fsync would succeed.
@@ -178,7 +165,7 @@ class DiskFaultIT {
      */
     @Test
     void s23TornAndCorruptLog() throws Exception {
-        try (Run r = new Run("s23")) {
+        try (ScenarioRun r = new ScenarioRun("disk", "s23", 3, 160)) {
             int l = r.leader();
             int f = l % 3 + 1;
             r.writeAll(l, "a", 30, "t");
@@ -203,7 +190,7 @@ class DiskFaultIT {
      */
     @Test
     void s26WipedFollowerAbstainsUntilSynced() throws Exception {
-        try (Run r = new Run("s26")) {
+        try (ScenarioRun r = new ScenarioRun("disk", "s26", 3, 160)) {
             int l = r.leader();
             int f1 = l % 3 + 1;
             int f2 = f1 % 3 + 1;
@@ -247,7 +234,7 @@ class DiskFaultIT {
     }
 
     /** S23a on follower {@code f}: its WARN line. */
-    private static String tornTail(Run r, int l, int f) throws Exception {
+    private static String tornTail(ScenarioRun r, int l, int f) throws Exception {
         r.await("follower " + f + " in step", () -> r.inStep(f, l));
         r.c.kill9(f);
         Path seg = LogRecords.newest(r.c.dataDir(f));
@@ -273,7 +260,7 @@ class DiskFaultIT {
     }
 
     /** S23b on follower {@code f}: its error line, and how it rejoined after the wipe. */
-    private static String corruptMiddle(Run r, int l, int f) throws Exception {
+    private static String corruptMiddle(ScenarioRun r, int l, int f) throws Exception {
         r.await("follower " + f + " in step", () -> r.inStep(f, l));
         r.c.kill9(f);
         Path seg = LogRecords.newest(r.c.dataDir(f));
@@ -321,300 +308,5 @@ class DiskFaultIT {
             b.put(0, (byte) (b.get(0) ^ 0x5A)).rewind();
             ch.write(b, at);
         }
-    }
-
-    static String hex(long zxid) {
-        return "0x" + Long.toHexString(zxid);
-    }
-
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    /**
-     * One scenario's cluster, its client's acknowledged writes and the checks at the end. Keeps
-     * everything on failure, deletes it on success. The test's thread, plus {@link Writer}.
-     */
-    private static final class Run implements AutoCloseable {
-        final Path root;
-        final ProcessCluster c;
-        final String name;
-        final long started = System.nanoTime();
-        final Map<String, String> acked = new ConcurrentHashMap<>();
-        final Map<String, Long> zxids = new ConcurrentHashMap<>();
-        final Map<String, String> unknown = new ConcurrentHashMap<>();
-        private boolean passed;
-
-        Run(String name) throws Exception {
-            this.name = name;
-            root = Files.createTempDirectory("zab-disk-" + name + "-");
-            System.out.println(name + ": servers, logs and data in " + root);
-            c = new ProcessCluster(3, root, 160);
-            try {
-                for (int id = 1; id <= 3; id++) {
-                    c.start(id);
-                }
-            } catch (IOException | RuntimeException e) {
-                c.close();
-                throw e;
-            }
-        }
-
-        int leader() throws Exception {
-            await("a leader", () -> c.leader() != null, LEADER);
-            return c.leader();
-        }
-
-        void await(String what, Condition cond) throws Exception {
-            await(what, cond, Duration.ofSeconds(30));
-        }
-
-        void await(String what, Condition cond, Duration limit) throws Exception {
-            long deadline = System.nanoTime() + limit.toNanos();
-            while (!cond.holds()) {
-                if (System.nanoTime() > deadline) {
-                    fail("no " + what + " within " + limit.toSeconds() + " s");
-                }
-                Thread.sleep(100);
-            }
-            note(what);
-        }
-
-        /** Prints a step with the time since the run began (where the time goes). */
-        void note(String what) {
-            System.out.printf("%s: %6d ms  %s%n", name,
-                    (System.nanoTime() - started) / 1_000_000, what);
-        }
-
-        void fail(String why) {
-            org.junit.jupiter.api.Assertions.fail(why + "; logs and data kept in " + root + "\n"
-                    + c.tailLogs(15));
-        }
-
-        /** The zxid of an acknowledged write, or null (recorded as unknown) if not acked. */
-        Long put(int node, String key, String value) throws InterruptedException {
-            unknown.put(key, value);
-            try {
-                HttpResponse<String> res = c.call(node, "PUT", "/kv/" + enc(key), value,
-                        WRITE_TIMEOUT);
-                var m = ZXID.matcher(res.body());
-                if (res.statusCode() == 200 && m.find()) {
-                    long z = Long.parseUnsignedLong(m.group(1), 16);
-                    acked.put(key, value);
-                    zxids.put(key, z);
-                    unknown.remove(key);
-                    return z;
-                }
-                if (res.statusCode() == 503) {
-                    unknown.remove(key); // never applied, as the API promises
-                }
-            } catch (IOException e) {
-                // timeout or connection lost: unknown
-            }
-            return null;
-        }
-
-        /** Writes {@code count} keys through {@code node}, each retried until acknowledged. */
-        List<String> writeAll(int node, String prefix, int count, String value) throws Exception {
-            List<String> keys = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                String key = prefix + i;
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                int attempt = 0;
-                while (put(node, key + (attempt == 0 ? "" : "-" + attempt), value) == null) {
-                    if (System.nanoTime() > deadline) {
-                        fail("no write acknowledged by node " + node + " within 30 s");
-                    }
-                    Thread.sleep(200);
-                    attempt++;
-                }
-                keys.add(key + (attempt == 0 ? "" : "-" + attempt));
-            }
-            return keys;
-        }
-
-        String status(int id) {
-            return c.status(id);
-        }
-
-        Long appliedOf(int id) {
-            String a = c.applied(id);
-            return a == null ? null : Long.parseUnsignedLong(a.substring(2), 16);
-        }
-
-        /** Whether {@code f} applied as far as {@code l} (both answering). */
-        boolean inStep(int f, int l) {
-            Long a = appliedOf(f);
-            return a != null && a.equals(appliedOf(l));
-        }
-
-        long epochOf(int id) {
-            String e = ProcessCluster.field(EPOCH, status(id));
-            return e == null ? -1 : Long.parseLong(e);
-        }
-
-        boolean logSays(int id, String text) throws IOException {
-            return Files.readString(c.logFile(id)).contains(text);
-        }
-
-        List<String> linesSince(int id, long offset) throws IOException {
-            byte[] all = Files.readAllBytes(c.logFile(id));
-            String tail = new String(all, (int) Math.min(offset, all.length),
-                    all.length - (int) Math.min(offset, all.length), StandardCharsets.UTF_8);
-            return tail.lines().toList();
-        }
-
-        /** Whether a plain (local) read on {@code id} finds every key with its value. */
-        boolean hasLocally(int id, List<String> keys) throws Exception {
-            for (String k : keys) {
-                HttpResponse<String> res = c.call(id, "GET", "/kv/" + enc(k), null,
-                        WRITE_TIMEOUT);
-                if (res.statusCode() != 200 || !res.body().equals(acked.get(k))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /**
-         * Convergence, then every acknowledged key read back on every node. Local reads: with
-         * the same applied zxid everywhere and no write in flight they see the final state
-         * (linearizability is ChaosIT's job), and cost no sync round each.
-         */
-        void finish() throws Exception {
-            await("convergence (same digest and applied zxid on every node)",
-                    this::converged, CONVERGENCE);
-            // One reader per node, in parallel (each request costs a few tens of ms here).
-            List<CompletableFuture<List<String>>> readers = new ArrayList<>();
-            for (int id = 1; id <= 3; id++) {
-                int node = id;
-                readers.add(CompletableFuture.supplyAsync(() -> readBack(node)));
-            }
-            List<String> wrong = new ArrayList<>();
-            for (CompletableFuture<List<String>> f : readers) {
-                wrong.addAll(f.get(60, TimeUnit.SECONDS));
-            }
-            if (!wrong.isEmpty()) {
-                fail(wrong.size() + " acknowledged writes read back wrong: " + wrong);
-            }
-            note("every acknowledged key read back on every node");
-        }
-
-        /** What node {@code id} reads back wrong. */
-        private List<String> readBack(int id) {
-            List<String> wrong = new ArrayList<>();
-            try {
-                for (Map.Entry<String, String> e : new TreeMap<>(acked).entrySet()) {
-                    String got = get(id, e.getKey());
-                    if (!e.getValue().equals(got)) {
-                        wrong.add("node " + id + " " + e.getKey() + " -> " + abbrev(got));
-                    }
-                }
-                for (Map.Entry<String, String> e : new TreeMap<>(unknown).entrySet()) {
-                    String got = get(id, e.getKey());
-                    if (got != null && !got.equals(e.getValue())) {
-                        wrong.add("node " + id + " unknown " + e.getKey() + " -> " + abbrev(got));
-                    }
-                }
-            } catch (IOException e) {
-                wrong.add("node " + id + ": " + e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                wrong.add("node " + id + ": interrupted");
-            }
-            return wrong;
-        }
-
-        /** A local read: the value, null for 404, a marker for any other answer. */
-        private String get(int id, String key) throws IOException, InterruptedException {
-            HttpResponse<String> res = c.call(id, "GET", "/kv/" + enc(key), null,
-                    Duration.ofSeconds(10));
-            if (res.statusCode() != 200 && res.statusCode() != 404) {
-                return "HTTP " + res.statusCode() + ": " + res.body();
-            }
-            return res.statusCode() == 200 ? res.body() : null;
-        }
-
-        private static String abbrev(String s) {
-            return s == null || s.length() <= 20 ? s : s.substring(0, 20) + "...";
-        }
-
-        /** The scenario passed: {@link #close} deletes what it kept. */
-        void passed() {
-            passed = true;
-        }
-
-        private boolean converged() {
-            String digest = c.digest(1);
-            String applied = c.applied(1);
-            if (digest == null || applied == null) {
-                return false;
-            }
-            for (int id = 2; id <= 3; id++) {
-                if (!digest.equals(c.digest(id)) || !applied.equals(c.applied(id))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        @Override
-        public void close() throws IOException {
-            c.keepDisksOnClose(!passed);
-            c.close();
-            if (!passed) {
-                System.out.println("kept in " + root);
-                return;
-            }
-            Trees.delete(root);
-        }
-    }
-
-    /** A client thread writing fresh keys to the nodes in turn until stopped. */
-    private static final class Writer extends Thread {
-        private final Run run;
-        private final List<Long> ackedZxids = new ArrayList<>();
-        private volatile boolean stopping;
-
-        Writer(Run run) {
-            super("disk-writer");
-            this.run = run;
-            setDaemon(true);
-        }
-
-        @Override
-        public void run() {
-            for (int i = 0; !stopping; i++) {
-                try {
-                    Long z = run.put(1 + i % 3, "w" + i, "w" + i);
-                    if (z != null) {
-                        synchronized (ackedZxids) {
-                            ackedZxids.add(z);
-                        }
-                    }
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        long ackedAfter(long epoch) {
-            synchronized (ackedZxids) {
-                return ackedZxids.stream().filter(z -> (z >>> 32) > epoch).count();
-            }
-        }
-
-        void finish() throws InterruptedException {
-            stopping = true;
-            join(WRITE_TIMEOUT.toMillis() + 5_000);
-            if (isAlive()) {
-                throw new IllegalStateException("the writer did not stop");
-            }
-        }
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 }

@@ -119,11 +119,34 @@ final class Firewall implements AutoCloseable {
         if (!cut.add(key)) {
             return;
         }
-        String ports = quorumPorts[a - 1] + "," + quorumPorts[b - 1];
-        ipt("-A", chain, "-s", addr(a), "-d", addr(b), "-p", "tcp", "-m", "multiport",
-                "--ports", ports, "-j", "DROP");
-        ipt("-A", chain, "-s", addr(b), "-d", addr(a), "-p", "tcp", "-m", "multiport",
-                "--ports", ports, "-j", "DROP");
+        for (String[] rule : rules(a, b)) {
+            ipt(concat("-A", rule));
+        }
+    }
+
+    /** The two DROP rules of link a-b (their spec, after -A/-D), the same for (b, a). */
+    private String[][] rules(int a, int b) {
+        int lo = Math.min(a, b);
+        int hi = Math.max(a, b);
+        String ports = quorumPorts[lo - 1] + "," + quorumPorts[hi - 1];
+        return new String[][] {
+            {chain, "-s", addr(lo), "-d", addr(hi), "-p", "tcp", "-m", "multiport", "--ports",
+                ports, "-j", "DROP"},
+            {chain, "-s", addr(hi), "-d", addr(lo), "-p", "tcp", "-m", "multiport", "--ports",
+                ports, "-j", "DROP"}};
+    }
+
+    /** Brings the link between a and b up again, both directions; no-op if it is not cut. */
+    synchronized void restore(int a, int b) {
+        if (closed) {
+            throw new IllegalStateException("firewall closed");
+        }
+        if (!cut.remove(Math.min(a, b) + "-" + Math.max(a, b))) {
+            return;
+        }
+        for (String[] rule : rules(a, b)) {
+            ipt(concat("-D", rule));
+        }
     }
 
     /** Every link up again. */

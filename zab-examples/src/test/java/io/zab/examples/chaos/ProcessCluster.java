@@ -235,6 +235,11 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /** Brings the link between a and b up again (see {@link #cut}). */
+    void restore(int a, int b) {
+        firewall().restore(a, b);
+    }
+
     synchronized void healNetwork() {
         if (firewall != null) {
             firewall.heal();
@@ -323,12 +328,17 @@ final class ProcessCluster implements AutoCloseable {
     /** A node that says it leads and is in broadcast, or null. */
     Integer leader() {
         for (int id = 1; id <= n; id++) {
-            String s = status(id);
-            if ("LEADING".equals(field(ROLE, s)) && String.valueOf(id).equals(field(LEADER, s))) {
+            if (leads(id)) {
                 return id;
             }
         }
         return null;
+    }
+
+    /** Whether node {@code id} says it leads and is in broadcast. */
+    boolean leads(int id) {
+        String s = status(id);
+        return "LEADING".equals(field(ROLE, s)) && String.valueOf(id).equals(field(LEADER, s));
     }
 
     /** The last lines of every node's log, for a failure message. */
