@@ -328,6 +328,17 @@ class StorageScenarioTest {
     }
 
     /**
+     * Random seed 208 with wiped disks: F1 acks a txn and is crashed and wiped while its ACK is
+     * still in flight; the ACK arrives 4 s later and the leader commits on it. The ACK was
+     * honest, so the commit checker counts the copy the wipe destroyed (what the loss means is
+     * S26's business); before, it reported a Durability violation here.
+     */
+    @Test
+    void randomSeed208AnAckOutlivingItsSendersDiskStillCounts() {
+        RandomRun.run(208, 200_000, null, true);
+    }
+
+    /**
      * Negative control for the two tests above: the same schedule, but the operator restarts
      * the wiped F1 as a founding member (NEW), which the protocol cannot tell from a node that
      * never had data. F1 and F2 elect F2 and the committed write is lost; the simulator's
