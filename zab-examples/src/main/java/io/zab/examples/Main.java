@@ -96,8 +96,14 @@ public final class Main {
         } catch (Exception e) {
             // A corrupt or unreadable data directory (the message names the file and offset
             // and says how to recover), a port in use: one line, no stack trace.
+            String where = "";
+            if (e instanceof java.io.IOException && !(e instanceof java.net.BindException)
+                    && !String.valueOf(e.getMessage()).contains(options.dataDir().toString())) {
+                // e.g. "No space left on device" from the log writer names no file.
+                where = " (data directory " + options.dataDir() + ")";
+            }
             System.err.println("error: cannot start server " + options.id() + ": "
-                    + e.getMessage());
+                    + e.getMessage() + where);
             return 1;
         }
     }

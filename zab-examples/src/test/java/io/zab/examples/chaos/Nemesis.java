@@ -93,6 +93,9 @@ final class Nemesis {
     /** Faults until {@code deadlineNanos} (System.nanoTime), each healed before the next. */
     void run(long deadlineNanos) throws IOException, InterruptedException {
         while (System.nanoTime() < deadlineNanos) {
+            for (int id : cluster.restartExited()) {
+                note("node " + id + " had exited by itself (see its log); started again");
+            }
             int w = random.nextInt(cluster.hasDisks() ? 116 : 100);
             if (w >= 108) {
                 fsyncEio();

@@ -258,11 +258,31 @@ final class ProcessCluster implements AutoCloseable {
         }
         healNetwork();
         healDisks();
+        restartExited();
         for (int id = 1; id <= n; id++) {
             if (!running.containsKey(id)) {
                 start(id);
             }
         }
+    }
+
+    /**
+     * Like a supervisor: starts again every server that exited by itself (one started on a
+     * full disk refuses to start, naming its data directory). Returns their ids.
+     */
+    synchronized List<Integer> restartExited() throws IOException {
+        List<Integer> exited = new ArrayList<>();
+        for (Map.Entry<Integer, Process> e : running.entrySet()) {
+            if (!e.getValue().isAlive()) {
+                exited.add(e.getKey());
+            }
+        }
+        for (int id : exited) {
+            running.remove(id);
+            paused.remove(id);
+            start(id);
+        }
+        return exited;
     }
 
     HttpResponse<String> call(int id, String method, String path, String body,
