@@ -35,7 +35,8 @@ import java.util.Map;
  *
  * <p>Field encodings: epochs as unsigned 32 bits (an epoch is the high half of a zxid), zxids as
  * the 64-bit {@link Zxid#toLong} form, peer ids as positive 32-bit ints (0 for an absent origin),
- * rounds and request ids as 64 bits, byte arrays as a 32-bit length then the bytes.
+ * rounds and request ids as 64 bits, byte arrays as a 32-bit length then the bytes, flags as one
+ * byte whose undefined bits must be zero (NOTIFICATION and FOLLOWERINFO: {@link #ABSTAINS}).
  */
 enum WireType {
     FOLLOWER_INFO(1, FollowerInfo.class, "FOLLOWERINFO") {

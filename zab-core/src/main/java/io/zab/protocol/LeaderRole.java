@@ -154,8 +154,8 @@ final class LeaderRole implements RoleState {
                     observer ? "" : "not");
             return;
         }
-        LearnerProgress p = new LearnerProgress(from, observer, accepted, last, core.ticks());
-        p.abstains = abstains;
+        LearnerProgress p = new LearnerProgress(from, observer, abstains, accepted, last,
+                core.ticks());
         learners.put(from, p);
         if (epochAnnounced) {
             sendLeaderInfo(p);

@@ -28,7 +28,7 @@ final class LearnerProgress {
     final PeerId id;
     final boolean observer;
     /** A blank voter joining an existing cluster, not yet synced: synced, never counted. */
-    boolean abstains;
+    final boolean abstains;
     final long acceptedEpoch;
     State state = State.INFO;
     long currentEpoch;
@@ -39,9 +39,11 @@ final class LearnerProgress {
     long lastHeardTick;
     long pingAckRound;
 
-    LearnerProgress(PeerId id, boolean observer, long acceptedEpoch, Zxid lastZxid, long now) {
+    LearnerProgress(PeerId id, boolean observer, boolean abstains, long acceptedEpoch,
+            Zxid lastZxid, long now) {
         this.id = id;
         this.observer = observer;
+        this.abstains = abstains;
         this.acceptedEpoch = acceptedEpoch;
         this.lastZxid = lastZxid;
         this.lastHeardTick = now;

@@ -6,7 +6,9 @@ import io.zab.examples.demo.DemoCluster;
 import io.zab.examples.demo.ThreeNodeDemo;
 import io.zab.examples.server.ServerCommand;
 import io.zab.examples.server.ServerOptions;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.BindException;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -97,7 +99,7 @@ public final class Main {
             // A corrupt or unreadable data directory (the message names the file and offset
             // and says how to recover), a port in use: one line, no stack trace.
             String where = "";
-            if (e instanceof java.io.IOException && !(e instanceof java.net.BindException)
+            if (e instanceof IOException && !(e instanceof BindException)
                     && !String.valueOf(e.getMessage()).contains(options.dataDir().toString())) {
                 // e.g. "No space left on device" from the log writer names no file.
                 where = " (data directory " + options.dataDir() + ")";

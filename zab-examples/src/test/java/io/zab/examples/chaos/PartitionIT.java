@@ -61,16 +61,11 @@ class PartitionIT {
     @Test
     void s08LeaderMinorityPartition() throws Exception {
         try (ScenarioRun r = new ScenarioRun("partition", "s08", 3, 0)) {
-            int l = r.leader();
-            long e0 = r.epochOf(l);
-            int[] others = othersThan(l, 3);
-            r.writeAll(l, "pre", 5, "p");
-            Writer old = new Writer(r, "old", i -> l, PACE);
-            Writer maj = new Writer(r, "maj", i -> others[i % 2], PACE);
-            old.start();
-            maj.start();
-            long t0 = System.nanoTime();
-            r.await("writes acknowledged through leader " + l, () -> old.ackedSince(t0) >= 3);
+            BothSides sides = BothSides.start(r);
+            int l = sides.leader();
+            long e0 = sides.epoch();
+            Writer old = sides.old();
+            Writer maj = sides.majority();
             r.c.isolate(l);
             long cutAt = System.nanoTime();
             String atCut = ProcessCluster.field(LAST_ZXID, r.status(l));
@@ -105,6 +100,26 @@ class PartitionIT {
                     + " 504, i.e. possibly proposed and truncated); %d acknowledged in all;"
                     + " converged%n", l, e0, atCut, beforeHeal, l2, e1, cutOff.size(), l,
                     truncated, unknownCut, r.acked.size());
+        }
+    }
+
+    /**
+     * The start of S08 and S17: a few writes, then one writer on the leader ({@code old}) and
+     * one on the other two ({@code majority}), until the leader has acknowledged some.
+     */
+    private record BothSides(int leader, long epoch, Writer old, Writer majority) {
+        static BothSides start(ScenarioRun r) throws Exception {
+            int l = r.leader();
+            long e0 = r.epochOf(l);
+            int[] others = othersThan(l, 3);
+            r.writeAll(l, "pre", 5, "p");
+            Writer old = new Writer(r, "old", i -> l, PACE);
+            Writer maj = new Writer(r, "maj", i -> others[i % 2], PACE);
+            old.start();
+            maj.start();
+            long t0 = System.nanoTime();
+            r.await("writes acknowledged through leader " + l, () -> old.ackedSince(t0) >= 3);
+            return new BothSides(l, e0, old, maj);
         }
     }
 
@@ -232,16 +247,11 @@ class PartitionIT {
     @Test
     void s17ZombieLeaderPause() throws Exception {
         try (ScenarioRun r = new ScenarioRun("partition", "s17", 3, 0)) {
-            int l = r.leader();
-            long e0 = r.epochOf(l);
-            int[] others = othersThan(l, 3);
-            r.writeAll(l, "pre", 5, "p");
-            Writer old = new Writer(r, "old", i -> l, PACE);
-            Writer maj = new Writer(r, "maj", i -> others[i % 2], PACE);
-            old.start();
-            maj.start();
-            long t0 = System.nanoTime();
-            r.await("writes acknowledged through leader " + l, () -> old.ackedSince(t0) >= 3);
+            BothSides sides = BothSides.start(r);
+            int l = sides.leader();
+            long e0 = sides.epoch();
+            Writer old = sides.old();
+            Writer maj = sides.majority();
             r.c.pause(l);
             long pausedAt = System.nanoTime();
             r.note("leader " + l + " (epoch " + e0 + ") frozen");
