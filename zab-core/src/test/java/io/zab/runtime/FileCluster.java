@@ -99,9 +99,16 @@ final class FileCluster implements AutoCloseable {
         return List.copyOf(members.values());
     }
 
+    /**
+     * Generous limits (2 s of silence, 3 s per discovery step): these tests are about what
+     * survives a failure, not how fast one is noticed; a node that stops is noticed by its
+     * closed connections anyway. Short limits made a busy CI machine's stalls (and the
+     * durability probes, which run on the sending thread) look like a lost leader, and a
+     * write that should have been acknowledged came back OutcomeUnknown.
+     */
     private ZabConfig config(Member m) {
         ZabConfig.Builder b = ZabConfig.builder().peerId(m.id).dataDir(m.dir)
-                .tickIntervalMs(50).syncLimitTicks(10).initLimitTicks(20)
+                .tickIntervalMs(50).syncLimitTicks(40).initLimitTicks(60)
                 .snapshotEveryTxns(snapshotEveryTxns).historyMaxTxns(historyMaxTxns);
         for (int i = 1; i <= 3; i++) {
             b.voter(i, new InetSocketAddress("127.0.0.1", 7100 + i));

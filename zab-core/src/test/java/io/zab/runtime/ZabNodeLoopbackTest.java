@@ -35,8 +35,14 @@ class ZabNodeLoopbackTest {
     private final Map<Integer, ZabNode> nodes = new TreeMap<>();
     private final Map<Integer, RecordingStateMachine> machines = new TreeMap<>();
 
+    /**
+     * Short ticks for a quick election, but a whole second of silence before a follower gives
+     * up its leader: with the default 5 ticks (100 ms) one stall of a busy CI machine cost a
+     * write its acknowledgement.
+     */
     private ZabConfig config(int id) {
-        ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(20);
+        ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(20)
+                .syncLimitTicks(50).initLimitTicks(50);
         for (int i = 1; i <= 3; i++) {
             b.voter(i, new InetSocketAddress("127.0.0.1", 7000 + i));
         }

@@ -45,8 +45,7 @@ import org.junit.jupiter.api.Test;
  * <p>Needs root (iptables, installed with apt-get when missing).
  */
 class PartitionIT {
-    /** The servers' syncLimit: --tick-ms 50 x --sync-limit 10 (see ProcessCluster#start). */
-    private static final Duration SYNC_LIMIT = Duration.ofMillis(500);
+    private static final Duration SYNC_LIMIT = ProcessCluster.SYNC_LIMIT;
     private static final Duration BRIDGE_WINDOW = Duration.ofSeconds(24);
     private static final Duration PAUSE = Duration.ofSeconds(4);
     /**

@@ -33,6 +33,13 @@ import java.util.regex.Pattern;
  * <p>Thread-safe: the nemesis and the clients use it from their own threads.
  */
 final class ProcessCluster implements AutoCloseable {
+    /**
+     * The servers' syncLimit in ticks of 50 ms: one second of silence before a peer is given
+     * up. Half a second let a stall of a busy 2-core CI machine pass for a failure, which the
+     * tests that count elections (S13, S27) would report as a spurious one.
+     */
+    static final int SYNC_LIMIT_TICKS = 20;
+    static final Duration SYNC_LIMIT = Duration.ofMillis(50L * SYNC_LIMIT_TICKS);
     private static final Pattern ROLE = Pattern.compile("\"role\":\"(\\w+)\"");
     private static final Pattern DIGEST = Pattern.compile("\"digest\":\"(\\w+)\"");
     private static final Pattern APPLIED = Pattern.compile("\"applied\":\"(0x\\w+)\"");
@@ -155,7 +162,8 @@ final class ProcessCluster implements AutoCloseable {
                 "--id", String.valueOf(id), "--peers", peers(),
                 "--data-dir", dataDir(id).toString(),
                 "--http", host(id) + ":" + httpPorts[id - 1], "--tick-ms", "50",
-                "--sync-limit", "10", "--init-limit", "20", "--timeout-ms", "3000");
+                "--sync-limit", String.valueOf(SYNC_LIMIT_TICKS), "--init-limit", "40",
+                "--timeout-ms", "3000");
         if (joinExisting.contains(id)) {
             pb.command().addAll(List.of("--initial-cluster-state", "existing"));
         }

@@ -28,7 +28,7 @@ class KvServerTest {
     static void startCluster() throws Exception {
         LoopbackNetwork net = new LoopbackNetwork();
         for (int id = 1; id <= 3; id++) {
-            ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(50).syncLimitTicks(10)
+            ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(50).syncLimitTicks(20)
                     .maxTxnBytes(2048);
             for (int i = 1; i <= 3; i++) {
                 b.voter(i, new InetSocketAddress("127.0.0.1", 1));
