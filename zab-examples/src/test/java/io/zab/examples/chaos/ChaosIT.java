@@ -2,7 +2,6 @@ package io.zab.examples.chaos;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.zab.examples.chaos.LinearizabilityChecker.Result;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -98,8 +97,8 @@ class ChaosIT {
             await("convergence (same digest and applied zxid on every node)", CONVERGENCE,
                     () -> converged(c), c);
             List<Op> history = new ArrayList<>(work.history());
-            history.addAll(finalReads(c, epoch));
-            check(history, work, c);
+            history.addAll(work.finalReads());
+            System.out.println("chaos: checker " + work.checkLinearizable(history));
             System.out.printf("chaos: passed; %d ops recorded (%s); faults: %d (%s); a write"
                     + " committed %d ms after the last heal; %s%n", history.size(),
                     work.summary(), nemesis.total(), nemesis.summary(), toCommit.toMillis(),
@@ -160,39 +159,6 @@ class ChaosIT {
             }
         }
         return true;
-    }
-
-    /** A linearizable read of every key on every node, one after the other. */
-    private static List<Op> finalReads(ProcessCluster c, long epoch) throws Exception {
-        List<Op> out = new ArrayList<>();
-        for (String key : KEYS) {
-            for (int id = 1; id <= c.size(); id++) {
-                long invoked = System.nanoTime() - epoch;
-                HttpResponse<String> r = c.call(id, "GET", "/kv/" + key + "?linearizable=true",
-                        null, Duration.ofSeconds(10));
-                long completed = System.nanoTime() - epoch;
-                if (r.statusCode() != 200 && r.statusCode() != 404) {
-                    fail("final read of " + key + " on node " + id + " answered "
-                            + r.statusCode() + ": " + r.body() + "; kept in " + c.root);
-                }
-                out.add(Op.read(0, key, r.statusCode() == 200 ? r.body() : null, invoked,
-                        completed));
-            }
-        }
-        return out;
-    }
-
-    private static void check(List<Op> history, Workload work, ProcessCluster c) {
-        if (!work.problems().isEmpty()) {
-            fail("answers outside the API's contract (kept in " + c.root + "):\n  "
-                    + String.join("\n  ", work.problems()));
-        }
-        List<Result> results = new LinearizabilityChecker(50_000_000).check(history);
-        Result bad = LinearizabilityChecker.firstProblem(results);
-        System.out.println("chaos: checker " + results);
-        if (bad != null) {
-            fail("history not linearizable (kept in " + c.root + "/history.txt): " + bad);
-        }
     }
 
     /** Writes the history and nemesis log; deletes everything if the run passed. */

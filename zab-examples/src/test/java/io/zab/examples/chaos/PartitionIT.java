@@ -4,10 +4,12 @@ import io.zab.examples.chaos.ScenarioRun.Writer;
 import io.zab.examples.chaos.ScenarioRun.Writer.Sent;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -25,12 +27,14 @@ import org.junit.jupiter.api.Test;
  *   <li>S08 leader minority partition: the leader is isolated while a client keeps writing to
  *       it and another writes to the majority; the majority elects a leader in a higher epoch;
  *       nothing the old leader was sent after the cut is acknowledged in its old epoch or
- *       survives (its un-quorumed proposals are truncated); after the heal it follows.</li>
+ *       survives (its un-quorumed proposals are truncated); after the heal it follows.
+ *       Meanwhile 3 clients read, write and compare-and-set one register through every node,
+ *       the isolated leader included, and that history must be linearizable.</li>
  *   <li>S13 bridge: the leader and one follower cannot see each other, the other follower sees
  *       both; over the window the epoch changes at most twice and writes keep committing.</li>
  *   <li>S16 swizzle-clog (5 nodes): 3 random nodes are cut off one by one, then brought back in
  *       random order; writes commit again after the last heal.</li>
- *   <li>S17 zombie leader: the leader is frozen (SIGSTOP) for 4 s, 8 times syncLimit; the
+ *   <li>S17 zombie leader: the leader is frozen (SIGSTOP) for 4 s, 4 times syncLimit; the
  *       others elect; after SIGCONT no write sent to it from the freeze on is acknowledged in
  *       the old epoch, and it follows in the new one.</li>
  *   <li>S18 stale read: the leader is frozen and cut off, so it cannot know it is deposed; a
@@ -65,6 +69,10 @@ class PartitionIT {
             long e0 = sides.epoch();
             Writer old = sides.old();
             Writer maj = sides.majority();
+            // The catalogue's register: 3 clients read, write and compare-and-set one key
+            // through random nodes, the isolated leader among them, throughout.
+            Workload register = new Workload(r.c, List.of("register"), 3, 8, r.started);
+            register.start();
             r.c.isolate(l);
             long cutAt = System.nanoTime();
             String atCut = ProcessCluster.field(LAST_ZXID, r.status(l));
@@ -84,12 +92,17 @@ class PartitionIT {
             awaitFollowing(r, l, e0);
             old.finish();
             maj.finish();
+            register.stop();
             List<Sent> cutOff = new ArrayList<>(cut.join());
             old.sent().stream().filter(s -> s.sentNanos() - cutAt > 0
                     && s.sentNanos() - healAt < 0).forEach(cutOff::add);
             r.finish();
             r.checkRefusedAbsent();
             int truncated = checkNoneSurvives(r, cutOff, e0, "isolated");
+            List<Op> history = register.history();
+            history.addAll(register.finalReads());
+            writeHistory(r, history);
+            List<LinearizabilityChecker.Result> verdict = register.checkLinearizable(history);
             r.passed();
             long unknownCut = cutOff.stream().filter(s -> r.unknown.containsKey(s.key()))
                     .count();
@@ -97,9 +110,18 @@ class PartitionIT {
                     + " cut, %s before the heal); node %d leads epoch %d; %d writes sent to %d"
                     + " while cut off, none acknowledged, all %d absent everywhere (%d of them"
                     + " 504, i.e. possibly proposed and truncated); %d acknowledged in all;"
-                    + " converged%n", l, e0, atCut, beforeHeal, l2, e1, cutOff.size(), l,
-                    truncated, unknownCut, r.acked.size());
+                    + " converged; register %s: %s%n", l, e0, atCut, beforeHeal, l2, e1,
+                    cutOff.size(), l, truncated, unknownCut, r.acked.size(), register.summary(),
+                    verdict);
         }
+    }
+
+    /** The register's history, sorted by invocation, beside the logs (deleted on success). */
+    private static void writeHistory(ScenarioRun r, List<Op> history) throws IOException {
+        List<String> lines = new ArrayList<>();
+        history.stream().sorted(Comparator.comparingLong(Op::invoked))
+                .forEach(op -> lines.add(op.toString()));
+        Files.write(r.root.resolve("history.txt"), lines);
     }
 
     /**

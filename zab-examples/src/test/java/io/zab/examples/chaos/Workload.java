@@ -102,6 +102,50 @@ final class Workload {
         return b.toString();
     }
 
+    /**
+     * A linearizable read of every key on every node, one after the other, for the end of a
+     * run (after convergence): what each node finally holds joins the history, so a lost
+     * acknowledged write makes it non-linearizable.
+     */
+    List<Op> finalReads() throws IOException, InterruptedException {
+        List<Op> out = new ArrayList<>();
+        for (String key : keys) {
+            for (int id = 1; id <= cluster.size(); id++) {
+                long invoked = now();
+                HttpResponse<String> r = cluster.call(id, "GET", "/kv/" + enc(key)
+                        + "?linearizable=true", null, Duration.ofSeconds(10));
+                long completed = now();
+                if (r.statusCode() != 200 && r.statusCode() != 404) {
+                    throw new AssertionError("final read of " + key + " on node " + id
+                            + " answered " + r.statusCode() + ": " + r.body() + "; kept in "
+                            + cluster.root);
+                }
+                out.add(Op.read(0, key, r.statusCode() == 200 ? r.body() : null, invoked,
+                        completed));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Fails unless every answer kept the API's contract and {@code history} (this workload's,
+     * with {@link #finalReads}) is linearizable per key; returns the checker's verdicts.
+     */
+    List<LinearizabilityChecker.Result> checkLinearizable(List<Op> history) {
+        if (!problems().isEmpty()) {
+            throw new AssertionError("answers outside the API's contract (kept in "
+                    + cluster.root + "):\n  " + String.join("\n  ", problems()));
+        }
+        List<LinearizabilityChecker.Result> results =
+                new LinearizabilityChecker(50_000_000).check(history);
+        LinearizabilityChecker.Result bad = LinearizabilityChecker.firstProblem(results);
+        if (bad != null) {
+            throw new AssertionError("history not linearizable (kept in " + cluster.root
+                    + "/history.txt): " + bad);
+        }
+        return results;
+    }
+
     private long now() {
         return System.nanoTime() - epochNanos;
     }
