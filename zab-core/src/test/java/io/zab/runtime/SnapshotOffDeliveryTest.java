@@ -11,6 +11,7 @@ import io.zab.Zxid;
 import io.zab.storage.memory.MemoryEpochStore;
 import io.zab.storage.memory.MemorySnapshotStore;
 import io.zab.storage.memory.MemoryTxnLog;
+import io.zab.testing.RecordingStateMachine;
 import io.zab.transport.LoopbackNetwork;
 import java.io.DataOutputStream;
 import java.net.InetSocketAddress;

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.zab.SubmitResult;
 import io.zab.ZabException;
@@ -25,13 +24,12 @@ import io.zab.storage.ShmTempDir;
 import io.zab.storage.file.CrashFs;
 import io.zab.storage.file.FileIo;
 import io.zab.storage.file.FileStorage;
+import io.zab.testing.SmallTmpfs;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -102,15 +100,10 @@ class StorageResumeTest {
     @Test
     void aFollowerWhoseDiskFillsUpLeavesAcksOnlyWhatItPersistedAndResumesWhenSpaceIsFreed()
             throws Exception {
-        Path mount = Paths.get("target", "resume-full-" + ProcessHandle.current().pid())
-                .toAbsolutePath();
-        Files.createDirectories(mount);
-        String mounted = run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString());
-        assumeTrue(mounted.isEmpty(), "cannot mount a 1 MiB tmpfs at " + mount
-                + " (this test needs root): " + mounted);
-        try (FileCluster c = new FileCluster(tmp)) {
+        try (SmallTmpfs disk = SmallTmpfs.mount("resume-full");
+                FileCluster c = new FileCluster(tmp)) {
             FileCluster.Member victim = c.member(1);
-            victim.dir = mount.resolve("node1");
+            victim.dir = disk.resolve("node1");
             c.startAll();
             c.awaitBroadcast();
             FileCluster.Member leader = c.leader();
@@ -118,8 +111,7 @@ class StorageResumeTest {
             write(leader.node, "a", 20);
             List<String> acked = new ArrayList<>(values("a", 20));
 
-            Path filler = mount.resolve("filler");
-            fill(filler);
+            Path filler = disk.fill("filler");
             // The victim appends into its preallocated segment until it must create the next.
             int n = 0;
             while (victim.node.failure().isEmpty() && n < 2000) {
@@ -138,10 +130,6 @@ class StorageResumeTest {
 
             Files.delete(filler);
             finishAfterResume(c, victim, acked);
-        } finally {
-            String result = run("umount", mount.toString());
-            Files.deleteIfExists(mount);
-            assertEquals("", result, "umount " + mount);
         }
     }
 
@@ -325,30 +313,5 @@ class StorageResumeTest {
             }
         }
         return ok;
-    }
-
-    /** Fills the file system holding {@code filler} until a write fails. */
-    private static void fill(Path filler) throws IOException {
-        byte[] chunk = new byte[16 * 1024];
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            for (int i = 0; i < 1024; i++) {
-                out.write(chunk);
-                out.flush();
-            }
-            throw new AssertionError("16 MiB fit on a 1 MiB tmpfs");
-        } catch (IOException e) {
-            assertTrue(String.valueOf(e.getMessage()).contains("No space left"), e.toString());
-        }
-    }
-
-    /** Runs a command; "" if it succeeded, else what it said. */
-    private static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return "timed out";
-        }
-        return p.exitValue() == 0 ? "" : "exit " + p.exitValue() + ": " + out.trim();
     }
 }

@@ -14,6 +14,7 @@ import io.zab.ZabConfig;
 import io.zab.ZabException;
 import io.zab.ZabNode;
 import io.zab.Zxid;
+import io.zab.testing.RecordingStateMachine;
 import io.zab.transport.LoopbackNetwork;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;

@@ -6,16 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.zab.Zxid;
 import io.zab.protocol.Txn;
+import io.zab.testing.SmallTmpfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,33 +26,20 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the stores must work again once space is freed.
  */
 class DiskFullTest {
+    private SmallTmpfs disk;
     private Path mount;
 
     @BeforeEach
     void mountTmpfs() throws Exception {
-        mount = Paths.get("target", "diskfull-" + ProcessHandle.current().pid()).toAbsolutePath();
-        Files.createDirectories(mount);
-        String result = run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString());
-        assumeTrue(result.isEmpty(), "cannot mount a 1 MiB tmpfs at " + mount
-                + " (the disk-full test needs root): " + result);
+        disk = SmallTmpfs.mount("diskfull");
+        mount = disk.path();
     }
 
     @AfterEach
     void unmount() throws Exception {
-        String result = run("umount", mount.toString());
-        Files.deleteIfExists(mount);
-        assertEquals("", result, "umount " + mount);
-    }
-
-    /** Runs a command; "" if it succeeded, else what it said. */
-    private static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return "timed out";
+        if (disk != null) {
+            disk.close();
         }
-        return p.exitValue() == 0 ? "" : "exit " + p.exitValue() + ": " + out.trim();
     }
 
     /** With preallocation a segment creation hits the full disk; without, a record write. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.zab.PeerId;
 import io.zab.Role;
@@ -18,13 +17,11 @@ import io.zab.election.fle.FastLeaderElection;
 import io.zab.storage.file.FileIo;
 import io.zab.storage.file.FileStorage;
 import io.zab.storage.file.FileTxnLog;
+import io.zab.testing.RecordingStateMachine;
+import io.zab.testing.SmallTmpfs;
 import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -32,7 +29,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,58 +54,20 @@ class ResumeOverNettyTest {
     @TempDir
     Path tmp;
 
-    /** Keeps every delivered value; restore replaces them all. */
-    static final class ListMachine implements StateMachine {
-        private final List<String> values = new ArrayList<>();
-
-        @Override
-        public synchronized Object deliver(Zxid zxid, ByteBuffer txn) {
-            values.add(StandardCharsets.UTF_8.decode(txn).toString());
-            return null;
-        }
-
-        @Override
-        public synchronized void snapshot(OutputStream out) throws IOException {
-            DataOutputStream d = new DataOutputStream(out);
-            d.writeInt(values.size());
-            for (String v : values) {
-                d.writeUTF(v);
-            }
-            d.flush();
-        }
-
-        @Override
-        public synchronized void restore(InputStream in) throws IOException {
-            DataInputStream d = new DataInputStream(in);
-            values.clear();
-            for (int n = d.readInt(); n > 0; n--) {
-                values.add(d.readUTF());
-            }
-        }
-
-        synchronized List<String> values() {
-            return List.copyOf(values);
-        }
-    }
-
     @Test
     void aFollowerOnAFullDiskLeavesAndComesBackOverNettyWithFle() throws Exception {
-        Path mount = Paths.get("target", "netty-resume-" + ProcessHandle.current().pid())
-                .toAbsolutePath();
-        Files.createDirectories(mount);
-        String mounted = run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString());
-        assumeTrue(mounted.isEmpty(), "cannot mount a 1 MiB tmpfs at " + mount
-                + " (this test needs root): " + mounted);
         Map<Integer, ZabNode> nodes = new TreeMap<>();
-        Map<Integer, ListMachine> machines = new TreeMap<>();
-        try {
+        Map<Integer, RecordingStateMachine> machines = new TreeMap<>();
+        // Resources close in reverse: the nodes let go of their files before the unmount.
+        try (SmallTmpfs disk = SmallTmpfs.mount("netty-resume");
+                AutoCloseable stopNodes = () -> nodes.values().forEach(ZabNode::close)) {
             Map<PeerId, InetSocketAddress> peers = new TreeMap<>();
             for (int i = 1; i <= 3; i++) {
                 peers.put(PeerId.of(i), new InetSocketAddress("127.0.0.1", freePort()));
             }
             for (int i = 1; i <= 3; i++) {
-                Path dir = i == 1 ? mount.resolve("node1") : tmp.resolve("node" + i);
-                machines.put(i, new ListMachine());
+                Path dir = i == 1 ? disk.resolve("node1") : tmp.resolve("node" + i);
+                machines.put(i, new RecordingStateMachine());
                 nodes.put(i, start(i, dir, peers, machines.get(i)));
             }
             await("a leader", () -> leader(nodes) != null
@@ -119,8 +77,7 @@ class ResumeOverNettyTest {
             assertNotEquals(victim, leader, "FLE should pick the highest sid");
             List<String> acked = new ArrayList<>(write(leader, "a", 20));
 
-            Path filler = mount.resolve("filler");
-            fill(filler);
+            Path filler = disk.fill("filler");
             for (int n = 0; victim.failure().isEmpty() && n < 2000; n++) {
                 acked.addAll(write(leader, "b" + n + "-", 10));
             }
@@ -142,11 +99,6 @@ class ResumeOverNettyTest {
             assertEquals(expected, machines.get(1).values());
             assertEquals(expected, machines.get(2).values());
             assertTrue(expected.containsAll(acked), "an acknowledged write was lost");
-        } finally {
-            nodes.values().forEach(ZabNode::close);
-            String result = run("umount", mount.toString());
-            Files.deleteIfExists(mount);
-            assertEquals("", result, "umount " + mount);
         }
     }
 
@@ -203,29 +155,5 @@ class ResumeOverNettyTest {
             }
             Thread.sleep(10);
         }
-    }
-
-    /** Fills the file system holding {@code filler} until a write fails. */
-    private static void fill(Path filler) throws IOException {
-        byte[] chunk = new byte[16 * 1024];
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            for (int i = 0; i < 1024; i++) {
-                out.write(chunk);
-            }
-            throw new AssertionError("16 MiB fit on a 1 MiB tmpfs");
-        } catch (IOException e) {
-            assertTrue(String.valueOf(e.getMessage()).contains("No space left"), e.toString());
-        }
-    }
-
-    /** Runs a command; "" if it succeeded, else what it said. */
-    private static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return "timed out";
-        }
-        return p.exitValue() == 0 ? "" : "exit " + p.exitValue() + ": " + out.trim();
     }
 }

@@ -1,4 +1,4 @@
-package io.zab.runtime;
+package io.zab.testing;
 
 import io.zab.StateMachine;
 import io.zab.Zxid;
@@ -12,8 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A state machine that keeps every delivered payload, for comparing replicas in tests. */
-class RecordingStateMachine implements StateMachine {
+/**
+ * A state machine that keeps every delivered payload (as UTF-8 text), for comparing replicas
+ * in tests; a snapshot holds them all and a restore replaces them. Thread-safe.
+ */
+public class RecordingStateMachine implements StateMachine {
     private final List<String> values = new ArrayList<>();
     private volatile Zxid last = Zxid.ZERO;
 
@@ -46,11 +49,12 @@ class RecordingStateMachine implements StateMachine {
         }
     }
 
-    synchronized List<String> values() {
+    public synchronized List<String> values() {
         return List.copyOf(values);
     }
 
-    Zxid last() {
+    /** The zxid of the last txn delivered (not restored). */
+    public Zxid last() {
         return last;
     }
 }
