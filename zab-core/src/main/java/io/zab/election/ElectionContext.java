@@ -28,4 +28,13 @@ public interface ElectionContext {
     default boolean mayVote() {
         return true;
     }
+
+    /**
+     * What this node's notifications say in their {@code abstains} flag: it is a voter that
+     * may not vote yet. Observers never vote and are not said to abstain. Read live: a voter
+     * stops abstaining once its first sync is durable.
+     */
+    default boolean abstains() {
+        return quorum().isVoter(self()) && !mayVote();
+    }
 }

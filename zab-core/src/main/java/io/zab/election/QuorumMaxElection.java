@@ -71,13 +71,9 @@ public final class QuorumMaxElection implements LeaderElection {
         all.addAll(context.observers());
         all.remove(context.self());
         for (PeerId p : new TreeSet<>(all)) {
-            context.send(p, new Notification(voteOrSelf(), round, Role.LOOKING, abstains()));
+            context.send(p, new Notification(voteOrSelf(), round, Role.LOOKING,
+                    context.abstains()));
         }
-    }
-
-    /** Read live: a voter stops abstaining once its first sync is durable. */
-    private boolean abstains() {
-        return isVoter(context.self()) && !context.mayVote();
     }
 
     /** An observer with no voter's vote yet still announces itself, so voters answer it. */
@@ -90,7 +86,7 @@ public final class QuorumMaxElection implements LeaderElection {
         if (!looking) {
             if (n.state() == Role.LOOKING && settledVote != null) {
                 context.send(from, new Notification(settledVote, round, settledRole,
-                        abstains()));
+                        context.abstains()));
             }
             return;
         }

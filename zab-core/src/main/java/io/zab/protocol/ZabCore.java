@@ -51,6 +51,7 @@ public final class ZabCore {
     private final CoreConfig config;
     private final QuorumVerifier quorum;
     private final LeaderElection election;
+    private final ElectionContext electionContext = new Context();
     private final List<Action> actions = new ArrayList<>();
 
     private long acceptedEpoch;
@@ -85,7 +86,7 @@ public final class ZabCore {
         this.lastSyncedZxid = history.last();
         this.lastCommittedZxid = state.snapshotZxid();
         this.lastDeliveredZxid = state.snapshotZxid();
-        election.init(new Context());
+        election.init(electionContext);
         lookForLeader("start");
     }
 
@@ -282,7 +283,7 @@ public final class ZabCore {
 
     /** A voter that may not vote yet (observers never vote and are not said to abstain). */
     public boolean isAbstaining() {
-        return !config.isObserver() && !mayVote();
+        return electionContext.abstains();
     }
 
     // ---- services for the roles ----

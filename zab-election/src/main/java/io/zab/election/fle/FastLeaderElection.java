@@ -354,8 +354,7 @@ public final class FastLeaderElection implements LeaderElection {
     }
 
     private Notification current() {
-        // Read live: a voter stops abstaining once its first sync is durable, while FOLLOWING.
-        boolean abstains = !observer && !context.mayVote();
+        boolean abstains = context.abstains();
         if (role == Role.LOOKING) {
             return new Notification(proposal != null ? proposal : ownVote, round, Role.LOOKING,
                     abstains);
