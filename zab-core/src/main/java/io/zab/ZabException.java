@@ -74,7 +74,8 @@ public class ZabException extends RuntimeException {
     /**
      * The node is closed, or stopped for good after a fault it cannot recover from (a broken
      * invariant, a failing state machine, or a storage failure on a node that cannot reopen its
-     * stores); never applied by this call.
+     * stores): the call was refused, and never applied. (Submits still in flight when the
+     * node stops get {@link OutcomeUnknownException} instead: the ensemble may commit them.)
      */
     public static final class ClosedException extends ZabException {
         private static final long serialVersionUID = 1L;

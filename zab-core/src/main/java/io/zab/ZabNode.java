@@ -67,7 +67,8 @@ public final class ZabNode implements AutoCloseable {
      * {@link StateMachine#deliver} returned; on a follower the txn is forwarded to the leader.
      * It fails with a {@link ZabException}: NotLeader, TxnTooLarge, Overloaded or Recovering
      * mean the txn was never applied, OutcomeUnknown that it may have been (a txn in flight
-     * when this node's storage failed gets it), Closed that the node stopped.
+     * when this node's storage failed, or when it was closed, gets it), Closed that the node
+     * had stopped before the call (never applied).
      */
     public CompletableFuture<SubmitResult> submit(ByteBuffer txn) {
         return loop.submit(txn);
@@ -130,7 +131,11 @@ public final class ZabNode implements AutoCloseable {
         return loop.resumes();
     }
 
-    /** Stops the node; pending futures fail with {@link ZabException.ClosedException}. */
+    /**
+     * Stops the node. Pending submits fail with {@link ZabException.OutcomeUnknownException}
+     * (one already proposed or forwarded may still be committed by the rest of the ensemble),
+     * pending syncs and every later call with {@link ZabException.ClosedException}.
+     */
     @Override
     public void close() {
         loop.close();

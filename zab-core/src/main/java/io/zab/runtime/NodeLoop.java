@@ -528,10 +528,19 @@ public final class NodeLoop implements AutoCloseable {
                 + " stopped after a fault: " + f, f);
     }
 
-    private void failAll(RuntimeException error) {
-        submits.values().forEach(f -> f.completeExceptionally(error));
+    /**
+     * Fails everything pending as the node stops for good. A pending submit may already be
+     * proposed or forwarded, and the rest of the ensemble may still commit it, so it learns
+     * that its outcome is unknown; {@code closed} (never applied) is only for calls refused
+     * outright, and for syncs, which apply nothing.
+     */
+    private void failAll(ZabException.ClosedException closed) {
+        RuntimeException unknown = new ZabException.OutcomeUnknownException(closed.getMessage()
+                + " while the txn was in flight: the rest of the ensemble may still commit it");
+        unknown.initCause(closed);
+        submits.values().forEach(f -> f.completeExceptionally(unknown));
         submits.clear();
-        syncs.values().forEach(f -> f.completeExceptionally(error));
+        syncs.values().forEach(f -> f.completeExceptionally(closed));
         syncs.clear();
     }
 

@@ -139,6 +139,39 @@ class ZabNodeLoopbackTest {
     }
 
     @Test
+    void aTxnInFlightWhenTheNodeClosesHasAnUnknownOutcomeAndLaterCallsAreRefused()
+            throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            start(i);
+        }
+        await("a leader", () -> leader() != null
+                && nodes.values().stream().allMatch(n -> n.status().broadcasting()));
+        ZabNode l = leader();
+        // The leader proposes, but no ACK can come back: the txn stays in flight.
+        for (ZabNode n : nodes.values()) {
+            if (n != l) {
+                network.blackhole(l.id(), n.id());
+            }
+        }
+        CompletableFuture<SubmitResult> inFlight = l.submit(bytes("in flight"));
+        CompletableFuture<Zxid> sync = l.sync();
+        Thread.sleep(100);
+        assertTrue(!inFlight.isDone() && !sync.isDone(), "nothing can complete without acks");
+        l.close();
+        // A follower may already log the proposal, and a new leader may commit it: a caller
+        // told "never applied" could write it twice.
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> inFlight.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ZabException.OutcomeUnknownException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
+        e = assertThrows(ExecutionException.class, () -> sync.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ZabException.ClosedException.class, e.getCause());
+        e = assertThrows(ExecutionException.class,
+                () -> l.submit(bytes("late")).get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ZabException.ClosedException.class, e.getCause());
+    }
+
+    @Test
     void aLoneNodeHasNoLeaderAndSaysSo() throws Exception {
         ZabNode n = start(1);
         ExecutionException e = assertThrows(ExecutionException.class,

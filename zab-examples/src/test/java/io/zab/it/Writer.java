@@ -7,11 +7,12 @@ import io.zab.Zxid;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,11 +36,11 @@ final class Writer implements AutoCloseable {
     private final Thread thread;
     private final ConcurrentMap<String, Zxid> acked = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, AtomicLong> failures = new ConcurrentHashMap<>();
+    /** Each failed payload with the simple name of its exception's type. */
+    private final ConcurrentMap<String, String> failed = new ConcurrentHashMap<>();
     private final AtomicLong submitted = new AtomicLong();
     private volatile long lastFailureNanos;
     private volatile boolean stopped;
-    private volatile boolean paused;
-    private final CountDownLatch idle = new CountDownLatch(1);
     private volatile Throwable crash;
 
     Writer(String prefix, Supplier<ZabNode> target, int inflight) {
@@ -59,11 +60,6 @@ final class Writer implements AutoCloseable {
     private void run() {
         try {
             for (long seq = 0; !stopped; ) {
-                if (paused) {
-                    idle.countDown(); // not inside submit: see pause()
-                    Thread.sleep(1);
-                    continue;
-                }
                 if (!permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
@@ -88,6 +84,7 @@ final class Writer implements AutoCloseable {
                         lastFailureNanos = System.nanoTime();
                         failures.computeIfAbsent(e.getClass().getSimpleName(),
                                 k -> new AtomicLong()).incrementAndGet();
+                        failed.put(payload, e.getClass().getSimpleName());
                     }
                     permits.release();
                 });
@@ -103,17 +100,6 @@ final class Writer implements AutoCloseable {
     void awaitAcked(Cluster cluster, long n) throws InterruptedException {
         cluster.await(n + " acknowledged writes (have " + acked.size() + ", failures "
                 + failures() + ")", () -> acked.size() >= n);
-    }
-
-    /**
-     * Stops submitting, without waiting for answers: once this returns no submit call is in
-     * progress, and the writes in flight are still in flight.
-     */
-    void pause() throws InterruptedException {
-        paused = true;
-        if (!idle.await(Cluster.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-            throw new AssertionError("the writer did not stop submitting");
-        }
     }
 
     /** Stops submitting and waits until every submitted write has its answer. */
@@ -149,6 +135,17 @@ final class Writer implements AutoCloseable {
         Map<String, Long> m = new TreeMap<>();
         failures.forEach((k, v) -> m.put(k, v.get()));
         return m;
+    }
+
+    /** The payloads whose submit failed with {@code type}. */
+    Set<String> failedWith(Class<?> type) {
+        Set<String> out = new TreeSet<>();
+        failed.forEach((payload, t) -> {
+            if (t.equals(type.getSimpleName())) {
+                out.add(payload);
+            }
+        });
+        return out;
     }
 
     /** Checks that no failure was of a type that {@code allowed} does not list. */
