@@ -251,7 +251,9 @@ class NodeDurabilityOrderTest {
         assertTrue(counts.getOrDefault("AckEpoch", 0L) >= 4, counts.toString());
         assertTrue(counts.getOrDefault("AckNewLeader", 0L) >= 4, counts.toString());
         assertTrue(counts.getOrDefault("UpToDate", 0L) >= 4, counts.toString());
-        assertTrue(counts.getOrDefault("Ack", 0L) >= 40, counts.toString());
+        // The 20 one-at-a-time writes guarantee an ACK each from the follower that completes
+        // the quorum; the other follower's may be combined with a later one.
+        assertTrue(counts.getOrDefault("Ack", 0L) >= 20, counts.toString());
         assertTrue(counts.getOrDefault("Commit", 0L) >= 20, counts.toString());
         // 120 txns on 3 nodes, less what nodes that rejoin by SNAP restore instead of
         // delivering one by one (which depends on timing: seen as low as ~300 under load).

@@ -72,7 +72,7 @@ class SnapshotOffDeliveryTest {
         try {
             for (int id = 1; id <= 3; id++) {
                 ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(20)
-                        .syncLimitTicks(50).initLimitTicks(50).snapshotEveryTxns(10);
+                        .syncLimitTicks(100).initLimitTicks(100).snapshotEveryTxns(10);
                 for (int i = 1; i <= 3; i++) {
                     b.voter(i, new InetSocketAddress("127.0.0.1", 1));
                 }

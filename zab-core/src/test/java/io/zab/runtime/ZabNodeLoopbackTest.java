@@ -35,6 +35,7 @@ class ZabNodeLoopbackTest {
     private final LoopbackNetwork network = new LoopbackNetwork();
     private final Map<Integer, ZabNode> nodes = new TreeMap<>();
     private final Map<Integer, RecordingStateMachine> machines = new TreeMap<>();
+    private int syncLimitTicks = 50;
 
     /**
      * Short ticks for a quick election, but a whole second of silence before a follower gives
@@ -43,7 +44,7 @@ class ZabNodeLoopbackTest {
      */
     private ZabConfig config(int id) {
         ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(20)
-                .syncLimitTicks(50).initLimitTicks(50);
+                .syncLimitTicks(syncLimitTicks).initLimitTicks(50);
         for (int i = 1; i <= 3; i++) {
             b.voter(i, new InetSocketAddress("127.0.0.1", 7000 + i));
         }
@@ -113,7 +114,10 @@ class ZabNodeLoopbackTest {
         int oldId = old.id().value();
         old.close();
         nodes.remove(oldId);
-        await("a new leader", () -> leader() != null && leader() != old);
+        // Every survivor in broadcast: the leader is before its follower has UPTODATE, and a
+        // follower refuses submits until then.
+        await("a new leader", () -> leader() != null && leader() != old
+                && nodes.values().stream().allMatch(n -> n.status().broadcasting()));
         ZabNode survivor = nodes.values().iterator().next();
         SubmitResult r = survivor.submit(bytes("after")).get(30, TimeUnit.SECONDS);
         assertTrue(r.zxid().epoch() > end.epoch(), "a new epoch: " + r.zxid());
@@ -141,6 +145,7 @@ class ZabNodeLoopbackTest {
     @Test
     void aTxnInFlightWhenTheNodeClosesHasAnUnknownOutcomeAndLaterCallsAreRefused()
             throws Exception {
+        syncLimitTicks = 500; // the leader must not give up its silent followers first
         for (int i = 1; i <= 3; i++) {
             start(i);
         }

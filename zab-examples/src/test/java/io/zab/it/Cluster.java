@@ -46,9 +46,9 @@ final class Cluster implements AutoCloseable {
     static final String CLUSTER_ID = "zab-it";
     /** Generous for a loaded 2-core machine: a slow fsync or GC must not look like a crash. */
     static final int TICK_MS = 50;
-    static final int INIT_LIMIT_TICKS = 40;
-    static final int SYNC_LIMIT_TICKS = 20;
-    static final Duration DEADLINE = Duration.ofSeconds(60);
+    static final int INIT_LIMIT_TICKS = 60;
+    static final int SYNC_LIMIT_TICKS = 40;
+    static final Duration DEADLINE = Duration.ofSeconds(180);
 
     private final Path root;
     private final List<Integer> voters;

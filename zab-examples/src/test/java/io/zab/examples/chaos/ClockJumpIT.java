@@ -46,6 +46,10 @@ class ClockJumpIT {
         boolean passed = false;
         FakeClock clock = FakeClock.open(root);
         try (ProcessCluster c = new ProcessCluster(3, root); Writer w = new Writer(c)) {
+            // 5 s of silence before a peer is given up: three servers under libfaketime share
+            // two cores here, and only a clock that drives a timeout may cause an election in
+            // the stable window, not a stall of the machine.
+            c.syncLimitTicks(100);
             for (int id = 1; id <= 3; id++) {
                 c.environment(id, clock.environment(id));
                 c.start(id);

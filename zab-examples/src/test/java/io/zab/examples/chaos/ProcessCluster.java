@@ -53,6 +53,7 @@ final class ProcessCluster implements AutoCloseable {
     /** Opened at the first cut: a cluster that never partitions needs neither root nor iptables. */
     private Firewall firewall;
     private final Map<Integer, Map<String, String>> environments = new HashMap<>();
+    private int syncLimitTicks = SYNC_LIMIT_TICKS;
     private final Map<Integer, Process> running = new TreeMap<>();
     private final Set<Integer> paused = new TreeSet<>();
     /** Nodes whose data directory was wiped: they restart as joining the existing cluster. */
@@ -82,6 +83,12 @@ final class ProcessCluster implements AutoCloseable {
         // A test JVM that dies must not leave servers, mounts or firewall rules behind.
         Runtime.getRuntime().addShutdownHook(reaper);
         this.disks = tmpfsMegabytes > 0 ? mountDisks(n, root, tmpfsMegabytes) : null;
+    }
+
+    /** The servers' --sync-limit from their next start on (default {@link #SYNC_LIMIT_TICKS}). */
+    synchronized ProcessCluster syncLimitTicks(int ticks) {
+        syncLimitTicks = ticks;
+        return this;
     }
 
     int size() {
@@ -162,7 +169,7 @@ final class ProcessCluster implements AutoCloseable {
                 "--id", String.valueOf(id), "--peers", peers(),
                 "--data-dir", dataDir(id).toString(),
                 "--http", host(id) + ":" + httpPorts[id - 1], "--tick-ms", "50",
-                "--sync-limit", String.valueOf(SYNC_LIMIT_TICKS), "--init-limit", "40",
+                "--sync-limit", String.valueOf(syncLimitTicks), "--init-limit", "40",
                 "--timeout-ms", "3000");
         if (joinExisting.contains(id)) {
             pb.command().addAll(List.of("--initial-cluster-state", "existing"));

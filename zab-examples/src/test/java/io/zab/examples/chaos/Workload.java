@@ -111,20 +111,35 @@ final class Workload {
         List<Op> out = new ArrayList<>();
         for (String key : keys) {
             for (int id = 1; id <= cluster.size(); id++) {
-                long invoked = now();
-                HttpResponse<String> r = cluster.call(id, "GET", "/kv/" + enc(key)
-                        + "?linearizable=true", null, Duration.ofSeconds(10));
-                long completed = now();
-                if (r.statusCode() != 200 && r.statusCode() != 404) {
-                    throw new AssertionError("final read of " + key + " on node " + id
-                            + " answered " + r.statusCode() + ": " + r.body() + "; kept in "
-                            + cluster.root);
-                }
-                out.add(Op.read(0, key, r.statusCode() == 200 ? r.body() : null, invoked,
-                        completed));
+                out.add(finalRead(key, id));
             }
         }
         return out;
+    }
+
+    /**
+     * One final read; a 503 or 504 (a slow machine may take longer than the server's 3 s
+     * timeout) is tried again, a few times: a read that got no answer changes nothing.
+     */
+    private Op finalRead(String key, int id) throws IOException, InterruptedException {
+        String last = "";
+        for (int attempt = 0; attempt < 5; attempt++) {
+            long invoked = now();
+            HttpResponse<String> r = cluster.call(id, "GET", "/kv/" + enc(key)
+                    + "?linearizable=true", null, Duration.ofSeconds(10));
+            long completed = now();
+            if (r.statusCode() == 200 || r.statusCode() == 404) {
+                return Op.read(0, key, r.statusCode() == 200 ? r.body() : null, invoked,
+                        completed);
+            }
+            last = r.statusCode() + ": " + r.body();
+            if (r.statusCode() != 503 && r.statusCode() != 504) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("final read of " + key + " on node " + id + " answered "
+                + last + "; kept in " + cluster.root);
     }
 
     /**

@@ -28,8 +28,8 @@ class KvServerTest {
     static void startCluster() throws Exception {
         LoopbackNetwork net = new LoopbackNetwork();
         for (int id = 1; id <= 3; id++) {
-            ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(50).syncLimitTicks(20)
-                    .maxTxnBytes(2048);
+            ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(50)
+                    .syncLimitTicks(40).initLimitTicks(40).maxTxnBytes(2048);
             for (int i = 1; i <= 3; i++) {
                 b.voter(i, new InetSocketAddress("127.0.0.1", 1));
             }
@@ -108,8 +108,11 @@ class KvServerTest {
         List<KvServer> servers = new ArrayList<>();
         try {
             for (int id = 1; id <= 3; id++) {
+                // The leader keeps its silent followers for 5 s, longer than the server's 3 s
+                // timeout: the 504 comes from the timeout, and no stall of a slow machine can
+                // depose the leader before the PUT reaches it (that would be a 503).
                 ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(50)
-                        .syncLimitTicks(20);
+                        .syncLimitTicks(100).initLimitTicks(40);
                 for (int i = 1; i <= 3; i++) {
                     b.voter(i, new InetSocketAddress("127.0.0.1", 1));
                 }
@@ -118,7 +121,7 @@ class KvServerTest {
                         .transport(net.transport()).build();
                 nodes.add(n);
                 servers.add(new KvServer(n, kv, new InetSocketAddress("127.0.0.1", 0), 1024,
-                        300).start());
+                        3_000).start());
             }
             nodes.get(0).start();
             HttpResponse<String> r = call(servers.get(0), "PUT", "/kv/x", "1");

@@ -105,7 +105,7 @@ class ResumeOverNettyTest {
     private static ZabNode start(int id, Path dir, Map<PeerId, InetSocketAddress> peers,
             StateMachine sm) throws Exception {
         ZabConfig.Builder b = ZabConfig.builder().peerId(id).dataDir(dir).tickIntervalMs(50)
-                .syncLimitTicks(20).initLimitTicks(40);
+                .syncLimitTicks(40).initLimitTicks(60);
         peers.forEach((p, a) -> b.voter(p.value(), a));
         NettyTransportConfig net = NettyTransportConfig.builder().clusterId("resume-test")
                 .peers(peers).reconnectBackoffMs(20, 200).build();
