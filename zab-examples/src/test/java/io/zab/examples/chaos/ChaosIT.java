@@ -106,6 +106,9 @@ class ChaosIT {
             passed = true;
             c.keepDisksOnClose(Boolean.getBoolean("chaos.keep"));
         } finally {
+            if (work != null) {
+                work.close();
+            }
             keep(root, work, nemesis, passed);
         }
     }

@@ -63,15 +63,15 @@ class PartitionIT {
     /** S08: the isolated leader's writes are never acknowledged and lost. */
     @Test
     void s08LeaderMinorityPartition() throws Exception {
-        try (ScenarioRun r = new ScenarioRun("partition", "s08", 3, 0)) {
+        // The catalogue's register: 3 clients read, write and compare-and-set one key through
+        // random nodes, the isolated leader among them, from the cut to the heal.
+        try (ScenarioRun r = new ScenarioRun("partition", "s08", 3, 0);
+                Workload register = new Workload(r.c, List.of("register"), 3, 8, r.started)) {
             BothSides sides = BothSides.start(r);
             int l = sides.leader();
             long e0 = sides.epoch();
             Writer old = sides.old();
             Writer maj = sides.majority();
-            // The catalogue's register: 3 clients read, write and compare-and-set one key
-            // through random nodes, the isolated leader among them, throughout.
-            Workload register = new Workload(r.c, List.of("register"), 3, 8, r.started);
             register.start();
             r.c.isolate(l);
             long cutAt = System.nanoTime();

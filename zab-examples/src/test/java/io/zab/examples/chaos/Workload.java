@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>Thread-safe: {@link #start} and {@link #stop} from the test thread; the history list is
  * synchronized.
  */
-final class Workload {
+final class Workload implements AutoCloseable {
     /** Counters of what the clients saw, for the report. */
     enum Count { READ_OK, WRITE_OK, CAS_OK, CAS_REFUSED, UNKNOWN, NOT_APPLIED, SERVER_ERROR }
 
@@ -74,6 +74,15 @@ final class Workload {
                 throw new IllegalStateException(t.getName() + " did not stop");
             }
         }
+    }
+
+    /**
+     * Tells the clients to stop, without waiting: for a run that failed before {@link #stop}.
+     * Each ends after its request in flight (bounded by a timeout).
+     */
+    @Override
+    public void close() {
+        running = false;
     }
 
     List<Op> history() {
