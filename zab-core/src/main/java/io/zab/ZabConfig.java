@@ -38,9 +38,14 @@ public final class ZabConfig {
     private final int initLimitTicks;
     private final int syncLimitTicks;
     private final int maxTxnBytes;
-    private final int inboxCapacity;
+    private final long inboxMaxBytes;
+    private final int pendingMaxTxns;
+    private final long pendingMaxBytes;
     private final int proposalsInflightMax;
+    private final long proposalsInflightMaxBytes;
+    private final long learnerWindowBytes;
     private final int historyMaxTxns;
+    private final long historyMaxBytes;
     private final boolean fsync;
     private final long snapshotEveryTxns;
     private final long snapshotEveryBytes;
@@ -55,9 +60,14 @@ public final class ZabConfig {
         this.initLimitTicks = b.initLimitTicks;
         this.syncLimitTicks = b.syncLimitTicks;
         this.maxTxnBytes = b.maxTxnBytes;
-        this.inboxCapacity = b.inboxCapacity;
+        this.inboxMaxBytes = b.inboxMaxBytes;
+        this.pendingMaxTxns = b.pendingMaxTxns;
+        this.pendingMaxBytes = b.pendingMaxBytes;
         this.proposalsInflightMax = b.proposalsInflightMax;
+        this.proposalsInflightMaxBytes = b.proposalsInflightMaxBytes;
+        this.learnerWindowBytes = b.learnerWindowBytes;
         this.historyMaxTxns = b.historyMaxTxns;
+        this.historyMaxBytes = b.historyMaxBytes;
         this.fsync = b.fsync;
         this.snapshotEveryTxns = b.snapshotEveryTxns;
         this.snapshotEveryBytes = b.snapshotEveryBytes;
@@ -108,8 +118,51 @@ public final class ZabConfig {
         return maxTxnBytes;
     }
 
-    public int inboxCapacity() {
-        return inboxCapacity;
+    /**
+     * Received messages (payload plus 64 bytes each) the protocol thread may have waiting;
+     * past it the transport stops reading until half of it is drained.
+     */
+    public long inboxMaxBytes() {
+        return inboxMaxBytes;
+    }
+
+    /**
+     * Requests (submits and syncs) this node's callers may have in flight, from the call until
+     * its future completes; beyond it a call waits for room up to its own wait, or is refused
+     * with OverloadedException (never applied).
+     */
+    public int pendingMaxTxns() {
+        return pendingMaxTxns;
+    }
+
+    /** The payload bytes of those requests. */
+    public long pendingMaxBytes() {
+        return pendingMaxBytes;
+    }
+
+    /** Txns a leader has proposed and not yet applied itself before it holds or refuses more. */
+    public int proposalsInflightMax() {
+        return proposalsInflightMax;
+    }
+
+    /** The payload bytes of those txns. */
+    public long proposalsInflightMaxBytes() {
+        return proposalsInflightMaxBytes;
+    }
+
+    /** Payload bytes a leader sends one learner beyond what that learner acknowledged. */
+    public long learnerWindowBytes() {
+        return learnerWindowBytes;
+    }
+
+    /** Txns a leader keeps in memory to serve DIFF and feed lagging learners. */
+    public int historyMaxTxns() {
+        return historyMaxTxns;
+    }
+
+    /** Payload bytes of that history. */
+    public long historyMaxBytes() {
+        return historyMaxBytes;
     }
 
     /** How many delivered txns between two snapshots of the state machine. */
@@ -134,7 +187,8 @@ public final class ZabConfig {
     public CoreConfig coreConfig() {
         return new CoreConfig(peerId, voters.keySet(), observers.keySet(), initLimitTicks,
                 syncLimitTicks, maxTxnBytes, historyMaxTxns, proposalsInflightMax,
-                io.zab.Zxid.MAX_PART, initialClusterState == InitialClusterState.EXISTING);
+                io.zab.Zxid.MAX_PART, initialClusterState == InitialClusterState.EXISTING,
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes);
     }
 
     /** Collects settings; {@link #build()} validates them. Not thread-safe. */
@@ -147,9 +201,14 @@ public final class ZabConfig {
         private int initLimitTicks = 10;
         private int syncLimitTicks = 5;
         private int maxTxnBytes = 1 << 20;
-        private int inboxCapacity = 65_536;
+        private long inboxMaxBytes = 64L << 20;
+        private int pendingMaxTxns = 20_000;
+        private long pendingMaxBytes = 64L << 20;
         private int proposalsInflightMax = 10_000;
+        private long proposalsInflightMaxBytes = CoreConfig.PROPOSALS_INFLIGHT_MAX_BYTES;
+        private long learnerWindowBytes = CoreConfig.LEARNER_WINDOW_BYTES;
         private int historyMaxTxns = 100_000;
+        private long historyMaxBytes = CoreConfig.HISTORY_MAX_BYTES;
         private boolean evenVotersAllowed;
         private boolean fsync = true;
         private long snapshotEveryTxns = 100_000;
@@ -205,18 +264,51 @@ public final class ZabConfig {
             return this;
         }
 
-        public Builder inboxCapacity(int v) {
-            this.inboxCapacity = v;
+        /** See {@link ZabConfig#inboxMaxBytes()}; default 64 MiB. */
+        public Builder inboxMaxBytes(long v) {
+            this.inboxMaxBytes = v;
             return this;
         }
 
+        /** See {@link ZabConfig#pendingMaxTxns()}; default 20,000. */
+        public Builder pendingMaxTxns(int v) {
+            this.pendingMaxTxns = v;
+            return this;
+        }
+
+        /** See {@link ZabConfig#pendingMaxBytes()}; default 64 MiB. */
+        public Builder pendingMaxBytes(long v) {
+            this.pendingMaxBytes = v;
+            return this;
+        }
+
+        /** See {@link ZabConfig#proposalsInflightMax()}; default 10,000. */
         public Builder proposalsInflightMax(int v) {
             this.proposalsInflightMax = v;
             return this;
         }
 
+        /** See {@link ZabConfig#proposalsInflightMaxBytes()}; default 32 MiB. */
+        public Builder proposalsInflightMaxBytes(long v) {
+            this.proposalsInflightMaxBytes = v;
+            return this;
+        }
+
+        /** See {@link ZabConfig#learnerWindowBytes()}; default 8 MiB. */
+        public Builder learnerWindowBytes(long v) {
+            this.learnerWindowBytes = v;
+            return this;
+        }
+
+        /** See {@link ZabConfig#historyMaxTxns()}; default 100,000. */
         public Builder historyMaxTxns(int v) {
             this.historyMaxTxns = v;
+            return this;
+        }
+
+        /** See {@link ZabConfig#historyMaxBytes()}; default 256 MiB. */
+        public Builder historyMaxBytes(long v) {
+            this.historyMaxBytes = v;
             return this;
         }
 
@@ -284,9 +376,14 @@ public final class ZabConfig {
             positive("initLimitTicks", initLimitTicks);
             positive("syncLimitTicks", syncLimitTicks);
             positive("maxTxnBytes", maxTxnBytes);
-            positive("inboxCapacity", inboxCapacity);
+            positive("inboxMaxBytes", inboxMaxBytes);
+            positive("pendingMaxTxns", pendingMaxTxns);
+            positive("pendingMaxBytes", pendingMaxBytes);
             positive("proposalsInflightMax", proposalsInflightMax);
+            positive("proposalsInflightMaxBytes", proposalsInflightMaxBytes);
+            positive("learnerWindowBytes", learnerWindowBytes);
             positive("historyMaxTxns", historyMaxTxns);
+            positive("historyMaxBytes", historyMaxBytes);
             if (snapshotEveryBytes <= 0) {
                 throw new IllegalArgumentException("snapshotEveryBytes: must be positive, was "
                         + snapshotEveryBytes);
@@ -299,6 +396,10 @@ public final class ZabConfig {
             if (maxTxnBytes > (64 << 20)) {
                 throw new IllegalArgumentException("maxTxnBytes: " + maxTxnBytes
                         + " is above the 64 MiB limit");
+            }
+            if (maxTxnBytes > pendingMaxBytes) {
+                throw new IllegalArgumentException("pendingMaxBytes: " + pendingMaxBytes
+                        + " cannot hold one txn of maxTxnBytes " + maxTxnBytes);
             }
             return new ZabConfig(this);
         }
@@ -320,7 +421,7 @@ public final class ZabConfig {
             }
         }
 
-        private static void positive(String key, int value) {
+        private static void positive(String key, long value) {
             if (value <= 0) {
                 throw new IllegalArgumentException(key + ": must be positive, was " + value);
             }

@@ -75,8 +75,12 @@ public final class ZabNode implements AutoCloseable {
     }
 
     /**
-     * As {@link #submit(ByteBuffer)}, except that when the node's inbox is full the call waits
-     * up to {@code maxWait} for room instead of failing at once with OverloadedException.
+     * As {@link #submit(ByteBuffer)}, but where the untimed call fails at once this one waits,
+     * up to {@code maxWait} in all: on the calling thread while this node has
+     * {@link ZabConfig#pendingMaxTxns()} or {@link ZabConfig#pendingMaxBytes()} in flight, then
+     * for a leader in broadcast (right after start, during an election) and for room in the
+     * leader's in-flight budget. When the wait runs out the future fails with
+     * OverloadedException or NotLeaderException: never applied.
      */
     public CompletableFuture<SubmitResult> submit(ByteBuffer txn, java.time.Duration maxWait) {
         return loop.submit(txn, maxWait.toNanos());
@@ -89,6 +93,14 @@ public final class ZabNode implements AutoCloseable {
      */
     public CompletableFuture<Zxid> sync() {
         return loop.sync();
+    }
+
+    /**
+     * As {@link #sync()}, but waits up to {@code maxWait} for room in the pending budget and for
+     * a leader in broadcast instead of failing at once.
+     */
+    public CompletableFuture<Zxid> sync(java.time.Duration maxWait) {
+        return loop.sync(maxWait.toNanos());
     }
 
     public NodeStatus status() {

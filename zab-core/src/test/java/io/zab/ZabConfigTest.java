@@ -101,9 +101,14 @@ class ZabConfigTest {
                 new Limit("initLimitTicks", b -> b.initLimitTicks(bad)),
                 new Limit("syncLimitTicks", b -> b.syncLimitTicks(bad)),
                 new Limit("maxTxnBytes", b -> b.maxTxnBytes(bad)),
-                new Limit("inboxCapacity", b -> b.inboxCapacity(bad)),
+                new Limit("inboxMaxBytes", b -> b.inboxMaxBytes(bad)),
+                new Limit("pendingMaxTxns", b -> b.pendingMaxTxns(bad)),
+                new Limit("pendingMaxBytes", b -> b.pendingMaxBytes(bad)),
                 new Limit("proposalsInflightMax", b -> b.proposalsInflightMax(bad)),
+                new Limit("proposalsInflightMaxBytes", b -> b.proposalsInflightMaxBytes(bad)),
+                new Limit("learnerWindowBytes", b -> b.learnerWindowBytes(bad)),
                 new Limit("historyMaxTxns", b -> b.historyMaxTxns(bad)),
+                new Limit("historyMaxBytes", b -> b.historyMaxBytes(bad)),
                 new Limit("snapshotEveryTxns", b -> b.snapshotEveryTxns(bad)));
         for (Limit limit : limits) {
             ZabConfig.Builder b = valid();

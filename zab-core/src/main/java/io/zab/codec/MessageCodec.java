@@ -24,7 +24,7 @@ import java.nio.ByteOrder;
  */
 public final class MessageCodec {
     /** The encoding version written by this codec and the only one it reads. */
-    public static final byte VERSION = 2;
+    public static final byte VERSION = 3;
     /** Bytes before a message's fields: version and type. */
     public static final int HEADER_BYTES = 2;
     /** Offset of the type byte within an encoding. */
@@ -37,6 +37,20 @@ public final class MessageCodec {
     }
 
     private MessageCodec() {
+    }
+
+    /**
+     * The largest encoding of a message that carries one txn of {@code txnBytes} (PROPOSAL,
+     * INFORM, REQUEST): what a transport's frame limit must hold for txns of that size.
+     */
+    public static int txnMessageBytes(int txnBytes) {
+        byte[] empty = new byte[0];
+        io.zab.protocol.Txn txn = new io.zab.protocol.Txn(io.zab.Zxid.ZERO, empty);
+        io.zab.PeerId origin = new io.zab.PeerId(1);
+        int header = Math.max(encodedSize(new io.zab.protocol.message.Proposal(txn, origin, 0)),
+                Math.max(encodedSize(new io.zab.protocol.message.Inform(txn, origin, 0)),
+                        encodedSize(new io.zab.protocol.message.Request(0, empty, 0))));
+        return WireType.sum(header, txnBytes);
     }
 
     /** The exact number of bytes {@link #encode(Message, ByteBuffer)} writes for {@code m}. */

@@ -58,6 +58,11 @@ final class WireReader {
         return Integer.toUnsignedLong(in.getInt());
     }
 
+    int i32(String field) throws CodecException {
+        need(4, field);
+        return in.getInt();
+    }
+
     long i64(String field) throws CodecException {
         need(8, field);
         return in.getLong();

@@ -20,6 +20,7 @@ import io.zab.protocol.message.Ping;
 import io.zab.protocol.message.PingAck;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
+import io.zab.protocol.message.RequestRefused;
 import io.zab.protocol.message.Snap;
 import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
@@ -285,17 +286,44 @@ enum WireType {
     },
     REQUEST(17, Request.class, "REQUEST") {
         int bodySize(Message m) {
-            return sum(LONG, bytesSize(((Request) m).payload()));
+            return sum(LONG + INT, bytesSize(((Request) m).payload()));
         }
 
         void write(Message m, ByteBuffer out) {
             Request x = (Request) m;
             out.putLong(x.requestId());
+            out.putInt(x.waitTicks());
             putBytes(out, x.payload());
         }
 
         Message read(WireReader in) throws CodecException {
-            return new Request(in.i64("requestId"), in.bytes("payload"));
+            long id = in.i64("requestId");
+            int wait = in.i32("waitTicks");
+            if (wait < 0) {
+                throw in.error("negative waitTicks " + wait);
+            }
+            return new Request(id, in.bytes("payload"), wait);
+        }
+    },
+    REQUEST_REFUSED(21, RequestRefused.class, "REQUESTREFUSED") {
+        int bodySize(Message m) {
+            return LONG + 1;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            RequestRefused x = (RequestRefused) m;
+            out.putLong(x.requestId());
+            out.put(x.reason().code);
+        }
+
+        Message read(WireReader in) throws CodecException {
+            long id = in.i64("requestId");
+            byte code = in.u8("reason");
+            RequestRefused.Reason reason = RequestRefused.Reason.of(code);
+            if (reason == null) {
+                throw in.error("unknown reason code " + (code & 0xFF));
+            }
+            return new RequestRefused(id, reason);
         }
     },
     SYNC_REQUEST(18, SyncRequest.class, "SYNC") {
@@ -366,6 +394,7 @@ enum WireType {
     static final int EPOCH = 4;
     static final int ZXID = 8;
     static final int LONG = 8;
+    static final int INT = 4;
     static final int PEER = 4;
     static final int LENGTH = 4;
 

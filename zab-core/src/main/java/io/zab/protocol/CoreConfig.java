@@ -25,10 +25,33 @@ import java.util.TreeSet;
  * @param joinExisting this node joins a cluster that already exists: if it starts with no
  *     currentEpoch (a blank or lost data directory) it abstains from elections until its first
  *     sync with an established leader is durable. False for the members that create a cluster.
+ * @param historyMaxBytes the bytes of txn payloads the history keeps in memory (with
+ *     historyMaxTxns, whichever binds first); a learner behind what is kept is dropped and
+ *     resyncs, by SNAP when it is behind the history
+ * @param proposalsInflightMaxBytes the payload bytes the leader has proposed and not yet
+ *     applied to its own state machine before it holds or refuses more (with
+ *     proposalsInflightMax); a single txn is always admitted when nothing is in flight
+ * @param learnerWindowBytes the payload bytes the leader sends a learner beyond what that
+ *     learner acknowledged; a learner with a full window gets no more proposals until it acks
  */
 public record CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
         int initLimitTicks, int syncLimitTicks, int maxTxnBytes, int historyMaxTxns,
-        int proposalsInflightMax, long zxidCounterMax, boolean joinExisting) {
+        int proposalsInflightMax, long zxidCounterMax, boolean joinExisting,
+        long historyMaxBytes, long proposalsInflightMaxBytes, long learnerWindowBytes) {
+
+    /** Default byte limits: history 256 MiB, in flight 32 MiB, learner window 8 MiB. */
+    public static final long HISTORY_MAX_BYTES = 256L << 20;
+    public static final long PROPOSALS_INFLIGHT_MAX_BYTES = 32L << 20;
+    public static final long LEARNER_WINDOW_BYTES = 8L << 20;
+
+    /** The limits without the byte bounds (set to their defaults). */
+    public CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
+            int initLimitTicks, int syncLimitTicks, int maxTxnBytes, int historyMaxTxns,
+            int proposalsInflightMax, long zxidCounterMax, boolean joinExisting) {
+        this(self, voters, observers, initLimitTicks, syncLimitTicks, maxTxnBytes,
+                historyMaxTxns, proposalsInflightMax, zxidCounterMax, joinExisting,
+                HISTORY_MAX_BYTES, PROPOSALS_INFLIGHT_MAX_BYTES, LEARNER_WINDOW_BYTES);
+    }
 
     public CoreConfig {
         voters = Set.copyOf(new TreeSet<>(voters));
@@ -46,6 +69,9 @@ public record CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
         requirePositive("maxTxnBytes", maxTxnBytes);
         requirePositive("historyMaxTxns", historyMaxTxns);
         requirePositive("proposalsInflightMax", proposalsInflightMax);
+        requirePositive("historyMaxBytes", historyMaxBytes);
+        requirePositive("proposalsInflightMaxBytes", proposalsInflightMaxBytes);
+        requirePositive("learnerWindowBytes", learnerWindowBytes);
         if (zxidCounterMax < 2 || zxidCounterMax > Zxid.MAX_PART) {
             throw new IllegalArgumentException("zxidCounterMax must be in [2, 0xFFFFFFFF]: "
                     + zxidCounterMax);
@@ -82,21 +108,31 @@ public record CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
 
     public CoreConfig withLimits(int initLimit, int syncLimit) {
         return new CoreConfig(self, voters, observers, initLimit, syncLimit, maxTxnBytes,
-                historyMaxTxns, proposalsInflightMax, zxidCounterMax, joinExisting);
+                historyMaxTxns, proposalsInflightMax, zxidCounterMax, joinExisting,
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes);
     }
 
     public CoreConfig withHistoryMaxTxns(int max) {
         return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
-                maxTxnBytes, max, proposalsInflightMax, zxidCounterMax, joinExisting);
+                maxTxnBytes, max, proposalsInflightMax, zxidCounterMax, joinExisting,
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes);
     }
 
     public CoreConfig withZxidCounterMax(long max) {
         return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
-                maxTxnBytes, historyMaxTxns, proposalsInflightMax, max, joinExisting);
+                maxTxnBytes, historyMaxTxns, proposalsInflightMax, max, joinExisting,
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes);
     }
 
     public CoreConfig withJoinExisting(boolean join) {
         return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
-                maxTxnBytes, historyMaxTxns, proposalsInflightMax, zxidCounterMax, join);
+                maxTxnBytes, historyMaxTxns, proposalsInflightMax, zxidCounterMax, join,
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes);
+    }
+
+    public CoreConfig withByteLimits(long historyBytes, long inflightBytes, long windowBytes) {
+        return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
+                maxTxnBytes, historyMaxTxns, proposalsInflightMax, zxidCounterMax, joinExisting,
+                historyBytes, inflightBytes, windowBytes);
     }
 }

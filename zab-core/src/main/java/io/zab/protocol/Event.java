@@ -24,12 +24,29 @@ public sealed interface Event {
     record Tick() implements Event {
     }
 
-    /** The host asked to replicate {@code payload}; the answer names {@code requestId}. */
-    record Submit(long requestId, byte[] payload) implements Event {
+    /**
+     * The host asked to replicate {@code payload}; the answer names {@code requestId}. For up to
+     * {@code waitTicks} ticks the request may wait for a leader in broadcast and for room in the
+     * leader's in-flight budget; 0 refuses it at once when either is missing.
+     */
+    record Submit(long requestId, byte[] payload, int waitTicks) implements Event {
+        public Submit(long requestId, byte[] payload) {
+            this(requestId, payload, 0);
+        }
     }
 
-    /** The host asked for sync(): a linearizable read point. */
-    record SyncRead(long requestId) implements Event {
+    /** The host asked for sync(): a linearizable read point; may wait for a leader as Submit. */
+    record SyncRead(long requestId, int waitTicks) implements Event {
+        public SyncRead(long requestId) {
+            this(requestId, 0);
+        }
+    }
+
+    /**
+     * The state machine has applied every delivered txn up to {@code zxid}: a coalesced mark from
+     * the delivery pipeline, so a leader's in-flight budget also covers its own delivery queue.
+     */
+    record Applied(Zxid zxid) implements Event {
     }
 
     /** Every storage action with a sequence number up to {@code seq} is durable. */

@@ -18,6 +18,7 @@ import io.zab.protocol.message.Ping;
 import io.zab.protocol.message.PingAck;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
+import io.zab.protocol.message.RequestRefused;
 import io.zab.protocol.message.Snap;
 import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
@@ -130,6 +131,8 @@ final class FollowerRole implements RoleState {
             onUpToDate(u);
         } else if (m instanceof SyncReply r) {
             onSyncReply(r);
+        } else if (m instanceof RequestRefused r) {
+            onRequestRefused(r);
         } else {
             LOG.warn("node {}: unexpected {} from leader {}; restarting", self(), m, leader);
             core.stepDown("unexpected " + m.getClass().getSimpleName() + " from leader");
@@ -340,14 +343,45 @@ final class FollowerRole implements RoleState {
     }
 
     @Override
-    public void onSubmit(long requestId, byte[] payload) {
+    public void onSubmit(long requestId, byte[] payload, int waitTicks) {
         if (!upToDate) {
             core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, leader,
                     "leader " + leader + " is not in broadcast yet"));
             return;
         }
         forwarded.add(requestId);
-        core.send(leader, new Request(requestId, payload));
+        core.send(leader, new Request(requestId, payload, waitTicks));
+    }
+
+    /** The leader will never propose a request we forwarded: never applied. */
+    private void onRequestRefused(RequestRefused r) {
+        if (!forwarded.remove(r.requestId())) {
+            LOG.debug("node {}: {} for a request not in flight; ignored", self(), r);
+            return;
+        }
+        Outcome.Kind kind;
+        String why;
+        switch (r.reason()) {
+            case OVERLOADED:
+                kind = Outcome.Kind.OVERLOADED;
+                why = "leader " + leader + " had no room in its in-flight budget within the"
+                        + " wait; retry later";
+                break;
+            case TOO_LARGE:
+                kind = Outcome.Kind.TOO_LARGE;
+                why = "leader " + leader + " refused the txn as larger than its maxTxnBytes";
+                break;
+            default:
+                kind = Outcome.Kind.NOT_LEADER;
+                why = "leader " + leader + " is no longer in broadcast";
+                break;
+        }
+        core.complete(r.requestId(), Outcome.failed(kind, leader, why));
+    }
+
+    @Override
+    public void onApplied() {
+        // Only a leader's admission counts what its state machine applied.
     }
 
     @Override

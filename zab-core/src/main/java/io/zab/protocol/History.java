@@ -8,12 +8,15 @@ import java.util.List;
 
 /**
  * The node's logged history in memory: every txn after {@link #base()}, gapless. The leader
- * serves DIFF from it; it is trimmed from the front once delivered and past the window size.
+ * serves DIFF and feeds lagging learners from it; it is trimmed from the front once delivered
+ * and past its bounds in txns and payload bytes.
  */
 final class History implements HistoryView {
     private Zxid base;
     private final ArrayList<Txn> txns = new ArrayList<>();
     private int start;
+    /** Payload bytes of the txns held. */
+    private long bytes;
 
     History(Zxid base, List<Txn> log) {
         this.base = base;
@@ -36,6 +39,11 @@ final class History implements HistoryView {
         return txns.size() - start;
     }
 
+    /** Payload bytes of the txns held. */
+    long bytes() {
+        return bytes;
+    }
+
     /** Whether {@code next} may be appended: the history stays gapless. */
     boolean continuesWith(Zxid next) {
         return last().isFollowedBy(next);
@@ -46,6 +54,16 @@ final class History implements HistoryView {
             throw new IllegalStateException("history gap: " + txn.zxid() + " after " + last());
         }
         txns.add(txn);
+        bytes += txn.data().length;
+    }
+
+    /** The txn right after {@code zxid}, or null if {@code zxid} is the last (or not held). */
+    Txn next(Zxid zxid) {
+        if (zxid.isBefore(base)) {
+            return null;
+        }
+        int i = Math.max(firstAfter(zxid), start);
+        return i < txns.size() ? txns.get(i) : null;
     }
 
     @Override
@@ -100,19 +118,30 @@ final class History implements HistoryView {
         if (lastKept.isBefore(base)) {
             throw new IllegalStateException("truncate to " + lastKept + " below base " + base);
         }
-        txns.subList(Math.max(firstAfter(lastKept), start), txns.size()).clear();
+        List<Txn> cut = txns.subList(Math.max(firstAfter(lastKept), start), txns.size());
+        for (Txn t : cut) {
+            bytes -= t.data().length;
+        }
+        cut.clear();
     }
 
     void reset(Zxid newBase) {
         base = newBase;
         txns.clear();
         start = 0;
+        bytes = 0;
     }
 
-    /** Drops txns from the front while more than {@code max} remain, never past {@code keep}. */
-    void trim(int max, Zxid keep) {
-        while (size() > max && !txns.get(start).zxid().isAfter(keep)) {
-            base = txns.get(start).zxid();
+    /**
+     * Drops txns from the front while more than {@code maxTxns} or {@code maxBytes} of payload
+     * remain, never past {@code keep}.
+     */
+    void trim(int maxTxns, long maxBytes, Zxid keep) {
+        while ((size() > maxTxns || bytes > maxBytes) && size() > 0
+                && !txns.get(start).zxid().isAfter(keep)) {
+            Txn head = txns.get(start);
+            base = head.zxid();
+            bytes -= head.data().length;
             txns.set(start, null);
             start++;
         }

@@ -19,6 +19,7 @@ import io.zab.protocol.message.Ping;
 import io.zab.protocol.message.PingAck;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
+import io.zab.protocol.message.RequestRefused;
 import io.zab.protocol.message.Snap;
 import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
@@ -27,6 +28,7 @@ import io.zab.protocol.message.UpToDate;
 import io.zab.protocol.sync.SyncMode;
 import io.zab.protocol.sync.SyncPlan;
 import io.zab.protocol.sync.SyncPlanner;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -79,6 +81,12 @@ final class LeaderRole implements RoleState {
     private long pingRound;
     private final List<SyncWait> syncWaits = new ArrayList<>();
     private final TreeMap<Zxid, Origin> origins = new TreeMap<>();
+    /** Writes (local and forwarded) waiting, within their wait, for room in the budget. */
+    private final HeldRequests awaitingRoom = new HeldRequests();
+    /** Our proposals of this epoch that our state machine has not applied: the budget in use. */
+    private final ArrayDeque<Txn> inflight = new ArrayDeque<>();
+    private long inflightBytes;
+    private boolean left;
 
     LeaderRole(ZabCore core) {
         this.core = core;
@@ -295,6 +303,7 @@ final class LeaderRole implements RoleState {
             prev = t.zxid();
         }
         p.newLeaderZxid = end;
+        p.sentZxid = end;
         p.state = State.SYNC_SENT;
         core.send(p.id, new NewLeader(epoch, end));
     }
@@ -368,41 +377,84 @@ final class LeaderRole implements RoleState {
         }
     }
 
-    // ---- broadcast ----
+    // ---- broadcast: admission ----
 
     @Override
-    public void onSubmit(long requestId, byte[] payload) {
+    public void onSubmit(long requestId, byte[] payload, int waitTicks) {
         if (phase != Phase.BROADCAST) {
             core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
                     "leader not established yet"));
             return;
         }
-        Zxid last = core.lastLoggedZxid();
-        long inflight = last.epoch() == epoch
-                ? last.counter() - committedCounter() : 0;
-        if (inflight >= core.config().proposalsInflightMax()) {
-            core.complete(requestId, Outcome.failed(Outcome.Kind.OVERLOADED, self,
-                    inflight + " proposals in flight"));
-            return;
-        }
-        propose(payload, self, requestId);
-    }
-
-    private long committedCounter() {
-        Zxid c = core.lastCommittedZxid();
-        return c.epoch() == epoch ? c.counter() : 0;
+        admit(requestId, payload, self, waitTicks);
     }
 
     private void onRequest(LearnerProgress p, Request r) {
-        if (phase != Phase.BROADCAST || p.state != State.BROADCAST
-                || r.payload().length > core.config().maxTxnBytes()) {
-            // The learner fails the request when it loses us; never applied.
-            LOG.warn("node {}: REQUEST {} from {} refused ({} bytes, learner {})", self,
-                    r.requestId(), p.id, r.payload().length, p.state);
+        if (phase != Phase.BROADCAST || p.state != State.BROADCAST) {
+            refuse(r.requestId(), p.id, RequestRefused.Reason.NOT_LEADER, "");
+        } else if (r.payload().length > core.config().maxTxnBytes()) {
+            refuse(r.requestId(), p.id, RequestRefused.Reason.TOO_LARGE, "");
+        } else {
+            admit(r.requestId(), r.payload(), p.id, r.waitTicks());
+        }
+    }
+
+    /**
+     * Proposes a write if the in-flight budget has room and nothing waits before it; otherwise
+     * holds it for up to {@code waitTicks}, or refuses it (never applied).
+     */
+    private void admit(long requestId, byte[] payload, PeerId origin, int waitTicks) {
+        if (awaitingRoom.isEmpty() && hasRoom(payload.length)) {
+            propose(payload, origin, requestId);
+        } else if (waitTicks > 0) {
+            awaitingRoom.add(new HeldRequests.Held(requestId, payload, origin,
+                    core.ticks() + waitTicks));
+        } else {
+            refuse(requestId, origin, RequestRefused.Reason.OVERLOADED, inflight.size()
+                    + " txns (" + inflightBytes + " bytes) in flight, " + awaitingRoom.size()
+                    + " waiting; retry later");
+        }
+    }
+
+    /** Room for a txn of {@code bytes}; one txn always fits when nothing is in flight. */
+    private boolean hasRoom(int bytes) {
+        CoreConfig c = core.config();
+        return inflight.isEmpty() || (inflight.size() < c.proposalsInflightMax()
+                && inflightBytes + bytes <= c.proposalsInflightMaxBytes());
+    }
+
+    /** Proposes held writes, in order, while the budget has room. */
+    private void admitAwaiting() {
+        while (!left && phase == Phase.BROADCAST && !awaitingRoom.isEmpty()
+                && hasRoom(awaitingRoom.peek().bytes())) {
+            HeldRequests.Held h = awaitingRoom.poll();
+            propose(h.payload(), h.origin(), h.requestId());
+        }
+    }
+
+    /** Answers a write that will never be proposed: the caller learns it was never applied. */
+    private void refuse(long requestId, PeerId origin, RequestRefused.Reason reason,
+            String detail) {
+        if (!origin.equals(self)) {
+            core.send(origin, new RequestRefused(requestId, reason));
             return;
         }
-        propose(r.payload(), p.id, r.requestId());
+        Outcome.Kind kind = reason == RequestRefused.Reason.OVERLOADED ? Outcome.Kind.OVERLOADED
+                : reason == RequestRefused.Reason.TOO_LARGE ? Outcome.Kind.TOO_LARGE
+                        : Outcome.Kind.NOT_LEADER;
+        core.complete(requestId, Outcome.failed(kind, self, detail));
     }
+
+    @Override
+    public void onApplied() {
+        Zxid applied = core.appliedZxid();
+        while (!inflight.isEmpty() && !inflight.peekFirst().zxid().isAfter(applied)) {
+            inflightBytes -= inflight.pollFirst().data().length;
+        }
+        admitAwaiting();
+    }
+
+    // ---- broadcast: proposals, flow control, commits ----
 
     private void propose(byte[] payload, PeerId origin, long requestId) {
         Zxid last = core.lastLoggedZxid();
@@ -412,22 +464,73 @@ final class LeaderRole implements RoleState {
             if (origin.equals(self)) {
                 core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
                         "zxid counter exhausted; electing a new epoch"));
+            } else {
+                core.send(origin, new RequestRefused(requestId, RequestRefused.Reason.NOT_LEADER));
             }
             core.stepDown("zxid counter of epoch " + epoch + " exhausted");
             return;
         }
         Txn txn = new Txn(new Zxid(epoch, counter), payload);
         core.append(List.of(txn));
+        inflight.addLast(txn);
+        inflightBytes += payload.length;
         if (origin.equals(self)) {
             core.bindRequest(requestId, txn.zxid());
         } else {
             origins.put(txn.zxid(), new Origin(origin, requestId));
         }
         Proposal proposal = new Proposal(txn, origin.equals(self) ? null : origin, requestId);
+        long window = core.config().learnerWindowBytes();
         for (LearnerProgress p : learners.values()) {
-            if (p.streaming() && !p.observer) {
+            // A learner still being fed older txns gets this one when its turn comes.
+            if (p.streaming() && !p.observer && last.equals(p.sentZxid)
+                    && p.windowFits(payload.length, window)) {
+                p.sent(txn);
                 core.send(p.id, proposal);
             }
+        }
+    }
+
+    private Proposal proposalOf(Txn t) {
+        Origin o = origins.get(t.zxid());
+        return o == null ? new Proposal(t, null, 0) : new Proposal(t, o.peer(), o.requestId());
+    }
+
+    /**
+     * Sends a follower the proposals it has not had, as far as its window allows, and the
+     * commit point up to what it has. A follower that fell behind what our history keeps is
+     * dropped: it resyncs (by SNAP if it is behind the history) when it comes back.
+     */
+    private void feed(LearnerProgress p) {
+        if (!p.streaming() || p.observer) {
+            return;
+        }
+        Zxid last = core.lastLoggedZxid();
+        long window = core.config().learnerWindowBytes();
+        while (p.sentZxid.isBefore(last)) {
+            Txn t = core.history().next(p.sentZxid);
+            if (t == null || !p.sentZxid.isFollowedBy(t.zxid())) {
+                LOG.info("node {}: learner {} fell behind the history kept in memory (it has"
+                        + " up to {}, history from {}); dropping it so it resyncs", self, p.id,
+                        p.sentZxid, core.history().base());
+                learners.remove(p.id);
+                return;
+            }
+            if (!p.windowFits(t.data().length, window)) {
+                break;
+            }
+            p.sent(t);
+            core.send(p.id, proposalOf(t));
+        }
+        sendCommit(p);
+    }
+
+    /** COMMIT up to what the follower has been sent; never a txn it has not received. */
+    private void sendCommit(LearnerProgress p) {
+        Zxid c = Zxid.min(core.lastCommittedZxid(), p.sentZxid);
+        if (c.epoch() == epoch && c.isAfter(p.commitSent)) {
+            p.commitSent = c;
+            core.send(p.id, new Commit(c));
         }
     }
 
@@ -438,7 +541,11 @@ final class LeaderRole implements RoleState {
         }
         if (zxid.isAfter(p.ackedZxid)) {
             p.ackedZxid = zxid;
+            p.acknowledged(zxid);
             advanceCommit();
+            if (learners.get(p.id) == p) {
+                feed(p);
+            }
         }
     }
 
@@ -466,12 +573,16 @@ final class LeaderRole implements RoleState {
     private void commit(Zxid old, Zxid best) {
         core.setCommitted(best);
         List<Txn> informs = null;
+        // A forwarded txn's origin goes out with its PROPOSAL: keep it until every follower
+        // has been sent the txn, not only until it commits.
+        Zxid originsDone = best;
         for (LearnerProgress p : learners.values()) {
             if (!p.streaming()) {
                 continue;
             }
             if (!p.observer) {
-                core.send(p.id, new Commit(best));
+                sendCommit(p);
+                originsDone = Zxid.min(originsDone, p.sentZxid);
                 continue;
             }
             if (informs == null) {
@@ -485,7 +596,7 @@ final class LeaderRole implements RoleState {
                 }
             }
         }
-        origins.headMap(best, true).clear();
+        origins.headMap(originsDone, true).clear();
     }
 
     private List<Zxid> candidatePositions() {
@@ -620,6 +731,11 @@ final class LeaderRole implements RoleState {
             core.stepDown("lost the quorum of followers");
             return;
         }
+        for (HeldRequests.Held h : awaitingRoom.expire(now)) {
+            refuse(h.requestId(), h.origin(), RequestRefused.Reason.OVERLOADED, "no room in the"
+                    + " in-flight budget within the wait (" + inflight.size() + " txns, "
+                    + inflightBytes + " bytes in flight); retry later");
+        }
         pingRound++;
         pingAll();
     }
@@ -652,6 +768,15 @@ final class LeaderRole implements RoleState {
 
     @Override
     public void leave() {
+        left = true;
+        for (HeldRequests.Held h : awaitingRoom.drain()) {
+            if (h.origin().equals(self)) {
+                core.holdForNextLeader(h);
+            } else {
+                core.send(h.origin(), new RequestRefused(h.requestId(),
+                        RequestRefused.Reason.NOT_LEADER));
+            }
+        }
         for (SyncWait w : syncWaits) {
             if (w.from().equals(self)) {
                 core.complete(w.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, null,

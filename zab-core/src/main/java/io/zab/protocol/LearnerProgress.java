@@ -2,6 +2,7 @@ package io.zab.protocol;
 
 import io.zab.PeerId;
 import io.zab.Zxid;
+import java.util.ArrayDeque;
 
 /**
  * What the leader knows of one learner: a thread-free LearnerHandler. The state only moves
@@ -38,6 +39,13 @@ final class LearnerProgress {
     Zxid ackedZxid = Zxid.ZERO;
     long lastHeardTick;
     long pingAckRound;
+    /** The last txn sent to it (the sync stream's end, then proposals); null before the sync. */
+    Zxid sentZxid;
+    /** The highest COMMIT sent to it: never beyond {@link #sentZxid}. */
+    Zxid commitSent = Zxid.ZERO;
+    /** Proposals sent after the sync stream and not acknowledged: its flow-control window. */
+    final ArrayDeque<Txn> unacked = new ArrayDeque<>();
+    long unackedBytes;
 
     LearnerProgress(PeerId id, boolean observer, boolean abstains, long acceptedEpoch,
             Zxid lastZxid, long now) {
@@ -52,6 +60,24 @@ final class LearnerProgress {
     /** The learner has its sync stream and gets every later proposal, commit or inform. */
     boolean streaming() {
         return state == State.SYNC_SENT || state == State.SYNCED || state == State.BROADCAST;
+    }
+
+    /** Whether a proposal of {@code bytes} fits its window (an empty window takes any txn). */
+    boolean windowFits(int bytes, long windowBytes) {
+        return unacked.isEmpty() || unackedBytes + bytes <= windowBytes;
+    }
+
+    void sent(Txn t) {
+        sentZxid = t.zxid();
+        unacked.addLast(t);
+        unackedBytes += t.data().length;
+    }
+
+    /** It acknowledged everything up to {@code zxid}: that leaves its window. */
+    void acknowledged(Zxid zxid) {
+        while (!unacked.isEmpty() && !unacked.peekFirst().zxid().isAfter(zxid)) {
+            unackedBytes -= unacked.pollFirst().data().length;
+        }
     }
 
     /** The learner's ACK counts toward commits (it acked NEWLEADER of this epoch). */

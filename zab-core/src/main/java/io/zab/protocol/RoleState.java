@@ -26,12 +26,19 @@ interface RoleState {
 
     void onDisconnected(PeerId peer);
 
-    void onSubmit(long requestId, byte[] payload);
+    /** A write from the host; it may wait {@code waitTicks} for room (0: refuse at once). */
+    void onSubmit(long requestId, byte[] payload, int waitTicks);
+
+    /** The state machine applied more ({@link ZabCore#appliedZxid}). */
+    void onApplied();
 
     void onSyncRead(long requestId);
 
     void onSnapshotReady(PeerId learner, Zxid zxid, byte[] data);
 
-    /** Fails what this role had in flight; the core is about to look for a leader. */
+    /**
+     * Fails what this role had in flight (local requests it held but never proposed go back to
+     * {@link ZabCore#holdForNextLeader}); the core is about to look for a leader.
+     */
     void leave();
 }

@@ -10,6 +10,7 @@ import io.zab.protocol.Action.Complete;
 import io.zab.protocol.Action.Deliver;
 import io.zab.protocol.Action.RequestProposed;
 import io.zab.protocol.Action.Send;
+import io.zab.protocol.Event.Applied;
 import io.zab.protocol.Event.PeerDisconnected;
 import io.zab.protocol.Event.Persisted;
 import io.zab.protocol.Event.Received;
@@ -60,6 +61,8 @@ public final class ZabCore {
     private Zxid lastSyncedZxid;
     private Zxid lastCommittedZxid;
     private Zxid lastDeliveredZxid;
+    /** What the state machine reported applied (Event.Applied): at most lastDeliveredZxid. */
+    private Zxid appliedZxid;
     private long issuedSeq;
     private long persistedSeq;
     /** (seq, history end after that storage action), to learn what a Persisted covers. */
@@ -72,6 +75,8 @@ public final class ZabCore {
 
     /** Host requests bound to a txn and not yet delivered: zxid to request id. */
     private final TreeMap<Zxid, Long> awaitingDelivery = new TreeMap<>();
+    /** Local requests waiting (within their wait) for a leader in broadcast. */
+    private final HeldRequests awaitingLeader = new HeldRequests();
     private RoleState role;
     /** Discovery openings that arrived while LOOKING, replayed if this node becomes leader. */
     private final Map<PeerId, Message> earlyInfos = new LinkedHashMap<>();
@@ -86,6 +91,7 @@ public final class ZabCore {
         this.lastSyncedZxid = history.last();
         this.lastCommittedZxid = state.snapshotZxid();
         this.lastDeliveredZxid = state.snapshotZxid();
+        this.appliedZxid = state.snapshotZxid();
         election.init(electionContext);
         lookForLeader("start");
     }
@@ -97,21 +103,19 @@ public final class ZabCore {
         } else if (event instanceof Tick) {
             ticks++;
             election.onTick();
+            expireAwaitingLeader();
             if (role != null) {
                 role.onTick();
             }
             checkElection();
         } else if (event instanceof Persisted p) {
             onPersisted(p.seq());
+        } else if (event instanceof Applied a) {
+            onApplied(a.zxid());
         } else if (event instanceof Submit s) {
-            onSubmit(s.requestId(), s.payload());
+            onSubmit(s.requestId(), s.payload(), s.waitTicks());
         } else if (event instanceof SyncRead s) {
-            if (role == null) {
-                complete(s.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                        "no leader: this node is looking for one"));
-            } else {
-                role.onSyncRead(s.requestId());
-            }
+            onSyncRead(s.requestId(), s.waitTicks());
         } else if (event instanceof PeerDisconnected d) {
             earlyInfos.remove(d.peer());
             if (role != null) {
@@ -124,6 +128,7 @@ public final class ZabCore {
         } else {
             throw new IllegalArgumentException("unknown event " + event);
         }
+        releaseAwaitingLeader();
     }
 
     public List<Action> drainActions() {
@@ -150,16 +155,77 @@ public final class ZabCore {
         }
     }
 
-    private void onSubmit(long requestId, byte[] payload) {
+    private void onSubmit(long requestId, byte[] payload, int waitTicks) {
         if (payload.length > config.maxTxnBytes()) {
             complete(requestId, Outcome.failed(Outcome.Kind.TOO_LARGE, leaderHint(),
                     "txn of " + payload.length + " bytes exceeds maxTxnBytes "
                             + config.maxTxnBytes()));
+        } else if (mustAwaitLeader(waitTicks)) {
+            awaitingLeader.add(new HeldRequests.Held(requestId, payload, config.self(),
+                    ticks + waitTicks));
         } else if (role == null) {
             complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
                     "no leader: this node is looking for one"));
         } else {
-            role.onSubmit(requestId, payload);
+            role.onSubmit(requestId, payload, waitTicks);
+        }
+    }
+
+    private void onSyncRead(long requestId, int waitTicks) {
+        if (mustAwaitLeader(waitTicks)) {
+            awaitingLeader.add(new HeldRequests.Held(requestId, null, config.self(),
+                    ticks + waitTicks));
+        } else if (role == null) {
+            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
+                    "no leader: this node is looking for one"));
+        } else {
+            role.onSyncRead(requestId);
+        }
+    }
+
+    /** A request that may wait is held while there is no leader in broadcast, or behind one held. */
+    private boolean mustAwaitLeader(int waitTicks) {
+        return waitTicks > 0 && (!awaitingLeader.isEmpty() || role == null
+                || !role.broadcasting());
+    }
+
+    /** Hands held requests, in order, to a role in broadcast. */
+    private void releaseAwaitingLeader() {
+        while (!awaitingLeader.isEmpty() && role != null && role.broadcasting()) {
+            HeldRequests.Held h = awaitingLeader.poll();
+            if (h.payload() == null) {
+                role.onSyncRead(h.requestId());
+            } else {
+                role.onSubmit(h.requestId(), h.payload(), Math.max(1, h.ticksLeft(ticks)));
+            }
+        }
+    }
+
+    private void expireAwaitingLeader() {
+        for (HeldRequests.Held h : awaitingLeader.expire(ticks)) {
+            complete(h.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, null,
+                    "no leader in broadcast within the wait (" + (role == null
+                            ? "this node is looking for one" : "leader " + leaderHint()
+                                    + " is not in broadcast yet") + ")"));
+        }
+    }
+
+    /**
+     * A local request a leader held for room but never proposed, handed back as it steps down:
+     * it waits for the next leader within what is left of its wait.
+     */
+    void holdForNextLeader(HeldRequests.Held h) {
+        awaitingLeader.add(h);
+    }
+
+    private void onApplied(Zxid zxid) {
+        // A mark is coalesced and may trail a restore that moved delivery elsewhere: clamp it.
+        Zxid z = Zxid.min(zxid, lastDeliveredZxid);
+        if (z.isAfter(appliedZxid)) {
+            appliedZxid = z;
+            if (role != null) {
+                role.onApplied();
+            }
         }
     }
 
@@ -386,6 +452,7 @@ public final class ZabCore {
         }
         actions.add(new Action.RestoreSnapshot(pendingRestoreZxid, pendingRestore));
         lastDeliveredZxid = pendingRestoreZxid;
+        appliedZxid = Zxid.min(appliedZxid, pendingRestoreZxid);
         lastCommittedZxid = Zxid.max(lastCommittedZxid, pendingRestoreZxid);
         awaitingDelivery.headMap(lastDeliveredZxid, true).clear();
         pendingRestore = null;
@@ -412,7 +479,7 @@ public final class ZabCore {
         actions.add(new Deliver(txns));
         lastDeliveredZxid = txns.get(txns.size() - 1).zxid();
         awaitingDelivery.headMap(lastDeliveredZxid, true).clear();
-        history.trim(config.historyMaxTxns(), lastDeliveredZxid);
+        history.trim(config.historyMaxTxns(), config.historyMaxBytes(), lastDeliveredZxid);
     }
 
     void bindRequest(long requestId, Zxid zxid) {
@@ -464,5 +531,20 @@ public final class ZabCore {
     /** The last zxid handed to the delivery pipeline (it may not have reached the host yet). */
     public Zxid lastDeliveredZxid() {
         return lastDeliveredZxid;
+    }
+
+    /** The last zxid the state machine reported applied. */
+    public Zxid appliedZxid() {
+        return appliedZxid;
+    }
+
+    /** Local requests waiting for a leader in broadcast. */
+    public int awaitingLeader() {
+        return awaitingLeader.size();
+    }
+
+    /** Payload bytes of the history held in memory. */
+    public long historyBytes() {
+        return history.bytes();
     }
 }

@@ -11,9 +11,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +31,9 @@ final class Deliverer implements AutoCloseable {
 
         void completed(long requestId, io.zab.protocol.Outcome outcome);
 
+        /** The state machine applied everything delivered up to {@code zxid}. */
+        void applied(Zxid zxid);
+
         void snapshotTaken(io.zab.PeerId learner, Zxid zxid, byte[] data);
 
         void failed(Throwable error);
@@ -43,7 +46,10 @@ final class Deliverer implements AutoCloseable {
 
     private final StateMachine stateMachine;
     private final Listener listener;
-    private final BlockingQueue<Object> queue;
+    /** Takes without blocking; bounded upstream (see {@link Incarnation}). */
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    /** Payload bytes of the txns queued and not yet applied. */
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final Map<Zxid, Long> requests = new HashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
@@ -57,8 +63,8 @@ final class Deliverer implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean snapshotting =
             new java.util.concurrent.atomic.AtomicBoolean();
 
-    Deliverer(String name, StateMachine stateMachine, Zxid start, int capacity,
-            long snapshotEveryTxns, long snapshotEveryBytes, Listener listener) {
+    Deliverer(String name, StateMachine stateMachine, Zxid start, long snapshotEveryTxns,
+            long snapshotEveryBytes, Listener listener) {
         this.snapshotEveryTxns = snapshotEveryTxns;
         this.snapshotEveryBytes = snapshotEveryBytes;
         this.snapshotThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -69,7 +75,6 @@ final class Deliverer implements AutoCloseable {
         this.stateMachine = stateMachine;
         this.listener = listener;
         this.lastDelivered = start;
-        this.queue = new ArrayBlockingQueue<>(capacity);
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
     }
@@ -78,13 +83,30 @@ final class Deliverer implements AutoCloseable {
         thread.start();
     }
 
-    void submit(DeliveryAction action) throws InterruptedException {
-        queue.put(action);
+    /** Queues an action; never blocks. */
+    void submit(DeliveryAction action) {
+        if (action instanceof Action.Deliver d) {
+            queuedBytes.addAndGet(bytesOf(d));
+        }
+        queue.add(action);
     }
 
     /** Runs host callbacks (role listeners) on the delivery thread, in order with delivery. */
-    void post(Runnable task) throws InterruptedException {
-        queue.put(task);
+    void post(Runnable task) {
+        queue.add(task);
+    }
+
+    /** Payload bytes queued and not yet applied. */
+    long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    private static long bytesOf(Action.Deliver d) {
+        long n = 0;
+        for (Txn t : d.txns()) {
+            n += t.data().length;
+        }
+        return n;
     }
 
     private void writeLater(StateMachine.SnapshotWriter view,
@@ -113,9 +135,9 @@ final class Deliverer implements AutoCloseable {
         }
     }
 
-    /** As {@link #post}, but gives up after {@code timeoutMs} or if the thread has ended. */
-    boolean tryPost(Runnable task, long timeoutMs) throws InterruptedException {
-        return thread.isAlive() && queue.offer(task, timeoutMs, TimeUnit.MILLISECONDS);
+    /** As {@link #post}, unless the thread has ended; false then. */
+    boolean tryPost(Runnable task) {
+        return thread.isAlive() && queue.add(task);
     }
 
     Zxid lastDelivered() {
@@ -155,10 +177,11 @@ final class Deliverer implements AutoCloseable {
                     listener.delivered(requestId, t.zxid(), value);
                 }
             }
+            long bytes = bytesOf(d);
+            queuedBytes.addAndGet(-bytes);
+            listener.applied(lastDelivered);
             sinceSnapshot += d.txns().size();
-            for (Txn t : d.txns()) {
-                bytesSinceSnapshot += t.data().length;
-            }
+            bytesSinceSnapshot += bytes;
             if ((sinceSnapshot >= snapshotEveryTxns || bytesSinceSnapshot >= snapshotEveryBytes)
                     && snapshotting.compareAndSet(false, true)) {
                 // The view is taken here, between two deliveries, so it is exactly the state
@@ -177,6 +200,7 @@ final class Deliverer implements AutoCloseable {
         } else if (a instanceof Action.RestoreSnapshot r) {
             stateMachine.restore(new ByteArrayInputStream(r.data()));
             lastDelivered = r.zxid();
+            listener.applied(lastDelivered);
         } else if (a instanceof Action.TakeSnapshot t) {
             Zxid at = lastDelivered;
             StateMachine.SnapshotWriter view = stateMachine.snapshotView();
@@ -196,10 +220,7 @@ final class Deliverer implements AutoCloseable {
      */
     boolean stopAfterQueued(long timeoutMs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        boolean queued = !thread.isAlive();
-        while (!queued && System.nanoTime() - deadline < 0) {
-            queued = queue.offer(STOP, 50, TimeUnit.MILLISECONDS) || !thread.isAlive();
-        }
+        queue.add(STOP);
         return awaitEnd(Math.max(0, (deadline - System.nanoTime()) / 1_000_000));
     }
 

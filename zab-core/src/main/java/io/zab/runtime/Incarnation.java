@@ -16,10 +16,15 @@ import io.zab.storage.Recovery;
 import io.zab.transport.Transport;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import io.zab.protocol.message.Inform;
+import io.zab.protocol.message.Proposal;
+import io.zab.protocol.message.Request;
+import io.zab.protocol.message.Snap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,12 +35,26 @@ import org.slf4j.LoggerFactory;
  * ends the incarnation for good (a store that failed a force is never written again: fsyncgate);
  * {@link NodeLoop} then builds the next one from what is durable.
  *
+ * <p><b>No thread of ours waits on another.</b> Every queue between the threads takes without
+ * blocking; what bounds it is upstream: host requests by the node's pending budget
+ * ({@link PendingBudget}), the log writer's and delivery thread's work by the core (a leader's
+ * in-flight budget counts until its own state machine applied a txn; the leader sends each
+ * learner only a window of unacknowledged bytes), and messages from the network by the inbox
+ * bound: past {@code inboxMaxBytes} the transport stops reading (TCP pushes back) until the
+ * protocol thread has drained half of it. Progress flows back as coalesced marks ("durable up to
+ * seq N" from the log writer, "applied up to zxid Z" from the delivery thread): each sets a
+ * value and posts at most one wake-up, so a busy writer never waits for room in the inbox.
+ *
  * <p>Threads: built, started and torn down by the thread that starts, stops or recovers the node;
  * it runs the protocol thread itself, and the writer and delivery threads through their classes.
  */
 final class Incarnation {
     private static final Logger LOG = LoggerFactory.getLogger(Incarnation.class);
     private static final int BATCH_ACTIONS_MAX = 4096;
+    /** Wake-up of the protocol thread: a mark moved. */
+    private static final Object MARKS = new Object();
+    /** What a message weighs in the inbox beyond its payload (object and envelope). */
+    private static final int MESSAGE_OVERHEAD = 64;
 
     /** What an incarnation tells its node; called on the incarnation's threads. */
     interface Host {
@@ -57,7 +76,17 @@ final class Incarnation {
     private final NodeLoop.Stores stores;
     private final DurableMarkLog log;
     private final ZabCore core;
-    private final BlockingQueue<Event> inbox;
+    /** Events and the {@link #MARKS} wake-up; bounded as the class javadoc says. */
+    private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    /** Weight of the received messages in the inbox (see {@link #weight}). */
+    private final AtomicLong inboxBytes = new AtomicLong();
+    private final AtomicBoolean readPaused = new AtomicBoolean();
+    private final long inboxMaxBytes;
+    private final AtomicLong persistedMark = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicReference<Zxid> appliedMark;
+    private final AtomicBoolean marksPosted = new AtomicBoolean();
+    private long persistedFed = Long.MIN_VALUE;
+    private Zxid appliedFed;
     private final LogWriter logWriter;
     private final Deliverer deliverer;
     private final Transport transport;
@@ -86,14 +115,17 @@ final class Incarnation {
         this.transport = transport;
         this.log = new DurableMarkLog(stores.log());
         this.core = new ZabCore(config.coreConfig(), recovery.state(), election);
-        this.inbox = new ArrayBlockingQueue<>(config.inboxCapacity());
+        this.inboxMaxBytes = config.inboxMaxBytes();
+        this.appliedMark = new AtomicReference<>(recovery.state().snapshotZxid());
+        this.appliedFed = recovery.state().snapshotZxid();
         String id = "zab-" + config.peerId() + (number > 1 ? "." + number : "");
         this.logWriter = new LogWriter(id, log, stores.epochs(), stores.snapshots(),
-                config.inboxCapacity(), BATCH_ACTIONS_MAX, new LogWriter.Listener() {
+                BATCH_ACTIONS_MAX, new LogWriter.Listener() {
                     @Override
                     public void onPersisted(long seq) {
                         madeDurable = true;
-                        post(new Event.Persisted(seq));
+                        persistedMark.accumulateAndGet(seq, Math::max);
+                        signalMarks();
                     }
 
                     @Override
@@ -102,8 +134,8 @@ final class Incarnation {
                     }
                 });
         this.deliverer = new Deliverer(id + "-deliver", stateMachine,
-                recovery.state().snapshotZxid(), config.inboxCapacity(),
-                config.snapshotEveryTxns(), config.snapshotEveryBytes(), new DeliveryListener());
+                recovery.state().snapshotZxid(), config.snapshotEveryTxns(),
+                config.snapshotEveryBytes(), new DeliveryListener());
         if (restoreFirst != null) {
             deliverer.submit(restoreFirst);
         }
@@ -118,12 +150,24 @@ final class Incarnation {
         transport.start(config.peerId(), new Transport.Receiver() {
             @Override
             public void onMessage(PeerId from, Message message) {
-                post(new Event.Received(from, message));
+                inboxBytes.addAndGet(weight(message));
+                inbox.add(new Event.Received(from, message));
             }
 
             @Override
             public void onDisconnected(PeerId peer) {
-                post(new Event.PeerDisconnected(peer));
+                inbox.add(new Event.PeerDisconnected(peer));
+            }
+
+            @Override
+            public boolean hasRoom() {
+                if (inboxBytes.get() < inboxMaxBytes) {
+                    return true;
+                }
+                // Flag first, then look again: the protocol thread resumes reading only when
+                // it sees the flag, so a drain between the two looks cannot be missed.
+                readPaused.set(true);
+                return inboxBytes.get() < inboxMaxBytes;
             }
         });
         thread.start();
@@ -149,31 +193,39 @@ final class Incarnation {
 
     NodeStatus status() {
         NodeStatus s = status;
+        long queued = inboxBytes.get() + logWriter.queuedBytes() + deliverer.queuedBytes();
         if (!running) {
             return new NodeStatus(s.id(), Role.LOOKING, s.epoch(), Optional.empty(), false,
                     s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered(),
-                    s.abstaining());
+                    s.abstaining(), 0, 0, queued);
         }
         return new NodeStatus(s.id(), s.role(), s.epoch(), s.leader(), s.broadcasting(),
                 s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered(),
-                s.abstaining());
+                s.abstaining(), 0, 0, queued);
     }
 
-    /** Queues a host request without waiting; false if the inbox is full. */
-    boolean offer(Event event) {
-        return inbox.offer(event);
+    /** Queues a host request (admitted by the node's pending budget); never blocks. */
+    void post(Event event) {
+        inbox.add(event);
     }
 
-    /** Offers an event, waiting up to {@code waitNanos} for room (0: do not wait). */
-    boolean offer(Event event, long waitNanos) {
-        if (waitNanos <= 0) {
-            return inbox.offer(event);
+    /** The inbox weight of a received message: its payload and a fixed overhead. */
+    static long weight(Message m) {
+        if (m instanceof Proposal p) {
+            return MESSAGE_OVERHEAD + p.txn().data().length;
+        } else if (m instanceof Inform i) {
+            return MESSAGE_OVERHEAD + i.txn().data().length;
+        } else if (m instanceof Request r) {
+            return MESSAGE_OVERHEAD + r.payload().length;
+        } else if (m instanceof Snap s) {
+            return MESSAGE_OVERHEAD + s.snapshot().length;
         }
-        try {
-            return inbox.offer(event, waitNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        return MESSAGE_OVERHEAD;
+    }
+
+    private void signalMarks() {
+        if (marksPosted.compareAndSet(false, true)) {
+            inbox.add(MARKS);
         }
     }
 
@@ -187,17 +239,6 @@ final class Incarnation {
         transport.close();
     }
 
-    /** Posts an event from another thread; waits if the inbox is full (back-pressure). */
-    private void post(Event event) {
-        try {
-            while (running && !inbox.offer(event, 100, TimeUnit.MILLISECONDS)) {
-                // Keep waiting: dropping a Persisted or a message would break the core's view.
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private void run() {
         long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickIntervalMs());
         long nextTick = nanoTime.getAsLong() + tickNanos;
@@ -205,12 +246,12 @@ final class Incarnation {
             route(core.drainActions());
             while (running) {
                 long wait = nextTick - nanoTime.getAsLong();
-                Event e = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : null;
+                Object e = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : null;
                 if (e != null) {
-                    core.handle(e);
-                    for (Event more; (more = inbox.poll()) != null && running;) {
+                    handle(e);
+                    for (Object more; (more = inbox.poll()) != null && running;) {
                         route(core.drainActions());
-                        core.handle(more);
+                        handle(more);
                     }
                 }
                 if (nanoTime.getAsLong() - nextTick >= 0) {
@@ -238,6 +279,32 @@ final class Incarnation {
         }
     }
 
+    /** One item of the inbox: an event, or the wake-up for the marks. */
+    private void handle(Object item) {
+        if (item == MARKS) {
+            marksPosted.set(false);
+            long seq = persistedMark.get();
+            if (seq > persistedFed) {
+                persistedFed = seq;
+                core.handle(new Event.Persisted(seq));
+            }
+            Zxid applied = appliedMark.get();
+            if (applied.isAfter(appliedFed)) {
+                appliedFed = applied;
+                core.handle(new Event.Applied(applied));
+            }
+            return;
+        }
+        Event e = (Event) item;
+        if (e instanceof Event.Received r) {
+            long left = inboxBytes.addAndGet(-weight(r.message()));
+            if (left < inboxMaxBytes / 2 && readPaused.compareAndSet(true, false)) {
+                transport.resumeReading();
+            }
+        }
+        core.handle(e);
+    }
+
     private void route(List<Action> actions) throws InterruptedException {
         for (Action a : actions) {
             if (!running) {
@@ -246,7 +313,7 @@ final class Incarnation {
             if (a instanceof Action.Send s) {
                 transport.send(s.to(), s.message());
             } else if (a instanceof Action.StorageAction st) {
-                logWriter.put(st);
+                logWriter.submit(st);
             } else if (a instanceof Action.DeliveryAction d) {
                 deliverer.submit(d);
             } else if (a instanceof Action.RoleChanged rc) {
@@ -255,8 +322,7 @@ final class Incarnation {
         }
     }
 
-    private void tellRole(Role role, long epoch, Optional<PeerId> leader)
-            throws InterruptedException {
+    private void tellRole(Role role, long epoch, Optional<PeerId> leader) {
         for (NodeLoop.RoleListener l : host.listeners()) {
             deliverer.post(() -> l.roleChanged(role, epoch, leader));
         }
@@ -266,7 +332,7 @@ final class Incarnation {
     private void updateStatus() {
         status = new NodeStatus(config.peerId(), core.role(), core.epoch(), core.leader(),
                 core.isBroadcasting(), core.lastLoggedZxid(), core.lastCommittedZxid(),
-                deliverer.lastDelivered(), core.isAbstaining());
+                deliverer.lastDelivered(), core.isAbstaining(), 0, 0, 0);
     }
 
     /**
@@ -283,11 +349,9 @@ final class Incarnation {
         stopThreads();
         long epoch = status.epoch();
         for (NodeLoop.RoleListener l : host.listeners()) {
-            deliverer.tryPost(() -> l.roleChanged(Role.LOOKING, epoch, Optional.empty()),
-                    deliveryWaitMs);
+            deliverer.tryPost(() -> l.roleChanged(Role.LOOKING, epoch, Optional.empty()));
         }
-        deliverer.tryPost(() -> stateMachine.roleChanged(Role.LOOKING, epoch, Optional.empty()),
-                deliveryWaitMs);
+        deliverer.tryPost(() -> stateMachine.roleChanged(Role.LOOKING, epoch, Optional.empty()));
         boolean ended = deliverer.stopAfterQueued(deliveryWaitMs);
         closeStores();
         return ended;
@@ -340,8 +404,14 @@ final class Incarnation {
         }
 
         @Override
+        public void applied(Zxid zxid) {
+            appliedMark.set(zxid);
+            signalMarks();
+        }
+
+        @Override
         public void snapshotTaken(PeerId learner, Zxid zxid, byte[] data) {
-            post(new Event.SnapshotReady(learner, zxid, data));
+            inbox.add(new Event.SnapshotReady(learner, zxid, data));
         }
 
         @Override
@@ -353,8 +423,6 @@ final class Incarnation {
         public void localSnapshot(Zxid zxid, byte[] data) {
             try {
                 logWriter.saveSnapshot(zxid, data);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             } catch (IllegalStateException e) {
                 LOG.debug("node {}: snapshot at {} not saved: {}", config.peerId(), zxid,
                         e.getMessage());

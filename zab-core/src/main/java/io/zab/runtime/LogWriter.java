@@ -1,7 +1,9 @@
 package io.zab.runtime;
 
 import io.zab.Zxid;
+import io.zab.protocol.Action.AppendTxns;
 import io.zab.protocol.Action.StorageAction;
+import io.zab.protocol.Txn;
 import io.zab.storage.EpochStore;
 import io.zab.storage.SnapshotStore;
 import io.zab.storage.StorageApplier;
@@ -9,9 +11,8 @@ import io.zab.storage.TxnLog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +29,12 @@ import org.slf4j.LoggerFactory;
  * kernel may have dropped the dirty pages and a second fsync can succeed without them
  * (fsyncgate), so the node must step down, reopen its storage and resync.
  *
- * <p>Threads: {@link #offer}, {@link #put}, {@link #purge} and {@link #close} from any thread
- * (the protocol thread); the listener is called on the log-writer thread.
+ * <p>The queue takes without blocking: a protocol thread that waited here while the writer
+ * waited for room in the protocol thread's inbox could deadlock. What bounds it is upstream (the
+ * leader's in-flight budget and per-learner windows); {@link #queuedBytes} shows it.
+ *
+ * <p>Threads: {@link #submit}, {@link #purge}, {@link #saveSnapshot} and {@link #close} from any
+ * thread (the protocol thread); the listener is called on the log-writer thread.
  */
 public final class LogWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
@@ -56,7 +61,9 @@ public final class LogWriter implements AutoCloseable {
     private final StorageApplier applier;
     private final SnapshotStore snapshots;
     private final TxnLog log;
-    private final BlockingQueue<Object> queue;
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    /** Payload bytes of the AppendTxns queued and not yet applied. */
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final int maxBatchActions;
     private final Listener listener;
     private final Thread thread;
@@ -65,21 +72,16 @@ public final class LogWriter implements AutoCloseable {
     private long lastSeq = Long.MIN_VALUE;
     private volatile long batches;
 
-    /**
-     * @param capacity how many actions may wait (a full queue blocks {@link #put} and makes
-     *     {@link #offer} return false)
-     * @param maxBatchActions the most actions applied before one force
-     */
+    /** @param maxBatchActions the most actions applied before one force */
     public LogWriter(String nodeName, TxnLog log, EpochStore epochs, SnapshotStore snapshots,
-            int capacity, int maxBatchActions, Listener listener) {
-        if (capacity < 1 || maxBatchActions < 1) {
-            throw new IllegalArgumentException("capacity and maxBatchActions must be positive: "
-                    + capacity + ", " + maxBatchActions);
+            int maxBatchActions, Listener listener) {
+        if (maxBatchActions < 1) {
+            throw new IllegalArgumentException("maxBatchActions must be positive: "
+                    + maxBatchActions);
         }
         this.applier = new StorageApplier(log, epochs, snapshots);
         this.snapshots = snapshots;
         this.log = log;
-        this.queue = new ArrayBlockingQueue<>(capacity);
         this.maxBatchActions = maxBatchActions;
         this.listener = listener;
         this.thread = new Thread(this::run, "zab-log-writer-" + nodeName);
@@ -90,19 +92,14 @@ public final class LogWriter implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues {@code action} unless the queue is full; false then. */
-    public boolean offer(StorageAction action) {
-        checkRunning();
-        return queue.offer(action);
-    }
-
-    /** Queues {@code action}, waiting while the queue is full. */
-    public void put(StorageAction action) throws InterruptedException {
+    /** Queues {@code action}; never blocks. */
+    public void submit(StorageAction action) {
+        queuedBytes.addAndGet(bytesOf(action));
         enqueue(action);
     }
 
     /** Lets the log drop segments at or below {@code upTo}, between two batches. */
-    public void purge(Zxid upTo) throws InterruptedException {
+    public void purge(Zxid upTo) {
         enqueue(new Purge(upTo));
     }
 
@@ -110,18 +107,28 @@ public final class LogWriter implements AutoCloseable {
      * Saves a snapshot the node took of its own state (every delivered txn is durable, so it
      * may be saved at once), then lets the log drop what every kept snapshot has passed.
      */
-    public void saveSnapshot(Zxid zxid, byte[] data) throws InterruptedException {
+    public void saveSnapshot(Zxid zxid, byte[] data) {
         enqueue(new LocalSnapshot(zxid, data));
     }
 
-    private void enqueue(Object item) throws InterruptedException {
-        // Wakes up now and then to notice a writer that failed while we wait for room.
-        while (true) {
-            checkRunning();
-            if (queue.offer(item, 50, TimeUnit.MILLISECONDS)) {
-                return;
+    /** Payload bytes of appends queued and not yet applied. */
+    public long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    private static long bytesOf(Object item) {
+        long n = 0;
+        if (item instanceof AppendTxns a) {
+            for (Txn t : a.txns()) {
+                n += t.data().length;
             }
         }
+        return n;
+    }
+
+    private void enqueue(Object item) {
+        checkRunning();
+        queue.add(item);
     }
 
     private void checkRunning() {
@@ -152,9 +159,7 @@ public final class LogWriter implements AutoCloseable {
     public void close() throws InterruptedException {
         closed = true;
         queue.clear();
-        while (thread.isAlive() && !queue.offer(STOP, 50, TimeUnit.MILLISECONDS)) {
-            queue.clear();
-        }
+        queue.add(STOP);
         thread.join();
     }
 
@@ -201,6 +206,7 @@ public final class LogWriter implements AutoCloseable {
                 continue;
             }
             StorageAction a = (StorageAction) item;
+            queuedBytes.addAndGet(-bytesOf(a));
             if (a.seq() <= lastSeq) {
                 throw new IllegalStateException("storage action seq " + a.seq()
                         + " does not follow " + lastSeq + ": " + a);

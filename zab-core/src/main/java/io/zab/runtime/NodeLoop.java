@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * The runtime of one node: the host-facing side (futures, status, role listeners) over the
  * current {@link Incarnation}, which runs the protocol thread that owns the
  * {@link io.zab.protocol.ZabCore},
- * plus the log writer and delivery threads it feeds. Every queue is bounded; {@link #submit}
- * fails fast with an {@link ZabException.OverloadedException} when the inbox is full. Internal:
- * hosts use {@code io.zab.ZabNode}.
+ * plus the log writer and delivery threads it feeds. Requests enter within the node's
+ * {@link PendingBudget}: beyond it a caller waits (on its own thread, up to its wait) or gets
+ * {@link ZabException.OverloadedException}; nothing inside the node blocks (see
+ * {@link Incarnation}). Internal: hosts use {@code io.zab.ZabNode}.
  *
  * <p><b>Storage failures.</b> When the log writer fails (an I/O error, a full disk) the node
  * stops acking at once (no {@code Persisted} follows a failure, and the protocol thread stops
@@ -131,6 +132,7 @@ public final class NodeLoop implements AutoCloseable {
     private final Map<Long, CompletableFuture<SubmitResult>> submits = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Zxid>> syncs = new ConcurrentHashMap<>();
     private final List<RoleListener> listeners = new CopyOnWriteArrayList<>();
+    private final PendingBudget pending;
     /** The state machine's state at zxid 0, kept to restore from when no snapshot exists. */
     private final byte[] initialState;
     private volatile Incarnation current;
@@ -150,6 +152,7 @@ public final class NodeLoop implements AutoCloseable {
         this.stateMachine = stateMachine;
         this.parts = parts;
         this.nanoTime = nanoTime;
+        this.pending = new PendingBudget(config.pendingMaxTxns(), config.pendingMaxBytes());
         Stores stores = parts.stores().open();
         try {
             Recovery recovery = Recovery.load(stores.log(), stores.epochs(), stores.snapshots());
@@ -161,8 +164,10 @@ public final class NodeLoop implements AutoCloseable {
             } else {
                 initialState = null;
             }
+            Transport transport = parts.transports().get();
+            checkFrameLimit(config, transport);
             this.current = new Incarnation(hooks, config, stateMachine, 1, stores, recovery,
-                    null, parts.elections().get(), parts.transports().get(), nanoTime);
+                    null, parts.elections().get(), transport, nanoTime);
         } catch (IOException | RuntimeException e) {
             closeQuietly(stores, e);
             throw e;
@@ -170,6 +175,18 @@ public final class NodeLoop implements AutoCloseable {
             closeQuietly(stores, e);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while opening node " + config.peerId(), e);
+        }
+    }
+
+    /** A txn of maxTxnBytes must fit the transport's frames, or it could never be sent. */
+    private static void checkFrameLimit(ZabConfig config, Transport transport) {
+        int needed = io.zab.codec.MessageCodec.txnMessageBytes(config.maxTxnBytes());
+        if (needed > transport.maxMessageBytes()) {
+            throw new IllegalArgumentException("maxTxnBytes: " + config.maxTxnBytes()
+                    + " bytes plus a PROPOSAL's header (" + needed + " bytes) exceed the"
+                    + " transport's frame limit of " + transport.maxMessageBytes()
+                    + " (maxFrameBytes); raise maxFrameBytes to at least " + needed
+                    + " or lower maxTxnBytes");
         }
     }
 
@@ -196,26 +213,45 @@ public final class NodeLoop implements AutoCloseable {
     }
 
     /**
-     * As {@link #submit(ByteBuffer)}, but when the inbox is full waits up to {@code waitNanos}
-     * for room (0: fail fast with OverloadedException).
+     * As {@link #submit(ByteBuffer)}, but waits up to {@code waitNanos} (0: not at all) for room
+     * in the pending budget (on the calling thread), and then, within what is left, for a leader
+     * in broadcast and for room in its in-flight budget.
      */
     public CompletableFuture<SubmitResult> submit(ByteBuffer txn, long waitNanos) {
         CompletableFuture<SubmitResult> f = new CompletableFuture<>();
-        Incarnation inc = current;
-        RuntimeException refused = refusal(inc);
+        RuntimeException refused = refusal(current);
         if (refused != null) {
             f.completeExceptionally(refused);
             return f;
         }
-        byte[] data = new byte[txn.remaining()];
+        int size = txn.remaining();
+        if (size > config.maxTxnBytes()) {
+            f.completeExceptionally(new ZabException.TxnTooLargeException("txn of " + size
+                    + " bytes exceeds maxTxnBytes " + config.maxTxnBytes()));
+            return f;
+        }
+        long start = nanoTime.getAsLong();
+        if (!pending.acquire(size, waitNanos)) {
+            f.completeExceptionally(new ZabException.OverloadedException("node "
+                    + config.peerId() + " has its pending budget in use (pendingMaxTxns "
+                    + config.pendingMaxTxns() + ", pendingMaxBytes " + config.pendingMaxBytes()
+                    + "); never applied, retry later"));
+            return f;
+        }
+        f.whenComplete((r, e) -> pending.release(size));
+        byte[] data = new byte[size];
         txn.duplicate().get(data);
         long id = requestIds.incrementAndGet();
+        int waitTicks = waitTicksLeft(start, waitNanos);
+        Incarnation inc = current;
+        refused = refusal(inc);
+        if (refused != null) {
+            f.completeExceptionally(refused);
+            return f;
+        }
         submits.put(id, f);
-        if (!inc.offer(new Event.Submit(id, data), waitNanos)) {
-            submits.remove(id);
-            f.completeExceptionally(new ZabException.OverloadedException(
-                    "inbox full (" + config.inboxCapacity() + " events); retry later"));
-        } else if (!inc.running() && submits.remove(id) != null) {
+        inc.post(new Event.Submit(id, data, waitTicks));
+        if (!inc.running() && submits.remove(id) != null) {
             // Stopped while we queued: whoever failed the pending work may have missed us.
             f.completeExceptionally(new ZabException.OutcomeUnknownException("node "
                     + config.peerId() + " stopped while the txn was queued: " + whyStopped()));
@@ -224,23 +260,50 @@ public final class NodeLoop implements AutoCloseable {
     }
 
     public CompletableFuture<Zxid> sync() {
+        return sync(0);
+    }
+
+    /** As {@link #sync()}, waiting up to {@code waitNanos} for room and for a leader. */
+    public CompletableFuture<Zxid> sync(long waitNanos) {
         CompletableFuture<Zxid> f = new CompletableFuture<>();
-        Incarnation inc = current;
-        RuntimeException refused = refusal(inc);
+        RuntimeException refused = refusal(current);
         if (refused != null) {
             f.completeExceptionally(refused);
             return f;
         }
+        long start = nanoTime.getAsLong();
+        if (!pending.acquire(0, waitNanos)) {
+            f.completeExceptionally(new ZabException.OverloadedException("node "
+                    + config.peerId() + " has " + config.pendingMaxTxns() + " requests pending;"
+                    + " retry later"));
+            return f;
+        }
+        f.whenComplete((r, e) -> pending.release(0));
         long id = requestIds.incrementAndGet();
+        int waitTicks = waitTicksLeft(start, waitNanos);
+        Incarnation inc = current;
+        refused = refusal(inc);
+        if (refused != null) {
+            f.completeExceptionally(refused);
+            return f;
+        }
         syncs.put(id, f);
-        if (!inc.offer(new Event.SyncRead(id))) {
-            syncs.remove(id);
-            f.completeExceptionally(new ZabException.OverloadedException("inbox full"));
-        } else if (!inc.running() && syncs.remove(id) != null) {
+        inc.post(new Event.SyncRead(id, waitTicks));
+        if (!inc.running() && syncs.remove(id) != null) {
             RuntimeException r = refusal(inc);
             f.completeExceptionally(r != null ? r : closed());
         }
         return f;
+    }
+
+    /** What is left of a caller's wait, in ticks for the core. */
+    private int waitTicksLeft(long start, long waitNanos) {
+        if (waitNanos <= 0) {
+            return 0;
+        }
+        long left = waitNanos - (nanoTime.getAsLong() - start);
+        return Math.max(1, PendingBudget.ticksLeft(left,
+                PendingBudget.nanosOf(config.tickIntervalMs())));
     }
 
     /** Why a call cannot go to {@code inc} now, or null if it can. */
@@ -267,7 +330,7 @@ public final class NodeLoop implements AutoCloseable {
     }
 
     public NodeStatus status() {
-        return current.status();
+        return current.status().withPending(pending.requests(), pending.bytes());
     }
 
     public void addRoleListener(RoleListener listener) {

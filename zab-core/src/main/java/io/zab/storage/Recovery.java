@@ -36,10 +36,12 @@ public final class Recovery {
                     + CorruptStorageException.ADVICE);
         }
         List<Txn> txns = log.readAfter(snapZxid);
-        if (!txns.isEmpty() && !reaches(log, snapZxid)) {
+        if (!reaches(log, snapZxid)) {
             // The log was not reset after the snapshot was installed (a crash in between), or
             // it lost the txns up to the snapshot: what it holds after the snapshot belongs to
-            // another history, so it must go.
+            // another history, so it must go. Even an empty log must restart at the snapshot,
+            // or the next txn after it would leave a gap (found by CatalogueScenarioTest S05
+            // seed 1: a blank learner crashed between saving a SNAP and resetting its log).
             LOG.warn("log (base {}, last {}) does not reach snapshot {}; dropping its {} txns",
                     log.base(), log.lastZxid(), snapZxid, txns.size());
             log.reset(snapZxid);

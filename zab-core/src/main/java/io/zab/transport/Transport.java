@@ -10,7 +10,13 @@ import io.zab.protocol.message.Message;
  * after the loss is delivered (so both sides restart their conversation).
  *
  * <p>{@link #send} may be called from any thread and never blocks on the network. Receiver
- * callbacks come from the transport's own threads; they must only enqueue.
+ * callbacks come from the transport's own threads; they only enqueue and never block.
+ *
+ * <p><b>Back-pressure.</b> The receiver takes every message handed to it. After handing over
+ * what it read, a transport asks {@link Receiver#hasRoom}: while that is false it stops reading
+ * from the network (so TCP pushes back on the sender) until the node calls
+ * {@link #resumeReading}. What a transport hands over in the meantime is bounded by what it had
+ * already read, so the node's inbox stays within its bound plus one read per connection.
  */
 public interface Transport extends AutoCloseable {
     /** Starts listening and connecting on behalf of {@code self}. */
@@ -19,13 +25,39 @@ public interface Transport extends AutoCloseable {
     /** Queues a message to a peer; dropped (with a later onDisconnected) if it cannot go. */
     void send(PeerId to, Message message);
 
+    /**
+     * The node's inbox has room again: read again from every connection paused because
+     * {@link Receiver#hasRoom} was false. Any thread; never blocks. A transport without
+     * back-pressure (an in-process test network) ignores it.
+     */
+    default void resumeReading() {
+    }
+
+    /**
+     * The largest encoded message (see {@code io.zab.codec.MessageCodec#encodedSize}) this
+     * transport carries, SNAP aside; a node refuses a {@code maxTxnBytes} whose PROPOSAL would
+     * not fit.
+     */
+    default int maxMessageBytes() {
+        return Integer.MAX_VALUE;
+    }
+
     @Override
     void close();
 
     /** Where a transport hands what arrives. */
     interface Receiver {
+        /** Takes a message; never blocks. */
         void onMessage(PeerId from, Message message);
 
         void onDisconnected(PeerId peer);
+
+        /**
+         * False while the node's inbox is over its bound: the transport should stop reading
+         * until {@link Transport#resumeReading}.
+         */
+        default boolean hasRoom() {
+            return true;
+        }
     }
 }

@@ -59,6 +59,7 @@ class MessageCodecTest {
         if (expected instanceof Request r) {
             Request a = (Request) actual;
             assertEquals(r.requestId(), a.requestId());
+            assertEquals(r.waitTicks(), a.waitTicks());
             assertArrayEquals(r.payload(), a.payload());
         } else if (expected instanceof Snap s) {
             Snap a = (Snap) actual;
@@ -102,7 +103,7 @@ class MessageCodecTest {
     @Test
     void layoutIsBigEndianVersionTypeFields() {
         byte[] bytes = MessageCodec.encode(new Commit(new Zxid(1, 2)));
-        assertArrayEquals(new byte[] {2, 13, 0, 0, 0, 1, 0, 0, 0, 2}, bytes);
+        assertArrayEquals(new byte[] {3, 13, 0, 0, 0, 1, 0, 0, 0, 2}, bytes);
     }
 
     @Test
@@ -124,14 +125,14 @@ class MessageCodecTest {
 
     @Test
     void unknownType() {
-        assertError("unknown message type 0x7f at offset 1", new byte[] {2, 0x7f, 0, 0});
-        assertError("unknown message type 0x0 at offset 1", new byte[] {2, 0});
+        assertError("unknown message type 0x7f at offset 1", new byte[] {3, 0x7f, 0, 0});
+        assertError("unknown message type 0x0 at offset 1", new byte[] {3, 0});
     }
 
     @Test
     void unknownVersion() {
-        assertError("unsupported codec version 3 (this reader knows 2)", new byte[] {3, 13});
-        assertError("unsupported codec version 1 (this reader knows 2)", new byte[] {1, 13});
+        assertError("unsupported codec version 4 (this reader knows 3)", new byte[] {4, 13});
+        assertError("unsupported codec version 2 (this reader knows 3)", new byte[] {2, 13});
     }
 
     @Test
@@ -156,13 +157,15 @@ class MessageCodecTest {
 
     @Test
     void lengthBeyondInputIsRefusedBeforeAllocating() {
-        ByteBuffer b = ByteBuffer.allocate(2 + 8 + 4 + 4);
-        b.put((byte) 2).put((byte) 17).putLong(5).putInt(Integer.MAX_VALUE).putInt(0);
-        assertError("length 2147483647 out of range in REQUEST.payload at offset 10"
+        ByteBuffer b = ByteBuffer.allocate(2 + 8 + 4 + 4 + 4);
+        b.put((byte) 3).put((byte) 17).putLong(5).putInt(0).putInt(Integer.MAX_VALUE).putInt(0);
+        assertError("length 2147483647 out of range in REQUEST.payload at offset 14"
                 + " (4 bytes left)", b.array());
-        b.putInt(10, -1);
-        assertError("length 4294967295 out of range in REQUEST.payload at offset 10"
+        b.putInt(14, -1);
+        assertError("length 4294967295 out of range in REQUEST.payload at offset 14"
                 + " (4 bytes left)", b.array());
+        b.putInt(10, -3);
+        assertError("negative waitTicks -3 in REQUEST at offset 14", b.array());
     }
 
     @Test

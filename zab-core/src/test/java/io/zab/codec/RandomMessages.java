@@ -22,6 +22,7 @@ import io.zab.protocol.message.PingAck;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.RequestRefused;
 import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
 import io.zab.protocol.message.Trunc;
@@ -31,7 +32,7 @@ import java.util.SplittableRandom;
 /** Seeded random messages of every type, biased towards boundary values. Test helper. */
 public final class RandomMessages {
     /** Number of message types {@link #next(int)} knows; kept equal to Message's permits. */
-    public static final int TYPES = 20;
+    public static final int TYPES = 21;
 
     private final SplittableRandom random;
     private final int maxBytes;
@@ -64,11 +65,13 @@ public final class RandomMessages {
             case 13: return new Inform(txn(), random.nextBoolean() ? null : peer(), anyLong());
             case 14: return new Ping(epoch(), anyLong());
             case 15: return new PingAck(epoch(), anyLong());
-            case 16: return new Request(anyLong(), bytes());
+            case 16: return new Request(anyLong(), bytes(), random.nextInt(Integer.MAX_VALUE));
             case 17: return new SyncRequest(anyLong());
             case 18: return new SyncReply(anyLong(), zxid());
             case 19: return new Notification(new Vote(peer(), epoch(), zxid()), anyLong(), role(),
                     random.nextBoolean());
+            case 20: return new RequestRefused(anyLong(),
+                    RequestRefused.Reason.values()[random.nextInt(RequestRefused.Reason.values().length)]);
             default: throw new IllegalArgumentException("kind " + kind);
         }
     }

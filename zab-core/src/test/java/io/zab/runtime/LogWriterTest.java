@@ -143,12 +143,12 @@ class LogWriterTest {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                100, 50, reports);
+                50, reports);
         w.start();
-        w.put(append(1));
+        w.submit(append(1));
         assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
         for (long seq = 2; seq <= 40; seq++) {
-            w.put(append(seq)); // all wait while the first batch is being forced
+            w.submit(append(seq)); // all wait while the first batch is being forced
         }
         assertTrue(reports.all.isEmpty(), "nothing is reported before its force returns");
         log.permits.release(100);
@@ -161,29 +161,27 @@ class LogWriterTest {
     }
 
     @Test
-    void aFullQueueRejectsAnOfferAndBlocksAPut() throws Exception {
+    void takesWithoutBlockingWhileAForceIsStuckAndCountsTheQueuedBytes() throws Exception {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                3, 10, reports);
+                10, reports);
         w.start();
-        w.put(append(1));
+        w.submit(append(1));
         assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
-        assertTrue(w.offer(append(2)) && w.offer(append(3)) && w.offer(append(4)));
-        assertFalse(w.offer(append(5)), "the queue holds 3");
-        Thread putter = new Thread(() -> {
-            try {
-                w.put(append(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        // The first force is stuck; a protocol thread submitting more must never wait here.
+        Thread submitter = new Thread(() -> {
+            for (long seq = 2; seq <= 5_000; seq++) {
+                w.submit(append(seq));
             }
         });
-        putter.start();
-        putter.join(200);
-        assertTrue(putter.isAlive(), "put waits for room");
-        log.permits.release(100);
-        putter.join(TimeUnit.SECONDS.toMillis(WAIT_S));
-        reports.awaitPersisted(5);
+        submitter.start();
+        submitter.join(TimeUnit.SECONDS.toMillis(WAIT_S));
+        assertFalse(submitter.isAlive(), "submit never blocks on a stuck force");
+        assertEquals(4_999L * txn(1, 2).data().length, w.queuedBytes());
+        log.permits.release(10_000);
+        reports.awaitPersisted(5_000);
+        assertEquals(0, w.queuedBytes());
         w.close();
     }
 
@@ -199,22 +197,22 @@ class LogWriterTest {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                100, 10, reports);
+                10, reports);
         w.start();
-        w.put(append(1));
+        w.submit(append(1));
         log.permits.release();
         reports.awaitPersisted(1);
         log.failSync = new IOException("Input/output error");
-        w.put(append(2));
-        w.put(append(3));
+        w.submit(append(2));
+        w.submit(append(3));
         log.permits.release(100);
         Exception cause = reports.failures.poll(WAIT_S, TimeUnit.SECONDS);
         assertEquals("Input/output error", cause.getMessage());
         log.failSync = null; // the disk "recovers": the writer must still not ack (fsyncgate)
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> w.put(append(4)));
+                () -> w.submit(append(4)));
         assertTrue(e.getMessage().contains("failed"), e.getMessage());
-        assertThrows(IllegalStateException.class, () -> w.offer(append(4)));
+        assertThrows(IllegalStateException.class, () -> w.purge(z(1, 1)));
         w.close();
         assertEquals(List.of(1L), reports.all);
         assertTrue(reports.failures.isEmpty(), "onFailure once");
@@ -226,11 +224,11 @@ class LogWriterTest {
         Reports reports = new Reports();
         LogCapture logs = new LogCapture(LogWriter.class);
         LogWriter w = new LogWriter("t", new MemoryTxnLog(), new MemoryEpochStore(),
-                new MemorySnapshotStore(), 10, 10, reports);
+                new MemorySnapshotStore(), 10, reports);
         w.start();
-        w.put(new SaveEpoch(5, 1, 0));
+        w.submit(new SaveEpoch(5, 1, 0));
         reports.awaitPersisted(5);
-        w.put(new SaveEpoch(5, 2, 0));
+        w.submit(new SaveEpoch(5, 2, 0));
         Exception cause = reports.failures.poll(WAIT_S, TimeUnit.SECONDS);
         assertTrue(cause instanceof IllegalStateException, String.valueOf(cause));
         w.close();
@@ -265,10 +263,10 @@ class LogWriterTest {
             }
         };
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                64, 16, reports);
+                16, reports);
         w.start();
         for (long seq = 1; seq <= 120; seq++) {
-            w.put(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));
+            w.submit(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));
         }
         reports.awaitPersisted(120);
         w.close();
@@ -282,13 +280,13 @@ class LogWriterTest {
         FileTxnLog log = FileTxnLog.open(dir, new FileTxnLog.Options(512, false));
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                64, 16, reports);
+                16, reports);
         w.start();
         for (long seq = 1; seq <= 30; seq++) {
-            w.put(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));
+            w.submit(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));
         }
         w.purge(z(1, 20));
-        w.put(new AppendTxns(31, List.of(txn(1, 31))));
+        w.submit(new AppendTxns(31, List.of(txn(1, 31))));
         reports.awaitPersisted(31);
         w.close();
         assertTrue(log.base().isAfter(z(1, 10)) && !log.base().isAfter(z(1, 20)),

@@ -1,6 +1,7 @@
 package io.zab.sim;
 
 import io.zab.election.LeaderElection;
+import io.zab.protocol.CoreConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -59,6 +60,7 @@ public final class RandomRun {
         this.wipeRandom = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 26);
         this.wipes = wipes;
         SimOptions o = swarm(random);
+        resources(o, new SplittableRandom(seed ^ 0x5DEECE66DL));
         if (election != null) {
             o.election(election);
         }
@@ -87,6 +89,22 @@ public final class RandomRun {
             o.proposalsInflightMax(1 + r.nextInt(10));
         }
         return o;
+    }
+
+    /**
+     * Bounded resources, drawn from a stream of their own so the other draws of a seed stay as
+     * they were: tight learner windows (lagging learners, some dropped and resynced), small
+     * in-flight and history budgets, and requests that wait for a leader and for room.
+     */
+    static void resources(SimOptions o, SplittableRandom r) {
+        long history = r.nextInt(6) == 0 ? 64 + r.nextInt(8_192) : CoreConfig.HISTORY_MAX_BYTES;
+        long inflight = r.nextInt(5) == 0 ? 16 + r.nextInt(4_096)
+                : CoreConfig.PROPOSALS_INFLIGHT_MAX_BYTES;
+        long window = r.nextInt(3) == 0 ? 16 + r.nextInt(2_048) : CoreConfig.LEARNER_WINDOW_BYTES;
+        o.byteLimits(history, inflight, window);
+        if (r.nextInt(3) == 0) {
+            o.requestWaitTicks(1 + r.nextInt(30));
+        }
     }
 
     /** Runs one seed for {@code runMillis} of virtual time; a failure throws. */

@@ -82,7 +82,8 @@ public final class SimCluster {
             CoreConfig config = new CoreConfig(PeerId.of(i), voters, observers,
                     options.initLimitTicks, options.syncLimitTicks, options.maxTxnBytes,
                     options.historyMaxTxns, options.proposalsInflightMax, options.zxidCounterMax,
-                    false);
+                    false, options.historyMaxBytes, options.proposalsInflightMaxBytes,
+                    options.learnerWindowBytes);
             nodes[i] = new SimNode(this, i, config);
             all.add(nodes[i]);
             if (i <= options.voters) {

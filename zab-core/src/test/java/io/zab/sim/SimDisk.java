@@ -170,7 +170,16 @@ public final class SimDisk {
 
     /** True when the durable log holds {@code zxid} (or starts right after it). */
     public boolean durablyHolds(Zxid zxid) {
-        return zxid.equals(durableBase) || search(zxid.toLong()) >= 0;
+        return zxid.equals(durableBase) || search(zxid.toLong()) >= 0
+                || snapshotAt(zxid);
+    }
+
+    /**
+     * A snapshot is saved durably at once; a node restarted from one before its log's reset to
+     * that snapshot was forced holds the snapshot's zxid all the same.
+     */
+    private boolean snapshotAt(Zxid zxid) {
+        return snapshots.latest().map(s -> s.zxid().equals(zxid)).orElse(false);
     }
 
     /** True when {@code zxid} is in the durable log or at or below its snapshot base. */

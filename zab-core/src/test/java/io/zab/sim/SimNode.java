@@ -16,6 +16,7 @@ import io.zab.protocol.Action.StorageAction;
 import io.zab.protocol.Action.TakeSnapshot;
 import io.zab.protocol.CoreConfig;
 import io.zab.protocol.Event;
+import io.zab.protocol.Outcome;
 import io.zab.protocol.Txn;
 import io.zab.protocol.ZabCore;
 import io.zab.protocol.message.Ping;
@@ -66,6 +67,10 @@ public final class SimNode {
     private boolean paused;
     private final ArrayDeque<Runnable> frozen = new ArrayDeque<>();
     private boolean tickFrozen;
+    /** A slow disk: every fsync takes this long (0: the usual 0.1-2 ms). */
+    private long fsyncMicros;
+    /** A slow state machine: every delivery action takes this long (0: the usual 10-300 us). */
+    private long deliveryMicros;
 
     /** Requests submitted here and not answered yet, in submission order. */
     final Map<Long, SimRequest> pending = new LinkedHashMap<>();
@@ -151,6 +156,42 @@ public final class SimNode {
 
     private long between(long lo, long hi) {
         return lo + cluster.random().nextLong(hi - lo + 1);
+    }
+
+    /** Makes this node's disk slow (each fsync {@code micros}); 0 restores the usual speed. */
+    public void slowDisk(long micros) {
+        this.fsyncMicros = micros;
+    }
+
+    /** Makes this node's state machine slow (each delivery action {@code micros}). */
+    public void slowStateMachine(long micros) {
+        this.deliveryMicros = micros;
+    }
+
+    /** Payload bytes queued for this node's log writer (appends not yet applied). */
+    public long storageQueueBytes() {
+        long n = 0;
+        for (StorageAction a : storageQueue) {
+            if (a instanceof AppendTxns t) {
+                for (Txn x : t.txns()) {
+                    n += x.data().length;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Payload bytes queued for this node's state machine. */
+    public long deliveryQueueBytes() {
+        long n = 0;
+        for (DeliveryAction a : deliveryQueue) {
+            if (a instanceof Deliver d) {
+                for (Txn x : d.txns()) {
+                    n += x.data().length;
+                }
+            }
+        }
+        return n;
     }
 
     // ---- life cycle ----
@@ -415,7 +456,7 @@ public final class SimNode {
             scheduleDisk(between(5, 50), this::applyNextWrite);
         } else {
             diskState = DiskState.SYNCING;
-            scheduleDisk(between(100, 2_000), this::fsync);
+            scheduleDisk(fsyncMicros > 0 ? fsyncMicros : between(100, 2_000), this::fsync);
         }
     }
 
@@ -448,7 +489,7 @@ public final class SimNode {
     }
 
     private void scheduleDelivery() {
-        later(between(10, 300), this::deliverNext);
+        later(deliveryMicros > 0 ? deliveryMicros : between(10, 300), this::deliverNext);
     }
 
     private void deliverNext() {
@@ -485,6 +526,7 @@ public final class SimNode {
                     cluster.stats().succeeded++;
                 }
             }
+            applied(d.txns().get(d.txns().size() - 1).zxid());
         } else if (a instanceof RequestProposed rp) {
             SimRequest r = pending.get(rp.requestId());
             if (r == null || r.kind != SimRequest.Kind.WRITE) {
@@ -506,6 +548,7 @@ public final class SimNode {
             cluster.stats().onOutcome(c.outcome());
         } else if (a instanceof RestoreSnapshot rs) {
             checkers.onRestore(this, rs.zxid(), rs.data(), "RestoreSnapshot");
+            applied(rs.zxid());
         } else if (a instanceof TakeSnapshot ts) {
             byte[] data = stateMachine.snapshotBytes();
             Zxid at = stateMachine.lastZxid();
@@ -514,16 +557,29 @@ public final class SimNode {
         }
     }
 
+    /** The delivery thread's coalesced "applied up to" mark, reaching the core a little later. */
+    private void applied(Zxid zxid) {
+        post(new Event.Applied(zxid), "applied", between(1, 20));
+    }
+
     // ---- clients ----
 
     void submit(SimRequest r) {
+        if (pending.size() >= cluster.options().pendingMaxTxns) {
+            // The runtime's pending budget: refused at the edge, never handed to the core.
+            Outcome refused = Outcome.failed(Outcome.Kind.OVERLOADED, null,
+                    "pending budget in use");
+            cluster.checkers().onComplete(this, r, refused);
+            cluster.stats().onOutcome(refused);
+            return;
+        }
         pending.put(r.id, r);
-        post(new Event.Submit(r.id, r.payload), "submit", 1);
+        post(new Event.Submit(r.id, r.payload, cluster.options().requestWaitTicks), "submit", 1);
     }
 
     void sync(SimRequest r) {
         pending.put(r.id, r);
-        post(new Event.SyncRead(r.id), "sync", 1);
+        post(new Event.SyncRead(r.id, cluster.options().requestWaitTicks), "sync", 1);
     }
 
     /** Requests waiting for an answer from this node. */

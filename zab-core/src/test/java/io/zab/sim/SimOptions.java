@@ -3,6 +3,7 @@ package io.zab.sim;
 import io.zab.Zxid;
 import io.zab.election.LeaderElection;
 import io.zab.election.QuorumMaxElection;
+import io.zab.protocol.CoreConfig;
 import java.util.function.Supplier;
 
 /**
@@ -21,6 +22,13 @@ public final class SimOptions {
     int historyMaxTxns = 10_000;
     int proposalsInflightMax = 1_000;
     long zxidCounterMax = Zxid.MAX_PART;
+    long historyMaxBytes = CoreConfig.HISTORY_MAX_BYTES;
+    long proposalsInflightMaxBytes = CoreConfig.PROPOSALS_INFLIGHT_MAX_BYTES;
+    long learnerWindowBytes = CoreConfig.LEARNER_WINDOW_BYTES;
+    /** How long a client's submit or sync may wait for a leader and for room (0: not at all). */
+    int requestWaitTicks;
+    /** The runtime's pending budget: requests a node takes before refusing at the edge. */
+    int pendingMaxTxns = Integer.MAX_VALUE;
     Supplier<LeaderElection> election = QuorumMaxElection::new;
     /** Probability that one message takes the slow path (2-50 ms instead of 0.05-2 ms). */
     double slowMessageProbability = 0.01;
@@ -68,6 +76,24 @@ public final class SimOptions {
         return this;
     }
 
+    /** The byte limits of {@link CoreConfig}: history, in-flight proposals, learner window. */
+    public SimOptions byteLimits(long history, long inflight, long window) {
+        this.historyMaxBytes = history;
+        this.proposalsInflightMaxBytes = inflight;
+        this.learnerWindowBytes = window;
+        return this;
+    }
+
+    public SimOptions pendingMaxTxns(int max) {
+        this.pendingMaxTxns = max;
+        return this;
+    }
+
+    public SimOptions requestWaitTicks(int ticks) {
+        this.requestWaitTicks = ticks;
+        return this;
+    }
+
     public SimOptions proposalsInflightMax(int max) {
         this.proposalsInflightMax = max;
         return this;
@@ -100,6 +126,8 @@ public final class SimOptions {
     public String toString() {
         return voters + " voters, " + observers + " observers, initLimit " + initLimitTicks
                 + ", syncLimit " + syncLimitTicks + ", historyMaxTxns " + historyMaxTxns
-                + ", zxidCounterMax " + zxidCounterMax;
+                + ", zxidCounterMax " + zxidCounterMax + ", bytes: history " + historyMaxBytes
+                + " in flight " + proposalsInflightMaxBytes + " window " + learnerWindowBytes
+                + ", wait " + requestWaitTicks + " ticks";
     }
 }

@@ -62,6 +62,7 @@ final class Cluster implements AutoCloseable {
     private final Map<Integer, HistoryMachine> machines = new ConcurrentSkipListMap<>();
     private final AtomicInteger nextTarget = new AtomicInteger();
     private FileStorage.Options fileOptions;
+    private final Map<Integer, FileIo> fileIos = new ConcurrentSkipListMap<>();
 
     /**
      * @param absent members every node is configured with but that never run (an observer id
@@ -131,6 +132,12 @@ final class Cluster implements AutoCloseable {
         return this;
     }
 
+    /** Member {@code id}'s stores go through {@code io} (a slow or failing disk). */
+    Cluster fileIo(int id, FileIo io) {
+        fileIos.put(id, io);
+        return this;
+    }
+
     ZabConfig config(int id) {
         ZabConfig.Builder b = ZabConfig.builder().peerId(id).dataDir(dataDir(id))
                 .tickIntervalMs(TICK_MS).initLimitTicks(INIT_LIMIT_TICKS)
@@ -169,8 +176,9 @@ final class Cluster implements AutoCloseable {
         HistoryMachine sm = new HistoryMachine();
         ZabNode.Builder b = ZabNode.builder().config(config).stateMachine(sm)
                 .transport(transport).election(new FastLeaderElection());
-        if (fileOptions != null) {
-            b.fileStorage(fileOptions, FileIo.REAL);
+        FileIo io = fileIos.getOrDefault(id, FileIo.REAL);
+        if (fileOptions != null || io != FileIo.REAL) {
+            b.fileStorage(fileOptions != null ? fileOptions : FileStorage.Options.defaults(), io);
         }
         ZabNode node = b.build();
         sm.markStarted();

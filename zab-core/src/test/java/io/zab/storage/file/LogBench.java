@@ -79,7 +79,7 @@ public final class LogBench {
         AtomicLong persisted = new AtomicLong();
         FileTxnLog log = FileTxnLog.open(d, FileTxnLog.Options.defaults());
         LogWriter w = new LogWriter("bench", log, new MemoryEpochStore(),
-                new MemorySnapshotStore(), 4096, maxBatch, new LogWriter.Listener() {
+                new MemorySnapshotStore(), maxBatch, new LogWriter.Listener() {
                     @Override
                     public void onPersisted(long seq) {
                         persisted.set(seq);
@@ -97,7 +97,7 @@ public final class LogBench {
         w.start();
         while (System.nanoTime() < stop) {
             seq++;
-            w.put(new AppendTxns(seq, List.of(new Txn(new Zxid(1, seq), payload))));
+            w.submit(new AppendTxns(seq, List.of(new Txn(new Zxid(1, seq), payload))));
         }
         while (persisted.get() < seq && w.failure() == null) {
             TimeUnit.MILLISECONDS.sleep(1);

@@ -117,7 +117,7 @@ public final class KvServer implements AutoCloseable {
             throw new BadRequest(400, "linearizable must be true or false, was " + lin);
         }
         if (lin.equals("true")) {
-            await(() -> node.sync().get(timeoutMs, TimeUnit.MILLISECONDS), x);
+            await(() -> node.sync(admissionWait()).get(timeoutMs, TimeUnit.MILLISECONDS), x);
             if (x.getResponseCode() > 0) {
                 return;
             }
@@ -149,7 +149,7 @@ public final class KvServer implements AutoCloseable {
     }
 
     private void write(HttpExchange x, KvCommand c) throws IOException {
-        SubmitResult r = await(() -> node.submit(ByteBuffer.wrap(c.encode()))
+        SubmitResult r = await(() -> node.submit(ByteBuffer.wrap(c.encode()), admissionWait())
                 .get(timeoutMs, TimeUnit.MILLISECONDS), x);
         if (r == null) {
             return;
@@ -161,6 +161,14 @@ public final class KvServer implements AutoCloseable {
         } else {
             reply(x, 200, "{\"zxid\":\"" + r.zxid() + "\"}");
         }
+    }
+
+    /**
+     * How long a request may wait for a leader and for room: half the timeout, so that a
+     * request that found neither is answered 503 (never applied) before the timeout's 504.
+     */
+    private java.time.Duration admissionWait() {
+        return java.time.Duration.ofMillis(timeoutMs / 2);
     }
 
     private interface Call<T> {

@@ -38,11 +38,20 @@ public final class ServerCommand {
         }
     }
 
+    /** The server's transport: frames that hold a PROPOSAL of the largest txn. */
+    public static NettyTransportConfig transportConfig(String clusterId,
+            Map<io.zab.PeerId, java.net.InetSocketAddress> members, int maxTxnBytes) {
+        int frame = Math.max((1 << 20) + 1024,
+                io.zab.codec.MessageCodec.txnMessageBytes(maxTxnBytes));
+        return NettyTransportConfig.builder().clusterId(clusterId).peers(members)
+                .maxFrameBytes(frame).maxSnapFrameBytes(Math.max(64 << 20, frame)).build();
+    }
+
     public static int run(ServerOptions o, PrintStream out) throws Exception {
         ZabConfig config = zabConfig(o);
         Map<io.zab.PeerId, java.net.InetSocketAddress> members = config.members();
-        NettyTransportConfig transport = NettyTransportConfig.builder()
-                .clusterId(o.clusterId()).peers(members).build();
+        NettyTransportConfig transport = transportConfig(o.clusterId(), members,
+                o.maxTxnBytes());
         KvStateMachine kv = new KvStateMachine();
         // Factories, not instances: after a full disk or an I/O error the node leaves, then
         // comes back with a fresh transport and election once its data directory works again.

@@ -167,6 +167,21 @@ public final class NettyTransport implements Transport {
     }
 
     @Override
+    public void resumeReading() {
+        if (closed.get()) {
+            return;
+        }
+        for (PeerLink link : links.values()) {
+            link.runOnLoop(link::resumeReading);
+        }
+    }
+
+    @Override
+    public int maxMessageBytes() {
+        return config.maxFrameBytes();
+    }
+
+    @Override
     public void close() {
         if (!started.get() || !closed.compareAndSet(false, true)) {
             return;
@@ -348,6 +363,11 @@ public final class NettyTransport implements Transport {
             PeerLink link = linkOf(ch);
             if (link != null) {
                 link.runOnLoop(() -> link.deliver(ch, batch));
+                // Checked and paused here, on the channel's loop, where resumeReading's
+                // task also runs: a resume can never overtake the pause it answers.
+                if (!closed.get() && !receiver.hasRoom()) {
+                    ch.config().setAutoRead(false);
+                }
             }
         }
 

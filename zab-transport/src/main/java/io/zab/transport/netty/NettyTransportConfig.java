@@ -138,16 +138,17 @@ public final class NettyTransportConfig {
     public static final class Builder {
         private String clusterId;
         private final Map<PeerId, InetSocketAddress> peers = new TreeMap<>();
-        private int maxFrameBytes = 1 << 20;
+        // A txn of ZabConfig's default maxTxnBytes (1 MiB) plus its PROPOSAL header.
+        private int maxFrameBytes = (1 << 20) + 1024;
         private int maxSnapFrameBytes = 64 << 20;
         private int connectTimeoutMs = 3_000;
         private int handshakeTimeoutMs = 3_000;
         private int reconnectBackoffMinMs = 100;
         private int reconnectBackoffMaxMs = 5_000;
         private long jitterSeed = System.nanoTime();
-        // Must hold a whole DIFF (ZabConfig.historyMaxTxns, 100,000 by default) plus what
-        // broadcast adds meanwhile: the core has no per-learner flow control yet, so a full
-        // queue drops the connection and the learner starts its sync over.
+        // Must hold a whole DIFF (ZabConfig.historyMaxTxns, 100,000 by default); broadcast adds
+        // at most a learner's window (learnerWindowBytes) beyond it. A full queue drops the
+        // connection and the learner starts its sync over.
         private int outboundQueueMessages = 262_144;
         private int ioThreads = 2;
         private boolean preferNativeTransport = true;

@@ -279,6 +279,19 @@ final class PeerLink {
         }
     }
 
+    /** Link loop: reads again from the connection, on its own loop, if it was paused. */
+    void resumeReading() {
+        Channel ch = conn;
+        if (ch == null) {
+            return;
+        }
+        try {
+            ch.eventLoop().execute(() -> ch.config().setAutoRead(true));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Link to peer {} is shut down", peer);
+        }
+    }
+
     /** The outbox hit its bound: the peer is too slow or unreachable; drop with the link. */
     void onOverflow(Outbox ob) {
         if (ob != outbox || state == State.CLOSED) {

@@ -47,7 +47,7 @@ class BadInputTest {
      * silent-peer cases wait this long.
      */
     private static final int HANDSHAKE_MS = 2_000;
-    private static final int MAX = 1 << 20;
+    private static final int MAX = (1 << 20) + 1024;
 
     private Map<PeerId, InetSocketAddress> peers;
     private NettyTransport node1;

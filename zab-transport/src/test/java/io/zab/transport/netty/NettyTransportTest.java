@@ -109,13 +109,13 @@ class NettyTransportTest {
         t1.send(TWO, new Ping(1, 0));
         assertEquals(new Ping(1, 0), r2.take(DEADLINE).message());
         try (LogCapture log = new LogCapture()) {
-            Request huge = new Request(1, new byte[1 << 20]);
+            Request huge = new Request(1, new byte[(1 << 20) + 1024]);
             t1.send(TWO, huge);
             r1.awaitDisconnect(TWO, DEADLINE);
             r2.awaitDisconnect(ONE, DEADLINE);
             String warning = log.awaitWarnings(1, DEADLINE).get(0);
             assertTrue(warning.endsWith(": cannot send Request: " + MessageCodec.encodedSize(huge)
-                    + " bytes exceed the frame limit of 1048576; closing the connection"),
+                    + " bytes exceed the frame limit of 1049600; closing the connection"),
                     warning);
         }
         long round = 1;
@@ -230,7 +230,7 @@ class NettyTransportTest {
         assertEquals("clusterId must be 1 to 255 UTF-8 bytes: null", assertThrows(
                 IllegalArgumentException.class, () -> NettyTransportConfig.builder().peers(peers)
                         .build()).getMessage());
-        assertEquals("maxSnapFrameBytes must be at least 1048576: 1000", assertThrows(
+        assertEquals("maxSnapFrameBytes must be at least 1049600: 1000", assertThrows(
                 IllegalArgumentException.class, () -> TestNet.config(peers)
                         .maxSnapFrameBytes(1000).build()).getMessage());
         assertEquals("reconnectBackoffMaxMs must be at least 50: 10", assertThrows(

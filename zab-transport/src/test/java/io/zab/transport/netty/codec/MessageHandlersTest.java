@@ -63,7 +63,7 @@ class MessageHandlersTest {
         EmbeddedChannel tooBig = encoder();
         ProtocolViolation e = assertThrows(ProtocolViolation.class,
                 () -> tooBig.writeOutbound(new Request(1, new byte[MAX])));
-        assertEquals("cannot send Request: 4110 bytes exceed the frame limit of 4096",
+        assertEquals("cannot send Request: 4114 bytes exceed the frame limit of 4096",
                 e.getMessage());
         assertNull(tooBig.readOutbound());
     }

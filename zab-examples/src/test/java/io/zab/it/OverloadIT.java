@@ -1,0 +1,183 @@
+package io.zab.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zab.NodeStatus;
+import io.zab.Role;
+import io.zab.SubmitResult;
+import io.zab.ZabException;
+import io.zab.ZabNode;
+import io.zab.testing.SlowForceIo;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Overload over real sockets and real files (issue 12): three nodes in this JVM with the default
+ * failure detection (100 ms ticks, a leader given up after 5 silent ticks), Netty, FLE and
+ * fsync on.
+ */
+class OverloadIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path root;
+
+    /**
+     * What wave 1 measured: a burst of submits at every node, far beyond the in-flight budget
+     * (here 150,000 txns against 10,000 proposals in flight and 20,000 pending per node), each
+     * with {@code submit(txn, 60 s)}. No role changes, no OutcomeUnknown, every txn committed,
+     * and the replicas agree. (Wave 1: every node gave up its leader; 76,600 OutcomeUnknown.)
+     */
+    @Test
+    void aBurstAtEveryNodeCommitsEverythingWithoutARoleChange() throws Exception {
+        try (Cluster c = defaultLiveness()) {
+            c.startAll();
+            c.awaitStable();
+            List<String> roleChanges = watchRoles(c);
+            int perNode = 50_000;
+            List<Thread> writers = new ArrayList<>();
+            ConcurrentLinkedQueue<CompletableFuture<SubmitResult>> futures =
+                    new ConcurrentLinkedQueue<>();
+            for (int id : c.running()) {
+                ZabNode node = c.node(id);
+                Thread t = new Thread(() -> {
+                    for (int i = 0; i < perNode; i++) {
+                        ByteBuffer txn = ByteBuffer.allocate(8).putInt(id).putInt(i).flip();
+                        futures.add(node.submit(txn, WAIT));
+                    }
+                }, "burst-" + id);
+                t.start();
+                writers.add(t);
+            }
+            for (Thread t : writers) {
+                t.join(TimeUnit.MINUTES.toMillis(3));
+            }
+            Outcomes o = Outcomes.of(futures);
+            System.out.println("burst: " + futures.size() + " submits: " + o);
+            assertEquals(List.of(), roleChanges, "no role change during the burst");
+            assertEquals(0, o.unknown.sum(), "no OutcomeUnknown: " + o);
+            assertEquals(3L * perNode, o.committed.sum(), "every txn committed: " + o);
+            c.awaitConverged();
+            c.assertNoFailures();
+        }
+    }
+
+    /**
+     * One follower's fsync takes 200 ms for a while. The leader sends it only a window of
+     * unacknowledged bytes, so it falls behind without being dropped, nothing queues up inside
+     * it beyond that window, and the leader and the other follower commit at their own pace;
+     * once its disk is fast again it catches up.
+     */
+    @Test
+    void aSlowFollowerFallsBehindInsideItsWindowAndCatchesUp() throws Exception {
+        SlowForceIo slowDisk = new SlowForceIo(0);
+        long window = 1 << 20;
+        try (Cluster c = new Cluster(root, List.of(1, 2, 3), List.of(), Map.of(),
+                b -> b.tickIntervalMs(100).syncLimitTicks(5).initLimitTicks(10)
+                        .learnerWindowBytes(window))) {
+            c.fileIo(1, slowDisk);
+            c.startAll();
+            int leader = c.awaitStable();
+            assertNotEquals(1, leader, "FLE elects the highest sid among equal histories");
+            int slow = 1;
+            slowDisk.delayMs(200);
+            ZabNode l = c.node(leader);
+            byte[] payload = new byte[1024];
+            AtomicLong committed = new AtomicLong();
+            long peakQueued = 0;
+            long maxLag = 0;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+            List<CompletableFuture<SubmitResult>> inFlight = new ArrayList<>();
+            while (System.nanoTime() < end) {
+                for (int i = 0; i < 200; i++) {
+                    inFlight.add(l.submit(ByteBuffer.wrap(payload), WAIT)
+                            .whenComplete((r, e) -> {
+                                if (e == null) {
+                                    committed.incrementAndGet();
+                                }
+                            }));
+                }
+                TimeUnit.MILLISECONDS.sleep(20);
+                NodeStatus s = c.node(slow).status();
+                assertTrue(s.broadcasting() && s.role() == Role.FOLLOWING,
+                        "the slow follower is never dropped: " + s);
+                peakQueued = Math.max(peakQueued, s.queuedBytes());
+                maxLag = Math.max(maxLag, l.status().lastLoggedZxid().counter()
+                        - s.lastLoggedZxid().counter());
+            }
+            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
+                    .get(2, TimeUnit.MINUTES);
+            System.out.printf("slow follower: %d committed in 8 s, lagged up to %d txns, peak"
+                    + " queued inside it %d bytes (window %d)%n", committed.get(), maxLag,
+                    peakQueued, window);
+            assertEquals(inFlight.size(), committed.get(), "the fast quorum committed all");
+            assertTrue(maxLag > 1_000, "the slow follower fell behind: " + maxLag);
+            assertTrue(peakQueued <= window + 64 * 1024 + 2 * 1024,
+                    "inside the slow follower at most a window queued: " + peakQueued);
+            slowDisk.delayMs(0);
+            c.awaitConverged();
+            c.assertNoFailures();
+        }
+    }
+
+    /** The defaults a host gets for failure detection: 100 ms ticks, syncLimit 5. */
+    private Cluster defaultLiveness() throws Exception {
+        return new Cluster(root, List.of(1, 2, 3), List.of(), Map.of(),
+                b -> b.tickIntervalMs(100).syncLimitTicks(5).initLimitTicks(10));
+    }
+
+    private static List<String> watchRoles(Cluster c) {
+        List<String> changes = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int id : c.running()) {
+            c.node(id).addRoleListener((role, epoch, leader) -> changes.add("node " + id
+                    + " " + role + " epoch " + epoch + " leader " + leader));
+        }
+        return changes;
+    }
+
+    /** How the futures of a run ended. */
+    private static final class Outcomes {
+        final LongAdder committed = new LongAdder();
+        final LongAdder overloaded = new LongAdder();
+        final LongAdder unknown = new LongAdder();
+        final LongAdder other = new LongAdder();
+
+        static Outcomes of(Iterable<CompletableFuture<SubmitResult>> futures) throws Exception {
+            Outcomes o = new Outcomes();
+            for (CompletableFuture<SubmitResult> f : futures) {
+                try {
+                    f.get(3, TimeUnit.MINUTES);
+                    o.committed.increment();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof ZabException.OverloadedException) {
+                        o.overloaded.increment();
+                    } else if (e.getCause() instanceof ZabException.OutcomeUnknownException) {
+                        o.unknown.increment();
+                    } else {
+                        o.other.increment();
+                    }
+                }
+            }
+            return o;
+        }
+
+        @Override
+        public String toString() {
+            return committed + " committed, " + overloaded + " overloaded, " + unknown
+                    + " unknown, " + other + " other";
+        }
+    }
+}
