@@ -312,13 +312,26 @@ final class FollowerRole implements RoleState {
     public void onPersisted() {
         maybeAckEpoch();
         maybeAckNewLeader();
-        Zxid synced = core.lastSynced();
-        if (newLeaderAcked && !observer && synced.isAfter(lastAckSent)
-                && synced.epoch() == leaderEpoch) {
-            lastAckSent = synced;
-            core.send(leader, new Ack(synced));
-        }
+        maybeAck();
         deliver();
+    }
+
+    /**
+     * ACKs what is durable here, but only as far as what this node holds unapplied stays
+     * within the leader's in-flight budget: a follower whose state machine falls behind then
+     * looks like a slow follower (the leader's window holds it back) instead of queueing txns
+     * without bound. At least one txn after the applied point is always acked.
+     */
+    private void maybeAck() {
+        if (!newLeaderAcked || observer) {
+            return;
+        }
+        Zxid ackable = Zxid.min(core.lastSynced(), core.history().lastWithin(
+                core.appliedZxid(), core.config().proposalsInflightMaxBytes()));
+        if (ackable.isAfter(lastAckSent) && ackable.epoch() == leaderEpoch) {
+            lastAckSent = ackable;
+            core.send(leader, new Ack(ackable));
+        }
     }
 
     @Override
@@ -381,7 +394,7 @@ final class FollowerRole implements RoleState {
 
     @Override
     public void onApplied() {
-        // Only a leader's admission counts what its state machine applied.
+        maybeAck();
     }
 
     @Override

@@ -17,6 +17,13 @@ final class History implements HistoryView {
     private int start;
     /** Payload bytes of the txns held. */
     private long bytes;
+    /**
+     * Running payload bytes: {@code cum[i]} counts every txn up to {@code txns[i]} from an
+     * arbitrary origin, {@link #cumAtBase} those up to the base; so the bytes between two held
+     * zxids are one subtraction.
+     */
+    private long[] cum = new long[64];
+    private long cumAtBase;
 
     History(Zxid base, List<Txn> log) {
         this.base = base;
@@ -53,8 +60,48 @@ final class History implements HistoryView {
         if (!continuesWith(txn.zxid())) {
             throw new IllegalStateException("history gap: " + txn.zxid() + " after " + last());
         }
+        int i = txns.size();
+        if (i == cum.length) {
+            cum = java.util.Arrays.copyOf(cum, i * 2);
+        }
+        cum[i] = (i == start ? cumAtBase : cum[i - 1]) + txn.data().length;
         txns.add(txn);
         bytes += txn.data().length;
+    }
+
+    /** Running bytes up to {@code zxid} (the base's for anything at or below it). */
+    private long cumAt(Zxid zxid) {
+        int i = firstAfter(zxid) - 1;
+        return i >= start ? cum[i] : cumAtBase;
+    }
+
+    /** Payload bytes of the txns held after {@code zxid}. */
+    long bytesAfter(Zxid zxid) {
+        return size() == 0 ? 0 : cum[txns.size() - 1] - cumAt(zxid);
+    }
+
+    /**
+     * The last held zxid whose txns after {@code from} total at most {@code maxBytes}, and at
+     * least the first one after {@code from}; {@code from} itself when nothing follows it.
+     */
+    Zxid lastWithin(Zxid from, long maxBytes) {
+        int lo = Math.max(firstAfter(from), start);
+        if (lo >= txns.size()) {
+            return from;
+        }
+        long limit = cumAt(from) + maxBytes;
+        int hi = txns.size() - 1;
+        int best = lo;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (cum[mid] <= limit) {
+                best = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return txns.get(best).zxid();
     }
 
     /** The txn right after {@code zxid}, or null if {@code zxid} is the last (or not held). */
@@ -130,6 +177,7 @@ final class History implements HistoryView {
         txns.clear();
         start = 0;
         bytes = 0;
+        cumAtBase = 0;
     }
 
     /**
@@ -142,10 +190,12 @@ final class History implements HistoryView {
             Txn head = txns.get(start);
             base = head.zxid();
             bytes -= head.data().length;
+            cumAtBase = cum[start];
             txns.set(start, null);
             start++;
         }
         if (start > 1024 && start > txns.size() / 2) {
+            System.arraycopy(cum, start, cum, 0, txns.size() - start);
             txns.subList(0, start).clear();
             start = 0;
         }

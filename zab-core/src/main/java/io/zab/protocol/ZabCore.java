@@ -223,10 +223,21 @@ public final class ZabCore {
         Zxid z = Zxid.min(zxid, lastDeliveredZxid);
         if (z.isAfter(appliedZxid)) {
             appliedZxid = z;
+            trimHistory();
             if (role != null) {
                 role.onApplied();
             }
         }
+    }
+
+    /**
+     * Keeps the history within its bounds but never drops a txn the state machine has not
+     * applied: the delivery queue holds the same txns, so what a node holds in memory is the
+     * history plus nothing (a leader's in-flight budget and a follower's acks bound what is
+     * unapplied).
+     */
+    private void trimHistory() {
+        history.trim(config.historyMaxTxns(), config.historyMaxBytes(), appliedZxid);
     }
 
     private void onPersisted(long seq) {
@@ -479,7 +490,7 @@ public final class ZabCore {
         actions.add(new Deliver(txns));
         lastDeliveredZxid = txns.get(txns.size() - 1).zxid();
         awaitingDelivery.headMap(lastDeliveredZxid, true).clear();
-        history.trim(config.historyMaxTxns(), config.historyMaxBytes(), lastDeliveredZxid);
+        trimHistory();
     }
 
     void bindRequest(long requestId, Zxid zxid) {
@@ -546,5 +557,10 @@ public final class ZabCore {
     /** Payload bytes of the history held in memory. */
     public long historyBytes() {
         return history.bytes();
+    }
+
+    /** Payload bytes logged here that the state machine has not applied yet. */
+    public long unappliedBytes() {
+        return history.bytesAfter(appliedZxid);
     }
 }

@@ -219,42 +219,28 @@ public final class NodeLoop implements AutoCloseable {
      */
     public CompletableFuture<SubmitResult> submit(ByteBuffer txn, long waitNanos) {
         CompletableFuture<SubmitResult> f = new CompletableFuture<>();
-        RuntimeException refused = refusal(current);
-        if (refused != null) {
-            f.completeExceptionally(refused);
-            return f;
-        }
         int size = txn.remaining();
         if (size > config.maxTxnBytes()) {
             f.completeExceptionally(new ZabException.TxnTooLargeException("txn of " + size
                     + " bytes exceeds maxTxnBytes " + config.maxTxnBytes()));
             return f;
         }
-        long start = nanoTime.getAsLong();
-        if (!pending.acquire(size, waitNanos)) {
-            f.completeExceptionally(new ZabException.OverloadedException("node "
-                    + config.peerId() + " has its pending budget in use (pendingMaxTxns "
-                    + config.pendingMaxTxns() + ", pendingMaxBytes " + config.pendingMaxBytes()
-                    + "); never applied, retry later"));
+        int waitTicks = admit(f, size, waitNanos);
+        if (waitTicks < 0) {
             return f;
         }
-        f.whenComplete((r, e) -> pending.release(size));
         byte[] data = new byte[size];
         txn.duplicate().get(data);
         long id = requestIds.incrementAndGet();
-        int waitTicks = waitTicksLeft(start, waitNanos);
-        Incarnation inc = current;
-        refused = refusal(inc);
-        if (refused != null) {
-            f.completeExceptionally(refused);
-            return f;
-        }
-        submits.put(id, f);
-        inc.post(new Event.Submit(id, data, waitTicks));
-        if (!inc.running() && submits.remove(id) != null) {
-            // Stopped while we queued: whoever failed the pending work may have missed us.
-            f.completeExceptionally(new ZabException.OutcomeUnknownException("node "
-                    + config.peerId() + " stopped while the txn was queued: " + whyStopped()));
+        Incarnation inc = handTo(f, id, submits);
+        if (inc != null) {
+            inc.post(new Event.Submit(id, data, waitTicks));
+            if (!inc.running() && submits.remove(id) != null) {
+                // Stopped while we queued: whoever failed the pending work may have missed us.
+                f.completeExceptionally(new ZabException.OutcomeUnknownException("node "
+                        + config.peerId() + " stopped while the txn was queued: "
+                        + whyStopped()));
+            }
         }
         return f;
     }
@@ -266,34 +252,59 @@ public final class NodeLoop implements AutoCloseable {
     /** As {@link #sync()}, waiting up to {@code waitNanos} for room and for a leader. */
     public CompletableFuture<Zxid> sync(long waitNanos) {
         CompletableFuture<Zxid> f = new CompletableFuture<>();
+        int waitTicks = admit(f, 0, waitNanos);
+        if (waitTicks < 0) {
+            return f;
+        }
+        long id = requestIds.incrementAndGet();
+        Incarnation inc = handTo(f, id, syncs);
+        if (inc != null) {
+            inc.post(new Event.SyncRead(id, waitTicks));
+            if (!inc.running() && syncs.remove(id) != null) {
+                RuntimeException r = refusal(inc);
+                f.completeExceptionally(r != null ? r : closed());
+            }
+        }
+        return f;
+    }
+
+    /**
+     * Takes room in the pending budget for a request of {@code bytes}, waiting up to
+     * {@code waitNanos} on the caller's thread; the room comes back when {@code f} completes.
+     * Returns what is left of the wait in ticks, or -1 after failing {@code f} (never applied).
+     */
+    private int admit(CompletableFuture<?> f, long bytes, long waitNanos) {
         RuntimeException refused = refusal(current);
         if (refused != null) {
             f.completeExceptionally(refused);
-            return f;
+            return -1;
         }
         long start = nanoTime.getAsLong();
-        if (!pending.acquire(0, waitNanos)) {
+        if (!pending.acquire(bytes, waitNanos)) {
             f.completeExceptionally(new ZabException.OverloadedException("node "
-                    + config.peerId() + " has " + config.pendingMaxTxns() + " requests pending;"
-                    + " retry later"));
-            return f;
+                    + config.peerId() + " has its pending budget in use (pendingMaxTxns "
+                    + config.pendingMaxTxns() + ", pendingMaxBytes " + config.pendingMaxBytes()
+                    + "); never applied, retry later"));
+            return -1;
         }
-        f.whenComplete((r, e) -> pending.release(0));
-        long id = requestIds.incrementAndGet();
-        int waitTicks = waitTicksLeft(start, waitNanos);
+        f.whenComplete((r, e) -> pending.release(bytes));
+        return waitTicksLeft(start, waitNanos);
+    }
+
+    /**
+     * Registers {@code f} as request {@code id} with the incarnation that will carry it, or
+     * fails it (and returns null) when the node stopped or left while the caller waited.
+     */
+    private <T> Incarnation handTo(CompletableFuture<T> f, long id,
+            Map<Long, CompletableFuture<T>> registry) {
         Incarnation inc = current;
-        refused = refusal(inc);
+        RuntimeException refused = refusal(inc);
         if (refused != null) {
             f.completeExceptionally(refused);
-            return f;
+            return null;
         }
-        syncs.put(id, f);
-        inc.post(new Event.SyncRead(id, waitTicks));
-        if (!inc.running() && syncs.remove(id) != null) {
-            RuntimeException r = refusal(inc);
-            f.completeExceptionally(r != null ? r : closed());
-        }
-        return f;
+        registry.put(id, f);
+        return inc;
     }
 
     /** What is left of a caller's wait, in ticks for the core. */

@@ -127,6 +127,45 @@ class OverloadScenarioTest {
         settle(c);
     }
 
+    /**
+     * One follower's state machine takes 20 ms per delivery action. It acks only while what it
+     * holds unapplied fits the in-flight budget, so it becomes a slow follower (held back by its
+     * window) instead of queueing committed txns without bound; the others commit every write.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2})
+    void aFollowerWithASlowStateMachineHoldsOnlyItsBudgetUnapplied(long seed) {
+        SimCluster c = established(seed, bounded(16 << 20));
+        int leader = leaderId(c);
+        long epoch = c.node(leader).core().epoch();
+        SimNode slow = c.node(followers(c, leader).get(0));
+        slow.slowStateMachine(20_000);
+        List<SimRequest> requests = new ArrayList<>();
+        Peaks peaks = new Peaks();
+        long peakUnapplied = 0;
+        for (int ms = 0; ms < 3_000; ms++) {
+            requests.add(c.submitGenerated(leader, TXN - 12));
+            requests.add(c.submitGenerated(followers(c, leader).get(1), TXN - 12));
+            c.runFor(1);
+            peaks.sample(c, leader, epoch);
+            long unapplied = slow.core().unappliedBytes();
+            peakUnapplied = Math.max(peakUnapplied, unapplied);
+            assertTrue(unapplied <= INFLIGHT + WINDOW + TXN, "the slow state machine's node"
+                    + " holds " + unapplied + " bytes unapplied");
+        }
+        assertTrue(c.runUntil(() -> allAnswered(c), 10_000), "every request answered: "
+                + c.states());
+        long ok = requests.stream().filter(SimRequest::succeeded).count();
+        System.out.printf("slow state machine seed %d: %d offered, %d committed, peak unapplied"
+                + " on the slow node %d bytes%n", seed, requests.size(), ok, peakUnapplied);
+        assertEquals(requests.size(), ok, "the others committed every write");
+        assertTrue(peakUnapplied > INFLIGHT / 2, "the state machine did fall behind: "
+                + peakUnapplied);
+        slow.slowStateMachine(0);
+        assertEquals(leader, leaderId(c));
+        settle(c);
+    }
+
     private static boolean allAnswered(SimCluster c) {
         for (SimNode n : c.nodes()) {
             if (!n.pending.isEmpty()) {
