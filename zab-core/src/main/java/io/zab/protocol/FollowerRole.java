@@ -323,8 +323,8 @@ final class FollowerRole implements RoleState {
      * without bound. At least one txn after the applied point is always acked.
      */
     private void maybeAck() {
-        if (!newLeaderAcked || observer) {
-            return;
+        if (!newLeaderAcked) {
+            return; // an observer acks too: its ACKs open its window, and never count
         }
         Zxid ackable = Zxid.min(core.lastSynced(), core.history().lastWithin(
                 core.appliedZxid(), core.config().proposalsInflightMaxBytes()));

@@ -491,21 +491,25 @@ final class LeaderRole implements RoleState {
         }
     }
 
-    private Proposal proposalOf(Txn t) {
+    /** What a learner is sent for a txn: followers a PROPOSAL, observers (committed) INFORM. */
+    private Message streamed(LearnerProgress p, Txn t) {
         Origin o = origins.get(t.zxid());
-        return o == null ? new Proposal(t, null, 0) : new Proposal(t, o.peer(), o.requestId());
+        PeerId origin = o == null ? null : o.peer();
+        long requestId = o == null ? 0 : o.requestId();
+        return p.observer ? new Inform(t, origin, requestId) : new Proposal(t, origin, requestId);
     }
 
     /**
-     * Sends a follower the proposals it has not had, as far as its window allows, and the
-     * commit point up to what it has. A follower that fell behind what our history keeps is
-     * dropped: it resyncs (by SNAP if it is behind the history) when it comes back.
+     * Sends a learner the txns it has not had (a follower every proposal, an observer what is
+     * committed), as far as its window allows, and a follower the commit point up to what it
+     * has. A learner that fell behind what our history keeps is dropped: it resyncs (by SNAP
+     * if it is behind the history) when it comes back.
      */
     private void feed(LearnerProgress p) {
-        if (!p.streaming() || p.observer) {
+        if (!p.streaming()) {
             return;
         }
-        Zxid last = core.lastLoggedZxid();
+        Zxid last = p.observer ? core.lastCommittedZxid() : core.lastLoggedZxid();
         long window = core.config().learnerWindowBytes();
         while (p.sentZxid.isBefore(last)) {
             Txn t = core.history().next(p.sentZxid);
@@ -520,9 +524,11 @@ final class LeaderRole implements RoleState {
                 break;
             }
             p.sent(t);
-            core.send(p.id, proposalOf(t));
+            core.send(p.id, streamed(p, t));
         }
-        sendCommit(p);
+        if (!p.observer) {
+            sendCommit(p);
+        }
     }
 
     /** COMMIT up to what the follower has been sent; never a txn it has not received. */
@@ -535,6 +541,15 @@ final class LeaderRole implements RoleState {
     }
 
     private void onAck(LearnerProgress p, Zxid zxid) {
+        if (p.observer) {
+            // An observer's ACK only opens its window: it never counts toward a commit.
+            if (p.streaming() && p.state != State.SYNC_SENT && zxid.epoch() == epoch
+                    && !zxid.isAfter(core.lastCommittedZxid())) {
+                p.acknowledged(zxid);
+                feed(p);
+            }
+            return;
+        }
         if (!p.acking() || zxid.epoch() != epoch || zxid.isAfter(core.lastLoggedZxid())) {
             LOG.debug("node {}: ACK {} from {} ({}) ignored", self, zxid, p.id, p.state);
             return;
@@ -562,7 +577,7 @@ final class LeaderRole implements RoleState {
         }
         Zxid old = core.lastCommittedZxid();
         if (best.isAfter(old)) {
-            commit(old, best);
+            commit(best);
         }
         // Followers may commit a txn before our own copy is durable; it is delivered here only
         // once it is, so delivery also follows our own log writer.
@@ -570,30 +585,22 @@ final class LeaderRole implements RoleState {
         completeSyncs();
     }
 
-    private void commit(Zxid old, Zxid best) {
+    private void commit(Zxid best) {
         core.setCommitted(best);
-        List<Txn> informs = null;
-        // A forwarded txn's origin goes out with its PROPOSAL: keep it until every follower
-        // has been sent the txn, not only until it commits.
+        // A forwarded txn's origin goes out with its PROPOSAL or INFORM: keep it until every
+        // learner has been sent the txn, not only until it commits.
         Zxid originsDone = best;
-        for (LearnerProgress p : learners.values()) {
+        for (LearnerProgress p : List.copyOf(learners.values())) {
             if (!p.streaming()) {
                 continue;
             }
-            if (!p.observer) {
+            if (p.observer) {
+                feed(p);
+            } else {
                 sendCommit(p);
+            }
+            if (learners.get(p.id) == p) {
                 originsDone = Zxid.min(originsDone, p.sentZxid);
-                continue;
-            }
-            if (informs == null) {
-                informs = core.history().between(old, best);
-            }
-            for (Txn t : informs) {
-                if (t.zxid().isAfter(p.newLeaderZxid)) {
-                    Origin o = origins.get(t.zxid());
-                    core.send(p.id, o == null ? new Inform(t, null, 0)
-                            : new Inform(t, o.peer(), o.requestId()));
-                }
             }
         }
         origins.headMap(originsDone, true).clear();

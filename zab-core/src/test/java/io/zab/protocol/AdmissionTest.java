@@ -171,6 +171,27 @@ class AdmissionTest {
         assertEquals(List.of(new Commit(z(3, 2))), sent(a, N2), "N2 has 3.2 now");
     }
 
+    @Test
+    void anObserverGetsInformsOnlyWithinItsWindowAndItsAcksOpenIt() {
+        CoreConfig cfg = new CoreConfig(N1, Set.of(N1, N2, N3), Set.of(Conversation.N4), 10, 5,
+                8, 100, 10, Zxid.MAX_PART, false, 1 << 20, 1 << 20, 8);
+        Conversation c = LeaderBroadcastTest.established(cfg);
+        c.receive(Conversation.N4, new io.zab.protocol.message.ObserverInfo(2, z(2, 2)));
+        c.receive(Conversation.N4, new AckEpoch(3, 2, z(2, 2)));
+        c.receive(Conversation.N4, new AckNewLeader(3, z(2, 2)));
+        c.on(new Event.Submit(1, new byte[5]));
+        c.on(new Event.Submit(2, new byte[5]));
+        c.persistAll();
+        List<Action> a = c.receive(N2, new Ack(z(3, 2)));
+        assertEquals(z(3, 2), c.core.lastCommittedZxid());
+        assertEquals(List.of(new io.zab.protocol.message.Inform(new Txn(z(3, 1), new byte[5]),
+                null, 0)), sent(a, Conversation.N4), "5 + 5 bytes exceed the 8-byte window");
+        a = c.receive(Conversation.N4, new Ack(z(3, 1)));
+        assertEquals(List.of(new io.zab.protocol.message.Inform(new Txn(z(3, 2), new byte[5]),
+                null, 0)), sent(a, Conversation.N4), "its ACK opened the window");
+        assertEquals(z(3, 2), c.core.lastCommittedZxid(), "an observer's ACK never commits");
+    }
+
     /** Follower 2 of leader 1, in broadcast of epoch 1, with nothing logged. */
     private static Conversation following() {
         Conversation c = new Conversation(N2, N1, Conversation.state(0, 0, List.of()));
