@@ -5,6 +5,7 @@ import io.zab.Zxid;
 import io.zab.protocol.Action;
 import io.zab.protocol.Action.DeliveryAction;
 import io.zab.protocol.Txn;
+import io.zab.storage.SnapshotStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,13 +39,14 @@ final class Deliverer implements AutoCloseable {
 
         void failed(Throwable error);
 
-        /** A periodic snapshot of the state machine, to save so the log can be purged. */
-        void localSnapshot(Zxid zxid, byte[] data);
+        /** A periodic snapshot of the state machine was saved: the log may be purged. */
+        void snapshotSaved(Zxid zxid);
     }
 
     private static final Object STOP = new Object();
 
     private final StateMachine stateMachine;
+    private final SnapshotStore snapshots;
     private final Listener listener;
     /** Takes without blocking; bounded upstream (see {@link Incarnation}). */
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -63,8 +65,9 @@ final class Deliverer implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean snapshotting =
             new java.util.concurrent.atomic.AtomicBoolean();
 
-    Deliverer(String name, StateMachine stateMachine, Zxid start, long snapshotEveryTxns,
-            long snapshotEveryBytes, Listener listener) {
+    Deliverer(String name, StateMachine stateMachine, SnapshotStore snapshots, Zxid start,
+            long snapshotEveryTxns, long snapshotEveryBytes, Listener listener) {
+        this.snapshots = snapshots;
         this.snapshotEveryTxns = snapshotEveryTxns;
         this.snapshotEveryBytes = snapshotEveryBytes;
         this.snapshotThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -91,6 +94,14 @@ final class Deliverer implements AutoCloseable {
         queue.add(action);
     }
 
+    /**
+     * Replaces the state machine's state with a kept snapshot, streamed from the store, before
+     * anything queued after this call is delivered.
+     */
+    void restoreFirst(SnapshotStore.StoredSnapshot snapshot) {
+        queue.add(snapshot);
+    }
+
     /** Runs host callbacks (role listeners) on the delivery thread, in order with delivery. */
     void post(Runnable task) {
         queue.add(task);
@@ -109,21 +120,28 @@ final class Deliverer implements AutoCloseable {
         return n;
     }
 
-    private void writeLater(StateMachine.SnapshotWriter view,
-            java.util.function.Consumer<byte[]> then, Zxid at) {
+    /**
+     * Streams a view into the snapshot store on the snapshot thread, off the delivery thread
+     * and off the log writer (no ACK waits for it); a failure only costs this snapshot, since
+     * the log keeps everything it covers.
+     */
+    private void saveLater(StateMachine.SnapshotWriter view, Zxid at) {
         snapshotThread.execute(() -> {
             try {
-                byte[] data = write(view, at);
-                if (data != null) {
-                    then.accept(data);
+                if (snapshots.saveIfNewest(at, view)) {
+                    listener.snapshotSaved(at);
+                } else {
+                    LOG.debug("snapshot at {} dropped: a newer one is kept", at);
                 }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("snapshot at {} not saved: {}", at, e.toString());
             } finally {
                 snapshotting.set(false);
             }
         });
     }
 
-    /** Writes a view; a failure only costs this snapshot (the log keeps everything). */
+    /** Writes a view into memory for a SNAP message; a failure only costs this snapshot. */
     private static byte[] write(StateMachine.SnapshotWriter view, Zxid at) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -153,6 +171,12 @@ final class Deliverer implements AutoCloseable {
                 }
                 if (a instanceof DeliveryAction d) {
                     apply(d);
+                } else if (a instanceof SnapshotStore.StoredSnapshot s) {
+                    try (java.io.InputStream in = s.open()) {
+                        stateMachine.restore(in);
+                    }
+                    lastDelivered = s.zxid();
+                    listener.applied(lastDelivered);
                 } else if (a instanceof Runnable r) {
                     r.run();
                 }
@@ -190,7 +214,7 @@ final class Deliverer implements AutoCloseable {
                 bytesSinceSnapshot = 0;
                 Zxid at = lastDelivered;
                 StateMachine.SnapshotWriter view = stateMachine.snapshotView();
-                writeLater(view, data -> listener.localSnapshot(at, data), at);
+                saveLater(view, at);
             }
         } else if (a instanceof Action.RequestProposed r) {
             requests.put(r.zxid(), r.requestId());

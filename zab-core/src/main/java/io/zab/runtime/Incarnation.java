@@ -103,7 +103,8 @@ final class Incarnation {
      *     null when the state machine already holds the recovered snapshot's state
      */
     Incarnation(Host host, ZabConfig config, StateMachine stateMachine, int number,
-            NodeLoop.Stores stores, Recovery recovery, Action.RestoreSnapshot restoreFirst,
+            NodeLoop.Stores stores, Recovery recovery,
+            io.zab.storage.SnapshotStore.StoredSnapshot restoreFirst,
             LeaderElection election, Transport transport, LongSupplier nanoTime)
             throws InterruptedException {
         this.host = host;
@@ -133,11 +134,11 @@ final class Incarnation {
                         host.storageFailed(Incarnation.this, cause);
                     }
                 });
-        this.deliverer = new Deliverer(id + "-deliver", stateMachine,
+        this.deliverer = new Deliverer(id + "-deliver", stateMachine, stores.snapshots(),
                 recovery.state().snapshotZxid(), config.snapshotEveryTxns(),
                 config.snapshotEveryBytes(), new DeliveryListener());
         if (restoreFirst != null) {
-            deliverer.submit(restoreFirst);
+            deliverer.restoreFirst(restoreFirst);
         }
         this.thread = new Thread(this::run, id + "-protocol");
         this.thread.setDaemon(true);
@@ -420,12 +421,18 @@ final class Incarnation {
         }
 
         @Override
-        public void localSnapshot(Zxid zxid, byte[] data) {
+        public void snapshotSaved(Zxid zxid) {
             try {
-                logWriter.saveSnapshot(zxid, data);
+                java.util.Optional<Zxid> oldest = stores.snapshots().oldestKept();
+                if (oldest.isPresent()) {
+                    logWriter.purge(oldest.get());
+                }
+            } catch (java.io.IOException e) {
+                LOG.warn("node {}: after the snapshot at {}: {}", config.peerId(), zxid,
+                        e.toString());
             } catch (IllegalStateException e) {
-                LOG.debug("node {}: snapshot at {} not saved: {}", config.peerId(), zxid,
-                        e.getMessage());
+                LOG.debug("node {}: log not purged after the snapshot at {}: {}",
+                        config.peerId(), zxid, e.getMessage());
             }
         }
     }

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * waited for room in the protocol thread's inbox could deadlock. What bounds it is upstream (the
  * leader's in-flight budget and per-learner windows); {@link #queuedBytes} shows it.
  *
- * <p>Threads: {@link #submit}, {@link #purge}, {@link #saveSnapshot} and {@link #close} from any
- * thread (the protocol thread); the listener is called on the log-writer thread.
+ * <p>Threads: {@link #submit}, {@link #purge} and {@link #close} from any thread (the protocol
+ * thread, the snapshot thread); the listener is called on the log-writer thread.
  */
 public final class LogWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
@@ -55,11 +55,8 @@ public final class LogWriter implements AutoCloseable {
     private record Purge(Zxid upTo) {
     }
 
-    private record LocalSnapshot(Zxid zxid, byte[] data) {
-    }
 
     private final StorageApplier applier;
-    private final SnapshotStore snapshots;
     private final TxnLog log;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     /** Payload bytes of the AppendTxns queued and not yet applied. */
@@ -80,7 +77,6 @@ public final class LogWriter implements AutoCloseable {
                     + maxBatchActions);
         }
         this.applier = new StorageApplier(log, epochs, snapshots);
-        this.snapshots = snapshots;
         this.log = log;
         this.maxBatchActions = maxBatchActions;
         this.listener = listener;
@@ -103,13 +99,6 @@ public final class LogWriter implements AutoCloseable {
         enqueue(new Purge(upTo));
     }
 
-    /**
-     * Saves a snapshot the node took of its own state (every delivered txn is durable, so it
-     * may be saved at once), then lets the log drop what every kept snapshot has passed.
-     */
-    public void saveSnapshot(Zxid zxid, byte[] data) {
-        enqueue(new LocalSnapshot(zxid, data));
-    }
 
     /** Payload bytes of appends queued and not yet applied. */
     public long queuedBytes() {
@@ -195,14 +184,6 @@ public final class LogWriter implements AutoCloseable {
             }
             if (item instanceof Purge p) {
                 log.purge(p.upTo());
-                continue;
-            }
-            if (item instanceof LocalSnapshot s) {
-                snapshots.save(s.zxid(), s.data());
-                java.util.Optional<Zxid> oldest = snapshots.oldestKept();
-                if (oldest.isPresent()) {
-                    log.purge(oldest.get());
-                }
                 continue;
             }
             StorageAction a = (StorageAction) item;

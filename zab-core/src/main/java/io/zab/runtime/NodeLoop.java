@@ -157,7 +157,9 @@ public final class NodeLoop implements AutoCloseable {
         try {
             Recovery recovery = Recovery.load(stores.log(), stores.epochs(), stores.snapshots());
             if (recovery.snapshot().isPresent()) {
-                stateMachine.restore(new ByteArrayInputStream(recovery.snapshot().get().data()));
+                try (java.io.InputStream in = recovery.snapshot().get().open()) {
+                    stateMachine.restore(in);
+                }
                 initialState = null;
             } else if (parts.noResumeReason() == null) {
                 initialState = snapshotOf(stateMachine);
@@ -536,12 +538,13 @@ public final class NodeLoop implements AutoCloseable {
             // Rewritten, not re-forced: a new file, forced and renamed, is durable whatever
             // became of the pages of the failed incarnation.
             s.epochs().save(r.state().acceptedEpoch(), r.state().currentEpoch());
-            Action.RestoreSnapshot restore;
+            SnapshotStore.StoredSnapshot restore;
             if (r.snapshot().isPresent()) {
-                restore = new Action.RestoreSnapshot(r.snapshot().get().zxid(),
-                        r.snapshot().get().data());
+                restore = r.snapshot().get();
             } else if (initialState != null && r.state().snapshotZxid().equals(Zxid.ZERO)) {
-                restore = new Action.RestoreSnapshot(Zxid.ZERO, initialState);
+                byte[] state = initialState;
+                restore = new SnapshotStore.StoredSnapshot(Zxid.ZERO, state.length,
+                        () -> new ByteArrayInputStream(state));
             } else {
                 throw new IOException("no snapshot to restore the state machine from before"
                         + " replaying the log after " + r.state().snapshotZxid());

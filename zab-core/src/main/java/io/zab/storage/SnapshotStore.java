@@ -1,12 +1,45 @@
 package io.zab.storage;
 
+import io.zab.StateMachine;
 import io.zab.Zxid;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Optional;
 
-/** Snapshots of the state machine. {@link #save} is atomic and durable when it returns. */
+/**
+ * Snapshots of the state machine, streamed in and out: nothing here holds a whole snapshot in
+ * memory. A save is atomic and durable when it returns.
+ *
+ * <p>Threads: a node's snapshot thread ({@link #saveIfNewest}, its own periodic snapshots) and
+ * its log writer ({@link #save}, a snapshot received by SNAP) may call at the same time; an
+ * implementation keeps them apart without making one wait for the other's data to be written.
+ */
 public interface SnapshotStore {
-    void save(Zxid zxid, byte[] data) throws IOException;
+    /**
+     * Saves a snapshot received from a leader: it becomes the newest, and any kept snapshot with
+     * a higher zxid (of a history the leader overrode) is dropped.
+     */
+    void save(Zxid zxid, StateMachine.SnapshotWriter writer) throws IOException;
+
+    /** {@link #save} of bytes already in memory (a SNAP message, tests). */
+    default void save(Zxid zxid, byte[] data) throws IOException {
+        save(zxid, out -> out.write(data));
+    }
+
+    /**
+     * Saves a snapshot this node took of its own state, unless a snapshot at this zxid or a
+     * newer one is kept by then (one installed by SNAP meanwhile): then it is discarded and
+     * this returns false. The check and the commit are one step.
+     */
+    default boolean saveIfNewest(Zxid zxid, StateMachine.SnapshotWriter writer)
+            throws IOException {
+        Optional<StoredSnapshot> newest = latest();
+        if (newest.isPresent() && !zxid.isAfter(newest.get().zxid())) {
+            return false;
+        }
+        save(zxid, writer);
+        return true;
+    }
 
     /** The newest valid snapshot, if any. */
     Optional<StoredSnapshot> latest() throws IOException;
@@ -19,6 +52,24 @@ public interface SnapshotStore {
         return latest().map(StoredSnapshot::zxid);
     }
 
-    record StoredSnapshot(Zxid zxid, byte[] data) {
+    /** Opens a kept snapshot's data. */
+    @FunctionalInterface
+    interface Source {
+        InputStream open() throws IOException;
+    }
+
+    /** A kept snapshot: its zxid, the size of its data, and where to read the data. */
+    record StoredSnapshot(Zxid zxid, long size, Source source) {
+        /** A stream over the data; the caller closes it. */
+        public InputStream open() throws IOException {
+            return source.open();
+        }
+
+        /** The whole data in memory: for tests and small states only. */
+        public byte[] data() throws IOException {
+            try (InputStream in = open()) {
+                return in.readAllBytes();
+            }
+        }
     }
 }

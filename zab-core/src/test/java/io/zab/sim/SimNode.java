@@ -217,7 +217,13 @@ public final class SimNode {
         stateMachine.reset();
         Optional<StoredSnapshot> snap = recovery.snapshot();
         if (snap.isPresent()) {
-            cluster.checkers().onRestore(this, snap.get().zxid(), snap.get().data(), "restart");
+            byte[] data;
+            try {
+                data = snap.get().data();
+            } catch (IOException e) {
+                throw new AssertionError("a memory snapshot cannot fail to read", e);
+            }
+            cluster.checkers().onRestore(this, snap.get().zxid(), data, "restart");
         }
         cluster.trace().add(now(), id, "start", recovery.state().acceptedEpoch() + "/"
                 + recovery.state().currentEpoch() + " snap " + recovery.state().snapshotZxid()

@@ -3,6 +3,7 @@ package io.zab.storage;
 import static io.zab.storage.Txns.z;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -58,5 +59,24 @@ public abstract class SnapshotStoreContract {
         }
         s.save(z(1, 2), big);
         assertArrayEquals(big, restart(s).latest().get().data());
+    }
+
+    @Test
+    void aNodesOwnSnapshotNeverReplacesANewerOneAndIsStreamedWithItsSize() throws IOException {
+        SnapshotStore s = create();
+        assertTrue(s.saveIfNewest(z(1, 4), out -> out.write(bytes("four"))));
+        s.save(z(2, 7), bytes("seven, from a leader's SNAP"));
+        assertFalse(s.saveIfNewest(z(1, 6), out -> out.write(bytes("six, taken before"))),
+                "a snapshot older than the one kept is dropped");
+        assertFalse(s.saveIfNewest(z(2, 7), out -> out.write(bytes("seven again"))));
+        s = restart(s);
+        SnapshotStore.StoredSnapshot latest = s.latest().get();
+        assertEquals(z(2, 7), latest.zxid());
+        assertEquals(bytes("seven, from a leader's SNAP").length, latest.size());
+        try (java.io.InputStream in = latest.open()) {
+            assertArrayEquals(bytes("seven, from a leader's SNAP"), in.readAllBytes());
+        }
+        assertTrue(s.saveIfNewest(z(2, 8), out -> out.write(bytes("eight"))));
+        assertEquals(z(2, 8), restart(s).latest().get().zxid());
     }
 }

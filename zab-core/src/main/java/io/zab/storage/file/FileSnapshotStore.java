@@ -1,5 +1,6 @@
 package io.zab.storage.file;
 
+import io.zab.StateMachine;
 import io.zab.Zxid;
 import io.zab.storage.SnapshotStore;
 import java.io.BufferedInputStream;
@@ -33,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * {@link io.zab.storage.memory.MemorySnapshotStore}). {@link #latest} skips a damaged snapshot
  * for the next older one with a WARN.
  *
- * <p>Not thread-safe: one thread at a time (the delivery thread writes snapshots it takes, the
- * log writer ones received by SNAP; the runtime must not let the two overlap).
+ * <p>Threads: the snapshot thread saves the node's own snapshots ({@link #saveIfNewest}) while
+ * the log writer may save one received by SNAP ({@link #save}). Each writes its own temp file
+ * without a lock; only the commit (check, rename, directory force, prune) is one locked step,
+ * so neither waits for the other's data to be written.
  */
 public final class FileSnapshotStore implements SnapshotStore {
     private static final Logger LOG = LoggerFactory.getLogger(FileSnapshotStore.class);
@@ -44,12 +47,6 @@ public final class FileSnapshotStore implements SnapshotStore {
     static final String PREFIX = "snapshot.";
     static final String TMP_SUFFIX = ".tmp";
 
-    /** Writes a snapshot's data, e.g. {@code stateMachine::snapshot}. */
-    @FunctionalInterface
-    public interface SnapshotWriter {
-        void writeTo(OutputStream out) throws IOException;
-    }
-
     /** A snapshot file that passed its checks. */
     public record SnapshotFile(Path path, Zxid zxid, long epoch, long length) {
     }
@@ -57,6 +54,9 @@ public final class FileSnapshotStore implements SnapshotStore {
     private final Path dir;
     private final int keep;
     private final FileIo io;
+    /** Tells the temp files of saves that overlap apart. */
+    private final java.util.concurrent.atomic.AtomicLong temps =
+            new java.util.concurrent.atomic.AtomicLong();
 
     private FileSnapshotStore(Path dir, int keep, FileIo io) {
         this.dir = dir;
@@ -91,18 +91,31 @@ public final class FileSnapshotStore implements SnapshotStore {
     }
 
     @Override
-    public void save(Zxid zxid, byte[] data) throws IOException {
-        save(zxid, zxid.epoch(), out -> out.write(data));
+    public void save(Zxid zxid, StateMachine.SnapshotWriter writer) throws IOException {
+        save(zxid, zxid.epoch(), writer);
+    }
+
+    @Override
+    public boolean saveIfNewest(Zxid zxid, StateMachine.SnapshotWriter writer)
+            throws IOException {
+        return write(zxid, zxid.epoch(), writer, true) != null;
     }
 
     /**
      * Streams a snapshot at {@code zxid} to disk; durable when this returns. {@code epoch} is
      * recorded in the header for people and tools (the epoch the node was in).
      */
-    public SnapshotFile save(Zxid zxid, long epoch, SnapshotWriter writer) throws IOException {
+    public SnapshotFile save(Zxid zxid, long epoch, StateMachine.SnapshotWriter writer)
+            throws IOException {
+        return write(zxid, epoch, writer, false);
+    }
+
+    /** Writes a temp file, then commits it; null if {@code ifNewest} found a newer one kept. */
+    private SnapshotFile write(Zxid zxid, long epoch, StateMachine.SnapshotWriter writer,
+            boolean ifNewest) throws IOException {
         String name = PREFIX + String.format("%016x", zxid.toLong());
         Path file = dir.resolve(name);
-        Path tmp = dir.resolve(name + TMP_SUFFIX);
+        Path tmp = dir.resolve(name + "." + temps.incrementAndGet() + TMP_SUFFIX);
         long length;
         try (FileChannel ch = io.open(tmp, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
@@ -121,9 +134,18 @@ public final class FileSnapshotStore implements SnapshotStore {
             }
             throw e;
         }
-        io.move(tmp, file);
-        io.forceDirectory(dir);
-        prune(zxid);
+        synchronized (this) {
+            if (ifNewest) {
+                List<Path> kept = names();
+                if (!kept.isEmpty() && !zxid.isAfter(zxidOf(kept.get(0)))) {
+                    io.delete(tmp);
+                    return null;
+                }
+            }
+            io.move(tmp, file);
+            io.forceDirectory(dir);
+            prune(zxid);
+        }
         return new SnapshotFile(file, zxid, epoch, length);
     }
 
@@ -185,13 +207,8 @@ public final class FileSnapshotStore implements SnapshotStore {
 
     @Override
     public Optional<StoredSnapshot> latest() throws IOException {
-        Optional<SnapshotFile> f = latestFile();
-        if (f.isEmpty()) {
-            return Optional.empty();
-        }
-        try (InputStream in = openData(f.get())) {
-            return Optional.of(new StoredSnapshot(f.get().zxid(), in.readAllBytes()));
-        }
+        return latestFile().map(f -> new StoredSnapshot(f.zxid(), f.length(),
+                () -> openData(f)));
     }
 
     /** The newest snapshot that passes its checks; damaged ones are skipped with a WARN. */
@@ -207,7 +224,8 @@ public final class FileSnapshotStore implements SnapshotStore {
     }
 
     /** The zxid of the oldest snapshot kept: the log may purge up to it. */
-    public Optional<Zxid> oldestKept() throws IOException {
+    @Override
+    public synchronized Optional<Zxid> oldestKept() throws IOException {
         List<Path> names = names();
         return names.isEmpty() ? Optional.empty()
                 : Optional.of(zxidOf(names.get(names.size() - 1)));

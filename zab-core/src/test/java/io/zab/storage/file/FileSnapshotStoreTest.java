@@ -163,4 +163,48 @@ class FileSnapshotStoreTest {
         assertEquals(Optional.empty(), s.latest());
         assertEquals(Optional.<Zxid>empty(), s.oldestKept());
     }
+
+    /**
+     * The snapshot thread streams a large snapshot of the node's own state while the log writer
+     * installs one received by SNAP: neither waits for the other's data, and the local one,
+     * taken at an older zxid, is dropped instead of replacing the installed one.
+     */
+    @Test
+    void aLocalSnapshotOverlappingAnInstallNeitherBlocksItNorReplacesIt() throws Exception {
+        FileSnapshotStore s = FileSnapshotStore.open(dir, 3);
+        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch installed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Object> local =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread snapshotThread = new Thread(() -> {
+            try {
+                local.set(s.saveIfNewest(z(1, 50), out -> {
+                    out.write(new byte[1 << 20]);
+                    writing.countDown();
+                    try {
+                        if (!installed.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                            throw new IOException("the install never finished");
+                        }
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                    out.write(new byte[1 << 20]);
+                }));
+            } catch (Exception e) {
+                local.set(e);
+            }
+        });
+        snapshotThread.start();
+        assertTrue(writing.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        s.save(z(2, 9), data("from the leader"));
+        installed.countDown();
+        snapshotThread.join(30_000);
+        assertEquals(Boolean.FALSE, local.get(), "the older local snapshot is dropped");
+        FileSnapshotStore after = FileSnapshotStore.open(dir, 3);
+        assertEquals(z(2, 9), after.latest().get().zxid());
+        assertArrayEquals(data("from the leader"), after.latest().get().data());
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertEquals(1, files.count(), "no temp file left behind");
+        }
+    }
 }
