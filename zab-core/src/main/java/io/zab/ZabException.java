@@ -29,6 +29,12 @@ public class ZabException extends RuntimeException {
         public java.util.Optional<PeerId> leaderHint() {
             return java.util.Optional.ofNullable(leaderHint);
         }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            // Comes in bulk during an election; the stack only shows the node's internals.
+            return this;
+        }
     }
 
     /** Leadership changed while the txn was in flight: it may or may not have committed. */
@@ -55,6 +61,13 @@ public class ZabException extends RuntimeException {
 
         public OverloadedException(String message) {
             super(message);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            // Expected under load, one per refused call, when CPU is scarcest; the message says
+            // which budget was full and the stack only shows the node's internals.
+            return this;
         }
     }
 

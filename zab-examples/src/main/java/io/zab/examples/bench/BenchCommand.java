@@ -19,14 +19,15 @@ public final class BenchCommand {
             deleteQuietly(dir);
             return 0;
         }
+        if (o.overload()) {
+            return overload(o, out);
+        }
         out.printf("bench: %d nodes, %d clients, window %d, payload %d B, fsync %s, %d s after"
                 + " %d s warm-up%s%n", o.nodes(), o.clients(), o.window(), o.payload(),
                 o.fsync() ? "on" : "off", o.durationS(), o.warmupS(),
                 o.viaFollowers() ? ", through followers" : "");
         List<BenchDriver.Result> results = new ArrayList<>();
-        Path root = Files.createTempDirectory(Path.of("target").toFile().isDirectory()
-                ? Path.of("target") : Path.of(System.getProperty("java.io.tmpdir")),
-                "zab-bench-");
+        Path root = benchRoot();
         try (ZabTarget zab = new ZabTarget(o, root.resolve("zab"))) {
             results.add(new BenchDriver(o, out).run(zab));
         }
@@ -48,6 +49,43 @@ public final class BenchCommand {
                         + json(o, results.get(1)).trim() + "}\n";
             }
             Files.writeString(o.json(), j);
+        }
+        deleteQuietly(root);
+        return 0;
+    }
+
+    private static Path benchRoot() throws java.io.IOException {
+        return Files.createTempDirectory(Path.of("target").toFile().isDirectory()
+                ? Path.of("target") : Path.of(System.getProperty("java.io.tmpdir")),
+                "zab-bench-");
+    }
+
+    /**
+     * {@code --overload}: the normal run gives the peak, then {@link OverloadBench} offers F x
+     * that to the same cluster (same leader, warm caches) and ends with the replica check.
+     */
+    private static int overload(BenchOptions o, PrintStream out) throws Exception {
+        out.printf(Locale.ROOT, "bench --overload: %d nodes, %d clients, window %d, payload %d B,"
+                + " fsync %s, %d s after %d s warm-up, then %.1fx that peak%s%n", o.nodes(),
+                o.clients(), o.window(), o.payload(), o.fsync() ? "on" : "off", o.durationS(),
+                o.warmupS(), o.overloadFactor(),
+                o.viaFollowers() ? " (peak run through followers)" : "");
+        Path root = benchRoot();
+        BenchDriver.Result peak;
+        OverloadBench.Result r;
+        try (ZabTarget zab = new ZabTarget(o, root.resolve("zab"))) {
+            peak = new BenchDriver(o, out).run(zab);
+            printTable(out, List.of(peak));
+            if (peak.opsPerSec() <= 0) {
+                throw new IllegalStateException("the peak run committed nothing to overload");
+            }
+            r = new OverloadBench(o, out).run(zab, peak.opsPerSec());
+            out.println(OverloadBench.summary(r, zab.size()));
+        }
+        r.roleEvents().forEach(e -> out.println("  role change " + e));
+        out.printf("  GC %d ms while measured; check: %s%n", r.gcMs(), r.check());
+        if (o.json() != null) {
+            Files.writeString(o.json(), OverloadBench.json(o, r, json(o, peak)));
         }
         deleteQuietly(root);
         return 0;

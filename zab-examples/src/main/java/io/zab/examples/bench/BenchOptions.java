@@ -5,7 +5,8 @@ import java.util.List;
 
 /** The bench's knobs; every bad value is an IllegalArgumentException naming the option. */
 public record BenchOptions(int nodes, int clients, int window, int payload, int durationS,
-        int warmupS, boolean fsync, boolean viaFollowers, Path json, String compare, int failover) {
+        int warmupS, boolean fsync, boolean viaFollowers, Path json, String compare, int failover,
+        boolean overload, double overloadFactor) {
 
     public static String usage() {
         return String.join("\n",
@@ -21,7 +22,12 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
                 "  --json FILE        also write the result as one JSON object",
                 "  --compare zookeeper  also run a 3-server Apache ZooKeeper ensemble",
                 "  --failover N       instead: kill the leader of 3 nodes N times and time"
-                        + " each failover to a committed write");
+                        + " each failover to a committed write",
+                "  --overload         after the normal run, offer F x its ops/s from C threads"
+                        + " to all nodes",
+                "                     (refused at once when full): report committed, refused,"
+                        + " latency",
+                "  --overload-factor F  the F of --overload (default 10, a number > 0)");
     }
 
     public static BenchOptions parse(List<String> args) {
@@ -36,11 +42,15 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
         Path json = null;
         String compare = null;
         int failover = 0;
+        boolean overload = false;
+        String factorGiven = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--no-fsync" -> fsync = false;
                 case "--via-followers" -> via = true;
+                case "--overload" -> overload = true;
+                case "--overload-factor" -> factorGiven = value(args, ++i, a);
                 case "--nodes" -> nodes = num(args, ++i, a, 1);
                 case "--clients" -> clients = num(args, ++i, a, 1);
                 case "--window" -> window = num(args, ++i, a, 1);
@@ -64,8 +74,21 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
         if (via && nodes == 1) {
             throw new IllegalArgumentException("--via-followers: needs more than one node");
         }
+        double factor = 10;
+        if (factorGiven != null) {
+            if (!overload) {
+                throw new IllegalArgumentException("--overload-factor: needs --overload");
+            }
+            factor = positive(factorGiven, "--overload-factor");
+        }
+        if (overload && compare != null) {
+            throw new IllegalArgumentException("--overload: cannot be combined with --compare");
+        }
+        if (overload && failover > 0) {
+            throw new IllegalArgumentException("--overload: cannot be combined with --failover");
+        }
         return new BenchOptions(nodes, clients, window, payload, duration, warmup, fsync, via,
-                json, compare, failover);
+                json, compare, failover, overload, factor);
     }
 
     private static String value(List<String> args, int i, String name) {
@@ -73,6 +96,19 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
             throw new IllegalArgumentException(name + ": needs a value");
         }
         return args.get(i);
+    }
+
+    private static double positive(String v, String name) {
+        try {
+            double d = Double.parseDouble(v);
+            // Also refuses NaN and infinity: the generator turns it into a rate.
+            if (d > 0 && d < Double.POSITIVE_INFINITY) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with the value as given.
+        }
+        throw new IllegalArgumentException(name + ": expected a number > 0, got " + v);
     }
 
     private static int num(List<String> args, int i, String name, int min) {

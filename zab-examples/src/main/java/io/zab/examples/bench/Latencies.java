@@ -19,6 +19,11 @@ final class Latencies {
         }
     }
 
+    /** How many samples were recorded (those beyond the capacity included). */
+    long count() {
+        return size.get();
+    }
+
     /** The value at each quantile (0..1), in milliseconds. */
     double[] quantilesMs(double... q) {
         int n = Math.min(size.get(), samples.length);

@@ -1,9 +1,12 @@
 package io.zab.examples.bench;
 
+import io.zab.NodeStatus;
 import io.zab.Role;
+import io.zab.SubmitResult;
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
 import io.zab.election.fle.FastLeaderElection;
+import io.zab.runtime.NodeLoop;
 import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
 import java.io.IOException;
@@ -13,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** N zab nodes in this JVM over NettyTransport on 127.0.0.1, each with its own directory. */
@@ -82,6 +86,29 @@ final class ZabTarget implements BenchTarget {
     public void submit(int client, byte[] payload, Done done) {
         ZabNode target = viaFollowers ? followers.get(client % followers.size()) : leader;
         target.submit(ByteBuffer.wrap(payload)).whenComplete((r, e) -> done.completed(e == null));
+    }
+
+    /** How many nodes; {@link #submitAt} and {@link #status} take an index below this. */
+    int size() {
+        return nodes.size();
+    }
+
+    /**
+     * The untimed submit of node {@code index} (0-based), for the overload phase: it spreads
+     * load over every node, and needs the future to tell a refusal's cause. The array is
+     * copied by the node before this returns, so a caller may reuse it.
+     */
+    CompletableFuture<SubmitResult> submitAt(int index, byte[] payload) {
+        return nodes.get(index).submit(ByteBuffer.wrap(payload));
+    }
+
+    NodeStatus status(int index) {
+        return nodes.get(index).status();
+    }
+
+    /** Registers {@code listener} on node {@code index}; called on its delivery thread. */
+    void addRoleListener(int index, NodeLoop.RoleListener listener) {
+        nodes.get(index).addRoleListener(listener);
     }
 
     @Override
