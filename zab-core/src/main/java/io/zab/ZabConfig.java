@@ -199,11 +199,11 @@ public final class ZabConfig {
         private Path dataDir;
         private int tickIntervalMs = 100;
         private int initLimitTicks = 10;
-        private int syncLimitTicks = 5;
+        private int syncLimitTicks = 10;
         private int maxTxnBytes = 1 << 20;
         private long inboxMaxBytes = 64L << 20;
-        private int pendingMaxTxns = 20_000;
-        private long pendingMaxBytes = 64L << 20;
+        private int pendingMaxTxns = 10_000;
+        private long pendingMaxBytes = 32L << 20;
         private int proposalsInflightMax = 10_000;
         private long proposalsInflightMaxBytes = CoreConfig.PROPOSALS_INFLIGHT_MAX_BYTES;
         private long learnerWindowBytes = CoreConfig.LEARNER_WINDOW_BYTES;
@@ -270,13 +270,13 @@ public final class ZabConfig {
             return this;
         }
 
-        /** See {@link ZabConfig#pendingMaxTxns()}; default 20,000. */
+        /** See {@link ZabConfig#pendingMaxTxns()}; default 10,000. */
         public Builder pendingMaxTxns(int v) {
             this.pendingMaxTxns = v;
             return this;
         }
 
-        /** See {@link ZabConfig#pendingMaxBytes()}; default 64 MiB. */
+        /** See {@link ZabConfig#pendingMaxBytes()}; default 32 MiB. */
         public Builder pendingMaxBytes(long v) {
             this.pendingMaxBytes = v;
             return this;
@@ -396,6 +396,14 @@ public final class ZabConfig {
             if (maxTxnBytes > (64 << 20)) {
                 throw new IllegalArgumentException("maxTxnBytes: " + maxTxnBytes
                         + " is above the 64 MiB limit");
+            }
+            if (pendingMaxTxns > 1_000_000) {
+                throw new IllegalArgumentException("pendingMaxTxns: " + pendingMaxTxns
+                        + " is above the limit of 1,000,000");
+            }
+            if (pendingMaxBytes > (1L << 40)) {
+                throw new IllegalArgumentException("pendingMaxBytes: " + pendingMaxBytes
+                        + " is above the limit of 1 TiB");
             }
             if (maxTxnBytes > pendingMaxBytes) {
                 throw new IllegalArgumentException("pendingMaxBytes: " + pendingMaxBytes

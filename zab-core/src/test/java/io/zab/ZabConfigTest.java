@@ -123,7 +123,9 @@ class ZabConfigTest {
     @Test
     void maxTxnBytesHasAnUpperBound() {
         assertRejected("maxTxnBytes", valid().maxTxnBytes((64 << 20) + 1));
-        assertEquals(64 << 20, valid().maxTxnBytes(64 << 20).build().maxTxnBytes());
+        assertEquals(64 << 20, valid().maxTxnBytes(64 << 20).pendingMaxBytes(64 << 20).build()
+                .maxTxnBytes());
+        assertRejected("pendingMaxBytes", valid().maxTxnBytes(64 << 20));
     }
 
     @Test

@@ -26,7 +26,7 @@ import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
 import io.zab.protocol.sync.SyncMode;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,7 +64,19 @@ final class FollowerRole implements RoleState {
     private Zxid lastAckSent = Zxid.ZERO;
     private long ticksInRole;
     private long ticksSinceLeader;
-    private final Set<Long> forwarded = new LinkedHashSet<>();
+    /**
+     * Requests forwarded and not yet proposed or refused, with their payload bytes: at most the
+     * leader's own in-flight budget, so one follower cannot flood the leader with REQUESTs.
+     */
+    private final Map<Long, Integer> forwarded = new LinkedHashMap<>();
+    private long forwardedBytes;
+    /** Writes waiting, within their wait, for room to be forwarded. */
+    private final HeldRequests awaitingForward = new HeldRequests();
+    /**
+     * The tick in which the leader last refused a request for lack of room: until the next
+     * tick, untimed writes fail here at once instead of making a round trip to be refused.
+     */
+    private long refusedTick = -1;
     /** sync() requests: id to the zxid to deliver up to (null until the leader replied). */
     private final Map<Long, Zxid> syncs = new TreeMap<>();
 
@@ -230,8 +242,9 @@ final class FollowerRole implements RoleState {
             return;
         }
         core.append(List.of(p.txn()));
-        if (self().equals(p.origin()) && forwarded.remove(p.requestId())) {
+        if (self().equals(p.origin()) && unforward(p.requestId())) {
             core.bindRequest(p.requestId(), z);
+            forwardAwaiting();
         }
     }
 
@@ -243,8 +256,9 @@ final class FollowerRole implements RoleState {
             return;
         }
         core.append(List.of(i.txn()));
-        if (self().equals(i.origin()) && forwarded.remove(i.requestId())) {
+        if (self().equals(i.origin()) && unforward(i.requestId())) {
             core.bindRequest(i.requestId(), z);
+            forwardAwaiting();
         }
         commitWatermark = Zxid.max(commitWatermark, z);
     }
@@ -338,6 +352,11 @@ final class FollowerRole implements RoleState {
     public void onTick() {
         ticksInRole++;
         ticksSinceLeader++;
+        for (HeldRequests.Held h : awaitingForward.expire(core.ticks())) {
+            core.complete(h.requestId(), Outcome.failed(Outcome.Kind.OVERLOADED, leader,
+                    "no room to forward the write to leader " + leader + " within the wait;"
+                            + " retry later"));
+        }
         int sync = core.config().syncLimitTicks();
         int init = core.config().initLimitTicks();
         if (ticksSinceLeader > sync) {
@@ -362,20 +381,64 @@ final class FollowerRole implements RoleState {
                     "leader " + leader + " is not in broadcast yet"));
             return;
         }
-        forwarded.add(requestId);
+        boolean backingOff = waitTicks == 0 && refusedTick == core.ticks();
+        if (awaitingForward.isEmpty() && !backingOff && forwardRoom(payload.length)) {
+            forward(requestId, payload, waitTicks);
+        } else if (waitTicks > 0) {
+            awaitingForward.add(new HeldRequests.Held(requestId, payload, self(),
+                    core.ticks() + waitTicks));
+        } else {
+            core.complete(requestId, Outcome.failed(Outcome.Kind.OVERLOADED, leader,
+                    backingOff ? "leader " + leader + " has no room in its in-flight budget;"
+                            + " retry later" : forwarded.size() + " requests ("
+                            + forwardedBytes + " bytes) forwarded and not yet proposed;"
+                            + " retry later"));
+        }
+    }
+
+    private boolean forwardRoom(int bytes) {
+        CoreConfig c = core.config();
+        return forwarded.isEmpty() || (forwarded.size() < c.proposalsInflightMax()
+                && forwardedBytes + bytes <= c.proposalsInflightMaxBytes());
+    }
+
+    private void forward(long requestId, byte[] payload, int waitTicks) {
+        forwarded.put(requestId, payload.length);
+        forwardedBytes += payload.length;
         core.send(leader, new Request(requestId, payload, waitTicks));
+    }
+
+    /** Forgets a forwarded request; false if it was not in flight. */
+    private boolean unforward(long requestId) {
+        Integer bytes = forwarded.remove(requestId);
+        if (bytes == null) {
+            return false;
+        }
+        forwardedBytes -= bytes;
+        return true;
+    }
+
+    /** Forwards held writes, in order, while there is room. */
+    private void forwardAwaiting() {
+        while (upToDate && !awaitingForward.isEmpty()
+                && forwardRoom(awaitingForward.peek().bytes())) {
+            HeldRequests.Held h = awaitingForward.poll();
+            forward(h.requestId(), h.payload(), Math.max(1, h.ticksLeft(core.ticks())));
+        }
     }
 
     /** The leader will never propose a request we forwarded: never applied. */
     private void onRequestRefused(RequestRefused r) {
-        if (!forwarded.remove(r.requestId())) {
+        if (!unforward(r.requestId())) {
             LOG.debug("node {}: {} for a request not in flight; ignored", self(), r);
             return;
         }
+        forwardAwaiting();
         Outcome.Kind kind;
         String why;
         switch (r.reason()) {
             case OVERLOADED:
+                refusedTick = core.ticks();
                 kind = Outcome.Kind.OVERLOADED;
                 why = "leader " + leader + " had no room in its in-flight budget within the"
                         + " wait; retry later";
@@ -434,7 +497,10 @@ final class FollowerRole implements RoleState {
 
     @Override
     public void leave() {
-        for (Long id : forwarded) {
+        for (HeldRequests.Held h : awaitingForward.drain()) {
+            core.holdForNextLeader(h); // never sent: it may wait for the next leader
+        }
+        for (Long id : forwarded.keySet()) {
             core.complete(id, Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
                     "lost leader " + leader + " after forwarding the txn"));
         }

@@ -52,7 +52,9 @@ final class Deliverer implements AutoCloseable {
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     /** Payload bytes of the txns queued and not yet applied. */
     private final AtomicLong queuedBytes = new AtomicLong();
+    /** Requests bound to a txn, both ways: a completion must not scan (overload sends many). */
     private final Map<Zxid, Long> requests = new HashMap<>();
+    private final Map<Long, Zxid> boundZxids = new HashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Zxid lastDelivered;
@@ -198,6 +200,9 @@ final class Deliverer implements AutoCloseable {
                 lastDelivered = t.zxid();
                 Long requestId = requests.remove(t.zxid());
                 if (requestId != null) {
+                    boundZxids.remove(requestId);
+                }
+                if (requestId != null) {
                     listener.delivered(requestId, t.zxid(), value);
                 }
             }
@@ -218,8 +223,12 @@ final class Deliverer implements AutoCloseable {
             }
         } else if (a instanceof Action.RequestProposed r) {
             requests.put(r.zxid(), r.requestId());
+            boundZxids.put(r.requestId(), r.zxid());
         } else if (a instanceof Action.Complete c) {
-            requests.values().remove(c.requestId());
+            Zxid bound = boundZxids.remove(c.requestId());
+            if (bound != null) {
+                requests.remove(bound);
+            }
             listener.completed(c.requestId(), c.outcome());
         } else if (a instanceof Action.RestoreSnapshot r) {
             stateMachine.restore(new ByteArrayInputStream(r.data()));

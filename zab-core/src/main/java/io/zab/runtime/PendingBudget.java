@@ -1,6 +1,7 @@
 package io.zab.runtime;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -10,18 +11,33 @@ import java.util.concurrent.locks.ReentrantLock;
  * wait) or is refused, so that nothing inside the node queues more than this. One request always
  * fits when none is in flight, so a txn of maxTxnBytes is never refused for its size alone.
  *
- * <p>Thread-safe. {@link #release} takes the lock only to count and signal; no thread of the node
- * waits on a caller.
+ * <p>Thread-safe and lock-free on the paths every request takes: taking room and giving it back
+ * are one compare-and-set on a word holding both counts (under overload a refusal must cost
+ * almost nothing, and the delivery thread that gives room back must never queue behind callers).
+ * Only callers that wait for room take a lock, and {@link #release} signals them only when one
+ * is waiting.
  */
 final class PendingBudget {
+    /** The request count sits above the bytes in {@link #state}. */
+    private static final int BYTES_BITS = 43;
+    private static final long BYTES_MASK = (1L << BYTES_BITS) - 1;
+    /** Largest pendingMaxTxns that fits the packed word. */
+    static final int MAX_REQUESTS = (1 << 20) - 1;
+    /** Largest pendingMaxBytes that fits the packed word (8 TiB). */
+    static final long MAX_BYTES = BYTES_MASK;
+
     private final int maxRequests;
     private final long maxBytes;
-    private final ReentrantLock lock = new ReentrantLock(true);
+    private final AtomicLong state = new AtomicLong();
+    private final ReentrantLock lock = new ReentrantLock();
     private final Condition room = lock.newCondition();
-    private int requests;
-    private long bytes;
+    private volatile int waiters;
 
     PendingBudget(int maxRequests, long maxBytes) {
+        if (maxRequests > MAX_REQUESTS || maxBytes > MAX_BYTES) {
+            throw new IllegalArgumentException("pending budget too large: " + maxRequests
+                    + " requests, " + maxBytes + " bytes");
+        }
         this.maxRequests = maxRequests;
         this.maxBytes = maxBytes;
     }
@@ -31,57 +47,66 @@ final class PendingBudget {
      * all); false if there was none in time or the caller was interrupted (flag kept).
      */
     boolean acquire(long n, long waitNanos) {
+        if (tryAcquire(n)) {
+            return true;
+        }
+        if (waitNanos <= 0) {
+            return false;
+        }
+        long deadline = System.nanoTime() + waitNanos;
         lock.lock();
+        waiters++;
         try {
-            long left = waitNanos;
-            while (!fits(n)) {
+            while (!tryAcquire(n)) {
+                long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                left = room.awaitNanos(left);
+                room.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
             }
-            requests++;
-            bytes += n;
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         } finally {
+            waiters--;
             lock.unlock();
+        }
+    }
+
+    private boolean tryAcquire(long n) {
+        while (true) {
+            long s = state.get();
+            long requests = s >>> BYTES_BITS;
+            long bytes = s & BYTES_MASK;
+            boolean fits = requests == 0 || (requests < maxRequests && bytes + n <= maxBytes);
+            if (!fits) {
+                return false;
+            }
+            if (state.compareAndSet(s, ((requests + 1) << BYTES_BITS) | (bytes + n))) {
+                return true;
+            }
         }
     }
 
     void release(long n) {
-        lock.lock();
-        try {
-            requests--;
-            bytes -= n;
-            room.signalAll();
-        } finally {
-            lock.unlock();
+        state.addAndGet(-((1L << BYTES_BITS) + n));
+        if (waiters > 0) {
+            lock.lock();
+            try {
+                room.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
-    }
-
-    private boolean fits(long n) {
-        return requests == 0 || (requests < maxRequests && bytes + n <= maxBytes);
     }
 
     int requests() {
-        lock.lock();
-        try {
-            return requests;
-        } finally {
-            lock.unlock();
-        }
+        return (int) (state.get() >>> BYTES_BITS);
     }
 
     long bytes() {
-        lock.lock();
-        try {
-            return bytes;
-        } finally {
-            lock.unlock();
-        }
+        return state.get() & BYTES_MASK;
     }
 
     /** Ticks of {@code tickNanos} covering what is left of a wait (at least 1 if any is left). */

@@ -135,6 +135,29 @@ class AdmissionTest {
 
     /** Follower 2 of leader 1 before broadcast (as right after start or an election). */
     @Test
+    void aFollowerForwardsWithinTheLeadersBudgetAndBacksOffAfterARefusal() {
+        Conversation c = following(tight());
+        assertEquals(1, sent(c.on(new Event.Submit(1, new byte[4])), N1).size());
+        assertEquals(1, sent(c.on(new Event.Submit(2, new byte[4])), N1).size());
+        List<Action> a = c.on(new Event.Submit(3, new byte[1]));
+        assertEquals(Outcome.Kind.OVERLOADED, completed(a, 3), "two forwarded: the budget");
+        assertEquals(List.of(), sent(a, N1));
+        assertEquals(List.of(), sent(c.on(new Event.Submit(4, new byte[1], 5)), N1),
+                "held within its wait");
+        a = c.receive(N1, new RequestRefused(1, RequestRefused.Reason.OVERLOADED));
+        assertEquals(Outcome.Kind.OVERLOADED, completed(a, 1));
+        assertEquals(1, sent(a, N1).size(), "the held write goes out once there is room");
+        a = c.receive(N1, new RequestRefused(2, RequestRefused.Reason.OVERLOADED));
+        a = c.on(new Event.Submit(5, new byte[1]));
+        assertEquals(Outcome.Kind.OVERLOADED, completed(a, 5),
+                "refused here while the leader just refused for lack of room");
+        assertEquals(List.of(), sent(a, N1));
+        c.on(new Event.Tick());
+        assertEquals(1, sent(c.on(new Event.Submit(6, new byte[1])), N1).size(),
+                "forwarded again after a tick");
+    }
+
+    @Test
     void aRequestWithAWaitWaitsForALeaderInBroadcastAndOneWithoutFailsAtOnce() {
         Conversation c = new Conversation(N2, N1, Conversation.state(0, 0, List.of()));
         assertEquals(Outcome.Kind.NOT_LEADER, completed(c.on(new Event.Submit(1, new byte[1])),
@@ -195,6 +218,18 @@ class AdmissionTest {
     /** Follower 2 of leader 1, in broadcast of epoch 1, with nothing logged. */
     private static Conversation following() {
         Conversation c = new Conversation(N2, N1, Conversation.state(0, 0, List.of()));
+        joinLeader(c);
+        return c;
+    }
+
+    private static Conversation following(CoreConfig leaderConfig) {
+        CoreConfig cfg = new CoreConfig(N2, leaderConfig.voters(), leaderConfig.observers(),
+                leaderConfig.initLimitTicks(), leaderConfig.syncLimitTicks(),
+                leaderConfig.maxTxnBytes(), leaderConfig.historyMaxTxns(),
+                leaderConfig.proposalsInflightMax(), leaderConfig.zxidCounterMax(), false,
+                leaderConfig.historyMaxBytes(), leaderConfig.proposalsInflightMaxBytes(),
+                leaderConfig.learnerWindowBytes());
+        Conversation c = new Conversation(cfg, N1, Conversation.state(0, 0, List.of()));
         joinLeader(c);
         return c;
     }

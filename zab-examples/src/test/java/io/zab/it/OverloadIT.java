@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Overload over real sockets and real files (issue 12): three nodes in this JVM with the default
- * failure detection (100 ms ticks, a leader given up after 5 silent ticks), Netty, FLE and
- * fsync on.
+ * Overload over real sockets and real files (issue 12): three nodes in this JVM with failure
+ * detection stricter than the default (100 ms ticks, a leader given up after 5 silent ticks
+ * instead of 10), Netty, FLE and fsync on.
  */
 class OverloadIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -133,7 +133,7 @@ class OverloadIT {
         }
     }
 
-    /** The defaults a host gets for failure detection: 100 ms ticks, syncLimit 5. */
+    /** Wave 1's default failure detection (100 ms ticks, syncLimit 5): stricter than today's. */
     private Cluster defaultLiveness() throws Exception {
         return new Cluster(root, List.of(1, 2, 3), List.of(), Map.of(),
                 b -> b.tickIntervalMs(100).syncLimitTicks(5).initLimitTicks(10));

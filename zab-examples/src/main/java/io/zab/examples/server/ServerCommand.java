@@ -24,6 +24,7 @@ public final class ServerCommand {
         ZabConfig.Builder b = ZabConfig.builder().peerId(o.id()).dataDir(o.dataDir())
                 .tickIntervalMs(o.tickMs()).initLimitTicks(o.initLimit())
                 .syncLimitTicks(o.syncLimit()).maxTxnBytes(o.maxTxnBytes())
+                .pendingMaxBytes(Math.max(32L << 20, o.maxTxnBytes()))
                 .initialClusterState(o.initialClusterState());
         o.peers().forEach(b::voter);
         o.observers().forEach(b::observer);
