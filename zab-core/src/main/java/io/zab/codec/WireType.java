@@ -22,6 +22,8 @@ import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.RequestRefused;
 import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SnapAck;
+import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
 import io.zab.protocol.message.Trunc;
@@ -135,18 +137,25 @@ enum WireType {
     },
     SNAP(7, Snap.class, "SNAP") {
         int bodySize(Message m) {
-            return sum(EPOCH + ZXID, bytesSize(((Snap) m).snapshot()));
+            return EPOCH + ZXID + LONG + INT;
         }
 
         void write(Message m, ByteBuffer out) {
             Snap x = (Snap) m;
             putEpoch(out, x.epoch(), "SNAP.epoch");
             out.putLong(x.zxid().toLong());
-            putBytes(out, x.snapshot());
+            out.putLong(x.size());
+            out.putInt(x.crc());
         }
 
         Message read(WireReader in) throws CodecException {
-            return new Snap(in.epoch("epoch"), in.zxid("zxid"), in.bytes("snapshot"));
+            long epoch = in.epoch("epoch");
+            Zxid zxid = in.zxid("zxid");
+            long size = in.i64("size");
+            if (size < 0) {
+                throw in.error("negative size " + size);
+            }
+            return new Snap(epoch, zxid, size, in.i32("crc"));
         }
     },
     NEW_LEADER(8, NewLeader.class, "NEWLEADER") {
@@ -303,6 +312,49 @@ enum WireType {
                 throw in.error("negative waitTicks " + wait);
             }
             return new Request(id, in.bytes("payload"), wait);
+        }
+    },
+    SNAP_CHUNK(22, SnapChunk.class, "SNAPCHUNK") {
+        int bodySize(Message m) {
+            return sum(EPOCH + ZXID + LONG, bytesSize(((SnapChunk) m).data()));
+        }
+
+        void write(Message m, ByteBuffer out) {
+            SnapChunk x = (SnapChunk) m;
+            putEpoch(out, x.epoch(), "SNAPCHUNK.epoch");
+            out.putLong(x.zxid().toLong());
+            out.putLong(x.offset());
+            putBytes(out, x.data());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            long epoch = in.epoch("epoch");
+            Zxid zxid = in.zxid("zxid");
+            long offset = in.i64("offset");
+            if (offset < 0) {
+                throw in.error("negative offset " + offset);
+            }
+            return new SnapChunk(epoch, zxid, offset, in.bytes("data"));
+        }
+    },
+    SNAP_ACK(23, SnapAck.class, "SNAPACK") {
+        int bodySize(Message m) {
+            return ZXID + LONG;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            SnapAck x = (SnapAck) m;
+            out.putLong(x.zxid().toLong());
+            out.putLong(x.offset());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            Zxid zxid = in.zxid("zxid");
+            long offset = in.i64("offset");
+            if (offset < 0) {
+                throw in.error("negative offset " + offset);
+            }
+            return new SnapAck(zxid, offset);
         }
     },
     REQUEST_REFUSED(21, RequestRefused.class, "REQUESTREFUSED") {

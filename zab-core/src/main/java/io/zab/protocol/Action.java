@@ -40,8 +40,25 @@ public sealed interface Action {
     record SaveEpoch(long seq, long acceptedEpoch, long currentEpoch) implements StorageAction {
     }
 
-    /** Save this snapshot (received by SNAP) and restart the log after its zxid. */
-    record InstallSnapshot(long seq, Zxid zxid, byte[] data) implements StorageAction {
+    /** Write part of the data of the snapshot being received by SNAP. */
+    record WriteSnapshotChunk(long seq, Zxid zxid, long offset, byte[] data)
+            implements StorageAction {
+    }
+
+    /**
+     * Make the snapshot received by SNAP ({@code size} bytes, CRC32C {@code crc}) the newest,
+     * once its size and digest match, and restart the log after its zxid.
+     */
+    record InstallSnapshot(long seq, Zxid zxid, long size, int crc) implements StorageAction {
+    }
+
+    /**
+     * Read {@code length} bytes at {@code offset} of this node's snapshot at {@code zxid} (the
+     * one {@link Event.SnapshotReady} named) for a learner; answer with
+     * {@link Event.SnapshotChunk}. Reads of one transfer come in offset order.
+     */
+    record ReadSnapshotChunk(PeerId learner, Zxid zxid, long offset, int length)
+            implements Action {
     }
 
     /** An action for the delivery thread, run in the order given. */
@@ -56,11 +73,14 @@ public sealed interface Action {
     record Deliver(List<Txn> txns) implements DeliveryAction {
     }
 
-    /** Replace the state machine's state with this snapshot, taken at {@code zxid}. */
-    record RestoreSnapshot(Zxid zxid, byte[] data) implements DeliveryAction {
+    /** Replace the state machine's state with the snapshot kept at {@code zxid}. */
+    record RestoreSnapshot(Zxid zxid) implements DeliveryAction {
     }
 
-    /** Snapshot the state machine for a learner; answer with {@link Event.SnapshotReady}. */
+    /**
+     * Have a snapshot of the state machine kept for a learner (a new one, or a newer one kept
+     * already); answer with {@link Event.SnapshotReady}.
+     */
     record TakeSnapshot(PeerId learner) implements DeliveryAction {
     }
 

@@ -53,7 +53,14 @@ public sealed interface Event {
     record Persisted(long seq) implements Event {
     }
 
-    /** The state machine wrote the snapshot asked for by {@link Action.TakeSnapshot}. */
-    record SnapshotReady(PeerId learner, Zxid zxid, byte[] data) implements Event {
+    /**
+     * The snapshot asked for by {@link Action.TakeSnapshot} is kept: taken at {@code zxid},
+     * {@code size} bytes of data with CRC32C {@code crc}.
+     */
+    record SnapshotReady(PeerId learner, Zxid zxid, long size, int crc) implements Event {
+    }
+
+    /** A part of a kept snapshot read for a learner ({@link Action.ReadSnapshotChunk}). */
+    record SnapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) implements Event {
     }
 }

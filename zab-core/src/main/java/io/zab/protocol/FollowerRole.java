@@ -20,6 +20,8 @@ import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.RequestRefused;
 import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SnapAck;
+import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
 import io.zab.protocol.message.Trunc;
@@ -61,6 +63,12 @@ final class FollowerRole implements RoleState {
     private boolean newLeaderAcked;
     private boolean upToDate;
     private Zxid commitWatermark = Zxid.ZERO;
+    /** The snapshot being received by SNAP, and what of it was written: (seq, end offset). */
+    private Zxid snapZxid;
+    private long snapSize;
+    private int snapCrc;
+    private long snapReceived;
+    private final java.util.ArrayDeque<long[]> snapWrites = new java.util.ArrayDeque<>();
     private Zxid lastAckSent = Zxid.ZERO;
     private long ticksInRole;
     private long ticksSinceLeader;
@@ -126,6 +134,11 @@ final class FollowerRole implements RoleState {
         } else if (m instanceof Commit c) {
             onCommit(c);
         } else if (m instanceof Ping p) {
+            if (phase == Phase.SYNCHRONIZATION && syncMode == null) {
+                // The leader lives and is still preparing our sync (a large snapshot takes
+                // seconds to write): the sync's timeout counts progress, not the whole wait.
+                ticksInRole = 0;
+            }
             core.send(leader, new PingAck(p.epoch(), p.round()));
         } else if (m instanceof Inform i) {
             onInform(i);
@@ -137,6 +150,8 @@ final class FollowerRole implements RoleState {
             onTrunc(t);
         } else if (m instanceof Snap s) {
             onSnap(s);
+        } else if (m instanceof SnapChunk c) {
+            onSnapChunk(c);
         } else if (m instanceof NewLeader nl) {
             onNewLeader(nl);
         } else if (m instanceof UpToDate u) {
@@ -220,9 +235,47 @@ final class FollowerRole implements RoleState {
             return;
         }
         syncMode = SyncMode.SNAP;
-        // The state machine is replaced at the next delivery (after UPTODATE, after this is
-        // durable), even if this sync fails and a later one completes (ZOOKEEPER-3642).
-        core.installSnapshot(s.zxid(), s.snapshot());
+        snapZxid = s.zxid();
+        snapSize = s.size();
+        snapCrc = s.crc();
+        snapReceived = 0;
+        if (snapSize == 0) {
+            core.installSnapshot(snapZxid, 0, snapCrc);
+        }
+    }
+
+    /**
+     * A part of the snapshot: written to a temp file in order, acked once durable; once all of
+     * it is in, it is installed (verified against SNAP's size and digest, then made the newest
+     * snapshot atomically) before any txn after it is logged. The state machine is replaced at
+     * the next delivery (after UPTODATE, after this is durable), even if this sync fails and a
+     * later one completes (ZOOKEEPER-3642).
+     */
+    private void onSnapChunk(SnapChunk c) {
+        if (syncMode != SyncMode.SNAP || newLeaderZxid != null || c.epoch() != leaderEpoch
+                || !c.zxid().equals(snapZxid) || c.offset() != snapReceived
+                || snapReceived + c.data().length > snapSize) {
+            core.stepDown("SNAPCHUNK at " + c.offset() + " of " + c.zxid() + " out of place");
+            return;
+        }
+        long seq = core.writeSnapshotChunk(snapZxid, c.offset(), c.data());
+        snapReceived += c.data().length;
+        snapWrites.addLast(new long[] {seq, snapReceived});
+        ticksInRole = 0; // the sync's timeout counts progress, not the whole transfer
+        if (snapReceived == snapSize) {
+            core.installSnapshot(snapZxid, snapSize, snapCrc);
+        }
+    }
+
+    /** Tells the leader how much of the snapshot is durable here (opens its window). */
+    private void ackSnapChunks() {
+        long acked = -1;
+        while (!snapWrites.isEmpty() && core.isPersisted(snapWrites.peekFirst()[0])) {
+            acked = snapWrites.pollFirst()[1];
+        }
+        if (acked >= 0) {
+            core.send(leader, new SnapAck(snapZxid, acked));
+        }
     }
 
     private void onProposal(Proposal p) {
@@ -324,6 +377,7 @@ final class FollowerRole implements RoleState {
 
     @Override
     public void onPersisted() {
+        ackSnapChunks();
         maybeAckEpoch();
         maybeAckNewLeader();
         maybeAck();
@@ -491,7 +545,7 @@ final class FollowerRole implements RoleState {
     }
 
     @Override
-    public void onSnapshotReady(PeerId learner, Zxid zxid, byte[] data) {
+    public void onSnapshotReady(PeerId learner, Zxid zxid, long size, int crc) {
         // Only a leader asks for snapshots; a late answer after stepping down is dropped.
     }
 

@@ -21,6 +21,8 @@ import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.RequestRefused;
 import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SnapAck;
+import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
 import io.zab.protocol.message.Trunc;
@@ -61,6 +63,9 @@ final class LeaderRole implements RoleState {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderRole.class);
 
     private enum Phase { DISCOVERY, SYNCHRONIZATION, BROADCAST }
+
+    /** The largest SNAPCHUNK: small enough to interleave with PINGs, large enough to stream. */
+    static final int SNAP_CHUNK_BYTES = 256 << 10;
 
     private record SyncWait(long requestId, PeerId from, Zxid zxid, long round) {
     }
@@ -145,6 +150,8 @@ final class LeaderRole implements RoleState {
             onAckEpoch(p, ae);
         } else if (m instanceof AckNewLeader anl) {
             onAckNewLeader(p, anl);
+        } else if (m instanceof SnapAck sa) {
+            onSnapAck(p, sa);
         } else if (m instanceof SyncRequest sr) {
             onSyncRequest(p, sr.requestId());
         } else {
@@ -309,7 +316,7 @@ final class LeaderRole implements RoleState {
     }
 
     @Override
-    public void onSnapshotReady(PeerId learner, Zxid zxid, byte[] data) {
+    public void onSnapshotReady(PeerId learner, Zxid zxid, long size, int crc) {
         LearnerProgress p = learners.get(learner);
         if (p == null || p.state != State.SNAP_PENDING) {
             return;
@@ -321,8 +328,87 @@ final class LeaderRole implements RoleState {
             core.emit(new Action.TakeSnapshot(p.id));
             return;
         }
-        core.send(p.id, new Snap(epoch, zxid, data));
-        streamTxns(p, zxid, end);
+        p.snapZxid = zxid;
+        p.snapSize = size;
+        p.snapCrc = crc;
+        p.snapRequested = 0;
+        p.snapSent = 0;
+        p.snapAcked = 0;
+        p.state = State.SNAP_SENDING;
+        core.send(p.id, new Snap(epoch, zxid, size, crc));
+        requestChunks(p);
+    }
+
+    /** Chunks are at most this, and never larger than a txn (which a frame is sized for). */
+    private int chunkBytes() {
+        return Math.min(SNAP_CHUNK_BYTES, core.config().maxTxnBytes());
+    }
+
+    /** Asks for the next chunks of the snapshot, within the learner's window. */
+    private void requestChunks(LearnerProgress p) {
+        long window = Math.max(core.config().learnerWindowBytes(), chunkBytes());
+        while (p.snapRequested < p.snapSize && p.snapRequested - p.snapAcked < window) {
+            int length = (int) Math.min(chunkBytes(), p.snapSize - p.snapRequested);
+            core.readSnapshotChunk(p.id, p.snapZxid, p.snapRequested, length);
+            p.snapRequested += length;
+        }
+        if (p.snapSent == p.snapSize) {
+            finishSnap(p);
+        }
+    }
+
+    @Override
+    public void onSnapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) {
+        LearnerProgress p = learners.get(learner);
+        if (p == null || p.state != State.SNAP_SENDING || !zxid.equals(p.snapZxid)
+                || offset != p.snapSent) {
+            return; // read for a transfer that was abandoned
+        }
+        core.send(p.id, new SnapChunk(epoch, zxid, offset, data));
+        p.snapSent += data.length;
+        if (p.snapSent == p.snapSize) {
+            finishSnap(p);
+        }
+    }
+
+    private void onSnapAck(LearnerProgress p, SnapAck a) {
+        if (p.state != State.SNAP_SENDING || !a.zxid().equals(p.snapZxid)) {
+            return;
+        }
+        p.snapAcked = Math.max(p.snapAcked, Math.min(a.offset(), p.snapSent));
+        if (phase != Phase.BROADCAST) {
+            phaseStartTick = core.ticks(); // a snapshot in progress is progress of the sync
+        }
+        requestChunks(p);
+    }
+
+    /**
+     * All of the snapshot is sent: the txns after it follow, then NEWLEADER. If the history no
+     * longer reaches back to the snapshot (it grew past its bound while the transfer ran), the
+     * learner is dropped and starts over.
+     */
+    private void finishSnap(LearnerProgress p) {
+        if (p.snapZxid.isBefore(core.history().base())) {
+            LOG.info("node {}: the history no longer reaches back to snapshot {} sent to {};"
+                    + " dropping it so it resyncs", self, p.snapZxid, p.id);
+            learners.remove(p.id);
+            return;
+        }
+        streamTxns(p, p.snapZxid, streamEnd(p));
+    }
+
+    @Override
+    public Zxid historyPin() {
+        if (core.history().bytes() > 2 * core.config().historyMaxBytes()) {
+            return null; // a transfer that takes this long starts over (finishSnap)
+        }
+        Zxid pin = null;
+        for (LearnerProgress p : learners.values()) {
+            if (p.state == State.SNAP_SENDING) {
+                pin = pin == null ? p.snapZxid : Zxid.min(pin, p.snapZxid);
+            }
+        }
+        return pin;
     }
 
     private void onAckNewLeader(LearnerProgress p, AckNewLeader a) {

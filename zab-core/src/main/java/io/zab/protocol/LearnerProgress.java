@@ -18,6 +18,8 @@ final class LearnerProgress {
         EPOCH_ACKED,
         /** A snapshot for it is being taken. */
         SNAP_PENDING,
+        /** SNAP sent; its chunks are flowing within the window. */
+        SNAP_SENDING,
         /** DIFF/TRUNC/SNAP stream and NEWLEADER sent; proposals and commits flow. */
         SYNC_SENT,
         /** NEWLEADER acked; waiting for the leader to be established. */
@@ -46,6 +48,13 @@ final class LearnerProgress {
     /** Proposals sent after the sync stream and not acknowledged: its flow-control window. */
     final ArrayDeque<Txn> unacked = new ArrayDeque<>();
     long unackedBytes;
+    /** The snapshot being sent: its zxid, size and CRC32C, and how far it was read, sent, acked. */
+    Zxid snapZxid;
+    long snapSize;
+    int snapCrc;
+    long snapRequested;
+    long snapSent;
+    long snapAcked;
 
     LearnerProgress(PeerId id, boolean observer, boolean abstains, long acceptedEpoch,
             Zxid lastZxid, long now) {

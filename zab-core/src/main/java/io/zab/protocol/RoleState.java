@@ -34,7 +34,20 @@ interface RoleState {
 
     void onSyncRead(long requestId);
 
-    void onSnapshotReady(PeerId learner, Zxid zxid, byte[] data);
+    /** A snapshot asked for by TakeSnapshot is kept (leaders only). */
+    void onSnapshotReady(PeerId learner, Zxid zxid, long size, int crc);
+
+    /** A part of a kept snapshot was read for a learner (leaders only). */
+    default void onSnapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) {
+    }
+
+    /**
+     * The oldest zxid the history must keep txns after (a snapshot being sent: its learner gets
+     * the txns after it next), or null.
+     */
+    default Zxid historyPin() {
+        return null;
+    }
 
     /**
      * Fails what this role had in flight (local requests it held but never proposed go back to

@@ -70,7 +70,6 @@ public final class ZabCore {
     private long ticks;
     /** A snapshot installed by SNAP that the state machine has not been given yet. */
     private Zxid pendingRestoreZxid;
-    private byte[] pendingRestore;
     private long pendingRestoreSeq;
 
     /** Host requests bound to a txn and not yet delivered: zxid to request id. */
@@ -123,7 +122,11 @@ public final class ZabCore {
             }
         } else if (event instanceof SnapshotReady s) {
             if (role != null) {
-                role.onSnapshotReady(s.learner(), s.zxid(), s.data());
+                role.onSnapshotReady(s.learner(), s.zxid(), s.size(), s.crc());
+            }
+        } else if (event instanceof Event.SnapshotChunk c) {
+            if (role != null) {
+                role.onSnapshotChunk(c.learner(), c.zxid(), c.offset(), c.data());
             }
         } else {
             throw new IllegalArgumentException("unknown event " + event);
@@ -237,7 +240,9 @@ public final class ZabCore {
      * unapplied).
      */
     private void trimHistory() {
-        history.trim(config.historyMaxTxns(), config.historyMaxBytes(), appliedZxid);
+        Zxid pin = role == null ? null : role.historyPin();
+        history.trim(config.historyMaxTxns(), config.historyMaxBytes(),
+                pin == null ? appliedZxid : Zxid.min(appliedZxid, pin));
     }
 
     private void onPersisted(long seq) {
@@ -418,14 +423,30 @@ public final class ZabCore {
         return seq;
     }
 
-    long installSnapshot(Zxid zxid, byte[] data) {
+    /** Appends part of a snapshot being received; returns the storage seq. */
+    long writeSnapshotChunk(Zxid zxid, long offset, byte[] data) {
+        long seq = ++issuedSeq;
+        actions.add(new Action.WriteSnapshotChunk(seq, zxid, offset, data));
+        pendingEnds.addLast(new long[] {seq, history.last().toLong()});
+        return seq;
+    }
+
+    /** Asks the runtime for a part of a kept snapshot, for a learner. */
+    void readSnapshotChunk(PeerId learner, Zxid zxid, long offset, int length) {
+        actions.add(new Action.ReadSnapshotChunk(learner, zxid, offset, length));
+    }
+
+    /**
+     * Installs the snapshot whose chunks were written ({@code size} bytes, CRC32C {@code crc}):
+     * the history restarts after it, and the state machine gets it at the next delivery.
+     */
+    long installSnapshot(Zxid zxid, long size, int crc) {
         pendingRestoreZxid = zxid;
-        pendingRestore = data;
         history.reset(zxid);
         lastSyncedZxid = Zxid.min(lastSyncedZxid, zxid);
         long seq = ++issuedSeq;
         pendingRestoreSeq = seq;
-        actions.add(new Action.InstallSnapshot(seq, zxid, data));
+        actions.add(new Action.InstallSnapshot(seq, zxid, size, crc));
         pendingEnds.addLast(new long[] {seq, zxid.toLong()});
         return seq;
     }
@@ -458,15 +479,14 @@ public final class ZabCore {
 
     /** Replaces the state machine with the snapshot installed by SNAP, before any delivery. */
     private void restorePending() {
-        if (pendingRestore == null || !isPersisted(pendingRestoreSeq)) {
+        if (pendingRestoreZxid == null || !isPersisted(pendingRestoreSeq)) {
             return;
         }
-        actions.add(new Action.RestoreSnapshot(pendingRestoreZxid, pendingRestore));
+        actions.add(new Action.RestoreSnapshot(pendingRestoreZxid));
         lastDeliveredZxid = pendingRestoreZxid;
         appliedZxid = Zxid.min(appliedZxid, pendingRestoreZxid);
         lastCommittedZxid = Zxid.max(lastCommittedZxid, pendingRestoreZxid);
         awaitingDelivery.headMap(lastDeliveredZxid, true).clear();
-        pendingRestore = null;
         pendingRestoreZxid = null;
     }
 
@@ -476,7 +496,7 @@ public final class ZabCore {
      */
     void deliverUpTo(Zxid zxid) {
         restorePending();
-        if (pendingRestore != null) {
+        if (pendingRestoreZxid != null) {
             return;
         }
         Zxid upTo = Zxid.min(Zxid.min(zxid, lastCommittedZxid), lastSyncedZxid);

@@ -35,7 +35,11 @@ final class Deliverer implements AutoCloseable {
         /** The state machine applied everything delivered up to {@code zxid}. */
         void applied(Zxid zxid);
 
-        void snapshotTaken(io.zab.PeerId learner, Zxid zxid, byte[] data);
+        /** A snapshot for a learner is kept: at {@code zxid}, {@code size} bytes, CRC32C. */
+        void snapshotTaken(io.zab.PeerId learner, Zxid zxid, long size, int crc);
+
+        /** A part of a kept snapshot was read for a learner. */
+        void snapshotChunk(io.zab.PeerId learner, Zxid zxid, long offset, byte[] data);
 
         void failed(Throwable error);
 
@@ -47,6 +51,8 @@ final class Deliverer implements AutoCloseable {
 
     private final StateMachine stateMachine;
     private final SnapshotStore snapshots;
+    /** Snapshot thread only: open snapshot transfers, by learner. */
+    private final Map<io.zab.PeerId, Transfer> transfers = new HashMap<>();
     private final Listener listener;
     /** Takes without blocking; bounded upstream (see {@link Incarnation}). */
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -143,18 +149,6 @@ final class Deliverer implements AutoCloseable {
         });
     }
 
-    /** Writes a view into memory for a SNAP message; a failure only costs this snapshot. */
-    private static byte[] write(StateMachine.SnapshotWriter view, Zxid at) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            view.writeTo(out);
-            return out.toByteArray();
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("snapshot at {} failed: {}", at, e.toString());
-            return null;
-        }
-    }
-
     /** As {@link #post}, unless the thread has ended; false then. */
     boolean tryPost(Runnable task) {
         return thread.isAlive() && queue.add(task);
@@ -231,18 +225,96 @@ final class Deliverer implements AutoCloseable {
             }
             listener.completed(c.requestId(), c.outcome());
         } else if (a instanceof Action.RestoreSnapshot r) {
-            stateMachine.restore(new ByteArrayInputStream(r.data()));
+            SnapshotStore.StoredSnapshot s = snapshots.find(r.zxid()).orElseThrow(() ->
+                    new IOException("the snapshot installed at " + r.zxid() + " is gone"));
+            try (java.io.InputStream in = s.open()) {
+                stateMachine.restore(in);
+            }
             lastDelivered = r.zxid();
             listener.applied(lastDelivered);
         } else if (a instanceof Action.TakeSnapshot t) {
             Zxid at = lastDelivered;
             StateMachine.SnapshotWriter view = stateMachine.snapshotView();
-            snapshotThread.execute(() -> {
-                byte[] data = write(view, at);
-                if (data != null) {
-                    listener.snapshotTaken(t.learner(), at, data);
+            snapshotThread.execute(() -> keepFor(t.learner(), view, at));
+        }
+    }
+
+    /**
+     * Snapshot thread: keeps a snapshot for a learner (this view, or a newer one kept already)
+     * and names it; its chunks are then read from the store ({@link #readChunk}).
+     */
+    private void keepFor(io.zab.PeerId learner, StateMachine.SnapshotWriter view, Zxid at) {
+        try {
+            snapshots.saveIfNewest(at, view);
+            java.util.Optional<SnapshotStore.StoredSnapshot> s = snapshots.latest();
+            if (s.isPresent()) {
+                listener.snapshotTaken(learner, s.get().zxid(), s.get().size(), s.get().crc());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("snapshot for learner {} not taken: {}", learner, e.toString());
+        }
+    }
+
+    /**
+     * Reads a part of a kept snapshot for a learner on the snapshot thread. Each learner's
+     * transfer keeps its stream open from the first chunk to the last, so a snapshot pruned
+     * meanwhile stays readable (an open file outlives its name).
+     */
+    void readChunk(io.zab.PeerId learner, Zxid zxid, long offset, int length) {
+        if (snapshotThread.isShutdown()) {
+            return; // closing: the transfer dies with this incarnation
+        }
+        snapshotThread.execute(() -> {
+            Transfer t = transfers.get(learner);
+            try {
+                if (t == null || !t.zxid.equals(zxid) || t.position != offset) {
+                    if (t != null) {
+                        t.in.close();
+                        transfers.remove(learner);
+                    }
+                    if (offset != 0) {
+                        return; // a transfer abandoned; the core starts any new one at 0
+                    }
+                    SnapshotStore.StoredSnapshot s = snapshots.find(zxid).orElseThrow(() ->
+                            new IOException("snapshot " + zxid + " is no longer kept"));
+                    t = new Transfer(zxid, s.open());
+                    transfers.put(learner, t);
                 }
-            });
+                byte[] data = t.in.readNBytes(length);
+                if (data.length != length) {
+                    throw new IOException("snapshot " + zxid + " ends at " + (offset
+                            + data.length) + ", short of " + (offset + length));
+                }
+                t.position += length;
+                listener.snapshotChunk(learner, zxid, offset, data);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("reading snapshot {} for learner {} at {}: {}", zxid, learner, offset,
+                        e.toString());
+                closeTransfer(learner);
+            }
+        });
+    }
+
+    private void closeTransfer(io.zab.PeerId learner) {
+        Transfer t = transfers.remove(learner);
+        if (t != null) {
+            try {
+                t.in.close();
+            } catch (IOException e) {
+                LOG.debug("closing a snapshot transfer: {}", e.toString());
+            }
+        }
+    }
+
+    /** A snapshot being read for one learner. Snapshot thread only. */
+    private static final class Transfer {
+        final Zxid zxid;
+        final java.io.InputStream in;
+        long position;
+
+        Transfer(Zxid zxid, java.io.InputStream in) {
+            this.zxid = zxid;
+            this.in = in;
         }
     }
 
@@ -268,7 +340,11 @@ final class Deliverer implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        snapshotThread.shutdownNow();
+        if (!snapshotThread.isShutdown()) {
+            snapshotThread.execute(() -> new java.util.ArrayList<>(transfers.keySet())
+                    .forEach(this::closeTransfer));
+            snapshotThread.shutdown();
+        }
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {

@@ -19,7 +19,7 @@ import java.util.Optional;
 import io.zab.protocol.message.Inform;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
-import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SnapChunk;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -218,8 +218,8 @@ final class Incarnation {
             return MESSAGE_OVERHEAD + i.txn().data().length;
         } else if (m instanceof Request r) {
             return MESSAGE_OVERHEAD + r.payload().length;
-        } else if (m instanceof Snap s) {
-            return MESSAGE_OVERHEAD + s.snapshot().length;
+        } else if (m instanceof SnapChunk c) {
+            return MESSAGE_OVERHEAD + c.data().length;
         }
         return MESSAGE_OVERHEAD;
     }
@@ -317,6 +317,8 @@ final class Incarnation {
                 logWriter.submit(st);
             } else if (a instanceof Action.DeliveryAction d) {
                 deliverer.submit(d);
+            } else if (a instanceof Action.ReadSnapshotChunk r) {
+                deliverer.readChunk(r.learner(), r.zxid(), r.offset(), r.length());
             } else if (a instanceof Action.RoleChanged rc) {
                 tellRole(rc.role(), rc.epoch(), Optional.ofNullable(rc.leader()));
             }
@@ -411,8 +413,13 @@ final class Incarnation {
         }
 
         @Override
-        public void snapshotTaken(PeerId learner, Zxid zxid, byte[] data) {
-            inbox.add(new Event.SnapshotReady(learner, zxid, data));
+        public void snapshotTaken(PeerId learner, Zxid zxid, long size, int crc) {
+            inbox.add(new Event.SnapshotReady(learner, zxid, size, crc));
+        }
+
+        @Override
+        public void snapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) {
+            inbox.add(new Event.SnapshotChunk(learner, zxid, offset, data));
         }
 
         @Override

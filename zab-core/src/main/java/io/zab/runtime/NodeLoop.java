@@ -543,8 +543,10 @@ public final class NodeLoop implements AutoCloseable {
                 restore = r.snapshot().get();
             } else if (initialState != null && r.state().snapshotZxid().equals(Zxid.ZERO)) {
                 byte[] state = initialState;
+                java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+                crc.update(state);
                 restore = new SnapshotStore.StoredSnapshot(Zxid.ZERO, state.length,
-                        () -> new ByteArrayInputStream(state));
+                        (int) crc.getValue(), () -> new ByteArrayInputStream(state));
             } else {
                 throw new IOException("no snapshot to restore the state machine from before"
                         + " replaying the log after " + r.state().snapshotZxid());

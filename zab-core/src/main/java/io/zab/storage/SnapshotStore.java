@@ -41,8 +41,26 @@ public interface SnapshotStore {
         return true;
     }
 
+    /**
+     * Writes part of a snapshot being received from a leader (durable when this returns).
+     * Offset 0 starts a new one (dropping any partial one); every other chunk must follow the
+     * last, for the same zxid.
+     */
+    void writeChunk(Zxid zxid, long offset, byte[] data) throws IOException;
+
+    /**
+     * Makes the snapshot received in chunks the newest, as {@link #save} does, once its size
+     * and CRC32C match what SNAP announced; otherwise drops it and throws.
+     */
+    void install(Zxid zxid, long size, int crc) throws IOException;
+
     /** The newest valid snapshot, if any. */
     Optional<StoredSnapshot> latest() throws IOException;
+
+    /** The kept snapshot at {@code zxid}, if it is still kept. */
+    default Optional<StoredSnapshot> find(Zxid zxid) throws IOException {
+        return latest().filter(s -> s.zxid().equals(zxid));
+    }
 
     /**
      * The zxid of the oldest snapshot kept: the log may drop everything up to it. Stores that
@@ -58,8 +76,8 @@ public interface SnapshotStore {
         InputStream open() throws IOException;
     }
 
-    /** A kept snapshot: its zxid, the size of its data, and where to read the data. */
-    record StoredSnapshot(Zxid zxid, long size, Source source) {
+    /** A kept snapshot: its zxid, the size and CRC32C of its data, and where to read it. */
+    record StoredSnapshot(Zxid zxid, long size, int crc, Source source) {
         /** A stream over the data; the caller closes it. */
         public InputStream open() throws IOException {
             return source.open();

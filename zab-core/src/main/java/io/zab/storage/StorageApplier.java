@@ -36,8 +36,10 @@ public final class StorageApplier {
             log.sync();
             // Snapshot first: a crash before the reset leaves the old log beside the new
             // snapshot, which Recovery recognises (the log does not reach the snapshot) and drops.
-            snapshots.save(i.zxid(), i.data());
+            snapshots.install(i.zxid(), i.size(), i.crc());
             log.reset(i.zxid());
+        } else if (action instanceof Action.WriteSnapshotChunk w) {
+            snapshots.writeChunk(w.zxid(), w.offset(), w.data());
         } else {
             throw new IllegalArgumentException("not a storage action: " + action);
         }

@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
 /** Seeded random messages of every type, biased towards boundary values. Test helper. */
 public final class RandomMessages {
     /** Number of message types {@link #next(int)} knows; kept equal to Message's permits. */
-    public static final int TYPES = 21;
+    public static final int TYPES = 23;
 
     private final SplittableRandom random;
     private final int maxBytes;
@@ -55,7 +55,8 @@ public final class RandomMessages {
             case 3: return new AckEpoch(epoch(), epoch(), zxid());
             case 4: return new Diff(epoch(), zxid());
             case 5: return new Trunc(epoch(), zxid());
-            case 6: return new Snap(epoch(), zxid(), bytes());
+            case 6: return new Snap(epoch(), zxid(), random.nextLong(Long.MAX_VALUE),
+                    random.nextInt());
             case 7: return new NewLeader(epoch(), zxid());
             case 8: return new AckNewLeader(epoch(), zxid());
             case 9: return new UpToDate(epoch(), zxid());
@@ -72,6 +73,10 @@ public final class RandomMessages {
                     random.nextBoolean());
             case 20: return new RequestRefused(anyLong(),
                     RequestRefused.Reason.values()[random.nextInt(RequestRefused.Reason.values().length)]);
+            case 21: return new io.zab.protocol.message.SnapChunk(epoch(), zxid(),
+                    random.nextLong(Long.MAX_VALUE), bytes());
+            case 22: return new io.zab.protocol.message.SnapAck(zxid(),
+                    random.nextLong(Long.MAX_VALUE));
             default: throw new IllegalArgumentException("kind " + kind);
         }
     }

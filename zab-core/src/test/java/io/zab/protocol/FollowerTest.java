@@ -27,6 +27,8 @@ import io.zab.protocol.message.PingAck;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SnapAck;
+import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
 import java.util.List;
@@ -109,18 +111,36 @@ class FollowerTest {
         assertActions(c.persistAll(), send(N1, new AckNewLeader(3, z(2, 3))));
     }
 
-    /** ZOOKEEPER-3642: the snapshot reaches the state machine only at UPTODATE. */
+    /**
+     * ZOOKEEPER-3642: the snapshot reaches the state machine only at UPTODATE. Its chunks are
+     * written in order and acked once durable; it is installed once all of it is in.
+     */
     @Test
     void snapIsInstalledOnDiskFirstAndRestoredAtUpToDate() {
         Conversation c = afterAckEpoch();
-        byte[] snapshot = {9};
-        assertActions(c.receive(N1, new Snap(3, z(2, 9), snapshot)),
-                new Action.InstallSnapshot(2, z(2, 9), snapshot));
+        byte[] first = {9, 8};
+        byte[] second = {7};
+        assertActions(c.receive(N1, new Snap(3, z(2, 9), 3, 42)));
+        assertActions(c.receive(N1, new SnapChunk(3, z(2, 9), 0, first)),
+                new Action.WriteSnapshotChunk(2, z(2, 9), 0, first));
+        assertActions(c.persistAll(), send(N1, new SnapAck(z(2, 9), 2)));
+        assertActions(c.receive(N1, new SnapChunk(3, z(2, 9), 2, second)),
+                new Action.WriteSnapshotChunk(3, z(2, 9), 2, second),
+                new Action.InstallSnapshot(4, z(2, 9), 3, 42));
         c.receive(N1, new NewLeader(3, z(2, 9)));
-        c.persistAll();
-        List<Action> a = c.receive(N1, new UpToDate(3, z(2, 9)));
-        assertActions(a, new Action.RestoreSnapshot(z(2, 9), snapshot));
+        List<Action> a = c.persistAll();
+        assertTrue(a.contains(send(N1, new SnapAck(z(2, 9), 3))), a.toString());
+        a = c.receive(N1, new UpToDate(3, z(2, 9)));
+        assertActions(a, new Action.RestoreSnapshot(z(2, 9)));
         assertEquals(z(2, 9), c.core.lastDeliveredZxid());
+    }
+
+    @Test
+    void aSnapChunkOutOfPlaceRestartsTheSync() {
+        Conversation c = afterAckEpoch();
+        c.receive(N1, new Snap(3, z(2, 9), 3, 42));
+        assertTrue(Conversation.steppedDown(c.receive(N1, new SnapChunk(3, z(2, 9), 1,
+                new byte[] {1}))), "a chunk must start where the last ended");
     }
 
     @Test

@@ -23,6 +23,8 @@ import io.zab.protocol.message.NewLeader;
 import io.zab.protocol.message.ObserverInfo;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SnapAck;
+import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
 import java.util.List;
@@ -91,8 +93,11 @@ class LeaderSynchronizationTest {
         List<Action> a = d.receive(N2, new AckEpoch(4, 2, z(2, 9)));
         assertEquals(new Action.TakeSnapshot(N2), a.get(1));
         byte[] snapshot = {1, 2, 3};
-        assertActions(d.on(new Event.SnapshotReady(N2, z(3, 1), snapshot)),
-                send(N2, new Snap(4, z(3, 1), snapshot)),
+        assertActions(d.on(new Event.SnapshotReady(N2, z(3, 1), 3, 77)),
+                send(N2, new Snap(4, z(3, 1), 3, 77)),
+                new Action.ReadSnapshotChunk(N2, z(3, 1), 0, 3));
+        assertActions(d.on(new Event.SnapshotChunk(N2, z(3, 1), 0, snapshot)),
+                send(N2, new SnapChunk(4, z(3, 1), 0, snapshot)),
                 send(N2, new Proposal(txn(3, 2), null, 0)),
                 send(N2, new NewLeader(4, z(3, 2))));
     }

@@ -80,8 +80,7 @@ final class PerfectCluster {
             } else if (a instanceof Action.TakeSnapshot t) {
                 List<Txn> state = delivered.get(id);
                 Zxid at = state.isEmpty() ? Zxid.ZERO : state.get(state.size() - 1).zxid();
-                queue.add(() -> handle(id, new Event.SnapshotReady(t.learner(), at,
-                        new byte[0])));
+                queue.add(() -> handle(id, new Event.SnapshotReady(t.learner(), at, 0, 0)));
             }
         }
     }

@@ -148,7 +148,11 @@ class SimDiskTest {
         disk.sync();
         SimStateMachine leaderState = new SimStateMachine();
         leaderState.apply(new Zxid(2, 5), new byte[] {5});
-        disk.apply(new InstallSnapshot(++seq, new Zxid(2, 5), leaderState.snapshotBytes()));
+        for (io.zab.protocol.Action.StorageAction a : io.zab.storage.Txns.snapshotInstall(
+                seq + 1, new Zxid(2, 5), leaderState.snapshotBytes())) {
+            disk.apply(a);
+        }
+        seq += 2;
         // Crash before the reset is synced, dropping it: the old log stays beside the snapshot.
         RandomGenerator keepNothing = () -> 0L;
         disk.crash(keepNothing);

@@ -67,6 +67,9 @@ public final class SimNode {
     private boolean paused;
     private final ArrayDeque<Runnable> frozen = new ArrayDeque<>();
     private boolean tickFrozen;
+    /** Snapshots being sent, by learner (memory, lost in a crash), and the snapshot thread. */
+    private final Map<Integer, StoredSnapshot> transfers = new HashMap<>();
+    private long snapshotThreadFree;
     /** A slow disk: every fsync takes this long (0: the usual 0.1-2 ms). */
     private long fsyncMicros;
     /** A slow state machine: every delivery action takes this long (0: the usual 10-300 us). */
@@ -247,6 +250,7 @@ public final class SimNode {
         disk.crash(cluster.random());
         stateMachine.reset();
         bound.clear();
+        transfers.clear();
         for (SimRequest r : pending.values()) {
             r.status = SimRequest.Status.UNKNOWN;
             cluster.stats().lostInCrash++;
@@ -409,6 +413,8 @@ public final class SimNode {
             } else if (a instanceof DeliveryAction d) {
                 deliveryQueue.add(d);
                 kickDelivery();
+            } else if (a instanceof Action.ReadSnapshotChunk r) {
+                readChunk(r);
             } else if (a instanceof RoleChanged rc) {
                 emitRole = rc.role();
                 if (cluster.interceptAction(this, a)) {
@@ -553,14 +559,55 @@ public final class SimNode {
             checkers.onComplete(this, r, c.outcome());
             cluster.stats().onOutcome(c.outcome());
         } else if (a instanceof RestoreSnapshot rs) {
-            checkers.onRestore(this, rs.zxid(), rs.data(), "RestoreSnapshot");
+            byte[] data = disk.snapshots().latest().filter(s -> s.zxid().equals(rs.zxid()))
+                    .map(SimNode::bytesOf).orElseThrow(() -> Checkers.violation("Restore",
+                            "node " + id + " restores " + rs.zxid() + " but keeps no such"
+                                    + " snapshot"));
+            checkers.onRestore(this, rs.zxid(), data, "RestoreSnapshot");
             applied(rs.zxid());
         } else if (a instanceof TakeSnapshot ts) {
             byte[] data = stateMachine.snapshotBytes();
             Zxid at = stateMachine.lastZxid();
-            post(new Event.SnapshotReady(ts.learner(), at, data), "snapshot ready",
-                    between(200, 5_000));
+            try {
+                disk.snapshots().saveIfNewest(at, out -> out.write(data));
+            } catch (IOException e) {
+                throw new AssertionError("a memory snapshot store cannot fail", e);
+            }
+            StoredSnapshot kept = disk.snapshots().latest().orElseThrow();
+            // Pinned for this learner's transfer, as the runtime's open stream pins its file.
+            transfers.put(ts.learner().value(), kept);
+            onSnapshotThread(new Event.SnapshotReady(ts.learner(), kept.zxid(), kept.size(),
+                    kept.crc()), "snapshot ready", between(200, 5_000));
         }
+    }
+
+    private static byte[] bytesOf(StoredSnapshot s) {
+        try {
+            return s.data();
+        } catch (IOException e) {
+            throw new AssertionError("a memory snapshot cannot fail to read", e);
+        }
+    }
+
+    /**
+     * The snapshot thread: one job at a time, in order, so the chunks of a transfer reach the
+     * core in offset order as they do in the runtime.
+     */
+    private void onSnapshotThread(Event event, String kind, long work) {
+        snapshotThreadFree = Math.max(snapshotThreadFree, now()) + work;
+        post(event, kind, snapshotThreadFree - now());
+    }
+
+    private void readChunk(Action.ReadSnapshotChunk r) {
+        StoredSnapshot s = transfers.get(r.learner().value());
+        if (s == null || !s.zxid().equals(r.zxid())) {
+            return; // the transfer was abandoned
+        }
+        byte[] all = bytesOf(s);
+        byte[] chunk = java.util.Arrays.copyOfRange(all, (int) r.offset(),
+                (int) (r.offset() + r.length()));
+        onSnapshotThread(new Event.SnapshotChunk(r.learner(), r.zxid(), r.offset(), chunk),
+                "snapshot chunk", between(20, 300));
     }
 
     /** The delivery thread's coalesced "applied up to" mark, reaching the core a little later. */

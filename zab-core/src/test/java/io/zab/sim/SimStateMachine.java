@@ -18,7 +18,11 @@ import java.nio.ByteBuffer;
  * delivery thread, as the interface promises.
  */
 public final class SimStateMachine implements StateMachine {
-    public static final int SNAPSHOT_BYTES = 24;
+    /**
+     * The state is 24 bytes; the rest is filler derived from it, so a SNAP takes several chunks
+     * (256-byte txns in the simulator) and transfers are cut at chunk boundaries by the faults.
+     */
+    public static final int SNAPSHOT_BYTES = 1_000;
 
     private long count;
     private Zxid lastZxid = Zxid.ZERO;
@@ -52,8 +56,12 @@ public final class SimStateMachine implements StateMachine {
     }
 
     public byte[] snapshotBytes() {
-        return ByteBuffer.allocate(SNAPSHOT_BYTES).putLong(count).putLong(lastZxid.toLong())
-                .putLong(hash).array();
+        byte[] b = ByteBuffer.allocate(SNAPSHOT_BYTES).putLong(count)
+                .putLong(lastZxid.toLong()).putLong(hash).array();
+        for (int i = 24; i < b.length; i++) {
+            b[i] = (byte) (hash >>> (8 * (i % 8)) ^ i);
+        }
+        return b;
     }
 
     /** Replaces the state with a snapshot; a malformed one is refused with what was wrong. */
@@ -68,9 +76,15 @@ public final class SimStateMachine implements StateMachine {
         if (c < 0 || (c == 0) != z.equals(Zxid.ZERO)) {
             throw new IllegalArgumentException("sim snapshot with count " + c + " at " + z);
         }
+        long h = b.getLong();
+        for (int i = 24; i < data.length; i++) {
+            if (data[i] != (byte) (h >>> (8 * (i % 8)) ^ i)) {
+                throw new IllegalArgumentException("sim snapshot filler damaged at byte " + i);
+            }
+        }
         count = c;
         lastZxid = z;
-        hash = b.getLong();
+        hash = h;
     }
 
     @Override

@@ -22,6 +22,7 @@ public final class SimStats {
     long diffs;
     long truncs;
     long snaps;
+    long snapChunks;
     long messages;
     long messagesLost;
     long succeeded;
@@ -39,6 +40,8 @@ public final class SimStats {
             truncs++;
         } else if (m instanceof Snap) {
             snaps++;
+        } else if (m instanceof io.zab.protocol.message.SnapChunk) {
+            snapChunks++;
         }
     }
 
@@ -63,6 +66,7 @@ public final class SimStats {
         diffs += o.diffs;
         truncs += o.truncs;
         snaps += o.snaps;
+        snapChunks += o.snapChunks;
         messages += o.messages;
         messagesLost += o.messagesLost;
         succeeded += o.succeeded;
@@ -81,7 +85,7 @@ public final class SimStats {
                 + " partitions, "
                 + connectionBreaks + " broken connections; " + leaders
                 + " leaders established; "
-                + "sync: " + diffs + " DIFF, " + truncs + " TRUNC, " + snaps + " SNAP; "
+                + "sync: " + diffs + " DIFF, " + truncs + " TRUNC, " + snaps + " SNAP (" + snapChunks + " chunks); "
                 + messages + " messages (" + messagesLost + " lost); requests: " + succeeded
                 + " written, " + synced + " synced, " + notLeader + " NOT_LEADER, " + unknown
                 + " OUTCOME_UNKNOWN, " + overloaded + " OVERLOADED, " + tooLarge

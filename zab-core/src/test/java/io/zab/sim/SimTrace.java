@@ -4,7 +4,6 @@ import io.zab.protocol.Action;
 import io.zab.protocol.Event;
 import io.zab.protocol.message.Message;
 import io.zab.protocol.message.Request;
-import io.zab.protocol.message.Snap;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -117,11 +116,11 @@ public final class SimTrace {
             return "append#" + t.seq() + " " + describe(t.txns());
         }
         if (a instanceof Action.InstallSnapshot i) {
-            return "installSnapshot#" + i.seq() + " " + i.zxid() + " (" + i.data().length
-                    + " bytes)";
+            return "installSnapshot#" + i.seq() + " " + i.zxid() + " (" + i.size() + " bytes)";
         }
-        if (a instanceof Action.RestoreSnapshot r) {
-            return "RestoreSnapshot " + r.zxid() + " (" + r.data().length + " bytes)";
+        if (a instanceof Action.WriteSnapshotChunk w) {
+            return "snapshotChunk#" + w.seq() + " " + w.zxid() + " @" + w.offset() + " ("
+                    + w.data().length + " bytes)";
         }
         if (a instanceof Action.Deliver d) {
             return "Deliver " + describe(d.txns());
@@ -133,10 +132,7 @@ public final class SimTrace {
         if (m instanceof Request r) {
             return "Request[id=" + r.requestId() + ", " + printable(r.payload()) + "]";
         }
-        if (m instanceof Snap s) {
-            return "Snap[epoch=" + s.epoch() + ", zxid=" + s.zxid() + ", " + s.snapshot().length
-                    + " bytes]";
-        }
+
         return m.toString();
     }
 
@@ -147,9 +143,9 @@ public final class SimTrace {
         if (e instanceof Event.Submit s) {
             return "Submit[id=" + s.requestId() + ", " + printable(s.payload()) + "]";
         }
-        if (e instanceof Event.SnapshotReady s) {
-            return "SnapshotReady[learner=" + s.learner() + ", zxid=" + s.zxid() + ", "
-                    + s.data().length + " bytes]";
+        if (e instanceof Event.SnapshotChunk c) {
+            return "SnapshotChunk[learner=" + c.learner() + ", zxid=" + c.zxid() + " @"
+                    + c.offset() + ", " + c.data().length + " bytes]";
         }
         return e.toString();
     }

@@ -11,6 +11,19 @@ public final class Txns {
     private Txns() {
     }
 
+    /**
+     * The storage actions a learner issues for a snapshot received by SNAP: its data in one
+     * chunk (seq), then the install (seq + 1).
+     */
+    public static List<io.zab.protocol.Action.StorageAction> snapshotInstall(long seq,
+            Zxid zxid, byte[] data) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(data);
+        return List.of(new io.zab.protocol.Action.WriteSnapshotChunk(seq, zxid, 0, data),
+                new io.zab.protocol.Action.InstallSnapshot(seq + 1, zxid, data.length,
+                        (int) crc.getValue()));
+    }
+
     public static Zxid z(long epoch, long counter) {
         return new Zxid(epoch, counter);
     }

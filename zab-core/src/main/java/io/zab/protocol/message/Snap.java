@@ -3,12 +3,16 @@ package io.zab.protocol.message;
 import io.zab.Zxid;
 
 /**
- * SNAP: the learner replaces its state with this snapshot of the leader's state machine, taken
- * at {@code zxid}; the leader's txns after it follow, then NEWLEADER.
+ * SNAP: the learner's state is to be replaced by the leader's snapshot taken at {@code zxid}:
+ * {@code size} bytes of data whose CRC32C is {@code crc}. The data follows in {@link SnapChunk}s
+ * (each acknowledged with {@link SnapAck} once durable), then the leader's txns after it, then
+ * NEWLEADER. The learner installs the snapshot only once all of it is durable and its digest
+ * matches.
  */
-public record Snap(long epoch, Zxid zxid, byte[] snapshot) implements Message {
-    @Override
-    public String toString() {
-        return "Snap[epoch=" + epoch + ", zxid=" + zxid + ", " + snapshot.length + " bytes]";
+public record Snap(long epoch, Zxid zxid, long size, int crc) implements Message {
+    public Snap {
+        if (size < 0) {
+            throw new IllegalArgumentException("SNAP size must not be negative: " + size);
+        }
     }
 }

@@ -47,13 +47,36 @@ public final class FileSnapshotStore implements SnapshotStore {
     static final String PREFIX = "snapshot.";
     static final String TMP_SUFFIX = ".tmp";
 
-    /** A snapshot file that passed its checks. */
-    public record SnapshotFile(Path path, Zxid zxid, long epoch, long length) {
+    /** A snapshot file that passed its checks; {@code crc} is its data's CRC32C. */
+    public record SnapshotFile(Path path, Zxid zxid, long epoch, long length, int crc) {
+    }
+
+    /** A snapshot being received in chunks: its file (header still blank) and running CRC. */
+    private static final class Receiving {
+        final Zxid zxid;
+        final Path path;
+        final FileChannel channel;
+        final CRC32C crc = new CRC32C();
+        long length;
+
+        Receiving(Zxid zxid, Path path, FileChannel channel) {
+            this.zxid = zxid;
+            this.path = path;
+            this.channel = channel;
+        }
     }
 
     private final Path dir;
     private final int keep;
     private final FileIo io;
+    /**
+     * Snapshots this store wrote and checked itself while writing, by file: reading a
+     * gigabyte again to learn a CRC it computed a moment ago would delay a SNAP by seconds.
+     */
+    private final java.util.Map<Path, SnapshotFile> written =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** Log-writer thread only: the snapshot being received by SNAP. */
+    private Receiving receiving;
     /** Tells the temp files of saves that overlap apart. */
     private final java.util.concurrent.atomic.AtomicLong temps =
             new java.util.concurrent.atomic.AtomicLong();
@@ -117,12 +140,14 @@ public final class FileSnapshotStore implements SnapshotStore {
         Path file = dir.resolve(name);
         Path tmp = dir.resolve(name + "." + temps.incrementAndGet() + TMP_SUFFIX);
         long length;
+        int dataCrc;
         try (FileChannel ch = io.open(tmp, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             Body body = new Body(ch);
             writer.writeTo(body);
             body.finish();
             length = body.length;
+            dataCrc = (int) body.crc.getValue();
             ByteBuffer h = header(zxid, epoch, length);
             Segment.writeFully(ch, h, 0);
             ch.force(true);
@@ -146,7 +171,72 @@ public final class FileSnapshotStore implements SnapshotStore {
             io.forceDirectory(dir);
             prune(zxid);
         }
-        return new SnapshotFile(file, zxid, epoch, length);
+        SnapshotFile saved = new SnapshotFile(file, zxid, epoch, length, dataCrc);
+        written.put(file, saved);
+        return saved;
+    }
+
+    @Override
+    public void writeChunk(Zxid zxid, long offset, byte[] data) throws IOException {
+        if (offset == 0) {
+            dropReceiving();
+            String name = PREFIX + String.format("%016x", zxid.toLong());
+            Path path = dir.resolve(name + ".recv" + TMP_SUFFIX);
+            FileChannel ch = io.open(path, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+            receiving = new Receiving(zxid, path, ch);
+        } else if (receiving == null || !receiving.zxid.equals(zxid)
+                || receiving.length != offset) {
+            throw new IOException("snapshot chunk at " + offset + " of " + zxid + " does not"
+                    + " follow what was received (" + (receiving == null ? "nothing"
+                            : receiving.zxid + ", " + receiving.length + " bytes") + ")");
+        }
+        Receiving r = receiving;
+        Segment.writeFully(r.channel, ByteBuffer.wrap(data), HEADER_BYTES + offset);
+        r.crc.update(data);
+        r.length += data.length;
+        r.channel.force(false);
+    }
+
+    @Override
+    public void install(Zxid zxid, long size, int crc) throws IOException {
+        if (size == 0 && (receiving == null || !receiving.zxid.equals(zxid))) {
+            save(zxid, out -> { });
+            return;
+        }
+        Receiving r = receiving;
+        if (r == null || !r.zxid.equals(zxid) || r.length != size
+                || (int) r.crc.getValue() != crc) {
+            String got = r == null ? "nothing" : r.zxid + ", " + r.length + " bytes, CRC32C "
+                    + Integer.toHexString((int) r.crc.getValue());
+            dropReceiving();
+            throw new IOException("snapshot received (" + got + ") does not match SNAP ("
+                    + zxid + ", " + size + " bytes, CRC32C " + Integer.toHexString(crc)
+                    + "); dropped");
+        }
+        receiving = null;
+        String name = PREFIX + String.format("%016x", zxid.toLong());
+        try (FileChannel ch = r.channel) {
+            Segment.writeFully(ch, ByteBuffer.allocate(4).putInt(0, crc), HEADER_BYTES + size);
+            Segment.writeFully(ch, header(zxid, zxid.epoch(), size), 0);
+            ch.force(true);
+        }
+        synchronized (this) {
+            Path file = dir.resolve(name);
+            io.move(r.path, file);
+            io.forceDirectory(dir);
+            written.put(file, new SnapshotFile(file, zxid, zxid.epoch(), size, crc));
+            prune(zxid);
+        }
+    }
+
+    private void dropReceiving() throws IOException {
+        Receiving r = receiving;
+        receiving = null;
+        if (r != null) {
+            r.channel.close();
+            io.delete(r.path);
+        }
     }
 
     private static ByteBuffer header(Zxid zxid, long epoch, long length) {
@@ -172,6 +262,7 @@ public final class FileSnapshotStore implements SnapshotStore {
                 continue;
             }
             io.delete(p);
+            written.remove(p);
             deleted = true;
         }
         if (deleted) {
@@ -207,13 +298,30 @@ public final class FileSnapshotStore implements SnapshotStore {
 
     @Override
     public Optional<StoredSnapshot> latest() throws IOException {
-        return latestFile().map(f -> new StoredSnapshot(f.zxid(), f.length(),
-                () -> openData(f)));
+        return latestFile().map(this::stored);
+    }
+
+    private StoredSnapshot stored(SnapshotFile f) {
+        return new StoredSnapshot(f.zxid(), f.length(), f.crc(), () -> openData(f));
+    }
+
+    @Override
+    public Optional<StoredSnapshot> find(Zxid zxid) throws IOException {
+        Path p = dir.resolve(PREFIX + String.format("%016x", zxid.toLong()));
+        if (!Files.exists(p)) {
+            return Optional.empty();
+        }
+        Object checked = check(p);
+        return checked instanceof SnapshotFile f ? Optional.of(stored(f)) : Optional.empty();
     }
 
     /** The newest snapshot that passes its checks; damaged ones are skipped with a WARN. */
     public Optional<SnapshotFile> latestFile() throws IOException {
         for (Path p : names()) {
+            SnapshotFile known = written.get(p);
+            if (known != null && Files.size(p) == HEADER_BYTES + known.length() + 4) {
+                return Optional.of(known);
+            }
             Object checked = check(p);
             if (checked instanceof SnapshotFile f) {
                 return Optional.of(f);
@@ -313,7 +421,7 @@ public final class FileSnapshotStore implements SnapshotStore {
             if (trailer.hasRemaining() || trailer.getInt(0) != (int) data.getValue()) {
                 return "data fails its CRC (trailer at offset " + pos + ")";
             }
-            return new SnapshotFile(p, zxid, h.getLong(16), length);
+            return new SnapshotFile(p, zxid, h.getLong(16), length, (int) data.getValue());
         }
     }
 

@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 
 /**
  * Keeps the newest snapshot in memory (tests, the simulator, in-memory nodes). A save is
@@ -15,6 +16,8 @@ import java.util.Optional;
 public final class MemorySnapshotStore implements SnapshotStore {
     private Zxid zxid;
     private byte[] data;
+    private Zxid receiving;
+    private ByteArrayOutputStream received;
 
     @Override
     public void save(Zxid at, StateMachine.SnapshotWriter writer) throws IOException {
@@ -39,10 +42,43 @@ public final class MemorySnapshotStore implements SnapshotStore {
         }
     }
 
+    @Override
+    public synchronized void writeChunk(Zxid at, long offset, byte[] chunk) throws IOException {
+        if (offset == 0) {
+            receiving = at;
+            received = new ByteArrayOutputStream();
+        } else if (!at.equals(receiving) || offset != received.size()) {
+            throw new IOException("snapshot chunk at " + offset + " of " + at + " does not"
+                    + " follow what was received (" + receiving + ", "
+                    + (received == null ? 0 : received.size()) + " bytes)");
+        }
+        received.write(chunk);
+    }
+
+    @Override
+    public synchronized void install(Zxid at, long size, int crc) throws IOException {
+        byte[] bytes = at.equals(receiving) ? received.toByteArray()
+                : size == 0 ? new byte[0] : null;
+        receiving = null;
+        received = null;
+        if (bytes == null || bytes.length != size || crcOf(bytes) != crc) {
+            throw new IOException("snapshot received at " + at + " does not match SNAP ("
+                    + size + " bytes, CRC32C " + Integer.toHexString(crc) + "); dropped");
+        }
+        zxid = at;
+        data = bytes;
+    }
+
     private static byte[] bytesOf(StateMachine.SnapshotWriter writer) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         writer.writeTo(out);
         return out.toByteArray();
+    }
+
+    static int crcOf(byte[] bytes) {
+        CRC32C c = new CRC32C();
+        c.update(bytes);
+        return (int) c.getValue();
     }
 
     @Override
@@ -51,6 +87,7 @@ public final class MemorySnapshotStore implements SnapshotStore {
             return Optional.empty();
         }
         byte[] d = data;
-        return Optional.of(new StoredSnapshot(zxid, d.length, () -> new ByteArrayInputStream(d)));
+        return Optional.of(new StoredSnapshot(zxid, d.length, crcOf(d),
+                () -> new ByteArrayInputStream(d)));
     }
 }

@@ -32,8 +32,10 @@ class FileStorageTest {
             s.epochs().save(2, 2);
             s.log().append(range(1, 1, 10));
             s.log().sync();
-            new StorageApplier(s.log(), s.epochs(), s.snapshots())
-                    .apply(new InstallSnapshot(1, z(1, 5), new byte[] {1, 2, 3}));
+            StorageApplier applier = new StorageApplier(s.log(), s.epochs(), s.snapshots());
+            for (var a : io.zab.storage.Txns.snapshotInstall(1, z(1, 5), new byte[] {1, 2, 3})) {
+                applier.apply(a);
+            }
             s.log().append(range(1, 6, 8));
             s.log().sync();
         }
@@ -61,8 +63,10 @@ class FileStorageTest {
     @Test
     void aLostSnapshotThatTheLogWasResetToStopsRecovery() throws IOException {
         try (FileStorage s = FileStorage.open(dir, OPTIONS)) {
-            new StorageApplier(s.log(), s.epochs(), s.snapshots())
-                    .apply(new InstallSnapshot(1, z(3, 9), new byte[10]));
+            StorageApplier applier = new StorageApplier(s.log(), s.epochs(), s.snapshots());
+            for (var a : io.zab.storage.Txns.snapshotInstall(1, z(3, 9), new byte[10])) {
+                applier.apply(a);
+            }
             s.log().append(range(3, 10, 12));
             s.log().sync();
         }

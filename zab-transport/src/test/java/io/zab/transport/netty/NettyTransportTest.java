@@ -14,6 +14,7 @@ import io.zab.protocol.message.Message;
 import io.zab.protocol.message.Ping;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SnapChunk;
 import io.zab.transport.RecordingReceiver;
 import io.zab.transport.RecordingReceiver.Event;
 import io.zab.transport.netty.codec.Handshake;
@@ -82,8 +83,9 @@ class NettyTransportTest {
         assertEquals(TestNet.hostOf(2), local.getAddress(), "node 2's end of the connection");
     }
 
+    /** A snapshot larger than any frame goes as SNAP and chunks of ordinary size, in order. */
     @Test
-    void snapshotsUseTheirOwnLargerFrameLimit() throws Exception {
+    void aSnapshotLargerThanAFrameGoesInChunks() throws Exception {
         Map<PeerId, InetSocketAddress> peers = TestNet.layout(2);
         RecordingReceiver r2 = new RecordingReceiver();
         NettyTransport t1 = start(TestNet.config(peers).build(), ONE, new RecordingReceiver());
@@ -92,10 +94,21 @@ class NettyTransportTest {
         for (int i = 0; i < state.length; i++) {
             state[i] = (byte) (i * 31);
         }
-        t1.send(TWO, new Snap(4, new Zxid(4, 9), state));
+        int chunk = 256 << 10;
+        t1.send(TWO, new Snap(4, new Zxid(4, 9), state.length, 0));
+        for (int at = 0; at < state.length; at += chunk) {
+            t1.send(TWO, new SnapChunk(4, new Zxid(4, 9), at,
+                    java.util.Arrays.copyOfRange(state, at, at + chunk)));
+        }
         t1.send(TWO, new Ping(1, 1));
-        Snap got = (Snap) r2.take(DEADLINE).message();
-        assertArrayEquals(state, got.snapshot());
+        assertEquals(new Snap(4, new Zxid(4, 9), state.length, 0), r2.take(DEADLINE).message());
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        for (int at = 0; at < state.length; at += chunk) {
+            SnapChunk c = (SnapChunk) r2.take(DEADLINE).message();
+            assertEquals(at, c.offset());
+            got.write(c.data());
+        }
+        assertArrayEquals(state, got.toByteArray());
         assertEquals(new Ping(1, 1), r2.take(DEADLINE).message());
     }
 

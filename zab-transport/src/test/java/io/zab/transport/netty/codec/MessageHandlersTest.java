@@ -52,13 +52,16 @@ class MessageHandlersTest {
     }
 
     @Test
-    void snapMayUseItsLargerLimitButNothingElseMay() {
+    void nothingMayExceedTheFrameLimitNotEvenASnapshotChunk() {
         EmbeddedChannel out = encoder();
-        out.writeOutbound(new Snap(1, Zxid.ZERO, new byte[MAX * 2]));
+        out.writeOutbound(new Snap(1, Zxid.ZERO, MAX * 2, 0));
         ByteBuf frame = out.readOutbound();
         EmbeddedChannel in = decoder();
         in.writeInbound(frame);
-        assertEquals(MAX * 2, ((Snap) in.readInbound()).snapshot().length);
+        assertEquals(MAX * 2, ((Snap) in.readInbound()).size());
+        EmbeddedChannel chunk = encoder();
+        assertThrows(ProtocolViolation.class, () -> chunk.writeOutbound(
+                new io.zab.protocol.message.SnapChunk(1, Zxid.ZERO, 0, new byte[MAX])));
 
         EmbeddedChannel tooBig = encoder();
         ProtocolViolation e = assertThrows(ProtocolViolation.class,
