@@ -245,8 +245,8 @@ final class Deliverer implements AutoCloseable {
      */
     private void keepFor(io.zab.PeerId learner, StateMachine.SnapshotWriter view, Zxid at) {
         try {
-            snapshots.saveIfNewest(at, view);
-            java.util.Optional<SnapshotStore.StoredSnapshot> s = snapshots.latest();
+            java.util.Optional<SnapshotStore.StoredSnapshot> s = snapshots.saveIfNewest(at, view)
+                    ? snapshots.find(at) : snapshots.latest();
             if (s.isPresent()) {
                 listener.snapshotTaken(learner, s.get().zxid(), s.get().size(), s.get().crc());
             }
@@ -277,7 +277,7 @@ final class Deliverer implements AutoCloseable {
                     }
                     SnapshotStore.StoredSnapshot s = snapshots.find(zxid).orElseThrow(() ->
                             new IOException("snapshot " + zxid + " is no longer kept"));
-                    t = new Transfer(zxid, s.open());
+                    t = new Transfer(zxid, s.open(), s.size(), s.crc());
                     transfers.put(learner, t);
                 }
                 byte[] data = t.in.readNBytes(length);
@@ -285,7 +285,14 @@ final class Deliverer implements AutoCloseable {
                     throw new IOException("snapshot " + zxid + " ends at " + (offset
                             + data.length) + ", short of " + (offset + length));
                 }
+                t.crc.update(data);
                 t.position += length;
+                if (t.position == t.size && (int) t.crc.getValue() != t.expectedCrc) {
+                    // Never send the end of a damaged snapshot; the learner starts over.
+                    throw new IOException("snapshot " + zxid + " is damaged: its data has"
+                            + " CRC32C " + Integer.toHexString((int) t.crc.getValue())
+                            + ", expected " + Integer.toHexString(t.expectedCrc));
+                }
                 listener.snapshotChunk(learner, zxid, offset, data);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("reading snapshot {} for learner {} at {}: {}", zxid, learner, offset,
@@ -310,11 +317,16 @@ final class Deliverer implements AutoCloseable {
     private static final class Transfer {
         final Zxid zxid;
         final java.io.InputStream in;
+        final long size;
+        final int expectedCrc;
+        final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         long position;
 
-        Transfer(Zxid zxid, java.io.InputStream in) {
+        Transfer(Zxid zxid, java.io.InputStream in, long size, int expectedCrc) {
             this.zxid = zxid;
             this.in = in;
+            this.size = size;
+            this.expectedCrc = expectedCrc;
         }
     }
 

@@ -305,11 +305,20 @@ public final class FileSnapshotStore implements SnapshotStore {
         return new StoredSnapshot(f.zxid(), f.length(), f.crc(), () -> openData(f));
     }
 
+    /**
+     * The snapshot at {@code zxid}. One this store wrote (or installed) in this process is
+     * taken as it was written, without reading it all again: a SNAP of a gigabyte must not wait
+     * seconds for a CRC computed a moment ago; the reader checks the CRC as it streams.
+     */
     @Override
     public Optional<StoredSnapshot> find(Zxid zxid) throws IOException {
         Path p = dir.resolve(PREFIX + String.format("%016x", zxid.toLong()));
         if (!Files.exists(p)) {
             return Optional.empty();
+        }
+        SnapshotFile known = written.get(p);
+        if (known != null && Files.size(p) == HEADER_BYTES + known.length() + 4) {
+            return Optional.of(stored(known));
         }
         Object checked = check(p);
         return checked instanceof SnapshotFile f ? Optional.of(stored(f)) : Optional.empty();
@@ -318,10 +327,6 @@ public final class FileSnapshotStore implements SnapshotStore {
     /** The newest snapshot that passes its checks; damaged ones are skipped with a WARN. */
     public Optional<SnapshotFile> latestFile() throws IOException {
         for (Path p : names()) {
-            SnapshotFile known = written.get(p);
-            if (known != null && Files.size(p) == HEADER_BYTES + known.length() + 4) {
-                return Optional.of(known);
-            }
             Object checked = check(p);
             if (checked instanceof SnapshotFile f) {
                 return Optional.of(f);
