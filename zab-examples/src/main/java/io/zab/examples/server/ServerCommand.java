@@ -25,6 +25,7 @@ public final class ServerCommand {
                 .tickIntervalMs(o.tickMs()).initLimitTicks(o.initLimit())
                 .syncLimitTicks(o.syncLimit()).maxTxnBytes(o.maxTxnBytes())
                 .pendingMaxBytes(Math.max(32L << 20, o.maxTxnBytes()))
+                .historyMaxBytes(o.historyMaxBytes())
                 .initialClusterState(o.initialClusterState());
         o.peers().forEach(b::voter);
         o.observers().forEach(b::observer);

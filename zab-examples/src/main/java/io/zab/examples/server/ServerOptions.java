@@ -20,11 +20,12 @@ import java.util.TreeMap;
 public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
         Map<Integer, InetSocketAddress> observers, Path dataDir, InetSocketAddress http,
         String clusterId, int tickMs, int initLimit, int syncLimit, int maxTxnBytes,
-        long timeoutMs, ZabConfig.InitialClusterState initialClusterState) {
+        long timeoutMs, ZabConfig.InitialClusterState initialClusterState,
+        int historyMaxBytes) {
 
     static final List<String> KEYS = List.of("id", "peers", "observers", "data-dir", "http",
             "config", "cluster-id", "tick-ms", "init-limit", "sync-limit", "max-txn-bytes",
-            "timeout-ms", "initial-cluster-state");
+            "timeout-ms", "initial-cluster-state", "history-max-bytes");
 
     public static String usage() {
         return String.join("\n",
@@ -43,6 +44,8 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                 "  --sync-limit N         ticks of silence before giving up a peer (default 10)",
                 "  --max-txn-bytes N      largest txn (default 1048576)",
                 "  --timeout-ms N         HTTP write/sync timeout before 504 (default 10000)",
+                "  --history-max-bytes N  txn bytes a leader keeps in memory for DIFF; a"
+                        + " learner further behind gets SNAP (default 268435456)",
                 "  --initial-cluster-state new|existing",
                 "                         new (default): this node founds the cluster with the"
                         + " others;",
@@ -105,7 +108,8 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                 v.getOrDefault("cluster-id", "zab"), positive(v, "tick-ms", 100),
                 positive(v, "init-limit", 10), positive(v, "sync-limit", 10),
                 positive(v, "max-txn-bytes", 1 << 20), positive(v, "timeout-ms", 10_000),
-                clusterState(v.getOrDefault("initial-cluster-state", "new")));
+                clusterState(v.getOrDefault("initial-cluster-state", "new")),
+                positive(v, "history-max-bytes", 256 << 20));
     }
 
     private static ZabConfig.InitialClusterState clusterState(String s) {

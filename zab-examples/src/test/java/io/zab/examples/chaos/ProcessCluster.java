@@ -58,6 +58,8 @@ final class ProcessCluster implements AutoCloseable {
     private final Set<Integer> paused = new TreeSet<>();
     /** Nodes whose data directory was wiped: they restart as joining the existing cluster. */
     private final Set<Integer> joinExisting = new TreeSet<>();
+    private List<String> jvmOptions = List.of("-Xmx192m");
+    private List<String> serverOptions = List.of();
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(1)).build();
     private final Thread reaper = new Thread(() -> reap(true), "chaos-reaper");
@@ -83,6 +85,18 @@ final class ProcessCluster implements AutoCloseable {
         // A test JVM that dies must not leave servers, mounts or firewall rules behind.
         Runtime.getRuntime().addShutdownHook(reaper);
         this.disks = tmpfsMegabytes > 0 ? mountDisks(n, root, tmpfsMegabytes) : null;
+    }
+
+    /** The servers' JVM options from their next start on (default {@code -Xmx192m}). */
+    synchronized ProcessCluster jvmOptions(String... options) {
+        jvmOptions = List.of(options);
+        return this;
+    }
+
+    /** Options every server gets from its next start on, after the usual ones. */
+    synchronized ProcessCluster serverOptions(String... options) {
+        serverOptions = List.of(options);
+        return this;
     }
 
     /** The servers' --sync-limit from their next start on (default {@link #SYNC_LIMIT_TICKS}). */
@@ -164,16 +178,20 @@ final class ProcessCluster implements AutoCloseable {
             throw new IllegalStateException("node " + id + " is running");
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx192m", "-XX:+UseSerialGC",
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-jar", jar().toString(), "server",
                 "--id", String.valueOf(id), "--peers", peers(),
                 "--data-dir", dataDir(id).toString(),
                 "--http", host(id) + ":" + httpPorts[id - 1], "--tick-ms", "50",
                 "--sync-limit", String.valueOf(syncLimitTicks), "--init-limit", "40",
-                "--timeout-ms", "3000");
+                "--timeout-ms", "3000"));
+        ProcessBuilder pb = new ProcessBuilder(command);
         if (joinExisting.contains(id)) {
             pb.command().addAll(List.of("--initial-cluster-state", "existing"));
         }
+        pb.command().addAll(serverOptions);
         pb.redirectErrorStream(true);
         applyEnvironment(id, pb);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(

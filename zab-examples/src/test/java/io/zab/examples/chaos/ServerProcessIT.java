@@ -37,7 +37,7 @@ class ServerProcessIT {
     }
 
     /** Writes key=value through a node, retrying 503s (never applied); returns on 200. */
-    private static void put(ProcessCluster c, int node, String key, String value)
+    static void put(ProcessCluster c, int node, String key, String value)
             throws Exception {
         for (int attempt = 0; attempt < 100; attempt++) {
             HttpResponse<String> r;
