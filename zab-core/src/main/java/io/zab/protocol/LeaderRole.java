@@ -588,12 +588,12 @@ final class LeaderRole implements RoleState {
     /**
      * Sends a learner the txns it has not had (a follower every proposal, an observer what is
      * committed), as far as its window allows, and a follower the commit point up to what it
-     * has. A learner that fell behind what our history keeps is dropped: it resyncs (by SNAP
-     * if it is behind the history) when it comes back.
+     * has. False when the learner fell behind what our history keeps: the caller drops it, and
+     * it resyncs (by SNAP if it is behind the history) when it comes back.
      */
-    private void feed(LearnerProgress p) {
+    private boolean feed(LearnerProgress p) {
         if (!p.streaming()) {
-            return;
+            return true;
         }
         Zxid last = p.observer ? core.lastCommittedZxid() : core.lastLoggedZxid();
         long window = core.config().learnerWindowBytes();
@@ -603,8 +603,7 @@ final class LeaderRole implements RoleState {
                 LOG.info("node {}: learner {} fell behind the history kept in memory (it has"
                         + " up to {}, history from {}); dropping it so it resyncs", self, p.id,
                         p.sentZxid, core.history().base());
-                learners.remove(p.id);
-                return;
+                return false;
             }
             if (!p.windowFits(t.data().length, window)) {
                 break;
@@ -615,6 +614,7 @@ final class LeaderRole implements RoleState {
         if (!p.observer) {
             sendCommit(p);
         }
+        return true;
     }
 
     /** COMMIT up to what the follower has been sent; never a txn it has not received. */
@@ -632,7 +632,9 @@ final class LeaderRole implements RoleState {
             if (p.streaming() && p.state != State.SYNC_SENT && zxid.epoch() == epoch
                     && !zxid.isAfter(core.lastCommittedZxid())) {
                 p.acknowledged(zxid);
-                feed(p);
+                if (!feed(p)) {
+                    learners.remove(p.id);
+                }
             }
             return;
         }
@@ -644,8 +646,8 @@ final class LeaderRole implements RoleState {
             p.ackedZxid = zxid;
             p.acknowledged(zxid);
             advanceCommit();
-            if (learners.get(p.id) == p) {
-                feed(p);
+            if (learners.get(p.id) == p && !feed(p)) {
+                learners.remove(p.id);
             }
         }
     }
@@ -676,18 +678,18 @@ final class LeaderRole implements RoleState {
         // A forwarded txn's origin goes out with its PROPOSAL or INFORM: keep it until every
         // learner has been sent the txn, not only until it commits.
         Zxid originsDone = best;
-        for (LearnerProgress p : List.copyOf(learners.values())) {
+        for (Iterator<LearnerProgress> it = learners.values().iterator(); it.hasNext();) {
+            LearnerProgress p = it.next();
             if (!p.streaming()) {
                 continue;
             }
-            if (p.observer) {
-                feed(p);
-            } else {
+            if (!p.observer) {
                 sendCommit(p);
+            } else if (!feed(p)) {
+                it.remove();
+                continue;
             }
-            if (learners.get(p.id) == p) {
-                originsDone = Zxid.min(originsDone, p.sentZxid);
-            }
+            originsDone = Zxid.min(originsDone, p.sentZxid);
         }
         origins.headMap(originsDone, true).clear();
     }

@@ -16,6 +16,15 @@ public record Txn(Zxid zxid, byte[] data) {
         Objects.requireNonNull(data, "data");
     }
 
+    /** The payload bytes of {@code txns}: what queues and budgets count. */
+    public static long payloadBytes(java.util.List<Txn> txns) {
+        long n = 0;
+        for (Txn t : txns) {
+            n += t.data.length;
+        }
+        return n;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Txn t && t.zxid.equals(zxid) && Arrays.equals(t.data, data);

@@ -51,7 +51,7 @@ final class Deliverer implements AutoCloseable {
 
     private final StateMachine stateMachine;
     private final SnapshotStore snapshots;
-    /** Snapshot thread only: open snapshot transfers, by learner. */
+    /** Snapshot thread only (and {@link #close} once it stopped): open transfers, by learner. */
     private final Map<io.zab.PeerId, Transfer> transfers = new HashMap<>();
     private final Listener listener;
     /** Takes without blocking; bounded upstream (see {@link Incarnation}). */
@@ -121,11 +121,7 @@ final class Deliverer implements AutoCloseable {
     }
 
     private static long bytesOf(Action.Deliver d) {
-        long n = 0;
-        for (Txn t : d.txns()) {
-            n += t.data().length;
-        }
-        return n;
+        return Txn.payloadBytes(d.txns());
     }
 
     /**
@@ -261,45 +257,49 @@ final class Deliverer implements AutoCloseable {
      * meanwhile stays readable (an open file outlives its name).
      */
     void readChunk(io.zab.PeerId learner, Zxid zxid, long offset, int length) {
-        if (snapshotThread.isShutdown()) {
-            return; // closing: the transfer dies with this incarnation
+        try {
+            snapshotThread.execute(() -> readOnSnapshotThread(learner, zxid, offset, length));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("closing: the snapshot transfer to {} ends with this incarnation", learner);
         }
-        snapshotThread.execute(() -> {
-            Transfer t = transfers.get(learner);
-            try {
-                if (t == null || !t.zxid.equals(zxid) || t.position != offset) {
-                    if (t != null) {
-                        t.in.close();
-                        transfers.remove(learner);
-                    }
-                    if (offset != 0) {
-                        return; // a transfer abandoned; the core starts any new one at 0
-                    }
-                    SnapshotStore.StoredSnapshot s = snapshots.find(zxid).orElseThrow(() ->
-                            new IOException("snapshot " + zxid + " is no longer kept"));
-                    t = new Transfer(zxid, s.open(), s.size(), s.crc());
-                    transfers.put(learner, t);
+    }
+
+    private void readOnSnapshotThread(io.zab.PeerId learner, Zxid zxid, long offset,
+            int length) {
+        Transfer t = transfers.get(learner);
+        try {
+            if (t == null || !t.zxid.equals(zxid) || t.position != offset) {
+                if (t != null) {
+                    t.in.close();
+                    transfers.remove(learner);
                 }
-                byte[] data = t.in.readNBytes(length);
-                if (data.length != length) {
-                    throw new IOException("snapshot " + zxid + " ends at " + (offset
-                            + data.length) + ", short of " + (offset + length));
+                if (offset != 0) {
+                    return; // a transfer abandoned; the core starts any new one at 0
                 }
-                t.crc.update(data);
-                t.position += length;
-                if (t.position == t.size && (int) t.crc.getValue() != t.expectedCrc) {
-                    // Never send the end of a damaged snapshot; the learner starts over.
-                    throw new IOException("snapshot " + zxid + " is damaged: its data has"
-                            + " CRC32C " + Integer.toHexString((int) t.crc.getValue())
-                            + ", expected " + Integer.toHexString(t.expectedCrc));
-                }
-                listener.snapshotChunk(learner, zxid, offset, data);
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("reading snapshot {} for learner {} at {}: {}", zxid, learner, offset,
-                        e.toString());
-                closeTransfer(learner);
+                SnapshotStore.StoredSnapshot s = snapshots.find(zxid).orElseThrow(() ->
+                        new IOException("snapshot " + zxid + " is no longer kept"));
+                t = new Transfer(zxid, s.open(), s.size(), s.crc());
+                transfers.put(learner, t);
             }
-        });
+            byte[] data = t.in.readNBytes(length);
+            if (data.length != length) {
+                throw new IOException("snapshot " + zxid + " ends at " + (offset
+                        + data.length) + ", short of " + (offset + length));
+            }
+            t.crc.update(data);
+            t.position += length;
+            if (t.position == t.size && (int) t.crc.getValue() != t.expectedCrc) {
+                // Never send the end of a damaged snapshot; the learner starts over.
+                throw new IOException("snapshot " + zxid + " is damaged: its data has"
+                        + " CRC32C " + Integer.toHexString((int) t.crc.getValue())
+                        + ", expected " + Integer.toHexString(t.expectedCrc));
+            }
+            listener.snapshotChunk(learner, zxid, offset, data);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("reading snapshot {} for learner {} at {}: {}", zxid, learner, offset,
+                    e.toString());
+            closeTransfer(learner);
+        }
     }
 
     private void closeTransfer(io.zab.PeerId learner) {
@@ -352,12 +352,14 @@ final class Deliverer implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        if (!snapshotThread.isShutdown()) {
-            snapshotThread.execute(() -> new java.util.ArrayList<>(transfers.keySet())
-                    .forEach(this::closeTransfer));
-            snapshotThread.shutdown();
-        }
+        // Interrupted, as before this wave: a snapshot still being written by a node that
+        // closes (or leaves after a storage failure) must not land beside the next
+        // incarnation's. Its open transfers are closed once the thread has stopped.
+        snapshotThread.shutdownNow();
         try {
+            if (snapshotThread.awaitTermination(5, TimeUnit.SECONDS)) {
+                new java.util.ArrayList<>(transfers.keySet()).forEach(this::closeTransfer);
+            }
             thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -106,13 +106,7 @@ public final class LogWriter implements AutoCloseable {
     }
 
     private static long bytesOf(Object item) {
-        long n = 0;
-        if (item instanceof AppendTxns a) {
-            for (Txn t : a.txns()) {
-                n += t.data().length;
-            }
-        }
-        return n;
+        return item instanceof AppendTxns a ? Txn.payloadBytes(a.txns()) : 0;
     }
 
     private void enqueue(Object item) {

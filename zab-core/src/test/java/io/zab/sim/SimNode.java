@@ -175,11 +175,7 @@ public final class SimNode {
     public long storageQueueBytes() {
         long n = 0;
         for (StorageAction a : storageQueue) {
-            if (a instanceof AppendTxns t) {
-                for (Txn x : t.txns()) {
-                    n += x.data().length;
-                }
-            }
+            n += a instanceof AppendTxns t ? Txn.payloadBytes(t.txns()) : 0;
         }
         return n;
     }
@@ -188,11 +184,7 @@ public final class SimNode {
     public long deliveryQueueBytes() {
         long n = 0;
         for (DeliveryAction a : deliveryQueue) {
-            if (a instanceof Deliver d) {
-                for (Txn x : d.txns()) {
-                    n += x.data().length;
-                }
-            }
+            n += a instanceof Deliver d ? Txn.payloadBytes(d.txns()) : 0;
         }
         return n;
     }
