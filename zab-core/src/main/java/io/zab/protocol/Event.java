@@ -25,6 +25,17 @@ public sealed interface Event {
     }
 
     /**
+     * Messages from {@code peers} reached this node since the last such event, though some may
+     * still wait to be handled. Liveness counts them: a node behind on its own queue must not
+     * take a peer that keeps sending for a silent one.
+     */
+    record Heard(java.util.Set<PeerId> peers) implements Event {
+        public Heard {
+            peers = java.util.Set.copyOf(peers);
+        }
+    }
+
+    /**
      * The host asked to replicate {@code payload}; the answer names {@code requestId}. For up to
      * {@code waitTicks} ticks the request may wait for a leader in broadcast and for room in the
      * leader's in-flight budget; 0 refuses it at once when either is missing.

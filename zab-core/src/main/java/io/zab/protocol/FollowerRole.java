@@ -403,6 +403,13 @@ final class FollowerRole implements RoleState {
     }
 
     @Override
+    public void onHeard(java.util.Set<PeerId> peers) {
+        if (peers.contains(leader)) {
+            ticksSinceLeader = 0;
+        }
+    }
+
+    @Override
     public void onTick() {
         ticksInRole++;
         ticksSinceLeader++;

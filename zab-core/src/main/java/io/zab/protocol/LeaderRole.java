@@ -796,6 +796,16 @@ final class LeaderRole implements RoleState {
     }
 
     @Override
+    public void onHeard(java.util.Set<PeerId> peers) {
+        for (PeerId id : peers) {
+            LearnerProgress p = learners.get(id);
+            if (p != null) {
+                p.lastHeardTick = core.ticks();
+            }
+        }
+    }
+
+    @Override
     public void onTick() {
         long now = core.ticks();
         int syncLimit = core.config().syncLimitTicks();

@@ -22,6 +22,9 @@ interface RoleState {
 
     void onTick();
 
+    /** Messages from these peers arrived, perhaps not handled yet ({@link Event.Heard}). */
+    void onHeard(java.util.Set<PeerId> peers);
+
     void onPersisted();
 
     void onDisconnected(PeerId peer);

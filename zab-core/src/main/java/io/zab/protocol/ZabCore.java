@@ -107,6 +107,10 @@ public final class ZabCore {
                 role.onTick();
             }
             checkElection();
+        } else if (event instanceof Event.Heard h) {
+            if (role != null) {
+                role.onHeard(h.peers());
+            }
         } else if (event instanceof Persisted p) {
             onPersisted(p.seq());
         } else if (event instanceof Applied a) {

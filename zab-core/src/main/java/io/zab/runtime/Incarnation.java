@@ -14,12 +14,15 @@ import io.zab.protocol.ZabCore;
 import io.zab.protocol.message.Message;
 import io.zab.storage.Recovery;
 import io.zab.transport.Transport;
-import java.util.List;
-import java.util.Optional;
 import io.zab.protocol.message.Inform;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.SnapChunk;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,6 +83,8 @@ final class Incarnation {
     private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     /** Weight of the received messages in the inbox (see {@link #weight}). */
     private final AtomicLong inboxBytes = new AtomicLong();
+    /** Peers a message arrived from since the last tick, handled or not ({@link Event.Heard}). */
+    private final Set<PeerId> heard = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean readPaused = new AtomicBoolean();
     private final long inboxMaxBytes;
     private final AtomicLong persistedMark = new AtomicLong(Long.MIN_VALUE);
@@ -151,6 +156,9 @@ final class Incarnation {
         transport.start(config.peerId(), new Transport.Receiver() {
             @Override
             public void onMessage(PeerId from, Message message) {
+                if (!heard.contains(from)) {
+                    heard.add(from);
+                }
                 inboxBytes.addAndGet(weight(message));
                 inbox.add(new Event.Received(from, message));
             }
@@ -250,12 +258,20 @@ final class Incarnation {
                 Object e = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : null;
                 if (e != null) {
                     handle(e);
-                    for (Object more; (more = inbox.poll()) != null && running;) {
+                    // A flooded inbox must not hold back the tick: it sends the leader's
+                    // PINGs and runs every timeout, so it comes when due, between events.
+                    for (Object more; nanoTime.getAsLong() - nextTick < 0
+                            && (more = inbox.poll()) != null && running;) {
                         route(core.drainActions());
                         handle(more);
                     }
                 }
                 if (nanoTime.getAsLong() - nextTick >= 0) {
+                    if (!heard.isEmpty()) {
+                        Set<PeerId> from = new HashSet<>(heard);
+                        heard.removeAll(from);
+                        core.handle(new Event.Heard(from));
+                    }
                     core.handle(new Event.Tick());
                     nextTick += tickNanos;
                     if (nanoTime.getAsLong() - nextTick > tickNanos) {

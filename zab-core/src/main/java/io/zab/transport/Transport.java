@@ -5,7 +5,9 @@ import io.zab.protocol.message.Message;
 
 /**
  * Carries messages between the members of one ensemble. Per peer, messages arrive in the order
- * they were sent; a message may be lost only with its connection, and then the receiver of the
+ * they were sent, except that a PING or PINGACK may overtake messages sent before it (so a
+ * backlog of data never makes a live peer look silent; the protocol never relies on their
+ * order). A message may be lost only with its connection, and then the receiver of the
  * {@link Receiver} callbacks is told {@link Receiver#onDisconnected} before any message sent
  * after the loss is delivered (so both sides restart their conversation).
  *

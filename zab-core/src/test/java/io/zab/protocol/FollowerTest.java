@@ -184,6 +184,26 @@ class FollowerTest {
         assertTrue(steppedDown(c.on(new Event.Tick())));
     }
 
+    /**
+     * Messages from the leader that arrived but wait behind others in the inbox count as word
+     * from it: a follower busy with its own backlog does not leave a leader that keeps sending.
+     * Messages from anyone else do not count.
+     */
+    @Test
+    void messagesHeardFromTheLeaderButNotYetHandledKeepItsLeader() {
+        Conversation c = broadcasting();
+        int limit = c.core.config().syncLimitTicks();
+        for (int i = 0; i < 3 * limit; i++) {
+            c.on(new Event.Heard(java.util.Set.of(N1)));
+            assertFalse(steppedDown(c.on(new Event.Tick())));
+        }
+        for (int i = 1; i < limit; i++) { // the last Heard counts from the tick after it
+            c.on(new Event.Heard(java.util.Set.of(Conversation.N3)));
+            assertFalse(steppedDown(c.on(new Event.Tick())));
+        }
+        assertTrue(steppedDown(c.on(new Event.Tick())));
+    }
+
     @Test
     void aFollowerInfoOpensEveryNewAttempt() {
         Conversation c = broadcasting();

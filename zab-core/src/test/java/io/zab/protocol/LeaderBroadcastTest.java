@@ -156,6 +156,21 @@ class LeaderBroadcastTest {
         assertTrue(steppedDown(c.on(new Event.Tick())));
     }
 
+    /** A learner whose messages arrived, handled or not, is not silent ({@link Event.Heard}). */
+    @Test
+    void aLearnerHeardButNotYetHandledIsNotSilent() {
+        Conversation c = established();
+        int limit = c.core.config().syncLimitTicks();
+        for (int i = 0; i < 3 * limit; i++) {
+            c.on(new Event.Heard(java.util.Set.of(N2)));
+            assertFalse(steppedDown(c.on(new Event.Tick())));
+        }
+        for (int i = 1; i < limit; i++) { // the last Heard counts from the tick after it
+            assertFalse(steppedDown(c.on(new Event.Tick())));
+        }
+        assertTrue(steppedDown(c.on(new Event.Tick())));
+    }
+
     @Test
     void aLateFollowerIsSyncedAgainstTheEstablishedHistory() {
         Conversation c = established();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zab.protocol.message.Message;
+import io.zab.Zxid;
+import io.zab.protocol.message.Commit;
 import io.zab.protocol.message.Ping;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +35,8 @@ class SimNetworkTest {
 
         @Override
         public void receive(int from, int to, Message message) {
-            long round = ((Ping) message).round();
+            long round = message instanceof Ping p ? p.round()
+                    : ((Commit) message).zxid().counter();
             received.add(round);
             seen.add("r " + from + ">" + to + " " + round);
         }
@@ -71,7 +74,7 @@ class SimNetworkTest {
         SimNetwork net = network(7, 0.3);
         SplittableRandom r = new SplittableRandom(1);
         for (int i = 0; i < 2_000; i++) {
-            net.send(1, 2, new Ping(1, i));
+            net.send(1, 2, data(i));
             runFor(r.nextLong(500));
         }
         runAll();
@@ -85,10 +88,10 @@ class SimNetworkTest {
     void breakLosesInFlightMessagesAndTellsBothEndsBeforeAnyNewMessage() {
         SimNetwork net = network(3, 0);
         for (int i = 0; i < 5; i++) {
-            net.send(1, 2, new Ping(1, i));
+            net.send(1, 2, data(i));
         }
         net.breakConnection(1, 2);
-        net.send(1, 2, new Ping(1, 100));
+        net.send(1, 2, data(100));
         runAll();
         assertEquals(List.of("d 1<2", "d 2<1", "r 1>2 100"), nodes.seen,
                 "old messages lost, notices first, then the new connection's message");
@@ -100,7 +103,7 @@ class SimNetworkTest {
         SimNetwork net = network(4, 0);
         nodes.up[2] = false;
         for (int i = 0; i < 10; i++) {
-            net.send(1, 2, new Ping(1, i));
+            net.send(1, 2, data(i));
         }
         runAll();
         assertEquals(List.of("d 1<2"), nodes.seen, "one coalesced notice, nothing delivered");
@@ -112,9 +115,9 @@ class SimNetworkTest {
     void aPendingUnreachableNoticeIsDeliveredBeforeANewConnectionCarriesAnything() {
         SimNetwork net = network(5, 0);
         net.setBlocked(1, 2, true);
-        net.send(1, 2, new Ping(1, 1));
+        net.send(1, 2, data(1));
         net.setBlocked(1, 2, false);
-        net.send(2, 1, new Ping(1, 2));
+        net.send(2, 1, data(2));
         runAll();
         assertEquals(List.of("d 1<2", "r 2>1 2"), nodes.seen);
     }
@@ -122,11 +125,11 @@ class SimNetworkTest {
     @Test
     void oneWayCutStallsThenBreaksLikeATcpTimeout() {
         SimNetwork net = network(6, 0);
-        net.send(1, 2, new Ping(1, 0));
+        net.send(1, 2, data(0));
         runAll();
         net.setBlocked(1, 2, true);
-        net.send(1, 2, new Ping(1, 1));
-        net.send(2, 1, new Ping(1, 2));
+        net.send(1, 2, data(1));
+        net.send(2, 1, data(2));
         runFor(100_000);
         assertEquals(List.of("r 1>2 0", "r 2>1 2"), nodes.seen, "1>2 stalls, 2>1 flows");
         assertEquals(1, net.inFlight(1, 2));
@@ -138,11 +141,11 @@ class SimNetworkTest {
     @Test
     void oneWayCutHealedInTimeDeliversTheStalledMessagesInOrder() {
         SimNetwork net = network(8, 0);
-        net.send(1, 2, new Ping(1, 0));
+        net.send(1, 2, data(0));
         runAll();
         net.setBlocked(1, 2, true);
         for (int i = 1; i <= 3; i++) {
-            net.send(1, 2, new Ping(1, i));
+            net.send(1, 2, data(i));
         }
         runFor(150_000);
         net.setBlocked(1, 2, false);
@@ -154,9 +157,9 @@ class SimNetworkTest {
     @Test
     void symmetricPartitionBreaksAtOnceAndBridgeKeepsTheMiddle() {
         SimNetwork net = network(9, 0);
-        net.send(1, 2, new Ping(1, 0));
-        net.send(1, 3, new Ping(1, 0));
-        net.send(2, 3, new Ping(1, 0));
+        net.send(1, 2, data(0));
+        net.send(1, 3, data(0));
+        net.send(2, 3, data(0));
         runAll();
         net.bridge(2, Set.of(1), Set.of(3));
         assertTrue(net.isConnected(1, 2));
@@ -166,7 +169,7 @@ class SimNetworkTest {
         assertFalse(net.isConnected(1, 2));
         assertTrue(net.isConnected(2, 3));
         net.heal();
-        net.send(1, 3, new Ping(1, 9));
+        net.send(1, 3, data(9));
         runAll();
         assertTrue(net.isConnected(1, 3));
     }
@@ -174,11 +177,28 @@ class SimNetworkTest {
     @Test
     void aCrashBreaksTheNodesConnectionsAndTellsOnlyTheLiveEnds() {
         SimNetwork net = network(10, 0);
-        net.send(1, 2, new Ping(1, 0));
-        net.send(3, 2, new Ping(1, 0));
+        net.send(1, 2, data(0));
+        net.send(3, 2, data(0));
         nodes.up[2] = false;
         net.nodeDown(2);
         runAll();
         assertEquals(List.of("d 1<2", "d 3<2"), nodes.seen);
+    }
+
+    /** A data message numbered {@code i}: COMMITs keep their order. */
+    private static Commit data(long i) {
+        return new Commit(new Zxid(1, i));
+    }
+
+    /** A PING sent behind queued data goes ahead of it; the data keeps its order. */
+    @Test
+    void aPingOvertakesQueuedData() {
+        SimNetwork net = network(5, 0);
+        for (int i = 0; i < 5; i++) {
+            net.send(1, 2, data(i));
+        }
+        net.send(1, 2, new Ping(1, 99));
+        runAll();
+        assertEquals(List.of(99L, 0L, 1L, 2L, 3L, 4L), nodes.received);
     }
 }

@@ -2,8 +2,11 @@ package io.zab.transport.netty;
 
 import io.netty.channel.Channel;
 import io.zab.protocol.message.Message;
+import io.zab.protocol.message.Ping;
+import io.zab.protocol.message.PingAck;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -25,6 +28,11 @@ final class Outbox {
     private static final int DEAD = Integer.MIN_VALUE / 2;
 
     private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
+    /**
+     * PING and PINGACK: written before anything in {@link #queue}, so a backlog of data never
+     * makes a live peer look silent ({@link io.zab.transport.Transport} allows them to overtake).
+     */
+    private final ConcurrentLinkedQueue<Message> urgent = new ConcurrentLinkedQueue<>();
     /** Messages accepted and not yet written; DEAD (negative) once killed. */
     private final AtomicInteger count = new AtomicInteger();
     /** Set while a drain (or the link's connect) is pending for what is queued. */
@@ -50,16 +58,24 @@ final class Outbox {
                 return Offer.FULL;
             }
             if (count.compareAndSet(c, c + 1)) {
-                queue.add(m);
+                (isLiveness(m) ? urgent : queue).add(m);
                 return Offer.OK;
             }
         }
         return Offer.FULL; // pathological contention: treat like a full queue, loudly
     }
 
+    private static boolean isLiveness(Message m) {
+        return m instanceof Ping || m instanceof PingAck;
+    }
+
     /** After an offer: make sure someone will write it, or connect so someone can. */
     void requestDrain() {
         if (!drainScheduled.compareAndSet(false, true)) {
+            Channel ch = channel;
+            if (ch != null && !urgent.isEmpty()) {
+                executeOn(ch); // even past the high-water mark, or behind a long backlog
+            }
             return;
         }
         Channel ch = channel;
@@ -76,6 +92,7 @@ final class Outbox {
             ch.eventLoop().execute(this::drain);
         } catch (RejectedExecutionException e) {
             queue.clear();
+            urgent.clear();
         }
     }
 
@@ -105,10 +122,19 @@ final class Outbox {
     int kill() {
         int had = count.getAndSet(DEAD);
         queue.clear();
+        urgent.clear();
         return Math.max(had, 0);
     }
 
-    /** Channel loop: writes what is queued (at most one capacity's worth), then one flush. */
+    /**
+     * Messages one drain writes before it flushes and yields the loop. A drain that encoded a
+     * whole backlog (tens of thousands of small messages, a second's work on a cold JVM) before
+     * its one flush would hold back every read and write of its loop meanwhile, PINGs
+     * included; a later task drains the rest.
+     */
+    static final int DRAIN_BATCH = 256;
+
+    /** Channel loop: writes what is queued (at most {@link #DRAIN_BATCH}), then one flush. */
     void drain() {
         Channel ch = channel;
         if (ch == null) {
@@ -116,10 +142,15 @@ final class Outbox {
         }
         if (count.get() < 0 || !ch.isActive()) {
             queue.clear();
+            urgent.clear();
             return;
         }
         int written = 0;
-        while (written < capacity && ch.isWritable()) {
+        for (Message m; (m = urgent.poll()) != null; written++) {
+            count.decrementAndGet(); // written even past the mark: a few bytes each
+            ch.write(m, ch.voidPromise());
+        }
+        while (written < DRAIN_BATCH && ch.isWritable()) {
             Message m = queue.poll();
             if (m == null) {
                 break;
@@ -131,13 +162,29 @@ final class Outbox {
         if (written > 0) {
             ch.flush();
         }
-        if (!ch.isWritable() && !queue.isEmpty()) {
+        if (!ch.isWritable() && !queue.isEmpty() && urgent.isEmpty()) {
             blocked = true; // the writability event resumes; the flag stays set until then
             return;
         }
         drainScheduled.set(false);
-        if (!queue.isEmpty() && drainScheduled.compareAndSet(false, true)) {
-            executeOn(ch);
+        if ((!queue.isEmpty() || !urgent.isEmpty())
+                && drainScheduled.compareAndSet(false, true)) {
+            continueAfterIo(ch);
+        }
+    }
+
+    /**
+     * The rest of a backlog is drained after the loop's next round of I/O. A drain queued as a
+     * plain task would run again in the same round (an event loop runs dozens of tasks between
+     * two looks at its sockets), so a long backlog would keep the loop from reading for
+     * seconds; a task scheduled for "now" waits for the next round.
+     */
+    private void continueAfterIo(Channel ch) {
+        try {
+            ch.eventLoop().schedule(this::drain, 0, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            queue.clear();
+            urgent.clear();
         }
     }
 

@@ -10,6 +10,7 @@ import io.netty.channel.epoll.Epoll;
 import io.zab.PeerId;
 import io.zab.Zxid;
 import io.zab.codec.MessageCodec;
+import io.zab.protocol.message.Commit;
 import io.zab.protocol.message.Message;
 import io.zab.protocol.message.Ping;
 import io.zab.protocol.message.Request;
@@ -100,7 +101,7 @@ class NettyTransportTest {
             t1.send(TWO, new SnapChunk(4, new Zxid(4, 9), at,
                     java.util.Arrays.copyOfRange(state, at, at + chunk)));
         }
-        t1.send(TWO, new Ping(1, 1));
+        t1.send(TWO, new Commit(new Zxid(4, 9)));
         assertEquals(new Snap(4, new Zxid(4, 9), state.length, 0), r2.take(DEADLINE).message());
         java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
         for (int at = 0; at < state.length; at += chunk) {
@@ -109,7 +110,7 @@ class NettyTransportTest {
             got.write(c.data());
         }
         assertArrayEquals(state, got.toByteArray());
-        assertEquals(new Ping(1, 1), r2.take(DEADLINE).message());
+        assertEquals(new Commit(new Zxid(4, 9)), r2.take(DEADLINE).message());
     }
 
     @Test

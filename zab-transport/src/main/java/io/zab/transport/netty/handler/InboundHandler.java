@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Collects the messages decoded in one read and hands them to the transport as one batch, and
- * reports when the connection closes or becomes writable again. Nothing more: no protocol work
- * runs on an event loop.
+ * Collects the messages decoded in one read and hands them to the transport in batches of at
+ * most {@link #MAX_BATCH}, and reports when the connection closes or becomes writable again.
+ * Nothing more: no protocol work runs on an event loop.
  *
  * <p>One instance per channel, on its event loop; the {@link Sink} is called there too.
  */
@@ -28,6 +28,13 @@ public final class InboundHandler extends ChannelInboundHandlerAdapter {
         void writable(Channel ch);
     }
 
+    /**
+     * One read can hold a megabyte of small frames (tens of thousands of messages) and takes
+     * long to decode on a cold or busy JVM; handing them over in slices lets the protocol
+     * thread start on the first ones (a leader's PING among them) while the rest decode.
+     */
+    static final int MAX_BATCH = 256;
+
     private final Sink sink;
     private List<Message> batch = new ArrayList<>();
 
@@ -39,6 +46,9 @@ public final class InboundHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Message) {
             batch.add((Message) msg);
+            if (batch.size() >= MAX_BATCH) {
+                flush(ctx.channel());
+            }
         } else {
             ReferenceCountUtil.release(msg);
         }
