@@ -44,6 +44,7 @@ public final class ZabConfig {
     private final int proposalsInflightMax;
     private final long proposalsInflightMaxBytes;
     private final long learnerWindowBytes;
+    private final long snapshotSendBytesPerSecond;
     private final int historyMaxTxns;
     private final long historyMaxBytes;
     private final boolean fsync;
@@ -66,6 +67,7 @@ public final class ZabConfig {
         this.proposalsInflightMax = b.proposalsInflightMax;
         this.proposalsInflightMaxBytes = b.proposalsInflightMaxBytes;
         this.learnerWindowBytes = b.learnerWindowBytes;
+        this.snapshotSendBytesPerSecond = b.snapshotSendBytesPerSecond;
         this.historyMaxTxns = b.historyMaxTxns;
         this.historyMaxBytes = b.historyMaxBytes;
         this.fsync = b.fsync;
@@ -155,6 +157,15 @@ public final class ZabConfig {
         return learnerWindowBytes;
     }
 
+    /**
+     * Snapshot bytes a leader sends one learner per second during SNAP, on average; 0 (the
+     * default) for no limit beyond the learner's window. A limit keeps a catching-up node from
+     * taking the leader's disk and network from the ensemble's writes.
+     */
+    public long snapshotSendBytesPerSecond() {
+        return snapshotSendBytesPerSecond;
+    }
+
     /** Txns a leader keeps in memory to serve DIFF and feed lagging learners. */
     public int historyMaxTxns() {
         return historyMaxTxns;
@@ -188,7 +199,17 @@ public final class ZabConfig {
         return new CoreConfig(peerId, voters.keySet(), observers.keySet(), initLimitTicks,
                 syncLimitTicks, maxTxnBytes, historyMaxTxns, proposalsInflightMax,
                 io.zab.Zxid.MAX_PART, initialClusterState == InitialClusterState.EXISTING,
-                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes);
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes,
+                snapBytesPerTick());
+    }
+
+    /** The snapshot rate limit in the core's unit: bytes per tick, at least 1 when set. */
+    private long snapBytesPerTick() {
+        if (snapshotSendBytesPerSecond == 0) {
+            return 0;
+        }
+        double perTick = (double) snapshotSendBytesPerSecond * tickIntervalMs / 1000;
+        return (long) Math.max(1, Math.min(perTick, Long.MAX_VALUE / 4));
     }
 
     /** Collects settings; {@link #build()} validates them. Not thread-safe. */
@@ -207,6 +228,7 @@ public final class ZabConfig {
         private int proposalsInflightMax = 10_000;
         private long proposalsInflightMaxBytes = CoreConfig.PROPOSALS_INFLIGHT_MAX_BYTES;
         private long learnerWindowBytes = CoreConfig.LEARNER_WINDOW_BYTES;
+        private long snapshotSendBytesPerSecond;
         private int historyMaxTxns = 100_000;
         private long historyMaxBytes = CoreConfig.HISTORY_MAX_BYTES;
         private boolean evenVotersAllowed;
@@ -300,6 +322,12 @@ public final class ZabConfig {
             return this;
         }
 
+        /** See {@link ZabConfig#snapshotSendBytesPerSecond()}; default 0 (no limit). */
+        public Builder snapshotSendBytesPerSecond(long v) {
+            this.snapshotSendBytesPerSecond = v;
+            return this;
+        }
+
         /** See {@link ZabConfig#historyMaxTxns()}; default 100,000. */
         public Builder historyMaxTxns(int v) {
             this.historyMaxTxns = v;
@@ -382,6 +410,10 @@ public final class ZabConfig {
             positive("proposalsInflightMax", proposalsInflightMax);
             positive("proposalsInflightMaxBytes", proposalsInflightMaxBytes);
             positive("learnerWindowBytes", learnerWindowBytes);
+            if (snapshotSendBytesPerSecond < 0) {
+                throw new IllegalArgumentException("snapshotSendBytesPerSecond: must be 0 (no"
+                        + " limit) or positive, was " + snapshotSendBytesPerSecond);
+            }
             positive("historyMaxTxns", historyMaxTxns);
             positive("historyMaxBytes", historyMaxBytes);
             if (snapshotEveryBytes <= 0) {

@@ -33,16 +33,29 @@ import java.util.TreeSet;
  *     proposalsInflightMax); a single txn is always admitted when nothing is in flight
  * @param learnerWindowBytes the payload bytes the leader sends a learner beyond what that
  *     learner acknowledged; a learner with a full window gets no more proposals until it acks
+ * @param snapBytesPerTick the snapshot bytes the leader reads for one learner's SNAP per tick,
+ *     on average; 0 for no limit
  */
 public record CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
         int initLimitTicks, int syncLimitTicks, int maxTxnBytes, int historyMaxTxns,
         int proposalsInflightMax, long zxidCounterMax, boolean joinExisting,
-        long historyMaxBytes, long proposalsInflightMaxBytes, long learnerWindowBytes) {
+        long historyMaxBytes, long proposalsInflightMaxBytes, long learnerWindowBytes,
+        long snapBytesPerTick) {
 
     /** Default byte limits: history 256 MiB, in flight 32 MiB, learner window 8 MiB. */
     public static final long HISTORY_MAX_BYTES = 256L << 20;
     public static final long PROPOSALS_INFLIGHT_MAX_BYTES = 32L << 20;
     public static final long LEARNER_WINDOW_BYTES = 8L << 20;
+
+    /** The limits without a snapshot rate limit. */
+    public CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
+            int initLimitTicks, int syncLimitTicks, int maxTxnBytes, int historyMaxTxns,
+            int proposalsInflightMax, long zxidCounterMax, boolean joinExisting,
+            long historyMaxBytes, long proposalsInflightMaxBytes, long learnerWindowBytes) {
+        this(self, voters, observers, initLimitTicks, syncLimitTicks, maxTxnBytes,
+                historyMaxTxns, proposalsInflightMax, zxidCounterMax, joinExisting,
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes, 0);
+    }
 
     /** The limits without the byte bounds (set to their defaults). */
     public CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
@@ -72,6 +85,10 @@ public record CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
         requirePositive("historyMaxBytes", historyMaxBytes);
         requirePositive("proposalsInflightMaxBytes", proposalsInflightMaxBytes);
         requirePositive("learnerWindowBytes", learnerWindowBytes);
+        if (snapBytesPerTick < 0) {
+            throw new IllegalArgumentException("snapBytesPerTick must not be negative: "
+                    + snapBytesPerTick);
+        }
         if (zxidCounterMax < 2 || zxidCounterMax > Zxid.MAX_PART) {
             throw new IllegalArgumentException("zxidCounterMax must be in [2, 0xFFFFFFFF]: "
                     + zxidCounterMax);
@@ -109,30 +126,36 @@ public record CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
     public CoreConfig withLimits(int initLimit, int syncLimit) {
         return new CoreConfig(self, voters, observers, initLimit, syncLimit, maxTxnBytes,
                 historyMaxTxns, proposalsInflightMax, zxidCounterMax, joinExisting,
-                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes);
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes, snapBytesPerTick);
     }
 
     public CoreConfig withHistoryMaxTxns(int max) {
         return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
                 maxTxnBytes, max, proposalsInflightMax, zxidCounterMax, joinExisting,
-                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes);
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes, snapBytesPerTick);
     }
 
     public CoreConfig withZxidCounterMax(long max) {
         return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
                 maxTxnBytes, historyMaxTxns, proposalsInflightMax, max, joinExisting,
-                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes);
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes, snapBytesPerTick);
     }
 
     public CoreConfig withJoinExisting(boolean join) {
         return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
                 maxTxnBytes, historyMaxTxns, proposalsInflightMax, zxidCounterMax, join,
-                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes);
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes, snapBytesPerTick);
     }
 
     public CoreConfig withByteLimits(long historyBytes, long inflightBytes, long windowBytes) {
         return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
                 maxTxnBytes, historyMaxTxns, proposalsInflightMax, zxidCounterMax, joinExisting,
-                historyBytes, inflightBytes, windowBytes);
+                historyBytes, inflightBytes, windowBytes, snapBytesPerTick);
+    }
+
+    public CoreConfig withSnapBytesPerTick(long bytes) {
+        return new CoreConfig(self, voters, observers, initLimitTicks, syncLimitTicks,
+                maxTxnBytes, historyMaxTxns, proposalsInflightMax, zxidCounterMax, joinExisting,
+                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes, bytes);
     }
 }

@@ -238,9 +238,17 @@ final class FollowerRole implements RoleState {
         snapZxid = s.zxid();
         snapSize = s.size();
         snapCrc = s.crc();
-        snapReceived = 0;
-        if (snapSize == 0) {
-            core.installSnapshot(snapZxid, 0, snapCrc);
+        ZabCore.SnapReceipt part = core.partialSnap();
+        snapReceived = part != null && part.sameSnapshot(snapZxid, snapSize, snapCrc)
+                ? part.durable() : 0;
+        if (snapReceived > 0) {
+            LOG.info("node {}: resuming snapshot {} after {} of its {} bytes", self(), snapZxid,
+                    snapReceived, snapSize);
+        }
+        // Where the chunks are to start: the leader sends none before this answer.
+        core.send(leader, new SnapAck(snapZxid, snapReceived));
+        if (snapReceived == snapSize) {
+            core.installSnapshot(snapZxid, snapSize, snapCrc);
         }
     }
 
@@ -274,6 +282,7 @@ final class FollowerRole implements RoleState {
             acked = snapWrites.pollFirst()[1];
         }
         if (acked >= 0) {
+            core.snapDurable(snapZxid, snapSize, snapCrc, acked);
             core.send(leader, new SnapAck(snapZxid, acked));
         }
     }

@@ -331,12 +331,28 @@ final class LeaderRole implements RoleState {
         p.snapZxid = zxid;
         p.snapSize = size;
         p.snapCrc = crc;
+        p.snapStarted = false;
         p.snapRequested = 0;
         p.snapSent = 0;
         p.snapAcked = 0;
         p.state = State.SNAP_SENDING;
+        // The learner answers with where to start: after what it holds of this very snapshot
+        // from a transfer that broke, or at 0.
         core.send(p.id, new Snap(epoch, zxid, size, crc));
-        requestChunks(p);
+    }
+
+    /** Under a snapshot rate limit, each transfer gets one tick's bytes and reads on. */
+    private void refillSnapCredit() {
+        long perTick = core.config().snapBytesPerTick();
+        if (perTick == 0) {
+            return;
+        }
+        for (LearnerProgress p : List.copyOf(learners.values())) {
+            if (p.state == State.SNAP_SENDING && p.snapStarted) {
+                p.snapCredit = Math.min(p.snapCredit + perTick, perTick);
+                requestChunks(p);
+            }
+        }
     }
 
     /** Chunks are at most this, and never larger than a txn (which a frame is sized for). */
@@ -344,13 +360,19 @@ final class LeaderRole implements RoleState {
         return Math.min(SNAP_CHUNK_BYTES, core.config().maxTxnBytes());
     }
 
-    /** Asks for the next chunks of the snapshot, within the learner's window. */
+    /**
+     * Asks for the next chunks of the snapshot, within the learner's window and, under a rate
+     * limit, within the credit of this tick (a chunk may overdraw it; the next tick pays).
+     */
     private void requestChunks(LearnerProgress p) {
         long window = Math.max(core.config().learnerWindowBytes(), chunkBytes());
-        while (p.snapRequested < p.snapSize && p.snapRequested - p.snapAcked < window) {
+        boolean limited = core.config().snapBytesPerTick() > 0;
+        while (p.snapRequested < p.snapSize && p.snapRequested - p.snapAcked < window
+                && (!limited || p.snapCredit > 0)) {
             int length = (int) Math.min(chunkBytes(), p.snapSize - p.snapRequested);
             core.readSnapshotChunk(p.id, p.snapZxid, p.snapRequested, length);
             p.snapRequested += length;
+            p.snapCredit -= length;
         }
         if (p.snapSent == p.snapSize) {
             finishSnap(p);
@@ -374,6 +396,17 @@ final class LeaderRole implements RoleState {
     private void onSnapAck(LearnerProgress p, SnapAck a) {
         if (p.state != State.SNAP_SENDING || !a.zxid().equals(p.snapZxid)) {
             return;
+        }
+        if (!p.snapStarted) {
+            p.snapCredit = core.config().snapBytesPerTick();
+            long from = Math.max(0, Math.min(a.offset(), p.snapSize));
+            if (from > 0) {
+                LOG.info("node {}: learner {} holds {} of the {} bytes of snapshot {}; resuming"
+                        + " there", self, p.id, from, p.snapSize, p.snapZxid);
+            }
+            p.snapStarted = true;
+            p.snapRequested = from;
+            p.snapSent = from;
         }
         p.snapAcked = Math.max(p.snapAcked, Math.min(a.offset(), p.snapSent));
         if (phase != Phase.BROADCAST) {
@@ -817,6 +850,7 @@ final class LeaderRole implements RoleState {
             }
             return silent;
         });
+        refillSnapCredit();
         if (phase != Phase.BROADCAST) {
             if (now - phaseStartTick > core.config().initLimitTicks()) {
                 core.stepDown(phase + " did not complete within initLimit");

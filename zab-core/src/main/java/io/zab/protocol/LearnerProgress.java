@@ -48,8 +48,14 @@ final class LearnerProgress {
     /** Proposals sent after the sync stream and not acknowledged: its flow-control window. */
     final ArrayDeque<Txn> unacked = new ArrayDeque<>();
     long unackedBytes;
-    /** The snapshot being sent: its zxid, size and CRC32C, and how far it was read, sent, acked. */
+    /**
+     * The snapshot being sent: its zxid, size and CRC32C, whether the learner said where to
+     * start, and how far it was read, sent, acked.
+     */
     Zxid snapZxid;
+    boolean snapStarted;
+    /** Bytes this transfer may still read before the next tick, under a rate limit. */
+    long snapCredit;
     long snapSize;
     int snapCrc;
     long snapRequested;

@@ -427,8 +427,37 @@ public final class ZabCore {
         return seq;
     }
 
-    /** Appends part of a snapshot being received; returns the storage seq. */
+    /**
+     * A snapshot received in part by SNAP: what SNAP announced, and how much of it is durable
+     * here. It outlives the role that received it (a link that breaks makes a follower look for
+     * its leader again), so that a later SNAP of the same snapshot resumes after it.
+     */
+    record SnapReceipt(Zxid zxid, long size, int crc, long durable) {
+        boolean sameSnapshot(Zxid z, long n, int c) {
+            return zxid.equals(z) && size == n && crc == c;
+        }
+    }
+
+    private SnapReceipt partialSnap;
+
+    /** The snapshot received in part, or null. */
+    SnapReceipt partialSnap() {
+        return partialSnap;
+    }
+
+    /** So much of the snapshot SNAP announced is durable here. */
+    void snapDurable(Zxid zxid, long size, int crc, long durable) {
+        partialSnap = new SnapReceipt(zxid, size, crc, durable);
+    }
+
+    /**
+     * Appends part of a snapshot being received; returns the storage seq. Offset 0 starts a new
+     * one; any other offset continues the partial one after its first {@code offset} bytes.
+     */
     long writeSnapshotChunk(Zxid zxid, long offset, byte[] data) {
+        if (offset == 0) {
+            partialSnap = null;
+        }
         long seq = ++issuedSeq;
         actions.add(new Action.WriteSnapshotChunk(seq, zxid, offset, data));
         pendingEnds.addLast(new long[] {seq, history.last().toLong()});
@@ -445,6 +474,7 @@ public final class ZabCore {
      * the history restarts after it, and the state machine gets it at the next delivery.
      */
     long installSnapshot(Zxid zxid, long size, int crc) {
+        partialSnap = null;
         pendingRestoreZxid = zxid;
         history.reset(zxid);
         lastSyncedZxid = Zxid.min(lastSyncedZxid, zxid);

@@ -268,19 +268,18 @@ final class Deliverer implements AutoCloseable {
             int length) {
         Transfer t = transfers.get(learner);
         try {
-            if (t == null || !t.zxid.equals(zxid) || t.position != offset) {
-                if (t != null) {
-                    t.in.close();
-                    transfers.remove(learner);
-                }
-                if (offset != 0) {
-                    return; // a transfer abandoned; the core starts any new one at 0
-                }
+            if (t != null && (!t.zxid.equals(zxid) || t.position > offset)) {
+                t.in.close();
+                transfers.remove(learner);
+                t = null;
+            }
+            if (t == null) {
                 SnapshotStore.StoredSnapshot s = snapshots.find(zxid).orElseThrow(() ->
                         new IOException("snapshot " + zxid + " is no longer kept"));
                 t = new Transfer(zxid, s.open(), s.size(), s.crc());
                 transfers.put(learner, t);
             }
+            t.skipTo(offset); // a resumed transfer: the digest still covers the whole file
             byte[] data = t.in.readNBytes(length);
             if (data.length != length) {
                 throw new IOException("snapshot " + zxid + " ends at " + (offset
@@ -327,6 +326,20 @@ final class Deliverer implements AutoCloseable {
             this.in = in;
             this.size = size;
             this.expectedCrc = expectedCrc;
+        }
+
+        /** Reads up to {@code offset}, adding what it passes to the digest. */
+        void skipTo(long offset) throws IOException {
+            byte[] buf = new byte[64 << 10];
+            while (position < offset) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, offset - position));
+                if (n < 0) {
+                    throw new IOException("snapshot " + zxid + " ends at " + position
+                            + ", short of " + offset);
+                }
+                crc.update(buf, 0, n);
+                position += n;
+            }
         }
     }
 

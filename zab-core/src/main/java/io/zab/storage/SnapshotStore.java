@@ -43,8 +43,9 @@ public interface SnapshotStore {
 
     /**
      * Writes part of a snapshot being received from a leader (durable when this returns).
-     * Offset 0 starts a new one (dropping any partial one); every other chunk must follow the
-     * last, for the same zxid.
+     * Offset 0 starts a new one (dropping any partial one); any other offset continues the
+     * partial one of the same zxid at that offset, which is at most what it holds (a resumed
+     * transfer restarts after what the node acknowledged; anything beyond is cut first).
      */
     void writeChunk(Zxid zxid, long offset, byte[] data) throws IOException;
 

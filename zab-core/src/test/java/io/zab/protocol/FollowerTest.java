@@ -120,7 +120,8 @@ class FollowerTest {
         Conversation c = afterAckEpoch();
         byte[] first = {9, 8};
         byte[] second = {7};
-        assertActions(c.receive(N1, new Snap(3, z(2, 9), 3, 42)));
+        assertActions(c.receive(N1, new Snap(3, z(2, 9), 3, 42)),
+                send(N1, new SnapAck(z(2, 9), 0))); // nothing kept of it: start at 0
         assertActions(c.receive(N1, new SnapChunk(3, z(2, 9), 0, first)),
                 new Action.WriteSnapshotChunk(2, z(2, 9), 0, first));
         assertActions(c.persistAll(), send(N1, new SnapAck(z(2, 9), 2)));
@@ -133,6 +134,53 @@ class FollowerTest {
         a = c.receive(N1, new UpToDate(3, z(2, 9)));
         assertActions(a, new Action.RestoreSnapshot(z(2, 9)));
         assertEquals(z(2, 9), c.core.lastDeliveredZxid());
+    }
+
+    /**
+     * The link breaks in the middle of a SNAP: the next SNAP of the same snapshot resumes after
+     * what was acknowledged durable, and the store cuts anything written beyond it. A SNAP of
+     * another snapshot starts over at 0.
+     */
+    @Test
+    void aBrokenSnapResumesAfterWhatIsDurable() {
+        Conversation c = afterAckEpoch();
+        c.receive(N1, new Snap(3, z(2, 9), 5, 42));
+        c.receive(N1, new SnapChunk(3, z(2, 9), 0, new byte[] {1, 2}));
+        assertActions(c.persistAll(), send(N1, new SnapAck(z(2, 9), 2)));
+        c.receive(N1, new SnapChunk(3, z(2, 9), 2, new byte[] {3})); // written, not yet durable
+        assertTrue(steppedDown(c.on(new Event.PeerDisconnected(N1))));
+        followAgain(c, 4);
+
+        assertActions(c.receive(N1, new Snap(4, z(2, 9), 5, 42)),
+                send(N1, new SnapAck(z(2, 9), 2)));
+        long seq = c.core.issuedSeq();
+        byte[] rest = {3, 4, 5};
+        assertActions(c.receive(N1, new SnapChunk(4, z(2, 9), 2, rest)),
+                new Action.WriteSnapshotChunk(seq + 1, z(2, 9), 2, rest),
+                new Action.InstallSnapshot(seq + 2, z(2, 9), 5, 42));
+    }
+
+    @Test
+    void aSnapOfAnotherSnapshotStartsOver() {
+        Conversation c = afterAckEpoch();
+        c.receive(N1, new Snap(3, z(2, 9), 5, 42));
+        c.receive(N1, new SnapChunk(3, z(2, 9), 0, new byte[] {1, 2}));
+        c.persistAll();
+        c.on(new Event.PeerDisconnected(N1));
+        followAgain(c, 4);
+        assertActions(c.receive(N1, new Snap(4, z(2, 10), 5, 43)),
+                send(N1, new SnapAck(z(2, 10), 0)));
+    }
+
+    /** After losing its leader, the follower finds it again and acks its new epoch. */
+    private static void followAgain(Conversation c, long epoch) {
+        c.persistAll();
+        for (int i = 0; i < 3 && !(c.core.role() == Role.FOLLOWING); i++) {
+            c.on(new Event.Tick());
+        }
+        assertEquals(Role.FOLLOWING, c.core.role());
+        c.receive(N1, new LeaderInfo(epoch));
+        c.persistAll();
     }
 
     @Test

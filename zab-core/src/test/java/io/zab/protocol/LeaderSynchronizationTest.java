@@ -94,12 +94,52 @@ class LeaderSynchronizationTest {
         assertEquals(new Action.TakeSnapshot(N2), a.get(1));
         byte[] snapshot = {1, 2, 3};
         assertActions(d.on(new Event.SnapshotReady(N2, z(3, 1), 3, 77)),
-                send(N2, new Snap(4, z(3, 1), 3, 77)),
+                send(N2, new Snap(4, z(3, 1), 3, 77)));
+        assertActions(d.receive(N2, new SnapAck(z(3, 1), 0)),
                 new Action.ReadSnapshotChunk(N2, z(3, 1), 0, 3));
         assertActions(d.on(new Event.SnapshotChunk(N2, z(3, 1), 0, snapshot)),
                 send(N2, new SnapChunk(4, z(3, 1), 0, snapshot)),
                 send(N2, new Proposal(txn(3, 2), null, 0)),
                 send(N2, new NewLeader(4, z(3, 2))));
+    }
+
+    /** A learner that kept part of this snapshot from a broken transfer gets only the rest. */
+    @Test
+    void aSnapResumesWhereTheLearnerSays() {
+        Conversation d = new Conversation(N1, N1, state(3, 3,
+                log(new long[] {1, 3}, new long[] {3, 2})));
+        d.receive(N2, new FollowerInfo(2, z(2, 9)));
+        d.persistAll();
+        d.receive(N2, new AckEpoch(4, 2, z(2, 9)));
+        d.on(new Event.SnapshotReady(N2, z(3, 1), 600_000, 77));
+        List<Action> a = d.receive(N2, new SnapAck(z(3, 1), 300_000));
+        Action.ReadSnapshotChunk first = Conversation.only(a, Action.ReadSnapshotChunk.class)
+                .get(0);
+        assertEquals(300_000, first.offset(), "the first chunk read starts where it said");
+        assertEquals(600_000, Conversation.only(a, Action.ReadSnapshotChunk.class).stream()
+                .mapToLong(r -> r.offset() + r.length()).max().orElseThrow());
+    }
+
+    /** Under a rate limit the leader reads about one tick's bytes per tick for a transfer. */
+    @Test
+    void aSnapRateLimitSpreadsTheReadsOverTicks() {
+        int chunk = 256 << 10;
+        CoreConfig cfg = CoreConfig.of(N1, java.util.Set.of(N1, N2, N3), java.util.Set.of())
+                .withSnapBytesPerTick(chunk);
+        Conversation d = new Conversation(cfg, N1, state(3, 3,
+                log(new long[] {1, 3}, new long[] {3, 2})));
+        d.receive(N2, new FollowerInfo(2, z(2, 9)));
+        d.persistAll();
+        d.receive(N2, new AckEpoch(4, 2, z(2, 9)));
+        d.on(new Event.SnapshotReady(N2, z(3, 1), 3L * chunk, 77));
+        assertEquals(1, Conversation.only(d.receive(N2, new SnapAck(z(3, 1), 0)),
+                Action.ReadSnapshotChunk.class).size(), "one tick's bytes");
+        assertEquals(List.of(new Action.ReadSnapshotChunk(N2, z(3, 1), chunk, chunk)),
+                Conversation.only(d.on(new Event.Tick()), Action.ReadSnapshotChunk.class));
+        assertEquals(List.of(new Action.ReadSnapshotChunk(N2, z(3, 1), 2L * chunk, chunk)),
+                Conversation.only(d.on(new Event.Tick()), Action.ReadSnapshotChunk.class));
+        assertEquals(List.of(), Conversation.only(d.on(new Event.Tick()),
+                Action.ReadSnapshotChunk.class), "all of it asked for");
     }
 
     @Test

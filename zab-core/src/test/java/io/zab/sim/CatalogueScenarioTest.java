@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zab.Role;
 import io.zab.Zxid;
 import io.zab.protocol.Action;
+import io.zab.protocol.CoreConfig;
 import io.zab.protocol.Action.AppendTxns;
 import io.zab.protocol.Action.InstallSnapshot;
 import io.zab.protocol.Action.Send;
@@ -25,6 +26,8 @@ import io.zab.protocol.Txn;
 import io.zab.protocol.message.Commit;
 import io.zab.protocol.message.Diff;
 import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.SnapAck;
+import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.Trunc;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,6 +90,52 @@ class CatalogueScenarioTest {
         settle(c);
         assertTrue(syncs.size() >= 2 && syncs.get(0).equals("Snap"), "SNAP, then another sync: "
                 + syncs);
+    }
+
+    /**
+     * S04 with the link cut in the middle of the transfer, once the follower has made part of
+     * the snapshot durable: the next SNAP of the same snapshot resumes after that part instead
+     * of starting at byte 0, and the follower ends equal to the leader.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5})
+    void s04bASnapCutInTheMiddleResumes(long seed) {
+        // A window of one chunk: the follower acks the snapshot a chunk at a time.
+        SimCluster c = established(seed, SimOptions.defaults().historyMaxTxns(2)
+                .byteLimits(CoreConfig.HISTORY_MAX_BYTES,
+                        CoreConfig.PROPOSALS_INFLIGHT_MAX_BYTES, 256));
+        int leader = leaderId(c);
+        int f1 = followers(c, leader).get(0);
+        c.crash(f1);
+        for (int i = 0; i < 8; i++) {
+            write(c, leader);
+        }
+        List<long[]> chunks = new ArrayList<>(); // {transfer number, offset}
+        int[] transfers = {0};
+        c.onAction(leader, a -> a instanceof Send s && s.to().value() == f1
+                && (s.message() instanceof Snap || s.message() instanceof SnapChunk), x -> {
+                    if (((Send) x.item()).message() instanceof SnapChunk sc) {
+                        chunks.add(new long[] {transfers[0], sc.offset()});
+                    } else {
+                        transfers[0]++;
+                    }
+                });
+        Hook<Action> cut = c.onAction(f1, a -> a instanceof Send s
+                && s.message() instanceof SnapAck sa && sa.offset() >= 256
+                && sa.offset() < SimStateMachine.SNAPSHOT_BYTES,
+                x -> c.breakConnection(f1, leader));
+        c.restart(f1);
+        assertTrue(c.runUntil(() -> cut.fired() > 0, T), "F1 acked part of a SNAP: "
+                + c.states());
+        cut.remove();
+        assertTrue(c.runUntil(() -> c.node(f1).core().isBroadcasting(), T),
+                "F1 synced again: " + c.states());
+        assertTrue(transfers[0] >= 2, "a second SNAP: " + transfers[0]);
+        long firstOfSecond = chunks.stream().filter(ch -> ch[0] == 2).mapToLong(ch -> ch[1])
+                .min().orElse(-1);
+        assertTrue(firstOfSecond >= 256, "the second SNAP resumed after the acked part, not at"
+                + " 0: its first chunk at " + firstOfSecond);
+        settle(c);
     }
 
     /**

@@ -4,6 +4,7 @@ import static io.zab.storage.Txns.z;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -78,5 +79,35 @@ public abstract class SnapshotStoreContract {
         }
         assertTrue(s.saveIfNewest(z(2, 8), out -> out.write(bytes("eight"))));
         assertEquals(z(2, 8), restart(s).latest().get().zxid());
+    }
+
+    private static int crcOf(byte[] data) {
+        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        c.update(data);
+        return (int) c.getValue();
+    }
+
+    /**
+     * A snapshot received in chunks: a resumed transfer continues at an offset at most what was
+     * written, anything written beyond it is cut, and the digest checked at install covers the
+     * whole file; a chunk past what is held, or a digest that does not match, is refused.
+     */
+    @Test
+    void chunksResumeAtOrBeforeWhatIsHeldAndInstallChecksTheWhole() throws IOException {
+        SnapshotStore s = create();
+        byte[] data = bytes("0123456789abcdef");
+        s.writeChunk(z(3, 5), 0, java.util.Arrays.copyOfRange(data, 0, 6));
+        s.writeChunk(z(3, 5), 6, java.util.Arrays.copyOfRange(data, 6, 10));
+        assertThrows(IOException.class, () -> s.writeChunk(z(3, 5), 12, bytes("cd")),
+                "a gap is refused");
+        // The link broke; only 4 bytes were acknowledged: the transfer resumes there.
+        s.writeChunk(z(3, 5), 4, java.util.Arrays.copyOfRange(data, 4, 16));
+        s.install(z(3, 5), data.length, crcOf(data));
+        assertEquals(z(3, 5), s.latest().get().zxid());
+        assertArrayEquals(data, s.latest().get().data());
+
+        s.writeChunk(z(3, 9), 0, bytes("wrong"));
+        assertThrows(IOException.class, () -> s.install(z(3, 9), 5, crcOf(bytes("right"))));
+        assertEquals(z(3, 5), restart(s).latest().get().zxid(), "a bad one never replaces");
     }
 }

@@ -4,8 +4,10 @@ import io.zab.Zxid;
 
 /**
  * SNAP: the learner's state is to be replaced by the leader's snapshot taken at {@code zxid}:
- * {@code size} bytes of data whose CRC32C is {@code crc}. The data follows in {@link SnapChunk}s
- * (each acknowledged with {@link SnapAck} once durable), then the leader's txns after it, then
+ * {@code size} bytes of data whose CRC32C is {@code crc}. The learner answers with a
+ * {@link SnapAck} naming where to start (after what it kept of this same snapshot from a
+ * transfer that broke, else 0); the data follows from there in {@link SnapChunk}s (each
+ * acknowledged with {@link SnapAck} once durable), then the leader's txns after it, then
  * NEWLEADER. The learner installs the snapshot only once all of it is durable and its digest
  * matches.
  */

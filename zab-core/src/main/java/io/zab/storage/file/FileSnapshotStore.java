@@ -56,13 +56,34 @@ public final class FileSnapshotStore implements SnapshotStore {
         final Zxid zxid;
         final Path path;
         final FileChannel channel;
-        final CRC32C crc = new CRC32C();
+        CRC32C crc = new CRC32C();
         long length;
 
         Receiving(Zxid zxid, Path path, FileChannel channel) {
             this.zxid = zxid;
             this.path = path;
             this.channel = channel;
+        }
+
+        /**
+         * Keeps only the first {@code offset} bytes (a resumed transfer starts after what the
+         * node had acknowledged, which may be less than it wrote) and their CRC.
+         */
+        void cutTo(long offset) throws IOException {
+            channel.truncate(HEADER_BYTES + offset);
+            CRC32C c = new CRC32C();
+            ByteBuffer buf = ByteBuffer.allocate(64 << 10);
+            for (long at = 0; at < offset;) {
+                buf.clear().limit((int) Math.min(buf.capacity(), offset - at));
+                int n = channel.read(buf, HEADER_BYTES + at);
+                if (n < 0) {
+                    throw new IOException(path + " ends at " + at + ", short of " + offset);
+                }
+                c.update(buf.flip());
+                at += n;
+            }
+            crc = c;
+            length = offset;
         }
     }
 
@@ -183,13 +204,16 @@ public final class FileSnapshotStore implements SnapshotStore {
             String name = PREFIX + String.format("%016x", zxid.toLong());
             Path path = dir.resolve(name + ".recv" + TMP_SUFFIX);
             FileChannel ch = io.open(path, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ);
             receiving = new Receiving(zxid, path, ch);
         } else if (receiving == null || !receiving.zxid.equals(zxid)
-                || receiving.length != offset) {
+                || receiving.length < offset) {
             throw new IOException("snapshot chunk at " + offset + " of " + zxid + " does not"
                     + " follow what was received (" + (receiving == null ? "nothing"
                             : receiving.zxid + ", " + receiving.length + " bytes") + ")");
+        } else if (receiving.length > offset) {
+            receiving.cutTo(offset);
         }
         Receiving r = receiving;
         Segment.writeFully(r.channel, ByteBuffer.wrap(data), HEADER_BYTES + offset);

@@ -26,6 +26,7 @@ public final class ServerCommand {
                 .syncLimitTicks(o.syncLimit()).maxTxnBytes(o.maxTxnBytes())
                 .pendingMaxBytes(Math.max(32L << 20, o.maxTxnBytes()))
                 .historyMaxBytes(o.historyMaxBytes())
+                .snapshotSendBytesPerSecond(o.snapshotSendRate())
                 .initialClusterState(o.initialClusterState());
         o.peers().forEach(b::voter);
         o.observers().forEach(b::observer);

@@ -21,11 +21,12 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
         Map<Integer, InetSocketAddress> observers, Path dataDir, InetSocketAddress http,
         String clusterId, int tickMs, int initLimit, int syncLimit, int maxTxnBytes,
         long timeoutMs, ZabConfig.InitialClusterState initialClusterState,
-        int historyMaxBytes) {
+        int historyMaxBytes, long snapshotSendRate) {
 
     static final List<String> KEYS = List.of("id", "peers", "observers", "data-dir", "http",
             "config", "cluster-id", "tick-ms", "init-limit", "sync-limit", "max-txn-bytes",
-            "timeout-ms", "initial-cluster-state", "history-max-bytes");
+            "timeout-ms", "initial-cluster-state", "history-max-bytes",
+            "snapshot-send-rate");
 
     public static String usage() {
         return String.join("\n",
@@ -46,6 +47,8 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                 "  --timeout-ms N         HTTP write/sync timeout before 504 (default 10000)",
                 "  --history-max-bytes N  txn bytes a leader keeps in memory for DIFF; a"
                         + " learner further behind gets SNAP (default 268435456)",
+                "  --snapshot-send-rate N snapshot bytes per second a leader sends one"
+                        + " catching-up node (default 0: no limit)",
                 "  --initial-cluster-state new|existing",
                 "                         new (default): this node founds the cluster with the"
                         + " others;",
@@ -109,7 +112,22 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                 positive(v, "init-limit", 10), positive(v, "sync-limit", 10),
                 positive(v, "max-txn-bytes", 1 << 20), positive(v, "timeout-ms", 10_000),
                 clusterState(v.getOrDefault("initial-cluster-state", "new")),
-                positive(v, "history-max-bytes", 256 << 20));
+                positive(v, "history-max-bytes", 256 << 20),
+                notNegative(v, "snapshot-send-rate"));
+    }
+
+    private static long notNegative(Map<String, String> v, String key) {
+        String s = v.getOrDefault(key, "0");
+        try {
+            long n = Long.parseLong(s.trim());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + ": not 0 or a positive integer: "
+                    + s);
+        }
     }
 
     private static ZabConfig.InitialClusterState clusterState(String s) {
