@@ -47,7 +47,7 @@ public final class ServerCommand {
         int frame = Math.max((1 << 20) + 1024,
                 io.zab.codec.MessageCodec.txnMessageBytes(maxTxnBytes));
         return NettyTransportConfig.builder().clusterId(clusterId).peers(members)
-                .maxFrameBytes(frame).maxSnapFrameBytes(Math.max(64 << 20, frame)).build();
+                .maxFrameBytes(frame).build();
     }
 
     public static int run(ServerOptions o, PrintStream out) throws Exception {

@@ -260,12 +260,11 @@ public final class NettyTransport implements Transport {
             ssl.setHandshakeTimeoutMillis(config.handshakeTimeoutMs());
             p.addLast("tls", ssl);
         }
-        p.addLast("frames", new FrameDecoder(config.maxFrameBytes(), config.maxSnapFrameBytes()));
+        p.addLast("frames", new FrameDecoder(config.maxFrameBytes()));
         p.addLast("handshake", new HandshakeHandler(wiring, expected,
                 config.handshakeTimeoutMs()));
         p.addLast("messages", new MessageDecoder());
-        p.addLast("encoder", new MessageEncoder(config.maxFrameBytes(),
-                config.maxSnapFrameBytes()));
+        p.addLast("encoder", new MessageEncoder(config.maxFrameBytes()));
         p.addLast("inbound", new InboundHandler(wiring));
         p.addLast("guard", new ConnectionGuard());
     }

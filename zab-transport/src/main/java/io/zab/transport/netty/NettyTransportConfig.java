@@ -24,7 +24,6 @@ public final class NettyTransportConfig {
     private final String clusterId;
     private final Map<PeerId, InetSocketAddress> peers;
     private final int maxFrameBytes;
-    private final int maxSnapFrameBytes;
     private final int connectTimeoutMs;
     private final int handshakeTimeoutMs;
     private final int reconnectBackoffMinMs;
@@ -39,7 +38,6 @@ public final class NettyTransportConfig {
         this.clusterId = b.clusterId;
         this.peers = Map.copyOf(b.peers);
         this.maxFrameBytes = b.maxFrameBytes;
-        this.maxSnapFrameBytes = b.maxSnapFrameBytes;
         this.connectTimeoutMs = b.connectTimeoutMs;
         this.handshakeTimeoutMs = b.handshakeTimeoutMs;
         this.reconnectBackoffMinMs = b.reconnectBackoffMinMs;
@@ -65,14 +63,12 @@ public final class NettyTransportConfig {
         return peers;
     }
 
-    /** Largest encoded message in a frame (the frame header comes on top); default 1 MiB. */
+    /**
+     * Largest encoded message in a frame (the frame header comes on top), for every message
+     * alike (a snapshot goes in chunks no larger than a txn); default 1 MiB plus 1 KiB.
+     */
     public int maxFrameBytes() {
         return maxFrameBytes;
-    }
-
-    /** Largest encoded SNAP message, which carries a whole snapshot; default 64 MiB. */
-    public int maxSnapFrameBytes() {
-        return maxSnapFrameBytes;
     }
 
     public int connectTimeoutMs() {
@@ -140,7 +136,6 @@ public final class NettyTransportConfig {
         private final Map<PeerId, InetSocketAddress> peers = new TreeMap<>();
         // A txn of ZabConfig's default maxTxnBytes (1 MiB) plus its PROPOSAL header.
         private int maxFrameBytes = (1 << 20) + 1024;
-        private int maxSnapFrameBytes = 64 << 20;
         private int connectTimeoutMs = 3_000;
         private int handshakeTimeoutMs = 3_000;
         private int reconnectBackoffMinMs = 100;
@@ -174,11 +169,6 @@ public final class NettyTransportConfig {
 
         public Builder maxFrameBytes(int value) {
             this.maxFrameBytes = value;
-            return this;
-        }
-
-        public Builder maxSnapFrameBytes(int value) {
-            this.maxSnapFrameBytes = value;
             return this;
         }
 
@@ -241,16 +231,14 @@ public final class NettyTransportConfig {
                 }
             });
             atLeast("maxFrameBytes", maxFrameBytes, 64);
-            atLeast("maxSnapFrameBytes", maxSnapFrameBytes, maxFrameBytes);
             atLeast("connectTimeoutMs", connectTimeoutMs, 1);
             atLeast("handshakeTimeoutMs", handshakeTimeoutMs, 1);
             atLeast("reconnectBackoffMinMs", reconnectBackoffMinMs, 1);
             atLeast("reconnectBackoffMaxMs", reconnectBackoffMaxMs, reconnectBackoffMinMs);
             atLeast("outboundQueueMessages", outboundQueueMessages, 1);
             atLeast("ioThreads", ioThreads, 1);
-            if (maxSnapFrameBytes > Integer.MAX_VALUE - 64) {
-                throw new IllegalArgumentException("maxSnapFrameBytes too large: "
-                        + maxSnapFrameBytes);
+            if (maxFrameBytes > Integer.MAX_VALUE - 64) {
+                throw new IllegalArgumentException("maxFrameBytes too large: " + maxFrameBytes);
             }
             return new NettyTransportConfig(this);
         }

@@ -244,9 +244,9 @@ class NettyTransportTest {
         assertEquals("clusterId must be 1 to 255 UTF-8 bytes: null", assertThrows(
                 IllegalArgumentException.class, () -> NettyTransportConfig.builder().peers(peers)
                         .build()).getMessage());
-        assertEquals("maxSnapFrameBytes must be at least 1049600: 1000", assertThrows(
+        assertEquals("maxFrameBytes must be at least 64: 10", assertThrows(
                 IllegalArgumentException.class, () -> TestNet.config(peers)
-                        .maxSnapFrameBytes(1000).build()).getMessage());
+                        .maxFrameBytes(10).build()).getMessage());
         assertEquals("reconnectBackoffMaxMs must be at least 50: 10", assertThrows(
                 IllegalArgumentException.class, () -> TestNet.config(peers)
                         .reconnectBackoffMs(50, 10).build()).getMessage());

@@ -3,7 +3,6 @@ package io.zab.transport.netty.codec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.zab.codec.MessageCodec;
 import java.util.List;
 
 /**
@@ -11,7 +10,8 @@ import java.util.List;
  * limit before waiting for (or allocating) the body, then the CRC32C over the body. Emits the
  * body (kind byte first) as a retained slice. Before the handshake only
  * {@link Frames#MAX_HANDSHAKE_BODY} bytes are allowed; {@link #openLimits()} raises the limit to
- * the configured message size, with a larger one for SNAP.
+ * the configured message size. Every message has the same limit: a snapshot travels in chunks
+ * no larger than a txn.
  *
  * <p>Any defect throws {@link ProtocolViolation} once and skips the rest of the input; the
  * connection guard logs it and closes. A partial frame left when the connection closes is
@@ -19,15 +19,13 @@ import java.util.List;
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
     private final int maxMessageBody;
-    private final int maxSnapBody;
     private boolean open;
     private boolean failed;
     private long expectedBody = -1;
 
     /** Limits are on the encoded message; the kind byte comes on top. */
-    public FrameDecoder(int maxMessageBytes, int maxSnapMessageBytes) {
+    public FrameDecoder(int maxMessageBytes) {
         this.maxMessageBody = maxMessageBytes + Frames.KIND_BYTES;
-        this.maxSnapBody = maxSnapMessageBytes + Frames.KIND_BYTES;
     }
 
     /** Called once the handshake is done, on the channel's event loop. */
@@ -46,10 +44,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
         int start = in.readerIndex();
         long length = in.getUnsignedInt(start);
-        String tooLong = checkLength(in, start, length);
-        if (tooLong == null) {
-            return; // need more bytes to tell (a SNAP's type byte)
-        }
+        String tooLong = checkLength(length);
         if (!tooLong.isEmpty()) {
             fail(in, tooLong);
         }
@@ -69,8 +64,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         expectedBody = -1;
     }
 
-    /** "" if the length is allowed, null if undecided yet, otherwise the reason to refuse. */
-    private String checkLength(ByteBuf in, int start, long length) {
+    /** "" if the length is allowed, otherwise the reason to refuse. */
+    private String checkLength(long length) {
         if (length < Frames.KIND_BYTES) {
             return "empty frame (length 0)";
         }
@@ -78,23 +73,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             return length <= Frames.MAX_HANDSHAKE_BODY ? "" : "frame length " + length
                     + " before the handshake exceeds " + Frames.MAX_HANDSHAKE_BODY;
         }
-        if (length <= maxMessageBody) {
-            return "";
-        }
-        if (length <= maxSnapBody) {
-            int typeAt = start + Frames.HEADER_BYTES + Frames.KIND_BYTES + MessageCodec.TYPE_OFFSET;
-            if (in.writerIndex() <= typeAt) {
-                return null;
-            }
-            if (in.getByte(start + Frames.HEADER_BYTES) == Frames.KIND_MESSAGE
-                    && in.getByte(typeAt) == MessageCodec.SNAP_TYPE) {
-                return "";
-            }
-            return "frame length " + length + " exceeds the limit of " + maxMessageBody
-                    + " (only SNAP may reach " + maxSnapBody + ")";
-        }
-        return "frame length " + length + " exceeds the limit of " + maxMessageBody
-                + " (SNAP " + maxSnapBody + ")";
+        return length <= maxMessageBody ? "" : "frame length " + length
+                + " exceeds the limit of " + maxMessageBody;
     }
 
     private void fail(ByteBuf in, String reason) {

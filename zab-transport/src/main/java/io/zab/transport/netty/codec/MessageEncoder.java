@@ -6,7 +6,6 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.zab.codec.MessageCodec;
 import io.zab.protocol.message.Message;
-import io.zab.protocol.message.Snap;
 import java.nio.ByteBuffer;
 
 /**
@@ -19,11 +18,9 @@ import java.nio.ByteBuffer;
  */
 public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
     private final int maxMessageBytes;
-    private final int maxSnapMessageBytes;
 
-    public MessageEncoder(int maxMessageBytes, int maxSnapMessageBytes) {
+    public MessageEncoder(int maxMessageBytes) {
         this.maxMessageBytes = maxMessageBytes;
-        this.maxSnapMessageBytes = maxSnapMessageBytes;
     }
 
     @Override
@@ -36,10 +33,9 @@ public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
         ByteBuf frame = null;
         try {
             int size = MessageCodec.encodedSize(m);
-            int limit = m instanceof Snap ? maxSnapMessageBytes : maxMessageBytes;
-            if (size > limit) {
+            if (size > maxMessageBytes) {
                 throw new IllegalArgumentException(size + " bytes exceed the frame limit of "
-                        + limit);
+                        + maxMessageBytes);
             }
             frame = Frames.start(ctx.alloc(), Frames.KIND_MESSAGE, size);
             int at = frame.writerIndex();

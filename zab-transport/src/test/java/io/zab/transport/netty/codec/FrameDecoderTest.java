@@ -13,13 +13,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
-/** The frame decoder alone, in an EmbeddedChannel. Limits: 64-byte messages, 256-byte SNAP. */
+/** The frame decoder alone, in an EmbeddedChannel. Limit: 64-byte messages, SNAP included. */
 class FrameDecoderTest {
     private static final int MAX = 64;
-    private static final int MAX_SNAP = 256;
 
     private static EmbeddedChannel channel(boolean open) {
-        FrameDecoder decoder = new FrameDecoder(MAX, MAX_SNAP);
+        FrameDecoder decoder = new FrameDecoder(MAX);
         if (open) {
             decoder.openLimits();
         }
@@ -77,7 +76,7 @@ class FrameDecoderTest {
         assertRefused(channel(false), Unpooled.buffer().writeInt(Integer.MAX_VALUE).writeInt(0),
                 "frame length 2147483647 before the handshake exceeds 1024");
         assertRefused(channel(true), Unpooled.buffer().writeInt(-1).writeInt(0),
-                "frame length 4294967295 exceeds the limit of 65 (SNAP 257)");
+                "frame length 4294967295 exceeds the limit of 65");
     }
 
     @Test
@@ -86,34 +85,18 @@ class FrameDecoderTest {
         assertRefused(channel(false), big, "frame length 1025 before the handshake exceeds 1024");
     }
 
+    /** The limit is exact, and the same for SNAP (type 7): no frame carries a snapshot. */
     @Test
-    void messageLimitIsExactAndOnlySnapMayExceedIt() {
+    void messageLimitIsExactAndTheSameForSnap() {
         EmbeddedChannel ch = channel(true);
         ch.writeInbound(frame(Frames.KIND_MESSAGE, message((byte) 13, MAX)));
         ByteBuf ok = ch.readInbound();
         assertEquals(MAX + 1, ok.readableBytes());
         ok.release();
         assertRefused(channel(true), frame(Frames.KIND_MESSAGE, message((byte) 13, MAX + 1)),
-                "frame length 66 exceeds the limit of 65 (only SNAP may reach 257)");
-        EmbeddedChannel snap = channel(true);
-        snap.writeInbound(frame(Frames.KIND_MESSAGE, message((byte) 7, MAX_SNAP)));
-        ByteBuf s = snap.readInbound();
-        assertEquals(MAX_SNAP + 1, s.readableBytes());
-        s.release();
-        assertRefused(channel(true), frame(Frames.KIND_MESSAGE, message((byte) 7, MAX_SNAP + 1)),
-                "frame length 258 exceeds the limit of 65 (SNAP 257)");
-    }
-
-    @Test
-    void snapDecisionWaitsForTheTypeByteOnly() {
-        EmbeddedChannel ch = channel(true);
-        ByteBuf f = frame(Frames.KIND_MESSAGE, message((byte) 7, 200));
-        ch.writeInbound(f.readRetainedSlice(Frames.HEADER_BYTES + 2));
-        assertNull(ch.readInbound());
-        ch.writeInbound(f);
-        ByteBuf body = ch.readInbound();
-        assertEquals(201, body.readableBytes());
-        body.release();
+                "frame length 66 exceeds the limit of 65");
+        assertRefused(channel(true), frame(Frames.KIND_MESSAGE, message((byte) 7, MAX + 1)),
+                "frame length 66 exceeds the limit of 65");
     }
 
     @Test

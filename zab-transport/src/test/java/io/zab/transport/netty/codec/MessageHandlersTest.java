@@ -20,14 +20,13 @@ import org.junit.jupiter.api.Test;
 /** MessageEncoder, FrameDecoder and MessageDecoder together, in EmbeddedChannels. */
 class MessageHandlersTest {
     private static final int MAX = 4_096;
-    private static final int MAX_SNAP = 16_384;
 
     private static EmbeddedChannel encoder() {
-        return new EmbeddedChannel(new MessageEncoder(MAX, MAX_SNAP));
+        return new EmbeddedChannel(new MessageEncoder(MAX));
     }
 
     private static EmbeddedChannel decoder() {
-        FrameDecoder frames = new FrameDecoder(MAX, MAX_SNAP);
+        FrameDecoder frames = new FrameDecoder(MAX);
         frames.openLimits();
         return new EmbeddedChannel(frames, new MessageDecoder());
     }
