@@ -4,11 +4,14 @@
 Starts three KV server processes from the built jar on 127.0.0.1 (fsync on), writes
 STATE_MIB values of 1,000,000 bytes through the leader's HTTP API, kills one follower with
 SIGKILL, wipes its data directory, restarts it as joining an existing cluster, and reports the
-seconds until its digest equals the leader's, and the leader's peak heap (jcmd GC.heap_info)
-sampled during the catch-up. Every loop is bounded in count and time; everything it starts is
+seconds until its digest equals the leader's, the leader's peak heap (jcmd GC.heap_info,
+sampled during the catch-up), and its live heap (after a forced full GC, jcmd GC.run) before
+and during the transfer. Every loop is bounded in count and time; everything it starts is
 killed at the end.
 
 usage: snap-catchup.py [STATE_MIB] [HEAP]   (defaults 1024 and 3g)
+With SNAP_HISTOGRAM=1 in the environment it also prints the leader's largest classes each time
+its live heap reaches a new peak during the transfer.
 """
 import http.client
 import json
@@ -77,6 +80,12 @@ def heap_used_mib(pid):
     return int(m.group(1)) // 1024 if m else -1
 
 
+def live_heap_mib(pid):
+    """The heap still used right after a full collection: what the process holds, not garbage."""
+    subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=60)
+    return heap_used_mib(pid)
+
+
 def main():
     try:
         for i in QUORUM:
@@ -101,12 +110,21 @@ def main():
         procs[victim].wait(30)
         shutil.rmtree(os.path.join(ROOT, f"n{victim}"))
         target = status(lead)["digest"]
+        live_before = live_heap_mib(procs[lead].pid)
         t1 = time.time()
         start(victim, existing=True)
         peak = 0
+        live_peak = 0
         caught = None
         while time.time() - t1 < 600:
             peak = max(peak, heap_used_mib(procs[lead].pid))
+            live = live_heap_mib(procs[lead].pid)
+            if live > live_peak and os.environ.get("SNAP_HISTOGRAM"):
+                histo = subprocess.run(["jcmd", str(procs[lead].pid), "GC.class_histogram"],
+                                       capture_output=True, text=True, timeout=60).stdout
+                print(f"leader live heap {live} MiB; largest classes:")
+                print("\n".join(histo.splitlines()[:12]))
+            live_peak = max(live_peak, live)
             s = status(victim)
             if s and s.get("digest") == target:
                 caught = time.time() - t1
@@ -116,6 +134,9 @@ def main():
             raise SystemExit("the wiped follower did not catch up within 600 s; logs in " + ROOT)
         print(f"wiped follower {victim} caught up {STATE_MIB} MiB in {caught:.1f} s"
               f" (restart included); leader {lead} heap used peaked at {peak} MiB (-Xmx{HEAP})")
+        print(f"leader {lead} live heap (after a full GC): {live_before} MiB before the"
+              f" transfer, at most {live_peak} MiB during it"
+              f" ({live_peak - live_before:+d} MiB for the transfer)")
         snaps = open(os.path.join(ROOT, f"n{lead}.log")).read().count("SNAP for learner")
         print(f"leader log: {snaps} SNAP decision(s); oom: "
               f"{'OutOfMemoryError' in open(os.path.join(ROOT, f'n{lead}.log')).read()}")

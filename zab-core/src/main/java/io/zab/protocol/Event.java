@@ -71,6 +71,13 @@ public sealed interface Event {
     record SnapshotReady(PeerId learner, Zxid zxid, long size, int crc) implements Event {
     }
 
+    /**
+     * A snapshot for {@code learner} could not be taken, or a part of it could not be read: its
+     * SNAP cannot go on, and it must sync again.
+     */
+    record SnapshotFailed(PeerId learner, String reason) implements Event {
+    }
+
     /** A part of a kept snapshot read for a learner ({@link Action.ReadSnapshotChunk}). */
     record SnapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) implements Event {
     }

@@ -355,6 +355,21 @@ final class LeaderRole implements RoleState {
         }
     }
 
+    /**
+     * The learner's SNAP cannot go on (its snapshot was not kept, or a part of it not read):
+     * it is dropped at once rather than left waiting for data that will not come, and syncs
+     * again when it comes back.
+     */
+    @Override
+    public void onSnapshotFailed(PeerId learner, String reason) {
+        LearnerProgress p = learners.get(learner);
+        if (p != null && (p.state == State.SNAP_PENDING || p.state == State.SNAP_SENDING)) {
+            LOG.warn("node {}: SNAP for learner {} failed ({}); dropping it so it syncs again",
+                    self, learner, reason);
+            learners.remove(learner);
+        }
+    }
+
     /** Chunks are at most this, and never larger than a txn (which a frame is sized for). */
     private int chunkBytes() {
         return Math.min(SNAP_CHUNK_BYTES, core.config().maxTxnBytes());

@@ -40,6 +40,10 @@ interface RoleState {
     /** A snapshot asked for by TakeSnapshot is kept (leaders only). */
     void onSnapshotReady(PeerId learner, Zxid zxid, long size, int crc);
 
+    /** A snapshot for a learner could not be taken or read (leaders only). */
+    default void onSnapshotFailed(PeerId learner, String reason) {
+    }
+
     /** A part of a kept snapshot was read for a learner (leaders only). */
     default void onSnapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) {
     }

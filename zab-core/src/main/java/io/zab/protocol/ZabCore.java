@@ -132,6 +132,10 @@ public final class ZabCore {
             if (role != null) {
                 role.onSnapshotChunk(c.learner(), c.zxid(), c.offset(), c.data());
             }
+        } else if (event instanceof Event.SnapshotFailed f) {
+            if (role != null) {
+                role.onSnapshotFailed(f.learner(), f.reason());
+            }
         } else {
             throw new IllegalArgumentException("unknown event " + event);
         }

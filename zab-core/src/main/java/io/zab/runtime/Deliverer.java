@@ -41,6 +41,9 @@ final class Deliverer implements AutoCloseable {
         /** A part of a kept snapshot was read for a learner. */
         void snapshotChunk(io.zab.PeerId learner, Zxid zxid, long offset, byte[] data);
 
+        /** A snapshot for a learner was not kept, or a part of it not read. */
+        void snapshotFailed(io.zab.PeerId learner, String reason);
+
         void failed(Throwable error);
 
         /** A periodic snapshot of the state machine was saved: the log may be purged. */
@@ -245,9 +248,12 @@ final class Deliverer implements AutoCloseable {
                     ? snapshots.find(at) : snapshots.latest();
             if (s.isPresent()) {
                 listener.snapshotTaken(learner, s.get().zxid(), s.get().size(), s.get().crc());
+            } else {
+                listener.snapshotFailed(learner, "no snapshot kept after taking one");
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("snapshot for learner {} not taken: {}", learner, e.toString());
+            listener.snapshotFailed(learner, "not taken: " + e);
         }
     }
 
@@ -298,6 +304,7 @@ final class Deliverer implements AutoCloseable {
             LOG.warn("reading snapshot {} for learner {} at {}: {}", zxid, learner, offset,
                     e.toString());
             closeTransfer(learner);
+            listener.snapshotFailed(learner, "reading at " + offset + ": " + e);
         }
     }
 

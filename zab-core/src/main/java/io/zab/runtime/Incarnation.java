@@ -439,6 +439,11 @@ final class Incarnation {
         }
 
         @Override
+        public void snapshotFailed(PeerId learner, String reason) {
+            inbox.add(new Event.SnapshotFailed(learner, reason));
+        }
+
+        @Override
         public void failed(Throwable error) {
             host.fatal(Incarnation.this, error);
         }

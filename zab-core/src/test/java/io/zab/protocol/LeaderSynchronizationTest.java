@@ -142,6 +142,22 @@ class LeaderSynchronizationTest {
                 Action.ReadSnapshotChunk.class), "all of it asked for");
     }
 
+    /** A snapshot that cannot be taken or read drops the learner at once; it syncs again. */
+    @Test
+    void aFailedSnapshotDropsTheLearnerInsteadOfLeavingItWaiting() {
+        Conversation d = new Conversation(N1, N1, state(3, 3,
+                log(new long[] {1, 3}, new long[] {3, 2})));
+        d.receive(N2, new FollowerInfo(2, z(2, 9)));
+        d.persistAll();
+        d.receive(N2, new AckEpoch(4, 2, z(2, 9)));
+        assertFalse(Conversation.sent(d.on(new Event.Tick()), N2).isEmpty(), "pinged");
+        d.on(new Event.SnapshotFailed(N2, "disk full"));
+        assertEquals(List.of(), Conversation.sent(d.on(new Event.Tick()), N2),
+                "dropped: no more pings, so it looks for its leader again");
+        assertEquals(List.of(), d.on(new Event.SnapshotReady(N2, z(3, 1), 3, 77)),
+                "a late snapshot is not sent to a dropped learner");
+    }
+
     @Test
     void aLearnerBehindTheInMemoryWindowGetsSnap() {
         CoreConfig cfg = CoreConfig.of(N1, java.util.Set.of(N1, N2, N3), java.util.Set.of());

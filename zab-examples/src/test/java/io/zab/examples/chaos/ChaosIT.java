@@ -48,6 +48,12 @@ import org.junit.jupiter.api.Test;
  * (needs root, as on CI).
  */
 class ChaosIT {
+    @org.junit.jupiter.api.BeforeAll
+    static void needsRoot() {
+        HostTools.assumeRoot("ChaosIT",
+                "iptables, tmpfs mounts and ptrace (installed with apt-get when missing)");
+    }
+
     private static final Duration LIVENESS = Duration.ofSeconds(30);
     private static final Duration CONVERGENCE = Duration.ofSeconds(60);
     private static final List<String> KEYS = List.of("x", "y", "z");

@@ -34,6 +34,12 @@ import org.junit.jupiter.api.Test;
  * jump really reached its JVM. A failure keeps logs and data under the printed directory.
  */
 class ClockJumpIT {
+    @org.junit.jupiter.api.BeforeAll
+    static void needsRoot() {
+        HostTools.assumeRoot("ClockJumpIT",
+                "iptables and libfaketime (installed with apt-get when missing)");
+    }
+
     private static final Pattern ROLE = Pattern.compile("\"role\":\"(\\w+)\"");
     private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
     private static final Duration STABLE = Duration.ofSeconds(15);

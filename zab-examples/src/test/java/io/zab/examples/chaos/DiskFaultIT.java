@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -54,8 +53,7 @@ class DiskFaultIT {
 
     @BeforeAll
     static void needsRoot() throws Exception {
-        String why = NodeDisks.unavailable();
-        Assumptions.assumeTrue(why == null, "DiskFaultIT skipped: " + why);
+        HostTools.assumeRoot("DiskFaultIT", "tmpfs mounts and ptrace");
         NodeDisks.ensureStrace();
     }
 

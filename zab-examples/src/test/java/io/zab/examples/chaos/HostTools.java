@@ -22,6 +22,35 @@ final class HostTools {
     private HostTools() {
     }
 
+    /**
+     * Skips the calling test class, with one line saying why, unless this is Linux and we are
+     * root: what {@code needs} (iptables, apt-get, tmpfs mounts, ptrace) cannot run otherwise.
+     * CI runs as root and so runs them all.
+     */
+    static void assumeRoot(String test, String needs) {
+        String why = whyNotRoot(needs);
+        if (why != null) {
+            System.out.println(test + " skipped: " + why);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, test + " skipped: " + why);
+    }
+
+    /** Null on Linux as root, else why {@code needs} cannot run here. */
+    static String whyNotRoot(String needs) {
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+            return needs + " need Linux; this is " + System.getProperty("os.name");
+        }
+        try {
+            Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
+            String uid = new String(p.getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8).trim();
+            return uid.equals("0") ? null
+                    : needs + " need root; this test runs as uid " + uid;
+        } catch (IOException e) {
+            return "cannot run id -u: " + e.getMessage();
+        }
+    }
+
     /** The path of {@code program}, installing Debian package {@code pkg} first if needed. */
     static synchronized Path require(String program, String pkg) {
         Path found = find(program);

@@ -65,19 +65,7 @@ final class NodeDisks {
 
     /** Why tmpfs disks cannot work on this machine, or null if they can. */
     static String unavailable() {
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-            return "tmpfs disks need Linux; this is " + System.getProperty("os.name");
-        }
-        try {
-            String uid = new String(new ProcessBuilder("id", "-u").start().getInputStream()
-                    .readAllBytes()).trim();
-            if (!uid.equals("0")) {
-                return "tmpfs mounts and ptrace need root; this test runs as uid " + uid;
-            }
-        } catch (IOException e) {
-            return "cannot run id -u: " + e.getMessage();
-        }
-        return null;
+        return HostTools.whyNotRoot("tmpfs mounts and ptrace");
     }
 
     Path mount(int id) {

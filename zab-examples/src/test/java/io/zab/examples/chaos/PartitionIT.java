@@ -49,6 +49,12 @@ import org.junit.jupiter.api.Test;
  * <p>Needs root (iptables, installed with apt-get when missing).
  */
 class PartitionIT {
+    @org.junit.jupiter.api.BeforeAll
+    static void needsRoot() {
+        HostTools.assumeRoot("PartitionIT",
+                "iptables (installed with apt-get when missing)");
+    }
+
     private static final Duration SYNC_LIMIT = ProcessCluster.SYNC_LIMIT;
     private static final Duration BRIDGE_WINDOW = Duration.ofSeconds(24);
     private static final Duration PAUSE = Duration.ofSeconds(4);
