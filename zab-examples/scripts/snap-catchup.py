@@ -5,13 +5,13 @@ Starts three KV server processes from the built jar on 127.0.0.1 (fsync on), wri
 STATE_MIB values of 1,000,000 bytes through the leader's HTTP API, kills one follower with
 SIGKILL, wipes its data directory, restarts it as joining an existing cluster, and reports the
 seconds until its digest equals the leader's, the leader's peak heap (jcmd GC.heap_info,
-sampled during the catch-up), and its live heap (after a forced full GC, jcmd GC.run) before
-and during the transfer. Every loop is bounded in count and time; everything it starts is
-killed at the end.
+sampled during the catch-up), and the bytes of its live objects (jcmd GC.class_histogram,
+which collects first) before and during the transfer. Every loop is bounded in count and
+time; everything it starts is killed at the end.
 
 usage: snap-catchup.py [STATE_MIB] [HEAP]   (defaults 1024 and 3g)
 With SNAP_HISTOGRAM=1 in the environment it also prints the leader's largest classes each time
-its live heap reaches a new peak during the transfer.
+its live objects reach a new peak during the transfer.
 """
 import http.client
 import json
@@ -81,9 +81,15 @@ def heap_used_mib(pid):
 
 
 def live_heap_mib(pid):
-    """The heap still used right after a full collection: what the process holds, not garbage."""
-    subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=60)
-    return heap_used_mib(pid)
+    """The bytes of live objects (jcmd GC.class_histogram runs a full collection first).
+
+    Not "used" after a GC: G1 counts whole regions there, and with values of a megabyte
+    (humongous objects) that figure swung by hundreds of MiB while the live objects did not
+    change by one."""
+    out = subprocess.run(["jcmd", str(pid), "GC.class_histogram"], capture_output=True,
+                         text=True, timeout=120).stdout
+    m = re.search(r"^Total\s+\d+\s+(\d+)", out, re.MULTILINE)
+    return int(m.group(1)) // (1 << 20) if m else -1
 
 
 def main():
@@ -134,7 +140,7 @@ def main():
             raise SystemExit("the wiped follower did not catch up within 600 s; logs in " + ROOT)
         print(f"wiped follower {victim} caught up {STATE_MIB} MiB in {caught:.1f} s"
               f" (restart included); leader {lead} heap used peaked at {peak} MiB (-Xmx{HEAP})")
-        print(f"leader {lead} live heap (after a full GC): {live_before} MiB before the"
+        print(f"leader {lead} live objects (class histogram): {live_before} MiB before the"
               f" transfer, at most {live_peak} MiB during it"
               f" ({live_peak - live_before:+d} MiB for the transfer)")
         snaps = open(os.path.join(ROOT, f"n{lead}.log")).read().count("SNAP for learner")

@@ -124,8 +124,20 @@ public final class ZabNode implements AutoCloseable {
     }
 
     /** Called on the delivery thread at every role change. */
-    public void addRoleListener(NodeLoop.RoleListener listener) {
+    public void addRoleListener(RoleListener listener) {
         loop.addRoleListener(listener);
+    }
+
+    /**
+     * Completes with the leader's id once this node first serves in broadcast: it has synced
+     * with an established leader (or leads one), so its calls reach a leader from then on
+     * unless one is being elected (the timed {@code submit} and {@code sync} wait out an
+     * election). Completes on the delivery thread; fails with
+     * {@link ZabException.ClosedException} if the node stops first. For a host that wants to
+     * serve only once its node can: {@code node.start().whenReady().get(30, SECONDS)}.
+     */
+    public CompletableFuture<PeerId> whenReady() {
+        return loop.whenReady();
     }
 
     /**

@@ -69,7 +69,10 @@ final class Incarnation {
 
         void completed(long requestId, Outcome outcome);
 
-        List<NodeLoop.RoleListener> listeners();
+        List<io.zab.RoleListener> listeners();
+
+        /** The node serves in broadcast (called once per incarnation, delivery thread). */
+        void broadcasting(PeerId leader);
     }
 
     private final Host host;
@@ -86,6 +89,8 @@ final class Incarnation {
     /** Peers a message arrived from since the last tick, handled or not ({@link Event.Heard}). */
     private final Set<PeerId> heard = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean readPaused = new AtomicBoolean();
+    /** Protocol thread only: the host was told this incarnation serves in broadcast. */
+    private boolean toldBroadcasting;
     private final long inboxMaxBytes;
     private final AtomicLong persistedMark = new AtomicLong(Long.MIN_VALUE);
     private final AtomicReference<Zxid> appliedMark;
@@ -342,13 +347,18 @@ final class Incarnation {
     }
 
     private void tellRole(Role role, long epoch, Optional<PeerId> leader) {
-        for (NodeLoop.RoleListener l : host.listeners()) {
+        for (io.zab.RoleListener l : host.listeners()) {
             deliverer.post(() -> l.roleChanged(role, epoch, leader));
         }
         deliverer.post(() -> stateMachine.roleChanged(role, epoch, leader));
     }
 
     private void updateStatus() {
+        if (!toldBroadcasting && core.isBroadcasting()) {
+            toldBroadcasting = true;
+            PeerId leader = core.leader().orElse(config.peerId());
+            deliverer.post(() -> host.broadcasting(leader));
+        }
         status = new NodeStatus(config.peerId(), core.role(), core.epoch(), core.leader(),
                 core.isBroadcasting(), core.lastLoggedZxid(), core.lastCommittedZxid(),
                 deliverer.lastDelivered(), core.isAbstaining(), 0, 0, 0);
@@ -367,7 +377,7 @@ final class Incarnation {
         transport.close();
         stopThreads();
         long epoch = status.epoch();
-        for (NodeLoop.RoleListener l : host.listeners()) {
+        for (io.zab.RoleListener l : host.listeners()) {
             deliverer.tryPost(() -> l.roleChanged(Role.LOOKING, epoch, Optional.empty()));
         }
         deliverer.tryPost(() -> stateMachine.roleChanged(Role.LOOKING, epoch, Optional.empty()));

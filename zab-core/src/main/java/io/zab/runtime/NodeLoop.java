@@ -82,11 +82,6 @@ public final class NodeLoop implements AutoCloseable {
     private static final long DELIVERY_DRAIN_MS = 10_000;
     private static final long BACKOFF_MAX_MS = 30_000;
 
-    /** Told of every role change, on the delivery thread. */
-    public interface RoleListener {
-        void roleChanged(Role role, long epoch, Optional<PeerId> leader);
-    }
-
     /** The stores of one opening; {@code closer} releases them. Used as their javadoc says. */
     public record Stores(TxnLog log, EpochStore epochs, SnapshotStore snapshots,
             AutoCloseable closer) {
@@ -131,12 +126,14 @@ public final class NodeLoop implements AutoCloseable {
     private final AtomicLong requestIds = new AtomicLong();
     private final Map<Long, CompletableFuture<SubmitResult>> submits = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Zxid>> syncs = new ConcurrentHashMap<>();
-    private final List<RoleListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<io.zab.RoleListener> listeners = new CopyOnWriteArrayList<>();
     private final PendingBudget pending;
     /** The state machine's state at zxid 0, kept to restore from when no snapshot exists. */
     private final byte[] initialState;
     private volatile Incarnation current;
     private volatile boolean closed;
+    /** Completed once, on the delivery thread, when the node first serves in broadcast. */
+    private final CompletableFuture<PeerId> ready = new CompletableFuture<>();
     /** The fault that stopped the node for good. */
     private volatile Throwable failure;
     /** The storage failure the node is recovering from, while it is. */
@@ -346,7 +343,7 @@ public final class NodeLoop implements AutoCloseable {
         return current.status().withPending(pending.requests(), pending.bytes());
     }
 
-    public void addRoleListener(RoleListener listener) {
+    public void addRoleListener(io.zab.RoleListener listener) {
         listeners.add(listener);
     }
 
@@ -420,8 +417,13 @@ public final class NodeLoop implements AutoCloseable {
         }
 
         @Override
-        public List<RoleListener> listeners() {
+        public List<io.zab.RoleListener> listeners() {
             return listeners;
+        }
+
+        @Override
+        public void broadcasting(PeerId leader) {
+            ready.complete(leader);
         }
     }
 
@@ -613,7 +615,17 @@ public final class NodeLoop implements AutoCloseable {
      * that its outcome is unknown; {@code closed} (never applied) is only for calls refused
      * outright, and for syncs, which apply nothing.
      */
+    /**
+     * Completes with the leader once this node first serves in broadcast (synced with an
+     * established leader, or leading one): from then on its calls reach a leader unless one is
+     * being elected. Fails with {@link ZabException.ClosedException} if the node stops first.
+     */
+    public CompletableFuture<PeerId> whenReady() {
+        return ready.copy();
+    }
+
     private void failAll(ZabException.ClosedException closed) {
+        ready.completeExceptionally(closed);
         RuntimeException unknown = new ZabException.OutcomeUnknownException(closed.getMessage()
                 + " while the txn was in flight: the rest of the ensemble may still commit it");
         unknown.initCause(closed);

@@ -1,6 +1,7 @@
 package io.zab.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -185,5 +186,30 @@ class ZabNodeLoopbackTest {
         assertEquals(Role.LOOKING, n.role());
         assertNotNull(e.getCause().getMessage());
         assertNotEquals(PeerId.of(2), n.id());
+    }
+
+    /**
+     * whenReady() is all a host needs before serving: it completes with the leader once the
+     * node is synced (no polling of status()), and a node that stops first fails it.
+     */
+    @Test
+    void whenReadyCompletesOnceTheNodeServesAndFailsIfItClosesFirst() throws Exception {
+        ZabNode lone = start(1);
+        java.util.concurrent.CompletableFuture<PeerId> loneReady = lone.whenReady();
+        TimeUnit.MILLISECONDS.sleep(300);
+        assertFalse(loneReady.isDone(), "no quorum, no leader: not ready");
+        nodes.remove(1);
+        lone.close();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> loneReady.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(ZabException.ClosedException.class, e.getCause());
+
+        ZabNode two = start(2);
+        ZabNode three = start(3);
+        PeerId leader = two.whenReady().get(10, TimeUnit.SECONDS);
+        assertEquals(leader, three.whenReady().get(10, TimeUnit.SECONDS));
+        // Ready means a write goes through at once, with no retry loop around it.
+        assertNotNull(two.submit(bytes("right away")).get(10, TimeUnit.SECONDS));
+        assertNotNull(three.submit(bytes("and here")).get(10, TimeUnit.SECONDS));
     }
 }

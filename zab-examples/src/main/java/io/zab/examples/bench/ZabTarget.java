@@ -6,7 +6,6 @@ import io.zab.SubmitResult;
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
 import io.zab.election.fle.FastLeaderElection;
-import io.zab.runtime.NodeLoop;
 import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
 import java.io.IOException;
@@ -107,7 +106,7 @@ final class ZabTarget implements BenchTarget {
     }
 
     /** Registers {@code listener} on node {@code index}; called on its delivery thread. */
-    void addRoleListener(int index, NodeLoop.RoleListener listener) {
+    void addRoleListener(int index, io.zab.RoleListener listener) {
         nodes.get(index).addRoleListener(listener);
     }
 
