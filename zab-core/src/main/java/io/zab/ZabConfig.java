@@ -34,6 +34,7 @@ public final class ZabConfig {
     private final Map<PeerId, InetSocketAddress> voters;
     private final Map<PeerId, InetSocketAddress> observers;
     private final Path dataDir;
+    private final String clusterId;
     private final int tickIntervalMs;
     private final int initLimitTicks;
     private final int syncLimitTicks;
@@ -57,6 +58,7 @@ public final class ZabConfig {
         this.voters = Collections.unmodifiableMap(new TreeMap<>(b.voters));
         this.observers = Collections.unmodifiableMap(new TreeMap<>(b.observers));
         this.dataDir = b.dataDir;
+        this.clusterId = b.clusterId;
         this.tickIntervalMs = b.tickIntervalMs;
         this.initLimitTicks = b.initLimitTicks;
         this.syncLimitTicks = b.syncLimitTicks;
@@ -97,6 +99,14 @@ public final class ZabConfig {
         Map<PeerId, InetSocketAddress> all = new TreeMap<>(voters);
         all.putAll(observers);
         return all;
+    }
+
+    /**
+     * The ensemble's name: every member must use the same one, and a transport refuses peers
+     * that name another (two ensembles on the same hosts cannot mix). Default "zab".
+     */
+    public String clusterId() {
+        return clusterId;
     }
 
     /** Where the node keeps its log, snapshots and epochs; empty for in-memory storage. */
@@ -218,6 +228,7 @@ public final class ZabConfig {
         private final Map<PeerId, InetSocketAddress> voters = new TreeMap<>();
         private final Map<PeerId, InetSocketAddress> observers = new TreeMap<>();
         private Path dataDir;
+        private String clusterId = "zab";
         private int tickIntervalMs = 100;
         private int initLimitTicks = 10;
         private int syncLimitTicks = 10;
@@ -263,6 +274,12 @@ public final class ZabConfig {
 
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
+            return this;
+        }
+
+        /** See {@link ZabConfig#clusterId()}; default "zab", 1 to 255 UTF-8 bytes. */
+        public Builder clusterId(String v) {
+            this.clusterId = v;
             return this;
         }
 
@@ -399,6 +416,12 @@ public final class ZabConfig {
             if (initialClusterState == null) {
                 throw new IllegalArgumentException("initialClusterState: must be NEW or EXISTING,"
                         + " was null");
+            }
+            int idBytes = clusterId == null ? 0
+                    : clusterId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (idBytes < 1 || idBytes > 255) {
+                throw new IllegalArgumentException("clusterId: must be 1 to 255 UTF-8 bytes, was "
+                        + (clusterId == null ? "null" : "'" + clusterId + "'"));
             }
             positive("tickIntervalMs", tickIntervalMs);
             positive("initLimitTicks", initLimitTicks);

@@ -1,7 +1,6 @@
 package io.zab;
 
 import io.zab.election.LeaderElection;
-import io.zab.election.QuorumMaxElection;
 import io.zab.runtime.NodeLoop;
 import io.zab.storage.EpochStore;
 import io.zab.storage.SnapshotStore;
@@ -13,6 +12,7 @@ import io.zab.storage.memory.MemoryEpochStore;
 import io.zab.storage.memory.MemorySnapshotStore;
 import io.zab.storage.memory.MemoryTxnLog;
 import io.zab.transport.Transport;
+import io.zab.transport.TransportProvider;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -24,25 +24,25 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * One member of a replicated ensemble: give it a {@link StateMachine}, a {@link Transport} and a
- * {@link LeaderElection}, {@link #start()} it, and {@link #submit} txns on any member.
+ * One member of a replicated ensemble: give it a {@link ZabConfig} and a {@link StateMachine},
+ * {@link #start()} it, and {@link #submit} txns on any member. With zab-transport and
+ * zab-election on the class path that is all the wiring: Netty to the config's members and Fast
+ * Leader Election.
  *
  * <pre>{@code
- * ZabNode node = ZabNode.builder().config(config).stateMachine(kv)
- *         .transport(new NettyTransport(nettyConfig)).election(new FastLeaderElection())
- *         .build();
- * node.start();
- * SubmitResult r = node.submit(ByteBuffer.wrap(bytes)).get();
+ * ZabNode node = ZabNode.builder().config(config).stateMachine(kv).build().start();
+ * node.whenReady().get(30, TimeUnit.SECONDS);
+ * SubmitResult r = node.submit(ByteBuffer.wrap(bytes), Duration.ofSeconds(5)).get();
  * }</pre>
  *
  * <p>All methods may be called from any thread. Futures complete, and the state machine and
  * role listeners are called, on the node's delivery thread: do not block there.
  *
- * <p>A node with a data directory and a {@link Builder#transportFactory} survives a full disk
- * or an I/O error: it stops acking at once, leaves the ensemble (its links close), then reopens
- * its data directory with a backoff and rejoins as a follower once the disk takes writes again;
- * its state machine is restored from the newest snapshot (or its state at start) and fed again
- * from there. {@link #failure()} says while it is away.
+ * <p>A node with a data directory survives a full disk or an I/O error (unless it was given
+ * single transport, election or store instances): it stops acking at once, leaves the ensemble
+ * (its links close), then reopens its data directory with a backoff and rejoins as a follower
+ * once the disk takes writes again; its state machine is restored from the newest snapshot (or
+ * its state at start) and fed again from there. {@link #failure()} says while it is away.
  */
 public final class ZabNode implements AutoCloseable {
     private final NodeLoop loop;
@@ -165,10 +165,30 @@ public final class ZabNode implements AutoCloseable {
         loop.close();
     }
 
-    /** A fresh instance of the default election (see {@link Builder#election}). */
+    /**
+     * A fresh instance of the default election: the first {@link LeaderElection} registered as
+     * a {@link ServiceLoader} service (zab-election registers Fast Leader Election).
+     *
+     * @throws IllegalStateException naming the dependency to add when none is registered
+     */
     public static LeaderElection defaultElection() {
         return ServiceLoader.load(LeaderElection.class, ZabNode.class.getClassLoader())
-                .findFirst().orElseGet(QuorumMaxElection::new);
+                .findFirst().orElseThrow(() -> new IllegalStateException("no leader election:"
+                        + " add the dependency io.zab:zab-election (Fast Leader Election) or"
+                        + " give the node one with election() or electionFactory()"));
+    }
+
+    /**
+     * The default transport provider: the first {@link TransportProvider} registered as a
+     * {@link ServiceLoader} service (zab-transport registers Netty).
+     *
+     * @throws IllegalStateException naming the dependency to add when none is registered
+     */
+    static TransportProvider defaultTransport() {
+        return ServiceLoader.load(TransportProvider.class, ZabNode.class.getClassLoader())
+                .findFirst().orElseThrow(() -> new IllegalStateException("no transport: add"
+                        + " the dependency io.zab:zab-transport (Netty) or give the node one"
+                        + " with transport() or transportFactory()"));
     }
 
     /** Wires a node. Not thread-safe. */
@@ -197,9 +217,12 @@ public final class ZabNode implements AutoCloseable {
         }
 
         /**
-         * The node's transport. A node given one instance stops for good after a storage
-         * failure, since a closed transport cannot be started again; give a
-         * {@link #transportFactory} to let it resume.
+         * The node's transport. By default (neither this nor {@link #transportFactory}) the
+         * first {@link TransportProvider} on the class path makes one per incarnation from the
+         * config: with zab-transport, Netty to the config's members under its cluster id. A
+         * node given one instance stops for good after a storage failure, since a closed
+         * transport cannot be started again; give a {@link #transportFactory} (or none) to let
+         * it resume.
          */
         public Builder transport(Transport t) {
             this.transport = t;
@@ -221,8 +244,8 @@ public final class ZabNode implements AutoCloseable {
         /**
          * The node's election. By default: the first {@link LeaderElection} registered as a
          * {@link ServiceLoader} service (zab-election registers Fast Leader Election, so having
-         * it on the class path makes FLE the default), else the simple
-         * {@link QuorumMaxElection}. A node given one instance cannot resume after a storage
+         * it on the class path makes FLE the default); without one, {@link #build} fails naming
+         * the dependency to add. A node given one instance cannot resume after a storage
          * failure (an election is initialised once); use {@link #electionFactory} or the
          * default for that.
          */
@@ -265,9 +288,9 @@ public final class ZabNode implements AutoCloseable {
         public ZabNode build() throws IOException {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(stateMachine, "stateMachine");
-            if ((transport == null) == (transportFactory == null)) {
-                throw new IllegalArgumentException("give either a transport or a"
-                        + " transportFactory");
+            if (transport != null && transportFactory != null) {
+                throw new IllegalArgumentException("give a transport or a transportFactory,"
+                        + " not both");
             }
             if (election != null && electionFactory != null) {
                 throw new IllegalArgumentException("give an election or an electionFactory,"
@@ -288,7 +311,11 @@ public final class ZabNode implements AutoCloseable {
                 stores = () -> given;
             }
             Supplier<? extends Transport> transports = transportFactory;
-            if (transports == null) {
+            if (transport == null && transports == null) {
+                TransportProvider provider = defaultTransport();
+                ZabConfig c = config;
+                transports = () -> provider.create(c);
+            } else if (transports == null) {
                 Transport t = transport;
                 transports = () -> t;
                 noResume = noResume != null ? noResume : "it was given one transport instance,"
@@ -301,6 +328,7 @@ public final class ZabNode implements AutoCloseable {
                 noResume = noResume != null ? noResume : "it was given one election instance,"
                         + " not an electionFactory";
             } else if (elections == null) {
+                defaultElection(); // fails here, naming the missing dependency, not at start()
                 elections = ZabNode::defaultElection;
             }
             return new ZabNode(new NodeLoop(config, stateMachine,

@@ -121,6 +121,7 @@ final class FileCluster implements AutoCloseable {
         m.sm = new LedgerStateMachine(m.onDeliver);
         m.node = ZabNode.builder().config(config(m)).stateMachine(m.sm)
                 .fileStorage(m.options, m.io)
+                .electionFactory(io.zab.election.QuorumMaxElection::new)
                 .transportFactory(() -> {
                     TapTransport t = new TapTransport(network.transport(), m.taps.size() + 1,
                             m.tap);

@@ -80,6 +80,7 @@ class SnapshotOffDeliveryTest {
                 MemorySnapshotStore store = new MemorySnapshotStore();
                 nodes.add(ZabNode.builder().config(b.build()).stateMachine(sm)
                         .transport(net.transport())
+                        .electionFactory(io.zab.election.QuorumMaxElection::new)
                         .stores(new MemoryTxnLog(), new MemoryEpochStore(), store).build()
                         .start());
                 machines.add(sm);

@@ -55,7 +55,8 @@ class ZabNodeLoopbackTest {
     private ZabNode start(int id) throws Exception {
         RecordingStateMachine sm = new RecordingStateMachine();
         ZabNode n = ZabNode.builder().config(config(id)).stateMachine(sm)
-                .transport(network.transport()).build().start();
+                .transport(network.transport())
+                .electionFactory(io.zab.election.QuorumMaxElection::new).build().start();
         nodes.put(id, n);
         machines.put(id, sm);
         return n;
@@ -211,5 +212,19 @@ class ZabNodeLoopbackTest {
         // Ready means a write goes through at once, with no retry loop around it.
         assertNotNull(two.submit(bytes("right away")).get(10, TimeUnit.SECONDS));
         assertNotNull(three.submit(bytes("and here")).get(10, TimeUnit.SECONDS));
+    }
+
+    /** Without zab-election or zab-transport on the class path, build() names what to add. */
+    @Test
+    void aMissingElectionOrTransportIsNamedAtBuild() {
+        RecordingStateMachine sm = new RecordingStateMachine();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ZabNode
+                .builder().config(config(1)).stateMachine(sm).transport(network.transport())
+                .build());
+        assertTrue(e.getMessage().contains("io.zab:zab-election"), e.getMessage());
+        e = assertThrows(IllegalStateException.class, () -> ZabNode.builder()
+                .config(config(1)).stateMachine(sm)
+                .electionFactory(io.zab.election.QuorumMaxElection::new).build());
+        assertTrue(e.getMessage().contains("io.zab:zab-transport"), e.getMessage());
     }
 }

@@ -3,9 +3,6 @@ package io.zab.examples.demo;
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
 import io.zab.examples.kv.KvStateMachine;
-import io.zab.election.fle.FastLeaderElection;
-import io.zab.transport.netty.NettyTransport;
-import io.zab.transport.netty.NettyTransportConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -33,8 +30,8 @@ public final class DemoCluster implements AutoCloseable {
     }
 
     ZabConfig config(int id) {
-        ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(50)
-                .dataDir(root.resolve("node" + id));
+        ZabConfig.Builder b = ZabConfig.builder().peerId(id).clusterId("zab-demo")
+                .tickIntervalMs(50).dataDir(root.resolve("node" + id));
         for (int i = 1; i <= 3; i++) {
             b.voter(i, new InetSocketAddress("127.0.0.1", quorumBase + i - 1));
         }
@@ -44,10 +41,8 @@ public final class DemoCluster implements AutoCloseable {
     public ZabNode start(int id) throws Exception {
         KvStateMachine kv = new KvStateMachine();
         ZabConfig config = config(id);
-        NettyTransport transport = new NettyTransport(NettyTransportConfig.builder()
-                .clusterId("zab-demo").peers(config.members()).build());
-        ZabNode node = ZabNode.builder().config(config).stateMachine(kv).transport(transport)
-                .election(new FastLeaderElection()).build().start();
+        // All the wiring: Netty and Fast Leader Election come from the class path.
+        ZabNode node = ZabNode.builder().config(config).stateMachine(kv).build().start();
         nodes.put(id, node);
         kvs.put(id, kv);
         return node;

@@ -2,10 +2,8 @@ package io.zab.examples.server;
 
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
-import io.zab.election.fle.FastLeaderElection;
 import io.zab.examples.kv.KvServer;
 import io.zab.examples.kv.KvStateMachine;
-import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
 import java.io.PrintStream;
 import java.util.Map;
@@ -21,7 +19,8 @@ public final class ServerCommand {
 
     /** Builds the node's configuration; a bad relation names its option. */
     public static ZabConfig zabConfig(ServerOptions o) {
-        ZabConfig.Builder b = ZabConfig.builder().peerId(o.id()).dataDir(o.dataDir())
+        ZabConfig.Builder b = ZabConfig.builder().peerId(o.id()).clusterId(o.clusterId())
+                .dataDir(o.dataDir())
                 .tickIntervalMs(o.tickMs()).initLimitTicks(o.initLimit())
                 .syncLimitTicks(o.syncLimit()).maxTxnBytes(o.maxTxnBytes())
                 .pendingMaxBytes(Math.max(32L << 20, o.maxTxnBytes()))
@@ -53,14 +52,11 @@ public final class ServerCommand {
     public static int run(ServerOptions o, PrintStream out) throws Exception {
         ZabConfig config = zabConfig(o);
         Map<io.zab.PeerId, java.net.InetSocketAddress> members = config.members();
-        NettyTransportConfig transport = transportConfig(o.clusterId(), members,
-                o.maxTxnBytes());
         KvStateMachine kv = new KvStateMachine();
-        // Factories, not instances: after a full disk or an I/O error the node leaves, then
-        // comes back with a fresh transport and election once its data directory works again.
-        ZabNode node = ZabNode.builder().config(config).stateMachine(kv)
-                .transportFactory(() -> new NettyTransport(transport))
-                .electionFactory(FastLeaderElection::new).build().start();
+        // All the wiring: Netty (frames sized for maxTxnBytes) and Fast Leader Election come
+        // from the class path, a fresh one of each whenever the node resumes after a full disk
+        // or an I/O error.
+        ZabNode node = ZabNode.builder().config(config).stateMachine(kv).build().start();
         KvServer http = new KvServer(node, kv, o.http(), o.maxTxnBytes(), o.timeoutMs())
                 .start();
         out.println("server " + o.id() + ": quorum " + members.get(config.peerId())
