@@ -1,4 +1,4 @@
-package io.zab.examples.embed;
+package io.zab.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +12,6 @@ import io.zab.examples.kv.KvCommand;
 import io.zab.examples.kv.KvStateMachine;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +75,7 @@ class EmbeddingExampleTest {
     @Test
     void aConfigAndAStateMachineAreAllTheWiringAndASubmitRightAfterStartCommits()
             throws Exception {
-        int[] ports = freePorts(3);
+        int[] ports = Cluster.freePorts(3);
         List<ZabNode> nodes = new ArrayList<>();
         List<KvStateMachine> machines = new ArrayList<>();
         try {
@@ -103,22 +102,5 @@ class EmbeddingExampleTest {
         } finally {
             nodes.forEach(ZabNode::close);
         }
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        int[] ports = new int[n];
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                held.add(s);
-                ports[i] = s.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
-            }
-        }
-        return ports;
     }
 }
