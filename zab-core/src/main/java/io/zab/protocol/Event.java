@@ -72,10 +72,10 @@ public sealed interface Event {
     }
 
     /**
-     * A snapshot for {@code learner} could not be taken, or a part of it could not be read: its
-     * SNAP cannot go on, and it must sync again.
+     * A snapshot for {@code learner} could not be taken ({@code zxid} null), or a part of the
+     * one at {@code zxid} could not be read: that SNAP cannot go on, and it must sync again.
      */
-    record SnapshotFailed(PeerId learner, String reason) implements Event {
+    record SnapshotFailed(PeerId learner, Zxid zxid, String reason) implements Event {
     }
 
     /** A part of a kept snapshot read for a learner ({@link Action.ReadSnapshotChunk}). */

@@ -358,12 +358,15 @@ final class LeaderRole implements RoleState {
     /**
      * The learner's SNAP cannot go on (its snapshot was not kept, or a part of it not read):
      * it is dropped at once rather than left waiting for data that will not come, and syncs
-     * again when it comes back.
+     * again when it comes back. A failed read of a transfer it no longer runs (a snapshot
+     * abandoned earlier) changes nothing.
      */
     @Override
-    public void onSnapshotFailed(PeerId learner, String reason) {
+    public void onSnapshotFailed(PeerId learner, Zxid zxid, String reason) {
         LearnerProgress p = learners.get(learner);
-        if (p != null && (p.state == State.SNAP_PENDING || p.state == State.SNAP_SENDING)) {
+        boolean current = p != null && (zxid == null ? p.state == State.SNAP_PENDING
+                : p.state == State.SNAP_SENDING && zxid.equals(p.snapZxid));
+        if (current) {
             LOG.warn("node {}: SNAP for learner {} failed ({}); dropping it so it syncs again",
                     self, learner, reason);
             learners.remove(learner);

@@ -41,7 +41,7 @@ interface RoleState {
     void onSnapshotReady(PeerId learner, Zxid zxid, long size, int crc);
 
     /** A snapshot for a learner could not be taken or read (leaders only). */
-    default void onSnapshotFailed(PeerId learner, String reason) {
+    default void onSnapshotFailed(PeerId learner, Zxid zxid, String reason) {
     }
 
     /** A part of a kept snapshot was read for a learner (leaders only). */

@@ -134,7 +134,7 @@ public final class ZabCore {
             }
         } else if (event instanceof Event.SnapshotFailed f) {
             if (role != null) {
-                role.onSnapshotFailed(f.learner(), f.reason());
+                role.onSnapshotFailed(f.learner(), f.zxid(), f.reason());
             }
         } else {
             throw new IllegalArgumentException("unknown event " + event);

@@ -41,8 +41,8 @@ final class Deliverer implements AutoCloseable {
         /** A part of a kept snapshot was read for a learner. */
         void snapshotChunk(io.zab.PeerId learner, Zxid zxid, long offset, byte[] data);
 
-        /** A snapshot for a learner was not kept, or a part of it not read. */
-        void snapshotFailed(io.zab.PeerId learner, String reason);
+        /** A snapshot for a learner was not kept (zxid null), or a part of one not read. */
+        void snapshotFailed(io.zab.PeerId learner, Zxid zxid, String reason);
 
         void failed(Throwable error);
 
@@ -249,11 +249,11 @@ final class Deliverer implements AutoCloseable {
             if (s.isPresent()) {
                 listener.snapshotTaken(learner, s.get().zxid(), s.get().size(), s.get().crc());
             } else {
-                listener.snapshotFailed(learner, "no snapshot kept after taking one");
+                listener.snapshotFailed(learner, null, "no snapshot kept after taking one");
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("snapshot for learner {} not taken: {}", learner, e.toString());
-            listener.snapshotFailed(learner, "not taken: " + e);
+            listener.snapshotFailed(learner, null, "not taken: " + e);
         }
     }
 
@@ -304,7 +304,7 @@ final class Deliverer implements AutoCloseable {
             LOG.warn("reading snapshot {} for learner {} at {}: {}", zxid, learner, offset,
                     e.toString());
             closeTransfer(learner);
-            listener.snapshotFailed(learner, "reading at " + offset + ": " + e);
+            listener.snapshotFailed(learner, zxid, "reading at " + offset + ": " + e);
         }
     }
 

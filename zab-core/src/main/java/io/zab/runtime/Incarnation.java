@@ -449,8 +449,8 @@ final class Incarnation {
         }
 
         @Override
-        public void snapshotFailed(PeerId learner, String reason) {
-            inbox.add(new Event.SnapshotFailed(learner, reason));
+        public void snapshotFailed(PeerId learner, Zxid zxid, String reason) {
+            inbox.add(new Event.SnapshotFailed(learner, zxid, reason));
         }
 
         @Override

@@ -151,7 +151,10 @@ class LeaderSynchronizationTest {
         d.persistAll();
         d.receive(N2, new AckEpoch(4, 2, z(2, 9)));
         assertFalse(Conversation.sent(d.on(new Event.Tick()), N2).isEmpty(), "pinged");
-        d.on(new Event.SnapshotFailed(N2, "disk full"));
+        d.on(new Event.SnapshotFailed(N2, z(2, 7), "an abandoned transfer's read"));
+        assertFalse(Conversation.sent(d.on(new Event.Tick()), N2).isEmpty(),
+                "a failed read of another snapshot leaves the pending SNAP alone");
+        d.on(new Event.SnapshotFailed(N2, null, "disk full"));
         assertEquals(List.of(), Conversation.sent(d.on(new Event.Tick()), N2),
                 "dropped: no more pings, so it looks for its leader again");
         assertEquals(List.of(), d.on(new Event.SnapshotReady(N2, z(3, 1), 3, 77)),
