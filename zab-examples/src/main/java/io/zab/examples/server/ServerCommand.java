@@ -4,7 +4,6 @@ import io.zab.ZabConfig;
 import io.zab.ZabNode;
 import io.zab.examples.kv.KvServer;
 import io.zab.examples.kv.KvStateMachine;
-import io.zab.transport.netty.NettyTransportConfig;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -38,15 +37,6 @@ public final class ServerCommand {
                     ? "--data-dir" : "--config";
             throw new IllegalArgumentException(key + ": " + m);
         }
-    }
-
-    /** The server's transport: frames that hold a PROPOSAL of the largest txn. */
-    public static NettyTransportConfig transportConfig(String clusterId,
-            Map<io.zab.PeerId, java.net.InetSocketAddress> members, int maxTxnBytes) {
-        int frame = Math.max((1 << 20) + 1024,
-                io.zab.codec.MessageCodec.txnMessageBytes(maxTxnBytes));
-        return NettyTransportConfig.builder().clusterId(clusterId).peers(members)
-                .maxFrameBytes(frame).build();
     }
 
     public static int run(ServerOptions o, PrintStream out) throws Exception {

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
-import io.zab.election.fle.FastLeaderElection;
-import io.zab.examples.server.ServerCommand;
-import io.zab.transport.netty.NettyTransport;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -54,10 +51,8 @@ class KvTxnLimitTest {
                 }
                 ZabConfig config = b.build();
                 KvStateMachine kv = new KvStateMachine();
-                ZabNode n = ZabNode.builder().config(config).stateMachine(kv)
-                        .transport(new NettyTransport(ServerCommand.transportConfig("limit",
-                                config.members(), MAX_TXN)))
-                        .election(new FastLeaderElection()).build().start();
+                // The server's wiring: Netty with frames sized for MAX_TXN, FLE.
+                ZabNode n = ZabNode.builder().config(config).stateMachine(kv).build().start();
                 nodes.add(n);
                 machines.add(kv);
                 servers.add(new KvServer(n, kv, new InetSocketAddress("127.0.0.1", 0), MAX_TXN,
