@@ -4,6 +4,7 @@ import io.zab.protocol.CoreConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -52,6 +53,21 @@ public final class ZabConfig {
     private final long snapshotEveryTxns;
     private final long snapshotEveryBytes;
     private final InitialClusterState initialClusterState;
+    private final Tls tls;
+
+    /**
+     * Mutual TLS between members, from PEM files: this member's private key (PKCS#8) and
+     * certificate chain, and the CA certificates it trusts for its peers. Every member must
+     * present a certificate the others trust; without it, peers are told apart only by address
+     * and cluster id.
+     */
+    public record Tls(Path privateKeyPem, Path certificateChainPem, Path trustedCaPem) {
+        public Tls {
+            java.util.Objects.requireNonNull(privateKeyPem, "tls.privateKeyPem");
+            java.util.Objects.requireNonNull(certificateChainPem, "tls.certificateChainPem");
+            java.util.Objects.requireNonNull(trustedCaPem, "tls.trustedCaPem");
+        }
+    }
 
     private ZabConfig(Builder b) {
         this.peerId = b.peerId;
@@ -76,6 +92,7 @@ public final class ZabConfig {
         this.snapshotEveryTxns = b.snapshotEveryTxns;
         this.snapshotEveryBytes = b.snapshotEveryBytes;
         this.initialClusterState = b.initialClusterState;
+        this.tls = b.tls;
     }
 
     public static Builder builder() {
@@ -205,25 +222,14 @@ public final class ZabConfig {
         return initialClusterState;
     }
 
-    public CoreConfig coreConfig() {
-        return new CoreConfig(peerId, voters.keySet(), observers.keySet(), initLimitTicks,
-                syncLimitTicks, maxTxnBytes, historyMaxTxns, proposalsInflightMax,
-                io.zab.Zxid.MAX_PART, initialClusterState == InitialClusterState.EXISTING,
-                historyMaxBytes, proposalsInflightMaxBytes, learnerWindowBytes,
-                snapBytesPerTick());
-    }
-
-    /** The snapshot rate limit in the core's unit: bytes per tick, at least 1 when set. */
-    private long snapBytesPerTick() {
-        if (snapshotSendBytesPerSecond == 0) {
-            return 0;
-        }
-        double perTick = (double) snapshotSendBytesPerSecond * tickIntervalMs / 1000;
-        return (long) Math.max(1, Math.min(perTick, Long.MAX_VALUE / 4));
+    /** TLS between members, if set (the default transport then requires it on every link). */
+    public Optional<Tls> tls() {
+        return Optional.ofNullable(tls);
     }
 
     /** Collects settings; {@link #build()} validates them. Not thread-safe. */
     public static final class Builder {
+        private Tls tls;
         private PeerId peerId;
         private final Map<PeerId, InetSocketAddress> voters = new TreeMap<>();
         private final Map<PeerId, InetSocketAddress> observers = new TreeMap<>();
@@ -388,6 +394,12 @@ public final class ZabConfig {
             return this;
         }
 
+        /** See {@link ZabConfig#tls()}; off by default. */
+        public Builder tls(Tls value) {
+            this.tls = value;
+            return this;
+        }
+
         /** An even number of voters tolerates no more faults than one fewer; say you mean it. */
         public Builder allowEvenVoters(boolean allow) {
             this.evenVotersAllowed = allow;
@@ -448,6 +460,7 @@ public final class ZabConfig {
                         + snapshotEveryTxns);
             }
             checkDataDir();
+            checkTls();
             if (maxTxnBytes > (64 << 20)) {
                 throw new IllegalArgumentException("maxTxnBytes: " + maxTxnBytes
                         + " is above the 64 MiB limit");
@@ -465,6 +478,18 @@ public final class ZabConfig {
                         + " cannot hold one txn of maxTxnBytes " + maxTxnBytes);
             }
             return new ZabConfig(this);
+        }
+
+        private void checkTls() {
+            if (tls == null) {
+                return;
+            }
+            for (Path p : List.of(tls.privateKeyPem(), tls.certificateChainPem(),
+                    tls.trustedCaPem())) {
+                if (!java.nio.file.Files.isReadable(p)) {
+                    throw new IllegalArgumentException("tls: cannot read " + p);
+                }
+            }
         }
 
         private void checkDataDir() {

@@ -52,6 +52,15 @@ class ZabConfigTest {
     }
 
     @Test
+    void tlsFilesMustBeReadable() throws Exception {
+        java.nio.file.Path pem = java.nio.file.Files.writeString(tmp.resolve("a.pem"), "x");
+        assertRejected("tls", valid().tls(new ZabConfig.Tls(pem, pem,
+                tmp.resolve("missing.pem"))));
+        ZabConfig c = valid().tls(new ZabConfig.Tls(pem, pem, pem)).build();
+        assertEquals(pem, c.tls().orElseThrow().trustedCaPem());
+    }
+
+    @Test
     void aVoterListedTwiceIsRejected() {
         assertRejected("peers", valid().voter(2, addr(7004)));
     }

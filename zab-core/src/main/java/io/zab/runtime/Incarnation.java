@@ -125,7 +125,7 @@ final class Incarnation {
         this.nanoTime = nanoTime;
         this.transport = transport;
         this.log = new DurableMarkLog(stores.log());
-        this.core = new ZabCore(config.coreConfig(), recovery.state(), election);
+        this.core = new ZabCore(NodeWiring.coreConfig(config), recovery.state(), election);
         this.inboxMaxBytes = config.inboxMaxBytes();
         this.appliedMark = new AtomicReference<>(recovery.state().snapshotZxid());
         this.appliedFed = recovery.state().snapshotZxid();

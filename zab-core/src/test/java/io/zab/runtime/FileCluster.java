@@ -119,7 +119,7 @@ final class FileCluster implements AutoCloseable {
     ZabNode start(int id) throws Exception {
         Member m = members.get(id);
         m.sm = new LedgerStateMachine(m.onDeliver);
-        m.node = ZabNode.builder().config(config(m)).stateMachine(m.sm)
+        m.node = new NodeWiring().config(config(m)).stateMachine(m.sm)
                 .fileStorage(m.options, m.io)
                 .electionFactory(io.zab.election.QuorumMaxElection::new)
                 .transportFactory(() -> {

@@ -78,7 +78,7 @@ class SnapshotOffDeliveryTest {
                 }
                 SlowSnapshots sm = new SlowSnapshots();
                 MemorySnapshotStore store = new MemorySnapshotStore();
-                nodes.add(ZabNode.builder().config(b.build()).stateMachine(sm)
+                nodes.add(new NodeWiring().config(b.build()).stateMachine(sm)
                         .transport(net.transport())
                         .electionFactory(io.zab.election.QuorumMaxElection::new)
                         .stores(new MemoryTxnLog(), new MemoryEpochStore(), store).build()

@@ -54,7 +54,7 @@ class ZabNodeLoopbackTest {
 
     private ZabNode start(int id) throws Exception {
         RecordingStateMachine sm = new RecordingStateMachine();
-        ZabNode n = ZabNode.builder().config(config(id)).stateMachine(sm)
+        ZabNode n = new NodeWiring().config(config(id)).stateMachine(sm)
                 .transport(network.transport())
                 .electionFactory(io.zab.election.QuorumMaxElection::new).build().start();
         nodes.put(id, n);
@@ -218,11 +218,10 @@ class ZabNodeLoopbackTest {
     @Test
     void aMissingElectionOrTransportIsNamedAtBuild() {
         RecordingStateMachine sm = new RecordingStateMachine();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ZabNode
-                .builder().config(config(1)).stateMachine(sm).transport(network.transport())
-                .build());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new NodeWiring()
+                .config(config(1)).stateMachine(sm).transport(network.transport()).build());
         assertTrue(e.getMessage().contains("io.zab:zab-election"), e.getMessage());
-        e = assertThrows(IllegalStateException.class, () -> ZabNode.builder()
+        e = assertThrows(IllegalStateException.class, () -> new NodeWiring()
                 .config(config(1)).stateMachine(sm)
                 .electionFactory(io.zab.election.QuorumMaxElection::new).build());
         assertTrue(e.getMessage().contains("io.zab:zab-transport"), e.getMessage());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zab.Zxid;
 import io.zab.storage.file.FileStorage;
 import io.zab.storage.file.FileTxnLog;
+import io.zab.runtime.NodeWiring;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

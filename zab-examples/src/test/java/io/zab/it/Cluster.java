@@ -9,6 +9,7 @@ import io.zab.storage.file.FileIo;
 import io.zab.storage.file.FileStorage;
 import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
+import io.zab.runtime.NodeWiring;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -174,7 +175,7 @@ final class Cluster implements AutoCloseable {
                 // A restarted peer is back within a second or two; do not wait 5 s to redial.
                 .reconnectBackoffMs(50, 500).build());
         HistoryMachine sm = new HistoryMachine();
-        ZabNode.Builder b = ZabNode.builder().config(config).stateMachine(sm)
+        NodeWiring b = new NodeWiring().config(config).stateMachine(sm)
                 .transport(transport).election(new FastLeaderElection());
         FileIo io = fileIos.getOrDefault(id, FileIo.REAL);
         if (fileOptions != null || io != FileIo.REAL) {

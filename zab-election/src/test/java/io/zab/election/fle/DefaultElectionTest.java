@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 class DefaultElectionTest {
     @Test
     void fastLeaderElectionIsTheDefaultElectionOfANode() {
-        assertInstanceOf(FastLeaderElection.class, ZabNode.defaultElection());
-        assertNotSame(ZabNode.defaultElection(), ZabNode.defaultElection(),
+        assertInstanceOf(FastLeaderElection.class, io.zab.runtime.NodeWiring.defaultElection());
+        assertNotSame(io.zab.runtime.NodeWiring.defaultElection(), io.zab.runtime.NodeWiring.defaultElection(),
                 "every node needs an election of its own");
     }
 }

@@ -3,9 +3,6 @@ package io.zab.examples.bench;
 import io.zab.Role;
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
-import io.zab.election.fle.FastLeaderElection;
-import io.zab.transport.netty.NettyTransport;
-import io.zab.transport.netty.NettyTransportConfig;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -37,10 +34,8 @@ final class FailoverBench {
             b.voter(p, new InetSocketAddress("127.0.0.1", ports[p - 1]));
         }
         ZabConfig c = b.build();
-        NettyTransport t = new NettyTransport(NettyTransportConfig.builder()
-                .clusterId("failover").peers(c.members()).build());
-        nodes[id] = ZabNode.builder().config(c).stateMachine(new BenchStateMachine())
-                .transport(t).election(new FastLeaderElection()).build().start();
+        nodes[id] = ZabNode.builder().config(c).stateMachine(new BenchStateMachine()).build()
+                .start();
         return nodes[id];
     }
 

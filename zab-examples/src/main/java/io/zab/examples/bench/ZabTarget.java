@@ -8,6 +8,7 @@ import io.zab.ZabNode;
 import io.zab.election.fle.FastLeaderElection;
 import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
+import io.zab.runtime.NodeWiring;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -39,7 +40,7 @@ final class ZabTarget implements BenchTarget {
             BenchStateMachine sm = new BenchStateMachine();
             NettyTransport t = new NettyTransport(NettyTransportConfig.builder()
                     .clusterId("zab-bench").peers(config.members()).build());
-            nodes.add(ZabNode.builder().config(config).stateMachine(sm).transport(t)
+            nodes.add(new NodeWiring().config(config).stateMachine(sm).transport(t)
                     .election(new FastLeaderElection()).build().start());
             machines.add(sm);
         }

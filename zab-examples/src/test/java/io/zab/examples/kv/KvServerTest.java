@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
 import io.zab.transport.LoopbackNetwork;
+import io.zab.runtime.NodeWiring;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +35,7 @@ class KvServerTest {
                 b.voter(i, new InetSocketAddress("127.0.0.1", 1));
             }
             KvStateMachine kv = new KvStateMachine();
-            ZabNode n = ZabNode.builder().config(b.build()).stateMachine(kv)
+            ZabNode n = new NodeWiring().config(b.build()).stateMachine(kv)
                     .transport(net.transport()).build().start();
             NODES.add(n);
             SERVERS.add(new KvServer(n, kv, new InetSocketAddress("127.0.0.1", 0), 1024, 5_000)
@@ -117,7 +118,7 @@ class KvServerTest {
                     b.voter(i, new InetSocketAddress("127.0.0.1", 1));
                 }
                 KvStateMachine kv = new KvStateMachine();
-                ZabNode n = ZabNode.builder().config(b.build()).stateMachine(kv)
+                ZabNode n = new NodeWiring().config(b.build()).stateMachine(kv)
                         .transport(net.transport()).build();
                 nodes.add(n);
                 servers.add(new KvServer(n, kv, new InetSocketAddress("127.0.0.1", 0), 1024,

@@ -21,6 +21,7 @@ import io.zab.testing.RecordingStateMachine;
 import io.zab.testing.SmallTmpfs;
 import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
+import io.zab.runtime.NodeWiring;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -111,7 +112,7 @@ class ResumeOverNettyTest {
                 .peers(peers).reconnectBackoffMs(20, 200).build();
         FileStorage.Options small = new FileStorage.Options(
                 new FileTxnLog.Options(64 * 1024, true), 2, 100_000, 1L << 30);
-        return ZabNode.builder().config(b.build()).stateMachine(sm)
+        return new NodeWiring().config(b.build()).stateMachine(sm)
                 .fileStorage(small, FileIo.REAL)
                 .transportFactory(() -> new NettyTransport(net))
                 .electionFactory(FastLeaderElection::new).build().start();

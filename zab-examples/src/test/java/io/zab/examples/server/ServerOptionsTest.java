@@ -41,7 +41,7 @@ class ServerOptionsTest {
         assertEquals(ZabConfig.InitialClusterState.EXISTING, o.initialClusterState());
         ZabConfig c = ServerCommand.zabConfig(o);
         assertEquals(ZabConfig.InitialClusterState.EXISTING, c.initialClusterState());
-        assertTrue(c.coreConfig().joinExisting());
+        assertTrue(io.zab.runtime.NodeWiring.coreConfig(c).joinExisting());
     }
 
     @Test

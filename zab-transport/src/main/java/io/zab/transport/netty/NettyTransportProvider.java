@@ -6,10 +6,9 @@ import io.zab.transport.Transport;
 import io.zab.transport.TransportProvider;
 
 /**
- * The default transport of a node built without one: Netty, plaintext, with the members, the
- * cluster id and a frame limit that holds a PROPOSAL of the largest txn, all from the node's
- * {@link ZabConfig}. For TLS or other settings build a {@link NettyTransportConfig} and give the
- * node a transport factory instead.
+ * The transport of a node built from a {@link ZabConfig}: Netty with the config's members,
+ * cluster id and TLS files, and a frame limit that holds a PROPOSAL of the largest txn.
+ * Registered as a {@link TransportProvider} service, so zab-core finds it on the class path.
  */
 public final class NettyTransportProvider implements TransportProvider {
     @Override
@@ -21,7 +20,10 @@ public final class NettyTransportProvider implements TransportProvider {
     public static NettyTransportConfig configFor(ZabConfig config) {
         int frame = Math.max((1 << 20) + 1024,
                 MessageCodec.txnMessageBytes(config.maxTxnBytes()));
-        return NettyTransportConfig.builder().clusterId(config.clusterId())
-                .peers(config.members()).maxFrameBytes(frame).build();
+        NettyTransportConfig.Builder b = NettyTransportConfig.builder()
+                .clusterId(config.clusterId()).peers(config.members()).maxFrameBytes(frame);
+        config.tls().ifPresent(t -> b.tls(new NettyTransportConfig.Tls(t.privateKeyPem(),
+                t.certificateChainPem(), t.trustedCaPem())));
+        return b.build();
     }
 }

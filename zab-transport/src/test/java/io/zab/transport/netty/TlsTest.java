@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.ssl.SslHandler;
 import io.zab.PeerId;
+import io.zab.ZabConfig;
 import io.zab.protocol.message.Ping;
 import io.zab.transport.RecordingReceiver;
 import io.zab.transport.RecordingReceiver.Event;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Mutual TLS: nodes 1 and 2 hold certificates the CA signed (CN zab-1, zab-2) and talk; a node
+ * Mutual TLS: nodes 1 and 2 (node 2 wired from a {@code ZabConfig}'s TLS files) hold certificates the CA signed (CN zab-1, zab-2) and talk; a node
  * whose certificate no CA signed is refused; so is a node whose CA-signed certificate names a
  * different sid than it claims; node 1 keeps talking to node 2 throughout.
  */
@@ -61,7 +62,7 @@ class TlsTest {
             rogue = certs.selfSigned("zab-3");
             peers = TestNet.layout(3);
             node1 = new NettyTransport(config(one.get(60, TimeUnit.SECONDS)));
-            node2 = new NettyTransport(config(two.get(60, TimeUnit.SECONDS)));
+            node2 = fromZabConfig(TWO, two.get(60, TimeUnit.SECONDS));
         } finally {
             pool.shutdownNow();
         }
@@ -77,6 +78,18 @@ class TlsTest {
         if (node2 != null) {
             node2.close();
         }
+    }
+
+    /**
+     * Node 2 is wired as a host wires it, from a {@link ZabConfig} with TLS files, so every
+     * test here also checks that the default transport applies them.
+     */
+    private NettyTransport fromZabConfig(PeerId id, NettyTransportConfig.Tls tls) {
+        ZabConfig.Builder b = ZabConfig.builder().peerId(id.value()).clusterId(TestNet.CLUSTER)
+                .tls(new ZabConfig.Tls(tls.privateKeyPem(), tls.certificateChainPem(),
+                        tls.trustedCaPem()));
+        peers.forEach((p, address) -> b.voter(p.value(), address));
+        return (NettyTransport) new NettyTransportProvider().create(b.build());
     }
 
     private NettyTransportConfig config(NettyTransportConfig.Tls tls) {
