@@ -3,104 +3,69 @@ package io.zab.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.zab.PeerId;
-import io.zab.SubmitResult;
-import io.zab.ZabConfig;
-import io.zab.ZabNode;
-import io.zab.Zxid;
-import io.zab.examples.kv.KvCommand;
-import io.zab.examples.kv.KvStateMachine;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileObject;
-import javax.tools.SimpleJavaFileObject;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * README's "API in a few lines" is what a host writes: its code block compiles as it stands
- * (against the modules' classes, as a consumer sees them), and the same wiring (a config and a
- * state machine, nothing else) runs three nodes over Netty with Fast Leader Election found on
- * the class path, where a timed submit issued right after {@code start()} commits.
+ * README's "API in a few lines" cannot drift from code that runs: its block must be the
+ * README region of the consumer project's CounterNode, which the invoker compiles against the
+ * installed artifacts and whose test runs it as three members over Netty (src/it/consumer).
  */
 class EmbeddingExampleTest {
-    @TempDir
-    Path dir;
+    private static final Path README = Path.of("..", "README.md");
+    private static final Path CONSUMER_SOURCE =
+            Path.of("src", "it", "consumer", "src", "main", "java", "io", "zab", "it", "consumer",
+                    "CounterNode.java");
 
     @Test
-    void readmesExampleCompilesAsItStands() throws IOException {
-        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-        int section = readme.indexOf("## The API in a few lines");
+    void readmesExampleIsTheConsumersCode() throws IOException {
+        String readme = Files.readString(README, StandardCharsets.UTF_8);
+        int section = readme.indexOf("\n## The API in a few lines\n");
         assertTrue(section >= 0, "README has the section");
-        int start = readme.indexOf("```java\n", section) + "```java\n".length();
-        int end = readme.indexOf("```", start);
-        String block = readme.substring(start, end);
-        String source = String.join("\n",
-                "import io.zab.*;",
-                "import java.net.InetSocketAddress;",
-                "import java.nio.ByteBuffer;",
-                "import java.nio.file.Path;",
-                "import java.time.Duration;",
-                "class ReadmeExample {",
-                "    static void run(StateMachine myStateMachine, byte[] bytes) throws Exception {",
-                block,
-                "    }",
-                "}");
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        JavaFileObject file = new SimpleJavaFileObject(URI.create("string:///ReadmeExample.java"),
-                JavaFileObject.Kind.SOURCE) {
-            @Override
-            public CharSequence getCharContent(boolean ignoreEncodingErrors) {
-                return source;
-            }
-        };
-        java.io.StringWriter out = new java.io.StringWriter();
-        boolean ok = javac.getTask(out, null, null, List.of("-d", dir.toString(),
-                "-classpath", System.getProperty("java.class.path")), null, List.of(file))
-                .call();
-        assertTrue(ok, "README's example does not compile:\n" + out + "\n" + source);
+        int next = readme.indexOf("\n## ", section + 1);
+        String block = between(readme.substring(section, next < 0 ? readme.length() : next),
+                "```java\n", "```");
+
+        String source = Files.readString(CONSUMER_SOURCE, StandardCharsets.UTF_8);
+        String region = between(source, "// README:begin\n", "// README:end");
+
+        assertEquals(dedent(region), dedent(block),
+                "README's example must be the README region of " + CONSUMER_SOURCE);
     }
 
     @Test
-    void aConfigAndAStateMachineAreAllTheWiringAndASubmitRightAfterStartCommits()
-            throws Exception {
-        int[] ports = Cluster.freePorts(3);
-        List<ZabNode> nodes = new ArrayList<>();
-        List<KvStateMachine> machines = new ArrayList<>();
-        try {
-            for (int id = 1; id <= 3; id++) {
-                ZabConfig.Builder b = ZabConfig.builder().peerId(id)
-                        .dataDir(dir.resolve("n" + id));
-                for (int v = 1; v <= 3; v++) {
-                    b.voter(v, new InetSocketAddress("127.0.0.1", ports[v - 1]));
-                }
-                KvStateMachine kv = new KvStateMachine();
-                machines.add(kv);
-                nodes.add(ZabNode.builder().config(b.build()).stateMachine(kv).build().start());
-            }
-            // Right after start(): no leader yet, and no retry loop around the call.
-            byte[] put = KvCommand.put("k", "v").encode();
-            SubmitResult r = nodes.get(0).submit(ByteBuffer.wrap(put), Duration.ofSeconds(30))
-                    .get(60, TimeUnit.SECONDS);
-            Zxid readPoint = nodes.get(2).sync(Duration.ofSeconds(30))
-                    .get(60, TimeUnit.SECONDS);
-            assertTrue(!readPoint.isBefore(r.zxid()), "the read point covers the write");
-            assertEquals("v", machines.get(2).get("k"));
-            PeerId leader = nodes.get(1).whenReady().get(30, TimeUnit.SECONDS);
-            assertTrue(leader.value() >= 1 && leader.value() <= 3);
-        } finally {
-            nodes.forEach(ZabNode::close);
-        }
+    void dedentIgnoresOnlyTheCommonIndentation() {
+        assertEquals("a\n  b\n", dedent("    a\n      b\n    "));
+        assertTrue(!dedent("a\n  b").equals(dedent("a\nb")), "inner indentation still counts");
+    }
+
+    /** The text after the only {@code start} marker up to the {@code end} marker after it. */
+    private static String between(String text, String start, String end) {
+        int from = text.indexOf(start);
+        assertTrue(from >= 0, "no " + start.strip());
+        assertEquals(-1, text.indexOf(start, from + 1), "more than one " + start.strip());
+        from += start.length();
+        int to = text.indexOf(end, from);
+        assertTrue(to >= 0, "no " + end.strip() + " after " + start.strip());
+        return text.substring(from, to);
+    }
+
+    /**
+     * Lines without the indentation they all share and without trailing blanks, each ending in
+     * a newline: the region sits inside a method, README's block at the margin.
+     */
+    static String dedent(String text) {
+        List<String> lines = text.lines().map(String::stripTrailing)
+                .filter(line -> !line.isEmpty()).toList();
+        int common = lines.stream()
+                .mapToInt(line -> line.length() - line.stripLeading().length())
+                .min().orElse(0);
+        StringBuilder out = new StringBuilder();
+        lines.forEach(line -> out.append(line.substring(common)).append('\n'));
+        return out.toString();
     }
 }
