@@ -3,20 +3,46 @@ package io.zab;
 import java.util.Optional;
 
 /**
- * A snapshot of a node's state for monitoring: role, epoch, leader, and the positions
- * lastLogged ≥ lastCommitted ≥ lastDelivered (delivered as reported by the delivery thread).
- * {@code abstaining}: a voter started blank with {@code initialClusterState EXISTING} that has
- * not been synced yet, so it does not vote (see {@link ZabConfig.InitialClusterState}).
- * {@code pendingRequests} and {@code pendingBytes}: the callers' requests in flight (see
- * {@link ZabConfig#pendingMaxTxns()}); {@code queuedBytes}: payload bytes waiting inside the
- * node (received messages, appends for the log writer, txns for the state machine).
+ * A snapshot of a node's state for monitoring, from {@link ZabNode#status()}. The protocol
+ * keeps lastLogged ≥ lastCommitted ≥ lastDelivered, but here the protocol thread's fields are
+ * as it last published them (under load they trail) while {@code lastDeliveredZxid},
+ * {@code pendingRequests}, {@code pendingBytes} and {@code queuedBytes} are read at the call, so
+ * {@code lastDeliveredZxid} can be ahead of {@code lastCommittedZxid} in one status. Immutable.
+ *
+ * @param id this node's id
+ * @param role its role; LOOKING also while the node is away after a storage failure, stopped
+ *     or closed
+ * @param epoch the epoch it leads or follows in, or else (while LOOKING, or before the new
+ *     leader's epoch is known) its current epoch
+ * @param leader the leader it follows, its own id when leading; empty while LOOKING
+ * @param broadcasting true for an established leader and for a learner its leader brought up
+ *     to date (UPTODATE): its calls then reach a leader
+ * @param lastLoggedZxid the last txn in its history, handed to the log writer (possibly not
+ *     durable yet)
+ * @param lastCommittedZxid the last txn it knows to be committed
+ * @param lastDeliveredZxid the last txn its state machine applied (or the snapshot it was last
+ *     restored from)
+ * @param abstaining a voter started blank with {@code initialClusterState EXISTING} that has
+ *     not been synced yet, so it does not vote (see {@link ZabConfig.InitialClusterState})
+ * @param pendingRequests the callers' requests in flight, submits and syncs (see
+ *     {@link ZabConfig#pendingMaxTxns()})
+ * @param pendingBytes the payload bytes of those requests (see
+ *     {@link ZabConfig#pendingMaxBytes()})
+ * @param queuedBytes bytes waiting inside the node: received messages (payload plus 64 bytes
+ *     each), txns for the log writer and txns for the state machine
  */
 public record NodeStatus(PeerId id, Role role, long epoch, Optional<PeerId> leader,
         boolean broadcasting, Zxid lastLoggedZxid, Zxid lastCommittedZxid,
         Zxid lastDeliveredZxid, boolean abstaining, int pendingRequests, long pendingBytes,
         long queuedBytes) {
 
-    /** The same status with the node's pending budget in use. */
+    /**
+     * The same status with the node's pending budget in use; the node fills these in.
+     *
+     * @param requests requests in flight
+     * @param bytes their payload bytes
+     * @return a copy with {@code pendingRequests} and {@code pendingBytes} replaced
+     */
     public NodeStatus withPending(int requests, long bytes) {
         return new NodeStatus(id, role, epoch, leader, broadcasting, lastLoggedZxid,
                 lastCommittedZxid, lastDeliveredZxid, abstaining, requests, bytes, queuedBytes);

@@ -10,9 +10,11 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The settings of one node, immutable. {@link Builder#build()} checks every value and every
- * relation between them and names the offending key in its message. It never reads system
- * properties.
+ * The settings of one node, immutable. {@link Builder#build()} checks the values and the
+ * relations between them and names the offending key at the start of its message; an id that
+ * is not positive is refused at once by {@link Builder#peerId}, {@link Builder#voter} or
+ * {@link Builder#observer} (see {@link PeerId}). Addresses are not checked here. It never reads
+ * system properties.
  */
 public final class ZabConfig {
     /**
@@ -59,9 +61,22 @@ public final class ZabConfig {
      * Mutual TLS between members, from PEM files: this member's private key (PKCS#8) and
      * certificate chain, and the CA certificates it trusts for its peers. Every member must
      * present a certificate the others trust; without it, peers are told apart only by address
-     * and cluster id.
+     * and cluster id. {@link Builder#build()} checks that the three files are readable; the
+     * transport loads them when the node starts.
+     *
+     * @param privateKeyPem this member's private key, PKCS#8 in PEM
+     * @param certificateChainPem this member's certificate chain, PEM
+     * @param trustedCaPem the CA certificates this member trusts for its peers, PEM
      */
     public record Tls(Path privateKeyPem, Path certificateChainPem, Path trustedCaPem) {
+        /**
+         * Checks that no path is null.
+         *
+         * @param privateKeyPem this member's private key, PKCS#8 in PEM
+         * @param certificateChainPem this member's certificate chain, PEM
+         * @param trustedCaPem the CA certificates this member trusts for its peers, PEM
+         * @throws NullPointerException naming the missing path
+         */
         public Tls {
             java.util.Objects.requireNonNull(privateKeyPem, "tls.privateKeyPem");
             java.util.Objects.requireNonNull(certificateChainPem, "tls.certificateChainPem");
@@ -95,23 +110,50 @@ public final class ZabConfig {
         this.tls = b.tls;
     }
 
+    /**
+     * A builder with every default set and no members.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * This node's id: positive, and among the voters or observers. Required.
+     *
+     * @return the id
+     */
     public PeerId peerId() {
         return peerId;
     }
 
+    /**
+     * The voting members (leader and followers) and the address each listens on for quorum and
+     * election traffic. At least one; an even number only with
+     * {@link Builder#allowEvenVoters}.
+     *
+     * @return an unmodifiable map, sorted by id
+     */
     public Map<PeerId, InetSocketAddress> voters() {
         return voters;
     }
 
+    /**
+     * The observers, which learn what is committed but never vote, and their addresses. Default
+     * none.
+     *
+     * @return an unmodifiable map, sorted by id
+     */
     public Map<PeerId, InetSocketAddress> observers() {
         return observers;
     }
 
-    /** Every member's address, voters and observers. */
+    /**
+     * Every member's address, voters and observers.
+     *
+     * @return a new map, sorted by id
+     */
     public Map<PeerId, InetSocketAddress> members() {
         Map<PeerId, InetSocketAddress> all = new TreeMap<>(voters);
         all.putAll(observers);
@@ -120,36 +162,73 @@ public final class ZabConfig {
 
     /**
      * The ensemble's name: every member must use the same one, and a transport refuses peers
-     * that name another (two ensembles on the same hosts cannot mix). Default "zab".
+     * that name another (two ensembles on the same hosts cannot mix). Default "zab"; 1 to 255
+     * UTF-8 bytes.
+     *
+     * @return the cluster id
      */
     public String clusterId() {
         return clusterId;
     }
 
-    /** Where the node keeps its log, snapshots and epochs; empty for in-memory storage. */
+    /**
+     * Where the node keeps its log, snapshots and epochs; empty (the default) for in-memory
+     * storage, which nothing survives and which a storage failure cannot be recovered from.
+     *
+     * @return the data directory, or empty
+     */
     public Optional<Path> dataDir() {
         return Optional.ofNullable(dataDir);
     }
 
+    /**
+     * One tick, in milliseconds (default 100, positive): every protocol timeout counts ticks,
+     * and the leader pings its learners every tick.
+     *
+     * @return the tick length in ms
+     */
     public int tickIntervalMs() {
         return tickIntervalMs;
     }
 
+    /**
+     * How long each step of discovery and synchronization may take, in ticks (default 10,
+     * positive).
+     *
+     * @return the limit in ticks
+     */
     public int initLimitTicks() {
         return initLimitTicks;
     }
 
+    /**
+     * How long leader and follower may go without hearing each other, in ticks (default 10,
+     * positive): past it the leader drops the follower and the follower gives up its leader.
+     *
+     * @return the limit in ticks
+     */
     public int syncLimitTicks() {
         return syncLimitTicks;
     }
 
+    /**
+     * The largest txn {@code submit} accepts, in bytes (default 1 MiB; positive, at most
+     * 64 MiB and at most {@link #pendingMaxBytes()}); a larger one fails with
+     * {@link ZabException.TxnTooLargeException}. A PROPOSAL of this size plus its header must
+     * fit the transport's frame; the default transport sizes its frames for it.
+     *
+     * @return the limit in bytes
+     */
     public int maxTxnBytes() {
         return maxTxnBytes;
     }
 
     /**
      * Received messages (payload plus 64 bytes each) the protocol thread may have waiting;
-     * past it the transport stops reading until half of it is drained.
+     * past it the transport stops reading (TCP pushes back) until half of it is drained.
+     * Default 64 MiB, positive.
+     *
+     * @return the limit in bytes
      */
     public long inboxMaxBytes() {
         return inboxMaxBytes;
@@ -158,28 +237,54 @@ public final class ZabConfig {
     /**
      * Requests (submits and syncs) this node's callers may have in flight, from the call until
      * its future completes; beyond it a call waits for room up to its own wait, or is refused
-     * with OverloadedException (never applied).
+     * with OverloadedException (never applied). Default 10,000; 1 to 1,000,000.
+     *
+     * @return the limit in requests
      */
     public int pendingMaxTxns() {
         return pendingMaxTxns;
     }
 
-    /** The payload bytes of those requests. */
+    /**
+     * The payload bytes of those requests (a sync counts none). Default 32 MiB; positive, at
+     * most 1 TiB, and at least {@link #maxTxnBytes()}.
+     *
+     * @return the limit in bytes
+     */
     public long pendingMaxBytes() {
         return pendingMaxBytes;
     }
 
-    /** Txns a leader has proposed and not yet applied itself before it holds or refuses more. */
+    /**
+     * Txns a leader has proposed and not yet applied to its own state machine; beyond them it
+     * holds a txn (local or forwarded) within its caller's wait, or refuses it as overloaded
+     * (never applied). One txn always fits when none is in flight. A follower also forwards at
+     * most this many txns not yet proposed. Default 10,000, positive.
+     *
+     * @return the limit in txns
+     */
     public int proposalsInflightMax() {
         return proposalsInflightMax;
     }
 
-    /** The payload bytes of those txns. */
+    /**
+     * The payload bytes of those txns (and of what a follower has forwarded). A follower also
+     * acks only while what it holds unapplied fits this, so one with a slow state machine
+     * becomes a slow follower instead of queueing without bound. Default 32 MiB, positive.
+     *
+     * @return the limit in bytes
+     */
     public long proposalsInflightMaxBytes() {
         return proposalsInflightMaxBytes;
     }
 
-    /** Payload bytes a leader sends one learner beyond what that learner acknowledged. */
+    /**
+     * Payload bytes a leader sends one learner (follower or observer) beyond what that learner
+     * acknowledged; a slow learner falls behind inside the leader's history and catches up as
+     * it acks, without slowing the others. Default 8 MiB, positive.
+     *
+     * @return the window in bytes
+     */
     public long learnerWindowBytes() {
         return learnerWindowBytes;
     }
@@ -187,42 +292,82 @@ public final class ZabConfig {
     /**
      * Snapshot bytes a leader sends one learner per second during SNAP, on average; 0 (the
      * default) for no limit beyond the learner's window. A limit keeps a catching-up node from
-     * taking the leader's disk and network from the ensemble's writes.
+     * taking the leader's disk and network from the ensemble's writes. Counted per tick (at
+     * least one byte a tick); negative values are refused.
+     *
+     * @return the limit in bytes per second, or 0
      */
     public long snapshotSendBytesPerSecond() {
         return snapshotSendBytesPerSecond;
     }
 
-    /** Txns a leader keeps in memory to serve DIFF and feed lagging learners. */
+    /**
+     * Txns a leader keeps in memory to serve DIFF and feed lagging learners; a learner behind
+     * what is kept is dropped and resyncs (by SNAP when it is behind the history). Txns the
+     * local state machine has not applied yet are always kept. Default 100,000, positive.
+     *
+     * @return the limit in txns
+     */
     public int historyMaxTxns() {
         return historyMaxTxns;
     }
 
-    /** Payload bytes of that history. */
+    /**
+     * Payload bytes of that history; whichever of the two limits binds first. Default 256 MiB,
+     * positive.
+     *
+     * @return the limit in bytes
+     */
     public long historyMaxBytes() {
         return historyMaxBytes;
     }
 
-    /** How many delivered txns between two snapshots of the state machine. */
+    /**
+     * How many delivered txns between two snapshots of the state machine; after one is saved
+     * the log is purged up to the oldest kept snapshot. Default 100,000, positive.
+     *
+     * @return the interval in txns
+     */
     public long snapshotEveryTxns() {
         return snapshotEveryTxns;
     }
 
-    /** Or after this many bytes of delivered txns, whichever comes first. */
+    /**
+     * Or after this many payload bytes of delivered txns, whichever comes first. Default
+     * 256 MiB, positive.
+     *
+     * @return the interval in bytes
+     */
     public long snapshotEveryBytes() {
         return snapshotEveryBytes;
     }
 
-    /** False only for benchmarks: the log is written but never forced, so not durable. */
+    /**
+     * Whether the log is forced to disk (default true). False only for benchmarks: the log is
+     * written but never forced, so not durable.
+     *
+     * @return false when the log is not forced
+     */
     public boolean fsync() {
         return fsync;
     }
 
+    /**
+     * Whether this node founds the cluster or joins one that already ran (default
+     * {@link InitialClusterState#NEW}; not null).
+     *
+     * @return the initial cluster state
+     */
     public InitialClusterState initialClusterState() {
         return initialClusterState;
     }
 
-    /** TLS between members, if set (the default transport then requires it on every link). */
+    /**
+     * TLS between members, if set (the default transport then requires it on every link).
+     * Default none: peers are told apart by address and cluster id only.
+     *
+     * @return the TLS files, or empty
+     */
     public Optional<Tls> tls() {
         return Optional.ofNullable(tls);
     }
@@ -255,15 +400,41 @@ public final class ZabConfig {
         private InitialClusterState initialClusterState = InitialClusterState.NEW;
         private String duplicate;
 
+        /**
+         * This node's id. Required; {@link #build()} checks it is among the voters or
+         * observers.
+         *
+         * @param id the id, 1 or more
+         * @return this builder
+         * @throws IllegalArgumentException at once if {@code id} is 0 or negative
+         */
         public Builder peerId(int id) {
             this.peerId = new PeerId(id);
             return this;
         }
 
+        /**
+         * Adds a voting member (this node too, if it votes). An id listed twice, as voter or
+         * observer, fails {@link #build()}.
+         *
+         * @param id the member's id, 1 or more
+         * @param address where it listens for quorum and election traffic (one port)
+         * @return this builder
+         * @throws IllegalArgumentException at once if {@code id} is 0 or negative
+         */
         public Builder voter(int id, InetSocketAddress address) {
             return member(voters, id, address);
         }
 
+        /**
+         * Adds an observer (this node too, if it observes): it learns what is committed but
+         * never votes. An id listed twice, as voter or observer, fails {@link #build()}.
+         *
+         * @param id the member's id, 1 or more
+         * @param address where it listens for quorum and election traffic (one port)
+         * @return this builder
+         * @throws IllegalArgumentException at once if {@code id} is 0 or negative
+         */
         public Builder observer(int id, InetSocketAddress address) {
             return member(observers, id, address);
         }
@@ -278,86 +449,167 @@ public final class ZabConfig {
             return this;
         }
 
+        /**
+         * See {@link ZabConfig#dataDir()}; default none (in memory). {@link #build()} creates
+         * the directory if it is missing and fails if it is not readable and writable.
+         *
+         * @param dir the data directory, or null for in-memory storage
+         * @return this builder
+         */
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
             return this;
         }
 
-        /** See {@link ZabConfig#clusterId()}; default "zab", 1 to 255 UTF-8 bytes. */
+        /**
+         * See {@link ZabConfig#clusterId()}; default "zab", 1 to 255 UTF-8 bytes.
+         *
+         * @param v the cluster id
+         * @return this builder
+         */
         public Builder clusterId(String v) {
             this.clusterId = v;
             return this;
         }
 
+        /**
+         * See {@link ZabConfig#tickIntervalMs()}; default 100.
+         *
+         * @param v the tick length in ms, positive
+         * @return this builder
+         */
         public Builder tickIntervalMs(int v) {
             this.tickIntervalMs = v;
             return this;
         }
 
+        /**
+         * See {@link ZabConfig#initLimitTicks()}; default 10.
+         *
+         * @param v the limit in ticks, positive
+         * @return this builder
+         */
         public Builder initLimitTicks(int v) {
             this.initLimitTicks = v;
             return this;
         }
 
+        /**
+         * See {@link ZabConfig#syncLimitTicks()}; default 10.
+         *
+         * @param v the limit in ticks, positive
+         * @return this builder
+         */
         public Builder syncLimitTicks(int v) {
             this.syncLimitTicks = v;
             return this;
         }
 
+        /**
+         * See {@link ZabConfig#maxTxnBytes()}; default 1 MiB.
+         *
+         * @param v the largest txn in bytes: positive, at most 64 MiB and at most pendingMaxBytes
+         * @return this builder
+         */
         public Builder maxTxnBytes(int v) {
             this.maxTxnBytes = v;
             return this;
         }
 
-        /** See {@link ZabConfig#inboxMaxBytes()}; default 64 MiB. */
+        /**
+         * See {@link ZabConfig#inboxMaxBytes()}; default 64 MiB.
+         *
+         * @param v the limit in bytes, positive
+         * @return this builder
+         */
         public Builder inboxMaxBytes(long v) {
             this.inboxMaxBytes = v;
             return this;
         }
 
-        /** See {@link ZabConfig#pendingMaxTxns()}; default 10,000. */
+        /**
+         * See {@link ZabConfig#pendingMaxTxns()}; default 10,000.
+         *
+         * @param v the limit in requests, 1 to 1,000,000
+         * @return this builder
+         */
         public Builder pendingMaxTxns(int v) {
             this.pendingMaxTxns = v;
             return this;
         }
 
-        /** See {@link ZabConfig#pendingMaxBytes()}; default 32 MiB. */
+        /**
+         * See {@link ZabConfig#pendingMaxBytes()}; default 32 MiB.
+         *
+         * @param v the limit in bytes: at least maxTxnBytes, at most 1 TiB
+         * @return this builder
+         */
         public Builder pendingMaxBytes(long v) {
             this.pendingMaxBytes = v;
             return this;
         }
 
-        /** See {@link ZabConfig#proposalsInflightMax()}; default 10,000. */
+        /**
+         * See {@link ZabConfig#proposalsInflightMax()}; default 10,000.
+         *
+         * @param v the limit in txns, positive
+         * @return this builder
+         */
         public Builder proposalsInflightMax(int v) {
             this.proposalsInflightMax = v;
             return this;
         }
 
-        /** See {@link ZabConfig#proposalsInflightMaxBytes()}; default 32 MiB. */
+        /**
+         * See {@link ZabConfig#proposalsInflightMaxBytes()}; default 32 MiB.
+         *
+         * @param v the limit in bytes, positive
+         * @return this builder
+         */
         public Builder proposalsInflightMaxBytes(long v) {
             this.proposalsInflightMaxBytes = v;
             return this;
         }
 
-        /** See {@link ZabConfig#learnerWindowBytes()}; default 8 MiB. */
+        /**
+         * See {@link ZabConfig#learnerWindowBytes()}; default 8 MiB.
+         *
+         * @param v the window in bytes, positive
+         * @return this builder
+         */
         public Builder learnerWindowBytes(long v) {
             this.learnerWindowBytes = v;
             return this;
         }
 
-        /** See {@link ZabConfig#snapshotSendBytesPerSecond()}; default 0 (no limit). */
+        /**
+         * See {@link ZabConfig#snapshotSendBytesPerSecond()}; default 0 (no limit).
+         *
+         * @param v the limit in bytes per second, or 0 for none
+         * @return this builder
+         */
         public Builder snapshotSendBytesPerSecond(long v) {
             this.snapshotSendBytesPerSecond = v;
             return this;
         }
 
-        /** See {@link ZabConfig#historyMaxTxns()}; default 100,000. */
+        /**
+         * See {@link ZabConfig#historyMaxTxns()}; default 100,000.
+         *
+         * @param v the limit in txns, positive
+         * @return this builder
+         */
         public Builder historyMaxTxns(int v) {
             this.historyMaxTxns = v;
             return this;
         }
 
-        /** See {@link ZabConfig#historyMaxBytes()}; default 256 MiB. */
+        /**
+         * See {@link ZabConfig#historyMaxBytes()}; default 256 MiB.
+         *
+         * @param v the limit in bytes, positive
+         * @return this builder
+         */
         public Builder historyMaxBytes(long v) {
             this.historyMaxBytes = v;
             return this;
@@ -365,20 +617,36 @@ public final class ZabConfig {
 
         /**
          * Whether the log writer forces the log to disk (default true). Off, acknowledged txns
-         * can be lost on a power failure: for comparison benchmarks only.
+         * can be lost on a power failure: for comparison benchmarks only. See
+         * {@link ZabConfig#fsync()}.
+         *
+         * @param force false to write the log without forcing it
+         * @return this builder
          */
         public Builder fsync(boolean force) {
             this.fsync = force;
             return this;
         }
 
-        /** Snapshot the state machine (and let the log shrink) every this many txns. */
+        /**
+         * Snapshot the state machine (and let the log shrink) every this many txns; default
+         * 100,000. See {@link ZabConfig#snapshotEveryTxns()}.
+         *
+         * @param v the interval in txns, positive
+         * @return this builder
+         */
         public Builder snapshotEveryTxns(long v) {
             this.snapshotEveryTxns = v;
             return this;
         }
 
-        /** Or every this many bytes of delivered txns, whichever comes first. */
+        /**
+         * Or every this many bytes of delivered txns, whichever comes first; default 256 MiB.
+         * See {@link ZabConfig#snapshotEveryBytes()}.
+         *
+         * @param v the interval in bytes, positive
+         * @return this builder
+         */
         public Builder snapshotEveryBytes(long v) {
             this.snapshotEveryBytes = v;
             return this;
@@ -388,24 +656,45 @@ public final class ZabConfig {
          * {@link InitialClusterState#NEW} (default) when this node founds the cluster with the
          * others; {@link InitialClusterState#EXISTING} when it (re)joins a cluster that already
          * ran, above all after its data directory was lost: it then votes only once synced.
+         *
+         * @param state NEW or EXISTING; null fails {@link #build()}
+         * @return this builder
          */
         public Builder initialClusterState(InitialClusterState state) {
             this.initialClusterState = state;
             return this;
         }
 
-        /** See {@link ZabConfig#tls()}; off by default. */
+        /**
+         * See {@link ZabConfig#tls()}; off by default.
+         *
+         * @param value the TLS files, or null for none
+         * @return this builder
+         */
         public Builder tls(Tls value) {
             this.tls = value;
             return this;
         }
 
-        /** An even number of voters tolerates no more faults than one fewer; say you mean it. */
+        /**
+         * An even number of voters tolerates no more faults than one fewer; say you mean it.
+         * Default false: an even number of voters fails {@link #build()}.
+         *
+         * @param allow true to accept an even number of voters
+         * @return this builder
+         */
         public Builder allowEvenVoters(boolean allow) {
             this.evenVotersAllowed = allow;
             return this;
         }
 
+        /**
+         * Checks the settings and makes the config. Creates the data directory if it is missing.
+         *
+         * @return the config
+         * @throws IllegalArgumentException for a bad value or relation, the message starting with
+         *     the key it concerns ({@code "peers: "} for an id listed twice)
+         */
         public ZabConfig build() {
             if (duplicate != null) {
                 throw new IllegalArgumentException(duplicate);

@@ -1,31 +1,59 @@
 package io.zab;
 
 /**
- * Why a {@code submit} or {@code sync} did not succeed. Each subclass says whether the txn may
- * still be applied: only {@link OutcomeUnknownException} leaves that open.
+ * Why a {@code submit} or {@code sync} did not succeed (and, as {@link ClosedException}, why
+ * {@code whenReady} never will). Each subclass says whether the txn may still be applied: only
+ * {@link OutcomeUnknownException} leaves that open. Unchecked; a future fails with it.
  */
 public class ZabException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An exception with a message.
+     *
+     * @param message what went wrong
+     */
     public ZabException(String message) {
         super(message);
     }
 
+    /**
+     * An exception with a message and a cause.
+     *
+     * @param message what went wrong
+     * @param cause the underlying failure
+     */
     public ZabException(String message, Throwable cause) {
         super(message, cause);
     }
 
-    /** No leader in broadcast is known here; the txn was not applied and never will be. */
+    /**
+     * No leader in broadcast was reached: none when an untimed call came (it fails at once),
+     * none within a timed call's wait, or the leader stepped down before it took the request or
+     * before the sync completed. The txn was not applied and never will be; retry after a short
+     * pause.
+     */
     public static final class NotLeaderException extends ZabException {
         private static final long serialVersionUID = 1L;
         private final transient PeerId leaderHint;
 
+        /**
+         * An exception naming the leader when one is known.
+         *
+         * @param message why
+         * @param leaderHint the leader this node knows of, or null; when given, the message
+         *     ends with {@code (leader hint: id)}
+         */
         public NotLeaderException(String message, PeerId leaderHint) {
             super(message + (leaderHint == null ? "" : " (leader hint: " + leaderHint + ")"));
             this.leaderHint = leaderHint;
         }
 
-        /** The leader this node knows of, if any: retry there or later. */
+        /**
+         * The leader this node knows of, if any: retry there or later.
+         *
+         * @return the leader's id, or empty when none is known
+         */
         public java.util.Optional<PeerId> leaderHint() {
             return java.util.Optional.ofNullable(leaderHint);
         }
@@ -37,28 +65,58 @@ public class ZabException extends RuntimeException {
         }
     }
 
-    /** Leadership changed while the txn was in flight: it may or may not have committed. */
+    /**
+     * The txn was in flight (proposed, forwarded or queued) when the leader changed, this node's
+     * storage failed, or the node was closed or stopped: the rest of the ensemble may or may not
+     * commit it. Read back (after a {@code sync}) before retrying, or make the txn idempotent.
+     */
     public static final class OutcomeUnknownException extends ZabException {
         private static final long serialVersionUID = 1L;
 
+        /**
+         * An exception with a message.
+         *
+         * @param message why the outcome is unknown
+         */
         public OutcomeUnknownException(String message) {
             super(message);
         }
     }
 
-    /** The txn is larger than maxTxnBytes; never applied. */
+    /**
+     * The txn is larger than {@link ZabConfig#maxTxnBytes()} (this node's, or the leader's);
+     * never applied. Split it or raise the limit.
+     */
     public static final class TxnTooLargeException extends ZabException {
         private static final long serialVersionUID = 1L;
 
+        /**
+         * An exception with a message.
+         *
+         * @param message the size and the limit
+         */
         public TxnTooLargeException(String message) {
             super(message);
         }
     }
 
-    /** Too much is in flight (a full queue or too many proposals); never applied. */
+    /**
+     * No room within the call's wait: in this node's pending budget
+     * ({@link ZabConfig#pendingMaxTxns()}, {@link ZabConfig#pendingMaxBytes()}), in the leader's
+     * in-flight budget ({@link ZabConfig#proposalsInflightMax()},
+     * {@link ZabConfig#proposalsInflightMaxBytes()}), or in what a follower may have forwarded
+     * and not yet seen proposed (the same two limits; for a tick after the leader refused a write
+     * for lack of room, a follower also fails untimed writes at once). Never applied; back off
+     * and retry, here or elsewhere.
+     */
     public static final class OverloadedException extends ZabException {
         private static final long serialVersionUID = 1L;
 
+        /**
+         * An exception with a message.
+         *
+         * @param message which budget was full
+         */
         public OverloadedException(String message) {
             super(message);
         }
@@ -74,11 +132,17 @@ public class ZabException extends RuntimeException {
     /**
      * This node's storage failed: it left the ensemble and is reopening its data directory to
      * rejoin as a follower. Never applied by this call; retry later or on another member. The
-     * cause is the storage error.
+     * cause, if any, is the storage error.
      */
     public static final class RecoveringException extends ZabException {
         private static final long serialVersionUID = 1L;
 
+        /**
+         * An exception with a message and the storage error.
+         *
+         * @param message what failed
+         * @param cause the storage error, or null
+         */
         public RecoveringException(String message, Throwable cause) {
             super(message, cause);
         }
@@ -89,14 +153,26 @@ public class ZabException extends RuntimeException {
      * invariant, a failing state machine, or a storage failure on a node that cannot reopen its
      * stores): the call was refused, and never applied. (Submits still in flight when the
      * node stops get {@link OutcomeUnknownException} instead: the ensemble may commit them.)
+     * Use another member.
      */
     public static final class ClosedException extends ZabException {
         private static final long serialVersionUID = 1L;
 
+        /**
+         * An exception with a message.
+         *
+         * @param message which node, and why
+         */
         public ClosedException(String message) {
             super(message);
         }
 
+        /**
+         * An exception with a message and a cause.
+         *
+         * @param message which node, and why
+         * @param cause the fault that stopped the node
+         */
         public ClosedException(String message, Throwable cause) {
             super(message, cause);
         }

@@ -20,18 +20,22 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  *
  * <p><b>Threads.</b> All methods may be called from any thread. A future completes on the
- * node's delivery thread when its txn is delivered or its sync reached; a refusal completes it
- * on the calling thread (untimed calls, a full pending budget, a closed node) or on a thread of
- * the node (the protocol thread for a refusal by the leader, the thread that calls
- * {@link #close()}, the recovery thread after a storage failure). Dependent stages given to
+ * node's delivery thread, in order with deliveries, when its txn is delivered, its sync point
+ * reached, or the protocol refuses it (no leader in broadcast, even for an untimed call; no
+ * room at the leader or to forward to it; a leader change). A call refused before it enters the
+ * node fails on the calling thread (a txn over {@link ZabConfig#maxTxnBytes()}, no room in the
+ * pending budget, a closed, stopped or recovering node). What is pending when the node stops or
+ * leaves fails on the thread that stops it: the one that calls {@link #close()}, the recovery
+ * thread after a storage failure, the thread that hit a fatal fault. Dependent stages given to
  * the future without an executor run on that thread: keep them short, or use the
  * {@code ...Async} forms. Role listeners and the {@link StateMachine} run on the delivery
  * thread (see there); do not block there.
  *
- * <p>A node with a data directory survives a full disk or an I/O error: it stops acking at once, leaves the ensemble
- * (its links close), then reopens its data directory with a backoff and rejoins as a follower
- * once the disk takes writes again; its state machine is restored from the newest snapshot (or
- * its state at start) and fed again from there. {@link #failure()} says while it is away.
+ * <p>A node with a data directory survives a full disk or an I/O error: it stops acking at
+ * once, leaves the ensemble (its links close), then reopens its data directory with a backoff
+ * and rejoins as a follower once the disk takes writes again; its state machine is restored
+ * from the newest snapshot (or its state at start) and fed again from there. {@link #failure()}
+ * says while it is away.
  */
 public final class ZabNode implements AutoCloseable {
     static {
@@ -44,24 +48,41 @@ public final class ZabNode implements AutoCloseable {
         this.loop = loop;
     }
 
+    /**
+     * A builder for a node.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Starts the threads and the transport; the node then looks for a leader. */
+    /**
+     * Starts the threads and the transport (it listens on this node's address); the node then
+     * looks for a leader. Call once.
+     *
+     * @return this node
+     * @throws Exception if the transport cannot start (its address is taken, its TLS files do
+     *     not load)
+     */
     public ZabNode start() throws Exception {
         loop.start();
         return this;
     }
 
     /**
-     * Replicates {@code txn} (copied; the buffer is not kept). The future completes once the txn
-     * is committed and delivered on this node, with its zxid and what
-     * {@link StateMachine#deliver} returned; on a follower the txn is forwarded to the leader.
-     * It fails with a {@link ZabException}: NotLeader, TxnTooLarge, Overloaded or Recovering
-     * mean the txn was never applied, OutcomeUnknown that it may have been (a txn in flight
-     * when this node's storage failed, or when it was closed, gets it), Closed that the node
-     * had stopped before the call (never applied).
+     * Replicates {@code txn} (its remaining bytes, copied; the buffer and its position are left
+     * as they are). The future completes once the txn is committed and delivered on this node,
+     * with its zxid and what {@link StateMachine#deliver} returned; on a follower the txn is
+     * forwarded to the leader. It fails with a {@link ZabException}: NotLeader, TxnTooLarge,
+     * Overloaded or Recovering mean the txn was never applied, OutcomeUnknown that it may have
+     * been (a txn in flight when the leader changed, when this node's storage failed, or when
+     * it was closed gets it), Closed that the node had stopped before the call (never
+     * applied). This untimed call waits for nothing: with no room or no leader in broadcast it
+     * fails at once.
+     *
+     * @param txn the txn, at most {@link ZabConfig#maxTxnBytes()} bytes remaining
+     * @return a future of the txn's zxid and result
      */
     public CompletableFuture<SubmitResult> submit(ByteBuffer txn) {
         return loop.submit(txn);
@@ -73,16 +94,27 @@ public final class ZabNode implements AutoCloseable {
      * {@link ZabConfig#pendingMaxTxns()} or {@link ZabConfig#pendingMaxBytes()} in flight, then
      * for a leader in broadcast (right after start, during an election) and for room in the
      * leader's in-flight budget. When the wait runs out the future fails with
-     * OverloadedException or NotLeaderException: never applied.
+     * OverloadedException or NotLeaderException: never applied. A zero or negative wait is the
+     * untimed call.
+     *
+     * @param txn the txn, at most {@link ZabConfig#maxTxnBytes()} bytes remaining
+     * @param maxWait how long the call may wait in all, counted from the call
+     * @return a future of the txn's zxid and result
      */
     public CompletableFuture<SubmitResult> submit(ByteBuffer txn, java.time.Duration maxWait) {
         return loop.submit(txn, maxWait.toNanos());
     }
 
     /**
-     * Completes with a zxid once this node has delivered everything committed before the call,
-     * after the leader confirmed with a quorum that it still leads: a read of the state machine
-     * after it is linearizable.
+     * Completes with a sync point once this node has delivered it: the last zxid the leader had
+     * logged when it took the request, served only after a quorum answered a ping the leader
+     * sent after it (so it still leads). Everything committed before the call is then delivered
+     * here, and a read of the state machine after it is linearizable. It fails with
+     * NotLeaderException (no leader in broadcast, at once; or the leader was lost before the
+     * sync completed), OverloadedException (no room in the pending budget), RecoveringException
+     * or ClosedException; a sync applies nothing, so never with OutcomeUnknownException.
+     *
+     * @return a future of the sync point
      */
     public CompletableFuture<Zxid> sync() {
         return loop.sync();
@@ -90,33 +122,67 @@ public final class ZabNode implements AutoCloseable {
 
     /**
      * As {@link #sync()}, but waits up to {@code maxWait} for room in the pending budget and for
-     * a leader in broadcast instead of failing at once.
+     * a leader in broadcast instead of failing at once. A zero or negative wait is the untimed
+     * call.
+     *
+     * @param maxWait how long the call may wait for those, counted from the call
+     * @return a future of the sync point
      */
     public CompletableFuture<Zxid> sync(java.time.Duration maxWait) {
         return loop.sync(maxWait.toNanos());
     }
 
+    /**
+     * This node's state now, for monitoring.
+     *
+     * @return a snapshot of the node's role, positions and budgets
+     */
     public NodeStatus status() {
         return loop.status();
     }
 
+    /**
+     * This node's id, {@link ZabConfig#peerId()}.
+     *
+     * @return the id
+     */
     public PeerId id() {
         return loop.status().id();
     }
 
+    /**
+     * The role this node plays now, as {@link NodeStatus#role()}.
+     *
+     * @return the role; LOOKING while electing, recovering, stopped or closed
+     */
     public Role role() {
         return loop.status().role();
     }
 
+    /**
+     * The leader this node follows now, as {@link NodeStatus#leader()}.
+     *
+     * @return the leader's id (this node's own when leading), or empty while LOOKING
+     */
     public Optional<PeerId> leader() {
         return loop.status().leader();
     }
 
+    /**
+     * How far this node's state machine has got.
+     *
+     * @return the last txn it applied, or the snapshot it was last restored from
+     */
     public Zxid lastDeliveredZxid() {
         return loop.status().lastDeliveredZxid();
     }
 
-    /** Called on the delivery thread at every role change. */
+    /**
+     * Adds a listener, called on the delivery thread at every role change from then on (a
+     * listener added before {@link #start()} also hears the first LOOKING).
+     *
+     * @param listener the listener; it must return quickly (see {@link RoleListener})
+     */
     public void addRoleListener(RoleListener listener) {
         loop.addRoleListener(listener);
     }
@@ -128,6 +194,8 @@ public final class ZabNode implements AutoCloseable {
      * election). Completes on the delivery thread; fails with
      * {@link ZabException.ClosedException} if the node stops first. For a host that wants to
      * serve only once its node can: {@code node.start().whenReady().get(30, SECONDS)}.
+     *
+     * @return a future of the leader's id; each call gives a new future of the same event
      */
     public CompletableFuture<PeerId> whenReady() {
         return loop.whenReady();
@@ -138,12 +206,18 @@ public final class ZabNode implements AutoCloseable {
      * storage error it cannot recover from), or else the storage error it is recovering from
      * right now; empty while it runs normally, including after it resumed. While it recovers,
      * {@link #submit} and {@link #sync} fail with {@link ZabException.RecoveringException}.
+     *
+     * @return the fault, or empty
      */
     public Optional<Throwable> failure() {
         return loop.failure();
     }
 
-    /** How many times this node resumed after a storage failure. */
+    /**
+     * How many times this node resumed after a storage failure.
+     *
+     * @return the count, 0 for a node that never had one
+     */
     public long resumes() {
         return loop.resumes();
     }
@@ -151,7 +225,9 @@ public final class ZabNode implements AutoCloseable {
     /**
      * Stops the node. Pending submits fail with {@link ZabException.OutcomeUnknownException}
      * (one already proposed or forwarded may still be committed by the rest of the ensemble),
-     * pending syncs and every later call with {@link ZabException.ClosedException}.
+     * pending syncs, {@link #whenReady()} if not yet complete and every later call with
+     * {@link ZabException.ClosedException}. Stops the node's threads and transport and closes
+     * its stores, on the calling thread.
      */
     @Override
     public void close() {
@@ -172,20 +248,36 @@ public final class ZabNode implements AutoCloseable {
         private Builder() {
         }
 
+        /**
+         * The node's settings. Required.
+         *
+         * @param c the config
+         * @return this builder
+         */
         public Builder config(ZabConfig c) {
             this.config = c;
             return this;
         }
 
+        /**
+         * The host's state machine. Required; one per node.
+         *
+         * @param sm the state machine
+         * @return this builder
+         */
         public Builder stateMachine(StateMachine sm) {
             this.stateMachine = sm;
             return this;
         }
 
         /**
-         * Wires the node; it does nothing until {@link ZabNode#start()}. Runs
-         * {@link StateMachine#restore} on this thread when the data directory holds a snapshot.
+         * Wires the node: opens and recovers its stores, makes its transport and election; it
+         * does nothing more until {@link ZabNode#start()}. Runs {@link StateMachine#restore} on
+         * this thread when the data directory holds a snapshot, else {@link StateMachine#snapshot}
+         * (with a data directory); what either throws, this throws.
          *
+         * @return the node, not started
+         * @throws NullPointerException if the config or the state machine was not given
          * @throws IllegalStateException naming the dependency to add when zab-transport or
          *     zab-election is missing from the class path
          * @throws IOException when the data directory cannot be opened or recovered (a corrupt
