@@ -7,6 +7,7 @@
  */
 module io.zab.core {
     requires org.slf4j;
+    requires java.management;
 
     exports io.zab;
 

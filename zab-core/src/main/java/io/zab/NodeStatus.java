@@ -1,5 +1,7 @@
 package io.zab;
 
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,11 +32,21 @@ import java.util.Optional;
  *     {@link ZabConfig#pendingMaxBytes()})
  * @param queuedBytes bytes waiting inside the node: received messages (payload plus 64 bytes
  *     each), txns for the log writer and txns for the state machine
+ * @param inflightBytes on a leader, the payload bytes it proposed that its state machine has
+ *     not applied yet (its in-flight budget in use, see
+ *     {@link ZabConfig#proposalsInflightMaxBytes()}); 0 on other roles
+ * @param learners on a leader, each learner's phase and lag; empty on other roles
+ * @param lastElection how long this node last went without a leader in broadcast, from the
+ *     moment it began looking to the moment it served again; empty before the first time
+ * @param explanation why the node is in its state, in a few words for an operator, e.g.
+ *     "looking for a leader for 3.2 s: hears 1 of 2 other voters (3 silent for 3.1 s)" or
+ *     "following 3: syncing by SNAP 40% (…)"; refreshed once a tick
  */
 public record NodeStatus(PeerId id, Role role, long epoch, Optional<PeerId> leader,
         boolean broadcasting, Zxid lastLoggedZxid, Zxid lastCommittedZxid,
         Zxid lastDeliveredZxid, boolean abstaining, int pendingRequests, long pendingBytes,
-        long queuedBytes) {
+        long queuedBytes, long inflightBytes, Map<PeerId, LearnerStatus> learners,
+        Optional<Duration> lastElection, String explanation) {
 
     /**
      * The same status with the node's pending budget in use; the node fills these in.
@@ -45,6 +57,7 @@ public record NodeStatus(PeerId id, Role role, long epoch, Optional<PeerId> lead
      */
     public NodeStatus withPending(int requests, long bytes) {
         return new NodeStatus(id, role, epoch, leader, broadcasting, lastLoggedZxid,
-                lastCommittedZxid, lastDeliveredZxid, abstaining, requests, bytes, queuedBytes);
+                lastCommittedZxid, lastDeliveredZxid, abstaining, requests, bytes, queuedBytes,
+                inflightBytes, learners, lastElection, explanation);
     }
 }

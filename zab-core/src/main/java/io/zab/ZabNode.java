@@ -244,6 +244,7 @@ public final class ZabNode implements AutoCloseable {
     public static final class Builder {
         private ZabConfig config;
         private StateMachine stateMachine;
+        private ZabMetrics metrics = ZabMetrics.NONE;
 
         private Builder() {
         }
@@ -271,6 +272,18 @@ public final class ZabNode implements AutoCloseable {
         }
 
         /**
+         * Where the node reports what it does, for the host's metrics system; by default
+         * nowhere. See {@link ZabMetrics} and the ready {@link MetricsRecorder}.
+         *
+         * @param m the sink; called from several of the node's threads, must not block
+         * @return this builder
+         */
+        public Builder metrics(ZabMetrics m) {
+            this.metrics = java.util.Objects.requireNonNull(m, "metrics");
+            return this;
+        }
+
+        /**
          * Wires the node: opens and recovers its stores, makes its transport and election; it
          * does nothing more until {@link ZabNode#start()}. Runs {@link StateMachine#restore} on
          * this thread when the data directory holds a snapshot, else {@link StateMachine#snapshot}
@@ -284,7 +297,8 @@ public final class ZabNode implements AutoCloseable {
          *     file is named with its offset)
          */
         public ZabNode build() throws IOException {
-            return new NodeWiring().config(config).stateMachine(stateMachine).build();
+            return new NodeWiring().config(config).stateMachine(stateMachine).metrics(metrics)
+                    .build();
         }
     }
 }

@@ -115,6 +115,24 @@ final class FollowerRole implements RoleState {
     }
 
     @Override
+    public String describe() {
+        String who = (observer ? "observing " : "following ") + leader;
+        if (upToDate) {
+            return who + " in broadcast";
+        }
+        if (syncMode == null) {
+            return who + ": discovery, waiting for the leader's "
+                    + (leaderEpoch == 0 ? "epoch" : "sync");
+        }
+        if (syncMode == SyncMode.SNAP && snapSize > 0 && snapZxid != null) {
+            return who + ": syncing by SNAP " + snapReceived * 100 / snapSize + "% ("
+                    + snapReceived + " of " + snapSize + " bytes)";
+        }
+        return who + ": syncing by " + syncMode + (newLeaderZxid != null
+                ? ", NEWLEADER " + newLeaderZxid + (newLeaderAcked ? " acked" : "") : "");
+    }
+
+    @Override
     public void start() {
         long accepted = core.acceptedEpoch();
         Zxid last = core.lastLoggedZxid();

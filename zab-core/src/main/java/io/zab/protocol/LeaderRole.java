@@ -1,5 +1,6 @@
 package io.zab.protocol;
 
+import io.zab.LearnerStatus;
 import io.zab.PeerId;
 import io.zab.Role;
 import io.zab.Zxid;
@@ -116,6 +117,53 @@ final class LeaderRole implements RoleState {
     @Override
     public boolean broadcasting() {
         return phase == Phase.BROADCAST;
+    }
+
+    @Override
+    public String describe() {
+        int voters = core.config().voters().size();
+        // Observers and learners not in broadcast do not count toward serving a quorum.
+        long inBroadcast = learners.values().stream()
+                .filter(p -> !p.observer && p.state == LearnerProgress.State.BROADCAST).count()
+                + (core.config().voters().contains(self) ? 1 : 0);
+        return switch (phase) {
+            case DISCOVERY -> "leading epoch " + epoch + ": discovery, " + learners.size()
+                    + " learner(s) connected, waiting for a quorum of " + voters + " voters";
+            case SYNCHRONIZATION -> "leading epoch " + epoch + ": synchronizing "
+                    + learners.size() + " learner(s), waiting for a quorum to ack NEWLEADER";
+            case BROADCAST -> "leading epoch " + epoch + ": " + inBroadcast + " of " + voters
+                    + " voters in broadcast";
+        };
+    }
+
+    @Override
+    public Map<PeerId, LearnerStatus> learners() {
+        Zxid last = core.lastLoggedZxid();
+        Map<PeerId, LearnerStatus> out = new TreeMap<>();
+        for (LearnerProgress p : learners.values()) {
+            Zxid acked = p.ackedZxid;
+            long lag = acked.epoch() == last.epoch() ? last.counter() - acked.counter()
+                    : last.counter();
+            out.put(p.id, new LearnerStatus(p.observer, phaseOf(p), acked, Math.max(0, lag)));
+        }
+        return out;
+    }
+
+    private static String phaseOf(LearnerProgress p) {
+        return switch (p.state) {
+            case INFO, EPOCH_SENT, EPOCH_ACKED -> "discovery";
+            case SNAP_PENDING -> "syncing by SNAP: taking a snapshot";
+            case SNAP_SENDING -> "syncing by SNAP " + (p.snapSize == 0 ? 100
+                    : p.snapAcked * 100 / p.snapSize) + "% (" + p.snapAcked + " of "
+                    + p.snapSize + " bytes)";
+            case SYNC_SENT, SYNCED -> "syncing";
+            case BROADCAST -> "broadcast";
+        };
+    }
+
+    @Override
+    public long inflightBytes() {
+        return inflightBytes;
     }
 
     @Override

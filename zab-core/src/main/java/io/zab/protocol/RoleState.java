@@ -56,6 +56,19 @@ interface RoleState {
         return null;
     }
 
+    /** Where this role stands, in a few words for an operator. */
+    String describe();
+
+    /** What a leader knows of its learners (empty for other roles). */
+    default java.util.Map<PeerId, io.zab.LearnerStatus> learners() {
+        return java.util.Map.of();
+    }
+
+    /** Payload bytes proposed and not yet applied here (a leader's in-flight budget in use). */
+    default long inflightBytes() {
+        return 0;
+    }
+
     /**
      * Fails what this role had in flight (local requests it held but never proposed go back to
      * {@link ZabCore#holdForNextLeader}); the core is about to look for a leader.

@@ -1,5 +1,6 @@
 package io.zab.protocol;
 
+import io.zab.LearnerStatus;
 import io.zab.PeerId;
 import io.zab.Role;
 import io.zab.Zxid;
@@ -605,6 +606,21 @@ public final class ZabCore {
     /** The last zxid the state machine reported applied. */
     public Zxid appliedZxid() {
         return appliedZxid;
+    }
+
+    /** Where this node stands, in a few words for an operator ("looking" with no role). */
+    public String describe() {
+        return role == null ? "looking for a leader" : role.describe();
+    }
+
+    /** What this node, leading, knows of its learners; empty in other roles. */
+    public Map<PeerId, LearnerStatus> learners() {
+        return role == null ? Map.of() : role.learners();
+    }
+
+    /** Payload bytes a leader proposed that its state machine has not applied; 0 otherwise. */
+    public long inflightBytes() {
+        return role == null ? 0 : role.inflightBytes();
     }
 
     /** Local requests waiting for a leader in broadcast. */

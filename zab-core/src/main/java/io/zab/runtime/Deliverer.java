@@ -48,6 +48,14 @@ final class Deliverer implements AutoCloseable {
 
         /** A periodic snapshot of the state machine was saved: the log may be purged. */
         void snapshotSaved(Zxid zxid);
+
+        /** Committed txns were applied to the state machine (for metrics). */
+        default void committed(int txns, long bytes) {
+        }
+
+        /** A snapshot of {@code bytes} was written and kept in {@code nanos} (for metrics). */
+        default void snapshotWritten(long nanos, long bytes) {
+        }
     }
 
     private static final Object STOP = new Object();
@@ -135,7 +143,10 @@ final class Deliverer implements AutoCloseable {
     private void saveLater(StateMachine.SnapshotWriter view, Zxid at) {
         snapshotThread.execute(() -> {
             try {
+                long start = System.nanoTime();
                 if (snapshots.saveIfNewest(at, view)) {
+                    long took = System.nanoTime() - start;
+                    snapshots.find(at).ifPresent(s -> listener.snapshotWritten(took, s.size()));
                     listener.snapshotSaved(at);
                 } else {
                     LOG.debug("snapshot at {} dropped: a newer one is kept", at);
@@ -202,6 +213,7 @@ final class Deliverer implements AutoCloseable {
             long bytes = bytesOf(d);
             queuedBytes.addAndGet(-bytes);
             listener.applied(lastDelivered);
+            listener.committed(d.txns().size(), bytes);
             sinceSnapshot += d.txns().size();
             bytesSinceSnapshot += bytes;
             if ((sinceSnapshot >= snapshotEveryTxns || bytesSinceSnapshot >= snapshotEveryBytes)

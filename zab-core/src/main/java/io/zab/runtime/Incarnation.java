@@ -18,8 +18,10 @@ import io.zab.protocol.message.Inform;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.SnapChunk;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,6 +75,9 @@ final class Incarnation {
 
         /** The node serves in broadcast (called once per incarnation, delivery thread). */
         void broadcasting(PeerId leader);
+
+        /** Where the node reports what it does. */
+        Metrics metrics();
     }
 
     private final Host host;
@@ -106,6 +111,12 @@ final class Incarnation {
     private volatile boolean running = true;
     private volatile boolean madeDurable;
     private volatile NodeStatus status;
+    /** Protocol thread: when each peer was last heard from (fed once a tick). */
+    private final Map<PeerId, Long> lastHeard = new HashMap<>();
+    /** Protocol thread: when this node began looking for a leader; 0 while it has one. */
+    private long lookingSince;
+    private Optional<java.time.Duration> lastElection = Optional.empty();
+    private boolean refreshStatus;
 
     /**
      * @param restoreFirst handed to the state machine before anything is delivered (for a
@@ -143,6 +154,11 @@ final class Incarnation {
                     public void onFailure(Exception cause) {
                         host.storageFailed(Incarnation.this, cause);
                     }
+
+                    @Override
+                    public void onForced(long nanos) {
+                        host.metrics().fsync(nanos);
+                    }
                 });
         this.deliverer = new Deliverer(id + "-deliver", stateMachine, stores.snapshots(),
                 recovery.state().snapshotZxid(), config.snapshotEveryTxns(),
@@ -150,6 +166,7 @@ final class Incarnation {
         if (restoreFirst != null) {
             deliverer.restoreFirst(restoreFirst);
         }
+        this.lookingSince = nanoTime.getAsLong();
         this.thread = new Thread(this::run, id + "-protocol");
         this.thread.setDaemon(true);
         updateStatus();
@@ -205,17 +222,20 @@ final class Incarnation {
         return log.durableMark();
     }
 
-    NodeStatus status() {
+    /** @param away why the node is not in the ensemble, or null while it takes part */
+    NodeStatus status(String away) {
         NodeStatus s = status;
         long queued = inboxBytes.get() + logWriter.queuedBytes() + deliverer.queuedBytes();
-        if (!running) {
+        if (!running || away != null) {
             return new NodeStatus(s.id(), Role.LOOKING, s.epoch(), Optional.empty(), false,
                     s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered(),
-                    s.abstaining(), 0, 0, queued);
+                    s.abstaining(), 0, 0, queued, 0, Map.of(), s.lastElection(),
+                    away != null ? away : "left the ensemble");
         }
         return new NodeStatus(s.id(), s.role(), s.epoch(), s.leader(), s.broadcasting(),
                 s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered(),
-                s.abstaining(), 0, 0, queued);
+                s.abstaining(), 0, 0, queued, s.inflightBytes(), s.learners(),
+                s.lastElection(), s.explanation());
     }
 
     /** Queues a host request (admitted by the node's pending budget); never blocks. */
@@ -275,9 +295,14 @@ final class Incarnation {
                     if (!heard.isEmpty()) {
                         Set<PeerId> from = new HashSet<>(heard);
                         heard.removeAll(from);
+                        long now = nanoTime.getAsLong();
+                        for (PeerId p : from) {
+                            lastHeard.put(p, now);
+                        }
                         core.handle(new Event.Heard(from));
                     }
                     core.handle(new Event.Tick());
+                    refreshStatus = true;
                     nextTick += tickNanos;
                     if (nanoTime.getAsLong() - nextTick > tickNanos) {
                         nextTick = nanoTime.getAsLong() + tickNanos; // a long pause: no burst
@@ -285,6 +310,10 @@ final class Incarnation {
                 }
                 route(core.drainActions());
                 updateStatus();
+                if (refreshStatus) {
+                    refreshStatus = false;
+                    refreshExplanation();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -333,6 +362,7 @@ final class Incarnation {
                 return; // after a failure nothing more leaves: no message, no write
             }
             if (a instanceof Action.Send s) {
+                countSync(s);
                 transport.send(s.to(), s.message());
             } else if (a instanceof Action.StorageAction st) {
                 logWriter.submit(st);
@@ -346,7 +376,23 @@ final class Incarnation {
         }
     }
 
+    /** A leader's DIFF, TRUNC or SNAP begins a learner's sync (TRUNC may precede a DIFF). */
+    private void countSync(Action.Send s) {
+        Message m = s.message();
+        if (m instanceof io.zab.protocol.message.Diff) {
+            host.metrics().syncStarted(io.zab.ZabMetrics.Sync.DIFF, s.to());
+        } else if (m instanceof io.zab.protocol.message.Trunc) {
+            host.metrics().syncStarted(io.zab.ZabMetrics.Sync.TRUNC, s.to());
+        } else if (m instanceof io.zab.protocol.message.Snap) {
+            host.metrics().syncStarted(io.zab.ZabMetrics.Sync.SNAP, s.to());
+        }
+    }
+
     private void tellRole(Role role, long epoch, Optional<PeerId> leader) {
+        host.metrics().roleChanged(role, epoch, leader);
+        if (role == Role.LOOKING && lookingSince == 0) {
+            lookingSince = nanoTime.getAsLong();
+        }
         for (io.zab.RoleListener l : host.listeners()) {
             deliverer.post(() -> l.roleChanged(role, epoch, leader));
         }
@@ -354,14 +400,76 @@ final class Incarnation {
     }
 
     private void updateStatus() {
-        if (!toldBroadcasting && core.isBroadcasting()) {
+        boolean broadcasting = core.isBroadcasting();
+        if (!toldBroadcasting && broadcasting) {
             toldBroadcasting = true;
             PeerId leader = core.leader().orElse(config.peerId());
             deliverer.post(() -> host.broadcasting(leader));
         }
+        if (broadcasting && lookingSince != 0) {
+            long took = nanoTime.getAsLong() - lookingSince;
+            lookingSince = 0;
+            lastElection = Optional.of(java.time.Duration.ofNanos(took));
+            host.metrics().electionFinished(took);
+        }
+        NodeStatus old = status;
         status = new NodeStatus(config.peerId(), core.role(), core.epoch(), core.leader(),
-                core.isBroadcasting(), core.lastLoggedZxid(), core.lastCommittedZxid(),
-                deliverer.lastDelivered(), core.isAbstaining(), 0, 0, 0);
+                broadcasting, core.lastLoggedZxid(), core.lastCommittedZxid(),
+                deliverer.lastDelivered(), core.isAbstaining(), 0, 0, 0, core.inflightBytes(),
+                old == null ? Map.of() : old.learners(), lastElection,
+                old == null ? "starting" : old.explanation());
+    }
+
+    /**
+     * Once a tick: what takes more than a glance at the core (the learners' phases, the
+     * explanation), so a busy protocol thread does not rebuild it for every batch of events.
+     */
+    private void refreshExplanation() {
+        NodeStatus s = status;
+        status = new NodeStatus(s.id(), s.role(), s.epoch(), s.leader(), s.broadcasting(),
+                s.lastLoggedZxid(), s.lastCommittedZxid(), s.lastDeliveredZxid(),
+                s.abstaining(), 0, 0, 0, s.inflightBytes(), core.learners(), s.lastElection(),
+                explain());
+    }
+
+    private String explain() {
+        if (core.role() != Role.LOOKING) {
+            String what = core.describe();
+            if (core.role() != Role.LEADING && core.isBroadcasting()) {
+                long behind = core.lastLoggedZxid().epoch() == deliverer.lastDelivered().epoch()
+                        ? core.lastLoggedZxid().counter() - deliverer.lastDelivered().counter()
+                        : -1;
+                if (behind > 0) {
+                    what += ", " + behind + " txns logged and not yet applied";
+                }
+            }
+            return what;
+        }
+        long now = nanoTime.getAsLong();
+        long recentNanos = TimeUnit.MILLISECONDS.toNanos((long) config.syncLimitTicks()
+                * config.tickIntervalMs());
+        List<PeerId> others = config.voters().keySet().stream()
+                .filter(p -> !p.equals(config.peerId())).toList();
+        StringBuilder silent = new StringBuilder();
+        int hears = 0;
+        for (PeerId p : others) {
+            Long at = lastHeard.get(p);
+            if (at != null && now - at < recentNanos) {
+                hears++;
+            } else {
+                silent.append(silent.length() == 0 ? "" : ", ").append(p).append(at == null
+                        ? " never heard" : " silent for " + seconds(now - at));
+            }
+        }
+        String since = lookingSince == 0 ? "" : " for " + seconds(now - lookingSince);
+        return "looking for a leader" + since + ": hears " + hears + " of " + others.size()
+                + " other voters" + (silent.length() == 0 ? "" : " (" + silent + ")")
+                + (core.isAbstaining() ? "; abstaining until a leader syncs it (started"
+                        + " blank as EXISTING)" : "");
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9);
     }
 
     /**
@@ -456,6 +564,16 @@ final class Incarnation {
         @Override
         public void failed(Throwable error) {
             host.fatal(Incarnation.this, error);
+        }
+
+        @Override
+        public void committed(int txns, long bytes) {
+            host.metrics().committed(txns, bytes);
+        }
+
+        @Override
+        public void snapshotWritten(long nanos, long bytes) {
+            host.metrics().snapshotSaved(nanos, bytes);
         }
 
         @Override

@@ -50,6 +50,10 @@ public final class LogWriter implements AutoCloseable {
          * {@link #onPersisted} is known to be durable, and no {@code onPersisted} follows.
          */
         void onFailure(Exception cause);
+
+        /** A batch was forced to disk in {@code nanos} (for metrics). */
+        default void onForced(long nanos) {
+        }
     }
 
     private record Purge(Zxid upTo) {
@@ -191,7 +195,9 @@ public final class LogWriter implements AutoCloseable {
             high = a.seq();
         }
         if (high != Long.MIN_VALUE) {
+            long start = System.nanoTime();
             applier.sync();
+            listener.onForced(System.nanoTime() - start);
             batches++;
             listener.onPersisted(high);
         }

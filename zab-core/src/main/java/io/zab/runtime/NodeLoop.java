@@ -114,7 +114,8 @@ public final class NodeLoop implements AutoCloseable {
      * then on its recovery thread.
      */
     public record Parts(StoreOpener stores, Supplier<? extends Transport> transports,
-            Supplier<? extends LeaderElection> elections, String noResumeReason) {
+            Supplier<? extends LeaderElection> elections, String noResumeReason,
+            io.zab.ZabMetrics metrics) {
     }
 
     private final ZabConfig config;
@@ -128,6 +129,7 @@ public final class NodeLoop implements AutoCloseable {
     private final Map<Long, CompletableFuture<Zxid>> syncs = new ConcurrentHashMap<>();
     private final List<io.zab.RoleListener> listeners = new CopyOnWriteArrayList<>();
     private final PendingBudget pending;
+    private final Metrics metrics;
     /** The state machine's state at zxid 0, kept to restore from when no snapshot exists. */
     private final byte[] initialState;
     private volatile Incarnation current;
@@ -150,6 +152,7 @@ public final class NodeLoop implements AutoCloseable {
         this.parts = parts;
         this.nanoTime = nanoTime;
         this.pending = new PendingBudget(config.pendingMaxTxns(), config.pendingMaxBytes());
+        this.metrics = new Metrics(config.peerId(), parts.metrics());
         Stores stores = parts.stores().open();
         try {
             Recovery recovery = Recovery.load(stores.log(), stores.epochs(), stores.snapshots());
@@ -220,11 +223,13 @@ public final class NodeLoop implements AutoCloseable {
         CompletableFuture<SubmitResult> f = new CompletableFuture<>();
         int size = txn.remaining();
         if (size > config.maxTxnBytes()) {
-            f.completeExceptionally(new ZabException.TxnTooLargeException("txn of " + size
-                    + " bytes exceeds maxTxnBytes " + config.maxTxnBytes()));
+            RuntimeException tooLarge = new ZabException.TxnTooLargeException("txn of " + size
+                    + " bytes exceeds maxTxnBytes " + config.maxTxnBytes());
+            metrics.refused(tooLarge);
+            f.completeExceptionally(tooLarge);
             return f;
         }
-        int waitTicks = admit(f, size, waitNanos);
+        int waitTicks = admit(f, size, waitNanos, true);
         if (waitTicks < 0) {
             return f;
         }
@@ -251,7 +256,7 @@ public final class NodeLoop implements AutoCloseable {
     /** As {@link #sync()}, waiting up to {@code waitNanos} for room and for a leader. */
     public CompletableFuture<Zxid> sync(long waitNanos) {
         CompletableFuture<Zxid> f = new CompletableFuture<>();
-        int waitTicks = admit(f, 0, waitNanos);
+        int waitTicks = admit(f, 0, waitNanos, false);
         if (waitTicks < 0) {
             return f;
         }
@@ -269,24 +274,36 @@ public final class NodeLoop implements AutoCloseable {
 
     /**
      * Takes room in the pending budget for a request of {@code bytes}, waiting up to
-     * {@code waitNanos} on the caller's thread; the room comes back when {@code f} completes.
-     * Returns what is left of the wait in ticks, or -1 after failing {@code f} (never applied).
+     * {@code waitNanos} on the caller's thread; the room comes back when {@code f} completes,
+     * which is also where the request's metrics are taken (its latency for a submit that
+     * commits, its refusal otherwise). Returns what is left of the wait in ticks, or -1 after
+     * failing {@code f} (never applied).
      */
-    private int admit(CompletableFuture<?> f, long bytes, long waitNanos) {
+    private int admit(CompletableFuture<?> f, long bytes, long waitNanos, boolean submit) {
         RuntimeException refused = refusal(current);
         if (refused != null) {
+            metrics.refused(refused);
             f.completeExceptionally(refused);
             return -1;
         }
         long start = nanoTime.getAsLong();
         if (!pending.acquire(bytes, waitNanos)) {
-            f.completeExceptionally(new ZabException.OverloadedException("node "
+            RuntimeException overloaded = new ZabException.OverloadedException("node "
                     + config.peerId() + " has its pending budget in use (pendingMaxTxns "
                     + config.pendingMaxTxns() + ", pendingMaxBytes " + config.pendingMaxBytes()
-                    + "); never applied, retry later"));
+                    + "); never applied, retry later");
+            metrics.refused(overloaded);
+            f.completeExceptionally(overloaded);
             return -1;
         }
-        f.whenComplete((r, e) -> pending.release(bytes));
+        f.whenComplete((r, e) -> {
+            pending.release(bytes);
+            if (e != null) {
+                metrics.refused(e);
+            } else if (submit) {
+                metrics.commitLatency(nanoTime.getAsLong() - start);
+            }
+        });
         return waitTicksLeft(start, waitNanos);
     }
 
@@ -340,7 +357,20 @@ public final class NodeLoop implements AutoCloseable {
     }
 
     public NodeStatus status() {
-        return current.status().withPending(pending.requests(), pending.bytes());
+        return current.status(whyAway()).withPending(pending.requests(), pending.bytes());
+    }
+
+    /** Why the node is not in the ensemble (closed, stopped, recovering), or null. */
+    private String whyAway() {
+        if (closed) {
+            return "closed";
+        }
+        if (failure != null) {
+            return "stopped for good: " + failure;
+        }
+        Exception o = outage;
+        return o == null ? null : "recovering from a storage failure (" + o + "): reopening"
+                + " its data directory to rejoin as a follower";
     }
 
     public void addRoleListener(io.zab.RoleListener listener) {
@@ -424,6 +454,11 @@ public final class NodeLoop implements AutoCloseable {
         @Override
         public void broadcasting(PeerId leader) {
             ready.complete(leader);
+        }
+
+        @Override
+        public Metrics metrics() {
+            return metrics;
         }
     }
 

@@ -2,6 +2,7 @@ package io.zab.runtime;
 
 import io.zab.StateMachine;
 import io.zab.ZabConfig;
+import io.zab.ZabMetrics;
 import io.zab.ZabNode;
 import io.zab.election.LeaderElection;
 import io.zab.protocol.CoreConfig;
@@ -48,6 +49,7 @@ public final class NodeWiring {
     private SnapshotStore snapshots;
     private FileStorage.Options fileOptions;
     private FileIo fileIo = FileIo.REAL;
+    private ZabMetrics metrics = ZabMetrics.NONE;
 
     /** Called once, by ZabNode's static initializer. */
     public static void nodeMaker(Function<NodeLoop, ZabNode> maker) {
@@ -61,6 +63,12 @@ public final class NodeWiring {
 
     public NodeWiring stateMachine(StateMachine sm) {
         this.stateMachine = sm;
+        return this;
+    }
+
+    /** Where the node reports what it does ({@link ZabMetrics#NONE} by default). */
+    public NodeWiring metrics(ZabMetrics m) {
+        this.metrics = Objects.requireNonNull(m, "metrics");
         return this;
     }
 
@@ -164,7 +172,8 @@ public final class NodeWiring {
             elections = NodeWiring::defaultElection;
         }
         NodeLoop loop = new NodeLoop(config, stateMachine,
-                new NodeLoop.Parts(stores, transports, elections, noResume), System::nanoTime);
+                new NodeLoop.Parts(stores, transports, elections, noResume, metrics),
+                System::nanoTime);
         return maker().apply(loop);
     }
 
