@@ -10,6 +10,7 @@ import io.zab.ZabNode;
 import io.zab.Zxid;
 import io.zab.examples.kv.KvCommand;
 import io.zab.examples.kv.KvStateMachine;
+import io.zab.testkit.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -75,7 +76,7 @@ class EmbeddingExampleTest {
     @Test
     void aConfigAndAStateMachineAreAllTheWiringAndASubmitRightAfterStartCommits()
             throws Exception {
-        int[] ports = Cluster.freePorts(3);
+        int[] ports = FreePorts.pick(3);
         List<ZabNode> nodes = new ArrayList<>();
         List<KvStateMachine> machines = new ArrayList<>();
         try {
