@@ -189,6 +189,18 @@ public final class NodeWiring {
                         + " add the dependency io.zab:zab-election (Fast Leader Election)"));
     }
 
+    /** Whether a {@link LeaderElection} service is registered (zab-election is present). */
+    public static boolean hasDefaultElection() {
+        return ServiceLoader.load(LeaderElection.class, NodeWiring.class.getClassLoader())
+                .findFirst().isPresent();
+    }
+
+    /** Whether a {@link TransportProvider} service is registered (zab-transport is present). */
+    public static boolean hasDefaultTransport() {
+        return ServiceLoader.load(TransportProvider.class, NodeWiring.class.getClassLoader())
+                .findFirst().isPresent();
+    }
+
     /**
      * The default transport provider: the first {@link TransportProvider} registered as a
      * {@link ServiceLoader} service (zab-transport registers Netty).

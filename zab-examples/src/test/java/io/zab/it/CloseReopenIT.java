@@ -13,6 +13,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.zab.ZabException;
 import io.zab.ZabNode;
 import io.zab.Zxid;
+import io.zab.testkit.TestCluster;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -54,20 +55,24 @@ class CloseReopenIT {
         storage.setLevel(Level.WARN); // whatever the console shows, capture every repair
         repairs.start();
         storage.addAppender(repairs);
-        try (Cluster c = Cluster.of(root, 3)) {
+        try (TestCluster<HistoryMachine> c = Clusters.netty(root).start()) {
             for (int round = 0; ; round++) {
-                c.startAll();
-                int leader = c.awaitStable();
+                if (round > 0) {
+                    for (int id : c.members()) {
+                        c.restart(id);
+                    }
+                }
+                int leader = c.awaitLeader(Clusters.DEADLINE);
                 Zxid lastAcked = acked.values().stream().max(Zxid::compareTo)
                         .orElse(Zxid.ZERO);
-                c.await("the reopened nodes to deliver all that was acknowledged", () ->
-                        c.running().stream().allMatch(id ->
-                                !c.machine(id).last().isBefore(lastAcked)));
+                Clusters.await(c, "the reopened nodes to deliver all that was acknowledged",
+                        () -> c.running().stream().allMatch(id ->
+                                !c.stateMachine(id).last().isBefore(lastAcked)));
                 for (int id : c.running()) {
-                    assertAllPresent(acked, refused, c.machine(id).bytes(), id);
+                    assertAllPresent(acked, refused, c.stateMachine(id).bytes(), id);
                 }
                 if (round == ROUNDS) {
-                    c.awaitConverged();
+                    Clusters.converged(c);
                     break;
                 }
                 int loaded = round % 2 == 0 ? leader : (leader == 1 ? 2 : 1);
@@ -75,7 +80,9 @@ class CloseReopenIT {
                 acked.putAll(w.acked());
                 refused.addAll(w.failedWith(ZabException.ClosedException.class));
                 inFlightAtClose += w.failures().getOrDefault("OutcomeUnknownException", 0L);
-                c.close(); // the other two
+                for (int id : c.running()) {
+                    c.kill(id); // the other two
+                }
             }
         } finally {
             storage.detachAppender(repairs);
@@ -95,13 +102,14 @@ class CloseReopenIT {
      * Loads node {@code id} and closes it while its writer is still submitting; returns the
      * writer, every one of its writes answered.
      */
-    private static Writer loadAndClose(Cluster c, int id, String prefix) throws Exception {
+    private static Writer loadAndClose(TestCluster<HistoryMachine> c, int id, String prefix)
+            throws Exception {
         ZabNode node = c.node(id);
         Writer w = new Writer(prefix, () -> node, 1_000);
         try {
             w.start();
             w.awaitAcked(c, 3_000);
-            c.stop(id);
+            c.kill(id);
             w.stop(); // every submitted write has its answer
         } finally {
             w.close();

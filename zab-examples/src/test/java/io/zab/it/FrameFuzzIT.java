@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zab.SubmitResult;
 import io.zab.Zxid;
+import io.zab.testkit.FreePorts;
+import io.zab.testkit.TestCluster;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -43,12 +45,12 @@ class FrameFuzzIT {
     @Test
     void mutatedFramesChangeNothingAndWritesStillCommit() throws Exception {
         InetSocketAddress fuzzerAddress = new InetSocketAddress("127.0.0.2",
-                Cluster.freePorts(1)[0]); // nothing listens there: dials to 9 are refused
-        try (Cluster c = new Cluster(root, List.of(1, 2, 3), List.of(),
-                Map.of(FUZZER_SID, fuzzerAddress), b -> b);
-                Writer w = new Writer("z", c::anyRunning, 200)) {
-            c.startAll();
-            int leader = c.awaitStable();
+                FreePorts.pick(1)[0]); // nothing listens there: dials to 9 are refused
+        // Observer 9 is in every node's config, but no node of the kit runs as 9.
+        try (TestCluster<HistoryMachine> c = Clusters.netty(root)
+                .configure(b -> b.observer(FUZZER_SID, fuzzerAddress)).start();
+                Writer w = new Writer("z", Clusters.anyRunning(c), 200)) {
+            int leader = c.awaitLeader(Clusters.DEADLINE);
             long epochBefore = c.node(leader).status().epoch();
             w.start();
             w.awaitAcked(c, 1_000);
@@ -60,7 +62,7 @@ class FrameFuzzIT {
                 long ackedDuring = w.acked().size() - ackedBefore;
                 w.awaitAcked(c, w.acked().size() + 500); // still committing
                 w.stop();
-                byte[] record = c.awaitConverged();
+                byte[] record = Clusters.converged(c);
                 w.assertFailuresOnly(Writer.transientFailures());
                 w.assertAllAckedIn(record);
                 writeThroughEveryNode(c);
@@ -79,7 +81,8 @@ class FrameFuzzIT {
     }
 
     /** One fuzzing thread per node, until FRAMES frames were sent in all. */
-    private static void fuzz(Cluster c, InetSocketAddress from, FrameFuzzer.Counters sent)
+    private static void fuzz(TestCluster<?> c, InetSocketAddress from,
+            FrameFuzzer.Counters sent)
             throws InterruptedException {
         ConcurrentLinkedQueue<Throwable> problems = new ConcurrentLinkedQueue<>();
         long end = System.nanoTime() + FUZZ_LIMIT.toNanos();
@@ -108,7 +111,8 @@ class FrameFuzzIT {
         }
     }
 
-    private static void writeThroughEveryNode(Cluster c) throws Exception {
+    private static void writeThroughEveryNode(TestCluster<HistoryMachine> c)
+            throws Exception {
         List<CompletableFuture<SubmitResult>> futures = new ArrayList<>();
         for (int id : c.voters()) {
             for (int i = 0; i < 100; i++) {
@@ -120,7 +124,7 @@ class FrameFuzzIT {
         for (CompletableFuture<SubmitResult> f : futures) {
             zxids.add(f.get(30, TimeUnit.SECONDS).zxid());
         }
-        Map<String, Zxid> delivered = HistoryMachine.index(c.awaitConverged());
+        Map<String, Zxid> delivered = HistoryMachine.index(Clusters.converged(c));
         int i = 0;
         for (int id : c.voters()) {
             for (int k = 0; k < 100; k++) {

@@ -104,7 +104,7 @@ final class FrameFuzzer {
             } else if (pick < 45) {
                 mutatedHandshake(written);
             } else {
-                written.add(hello(Cluster.CLUSTER_ID, ownSid));
+                written.add(hello(Clusters.CLUSTER_ID, ownSid));
                 if (!send(s, written) || !readFrame(s)) {
                     return; // refused (a former connection as this sid may be closing)
                 }
@@ -177,10 +177,10 @@ final class FrameFuzzer {
     private void mutatedHandshake(Batch out) {
         byte[] hello;
         switch (random.nextInt(4)) {
-            case 0: hello = hello(Cluster.CLUSTER_ID, voterSid); break; // wrong address
-            case 1: hello = hello(Cluster.CLUSTER_ID, 77); break; // unknown sid
-            case 2: hello = hello("not-" + Cluster.CLUSTER_ID, ownSid); break;
-            default: hello = hello(Cluster.CLUSTER_ID, ownSid); break;
+            case 0: hello = hello(Clusters.CLUSTER_ID, voterSid); break; // wrong address
+            case 1: hello = hello(Clusters.CLUSTER_ID, 77); break; // unknown sid
+            case 2: hello = hello("not-" + Clusters.CLUSTER_ID, ownSid); break;
+            default: hello = hello(Clusters.CLUSTER_ID, ownSid); break;
         }
         flip(hello, 8, 1 + random.nextInt(3));
         if (random.nextBoolean()) {

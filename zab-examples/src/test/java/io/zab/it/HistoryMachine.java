@@ -1,5 +1,7 @@
 package io.zab.it;
 
+import io.zab.PeerId;
+import io.zab.Role;
 import io.zab.StateMachine;
 import io.zab.Zxid;
 import java.io.ByteArrayOutputStream;
@@ -12,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A state machine whose state is the exact record of what it was given: for every delivered txn,
@@ -21,8 +24,8 @@ import java.util.Map;
  * that record, so a replica restored from one (its own at restart, or the leader's by SNAP)
  * keeps the same bytes as one that delivered everything.
  *
- * <p>{@link #deliver}, {@link #snapshot} and {@link #restore} run on the node's delivery thread;
- * the accessors may be called from any thread (they lock).
+ * <p>{@link #deliver}, {@link #snapshot}, {@link #restore} and {@link #roleChanged} run on the
+ * node's delivery thread; the accessors may be called from any thread (they lock).
  */
 final class HistoryMachine implements StateMachine {
     private final ByteArrayOutputStream record = new ByteArrayOutputStream();
@@ -73,12 +76,18 @@ final class HistoryMachine implements StateMachine {
         }
     }
 
-    /** From now on {@link #restoresSinceStart()} counts restores: a running node gets SNAP. */
-    void markStarted() {
+    /**
+     * From the first role change on, {@link #restoresSinceStart()} counts restores. A node
+     * tells its state machine its role only once started (after any restore from its own
+     * data directory, which happens while it is built) and before it syncs with a leader, so
+     * the restores counted are the snapshots a leader sent by SNAP.
+     */
+    @Override
+    public void roleChanged(Role role, long epoch, Optional<PeerId> leader) {
         started = true;
     }
 
-    /** Restores after {@link #markStarted()}: snapshots the leader sent by SNAP. */
+    /** Restores after the node started: snapshots the leader sent by SNAP. */
     int restoresSinceStart() {
         return restoresSinceStart;
     }

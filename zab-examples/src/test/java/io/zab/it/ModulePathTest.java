@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zab.testkit.FreePorts;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,7 @@ class ModulePathTest {
 
     @Test
     void aNodeOnTheModulePathFindsItsTransportAndElection() throws Exception {
-        int port = Cluster.freePorts(1)[0];
+        int port = FreePorts.pick(1)[0];
         Path src = module("host", "", String.join("\n",
                 STATE_MACHINE,
                 "    public static void main(String[] args) throws Exception {",
@@ -98,6 +99,46 @@ class ModulePathTest {
         assertEquals(0, p.exitValue(), output);
         assertTrue(output.contains("committed ") && output.contains("-> 1"), output);
         assertFalse(output.contains("Exception"), output);
+    }
+
+    /**
+     * The test kit is part of what a host module sees: its tests, on the module path too, run
+     * a three-node cluster of their state machine (Netty and Fast Leader Election found through
+     * the descriptors) in one line.
+     */
+    @Test
+    void aHostModuleRunsATestClusterOfItsStateMachine() throws Exception {
+        Path src = module("kit", "import io.zab.testkit.TestCluster;", String.join("\n",
+                STATE_MACHINE,
+                "    public static void main(String[] args) throws Exception {",
+                "        java.time.Duration wait = java.time.Duration.ofSeconds(60);",
+                "        try (TestCluster<Count> c = TestCluster.start(3, Count::new)) {",
+                "            int leader = c.awaitLeader(wait);",
+                "            c.node(leader).submit(java.nio.ByteBuffer.wrap(new byte[] {1}), wait)",
+                "                    .get(60, java.util.concurrent.TimeUnit.SECONDS);",
+                "            io.zab.Zxid at = c.awaitConverged(wait);",
+                "            System.out.println(c.network() + \" converged at \" + at",
+                "                    + \" count \" + c.inspect(1, m -> m.n));",
+                "        }",
+                "    }"));
+        assertEquals("", compile(src));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--module-path", modulePath(true) + File.pathSeparator + dir.resolve("out-kit"),
+                "-m", "kit/host.Main"));
+        Path log = dir.resolve("kit.log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        boolean ended;
+        try {
+            ended = p.waitFor(120, TimeUnit.SECONDS);
+        } finally {
+            p.destroyForcibly();
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(ended, "the host process did not end in 120 s:\n" + output);
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains("NETTY converged at ") && output.contains("count 1"), output);
     }
 
     /** A module named {@code name} requiring io.zab.core, with one class host.Main. */

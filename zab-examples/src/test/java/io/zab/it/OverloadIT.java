@@ -6,16 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zab.NodeStatus;
 import io.zab.Role;
+import io.zab.StateMachine;
 import io.zab.SubmitResult;
+import io.zab.ZabConfig;
 import io.zab.ZabException;
 import io.zab.ZabNode;
+import io.zab.runtime.NodeWiring;
+import io.zab.storage.file.FileStorage;
 import io.zab.testing.SlowForceIo;
+import io.zab.testkit.TestCluster;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -42,9 +47,8 @@ class OverloadIT {
      */
     @Test
     void aBurstAtEveryNodeCommitsEverythingWithoutARoleChange() throws Exception {
-        try (Cluster c = defaultLiveness()) {
-            c.startAll();
-            c.awaitStable();
+        try (TestCluster<HistoryMachine> c = defaultLiveness()) {
+            c.awaitLeader(Clusters.DEADLINE);
             warmUp(c);
             List<String> roleChanges = watchRoles(c);
             int perNode = 50_000;
@@ -70,7 +74,7 @@ class OverloadIT {
             assertEquals(List.of(), roleChanges, "no role change during the burst");
             assertEquals(0, o.unknown.sum(), "no OutcomeUnknown: " + o);
             assertEquals(3L * perNode, o.committed.sum(), "every txn committed: " + o);
-            c.awaitConverged();
+            c.awaitConverged(Clusters.DEADLINE);
             c.assertNoFailures();
         }
     }
@@ -86,12 +90,12 @@ class OverloadIT {
     void aSlowFollowerFallsBehindInsideItsWindowAndCatchesUp() throws Exception {
         SlowForceIo slowDisk = new SlowForceIo(0);
         long window = 1 << 20;
-        try (Cluster c = new Cluster(root, List.of(1, 2, 3), List.of(), Map.of(),
-                b -> b.tickIntervalMs(100).syncLimitTicks(5).initLimitTicks(10)
-                        .learnerWindowBytes(window))) {
-            c.fileIo(1, slowDisk);
-            c.startAll();
-            int leader = c.awaitStable();
+        try (TestCluster<HistoryMachine> c = Clusters.netty(root)
+                .configure(b -> b.tickIntervalMs(100).syncLimitTicks(5).initLimitTicks(10)
+                        .learnerWindowBytes(window))
+                .nodeFactory((config, sm) -> slowDiskUnder(1, slowDisk, config, sm))
+                .start()) {
+            int leader = c.awaitLeader(Clusters.DEADLINE);
             assertNotEquals(1, leader, "FLE elects the highest sid among equal histories");
             int slow = 1;
             slowDisk.delayMs(200);
@@ -131,7 +135,7 @@ class OverloadIT {
             assertTrue(peakQueued <= 2 * window + 64 * 1024 + 2 * 1024,
                     "inside the slow follower at most two windows queued: " + peakQueued);
             slowDisk.delayMs(0);
-            c.awaitConverged();
+            c.awaitConverged(Clusters.DEADLINE);
             c.assertNoFailures();
         }
     }
@@ -142,7 +146,7 @@ class OverloadIT {
      * take most of a core and every message costs ten or more times its steady price, so a
      * 500 ms failure detector would measure the compiler, not overload.
      */
-    private static void warmUp(Cluster c) throws Exception {
+    private static void warmUp(TestCluster<?> c) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         List<CompletableFuture<SubmitResult>> window = new ArrayList<>();
         for (int i = 0; System.nanoTime() < end; i++) {
@@ -160,11 +164,24 @@ class OverloadIT {
     }
 
     /** The library's default failure detection: 100 ms ticks, a silent peer given up after 10. */
-    private Cluster defaultLiveness() throws Exception {
-        return new Cluster(root, List.of(1, 2, 3), List.of(), Map.of(), b -> b);
+    private TestCluster<HistoryMachine> defaultLiveness() throws Exception {
+        return Clusters.netty(root).start();
     }
 
-    private static List<String> watchRoles(Cluster c) {
+    /**
+     * Member {@code slow}'s stores go through {@code disk}; the others are wired as a host's.
+     * The file system is not a config key: this is what the kit's node factory is for.
+     */
+    private static ZabNode slowDiskUnder(int slow, SlowForceIo disk, ZabConfig config,
+            StateMachine sm) throws IOException {
+        NodeWiring w = new NodeWiring().config(config).stateMachine(sm);
+        if (config.peerId().value() == slow) {
+            w.fileStorage(FileStorage.Options.defaults(), disk);
+        }
+        return w.build();
+    }
+
+    private static List<String> watchRoles(TestCluster<?> c) {
         List<String> changes = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int id : c.running()) {
             c.node(id).addRoleListener((role, epoch, leader) -> changes.add("node " + id

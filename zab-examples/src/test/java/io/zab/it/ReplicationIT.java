@@ -9,6 +9,7 @@ import io.zab.Role;
 import io.zab.SubmitResult;
 import io.zab.ZabException;
 import io.zab.Zxid;
+import io.zab.testkit.TestCluster;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -32,8 +33,8 @@ class ReplicationIT {
     @TempDir
     Path root;
 
-    private Cluster votersAndObserver() throws Exception {
-        return new Cluster(root, List.of(1, 2, 3), List.of(OBSERVER), Map.of(), b -> b);
+    private TestCluster<HistoryMachine> votersAndObserver() throws Exception {
+        return Clusters.netty(root).voters(3).observers(1).start();
     }
 
     /**
@@ -43,15 +44,14 @@ class ReplicationIT {
      */
     @Test
     void everyReplicaEndsByteForByteIdenticalAfterOneHundredThousandTxns() throws Exception {
-        try (Cluster c = votersAndObserver()) {
-            c.startAll();
-            c.awaitStable();
+        try (TestCluster<HistoryMachine> c = votersAndObserver()) {
+            c.awaitLeader(Clusters.DEADLINE);
             long start = System.nanoTime();
             byte[] record;
-            try (Writer w = new Writer("t", c::anyRunning, 1_000).start()) {
+            try (Writer w = new Writer("t", Clusters.anyRunning(c), 1_000).start()) {
                 w.awaitAcked(c, TXNS);
                 w.stop();
-                record = c.awaitConverged();
+                record = Clusters.converged(c);
                 w.assertFailuresOnly(Writer.transientFailures());
                 w.assertAllAckedIn(record);
                 long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime()
@@ -61,9 +61,10 @@ class ReplicationIT {
                         w.acked().size(), w.submitted(), w.failures(), record.length,
                         w.acked().size() / seconds);
             }
-            assertTrue(c.machine(1).count() >= TXNS, "txns delivered: " + c.machine(1).count());
+            assertTrue(c.stateMachine(1).count() >= TXNS, "txns delivered: "
+                    + c.stateMachine(1).count());
             for (int id = 1; id <= 4; id++) {
-                assertEquals(c.machine(1).count(), c.machine(id).count());
+                assertEquals(c.stateMachine(1).count(), c.stateMachine(id).count());
             }
             c.assertNoFailures();
         }
@@ -78,9 +79,8 @@ class ReplicationIT {
      */
     @Test
     void anObserverFollowsAlongButNeverCountsInAQuorum() throws Exception {
-        try (Cluster c = votersAndObserver()) {
-            c.startAll();
-            int leader = c.awaitStable();
+        try (TestCluster<HistoryMachine> c = votersAndObserver()) {
+            int leader = c.awaitLeader(Clusters.DEADLINE);
             assertNotEquals(OBSERVER, leader);
             assertEquals(Role.OBSERVING, c.node(OBSERVER).role());
             List<CompletableFuture<SubmitResult>> viaObserver = new ArrayList<>();
@@ -90,26 +90,26 @@ class ReplicationIT {
             for (CompletableFuture<SubmitResult> f : viaObserver) {
                 f.get(30, TimeUnit.SECONDS);
             }
-            assertEquals(200, HistoryMachine.index(c.awaitConverged()).size());
+            assertEquals(200, HistoryMachine.index(Clusters.converged(c)).size());
 
             List<Integer> followers = c.voters().stream().filter(id -> id != leader).toList();
-            followers.forEach(c::stop);
+            followers.forEach(c::kill);
             CompletableFuture<SubmitResult> viaLeader = c.node(leader).submit(bytes("lone-1"));
             CompletableFuture<SubmitResult> lone = c.node(OBSERVER).submit(bytes("lone-2"));
             assertNotAcknowledged(viaLeader);
             assertNotAcknowledged(lone);
-            c.await("the lone voter to stop leading", () ->
+            Clusters.await(c, "the lone voter to stop leading", () ->
                     c.node(leader).role() != Role.LEADING);
-            Zxid observed = c.machine(OBSERVER).last();
+            Zxid observed = c.stateMachine(OBSERVER).last();
 
-            c.start(followers.get(0));
-            c.awaitStable();
+            c.restart(followers.get(0));
+            c.awaitLeader(Clusters.DEADLINE);
             SubmitResult after = c.node(OBSERVER).submit(bytes("after")).get(30,
                     TimeUnit.SECONDS);
             assertTrue(after.zxid().epoch() > observed.epoch(), "a new epoch: " + after.zxid());
-            c.start(followers.get(1));
-            c.awaitStable();
-            byte[] record = c.awaitConverged();
+            c.restart(followers.get(1));
+            c.awaitLeader(Clusters.DEADLINE);
+            byte[] record = Clusters.converged(c);
             Map<String, Zxid> delivered = HistoryMachine.index(record);
             assertEquals(after.zxid(), delivered.get("after"));
             c.assertNoFailures();
@@ -119,7 +119,7 @@ class ReplicationIT {
     private static void assertNotAcknowledged(CompletableFuture<SubmitResult> f)
             throws Exception {
         try {
-            SubmitResult r = f.get(Cluster.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+            SubmitResult r = f.get(Clusters.DEADLINE.toSeconds(), TimeUnit.SECONDS);
             throw new AssertionError("committed without a quorum of voters at " + r.zxid());
         } catch (ExecutionException e) {
             assertInstanceOf(ZabException.class, e.getCause());

@@ -4,6 +4,7 @@ import io.zab.SubmitResult;
 import io.zab.ZabException;
 import io.zab.ZabNode;
 import io.zab.Zxid;
+import io.zab.testkit.TestCluster;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -97,16 +99,17 @@ final class Writer implements AutoCloseable {
     }
 
     /** Waits until at least {@code n} writes are acknowledged in total. */
-    void awaitAcked(Cluster cluster, long n) throws InterruptedException {
-        cluster.await(n + " acknowledged writes (have " + acked.size() + ", failures "
-                + failures() + ")", () -> acked.size() >= n);
+    void awaitAcked(TestCluster<?> cluster, long n)
+            throws InterruptedException, TimeoutException {
+        Clusters.await(cluster, n + " acknowledged writes (have " + acked.size()
+                + ", failures " + failures() + ")", () -> acked.size() >= n);
     }
 
     /** Stops submitting and waits until every submitted write has its answer. */
     void stop() throws InterruptedException {
         stopped = true;
         thread.join(TimeUnit.SECONDS.toMillis(10));
-        if (!permits.tryAcquire(inflight, Cluster.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+        if (!permits.tryAcquire(inflight, Clusters.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
             throw new AssertionError((inflight - permits.availablePermits())
                     + " submitted writes never got an answer");
         }

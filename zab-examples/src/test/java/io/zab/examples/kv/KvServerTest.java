@@ -7,11 +7,13 @@ import io.zab.ZabConfig;
 import io.zab.ZabNode;
 import io.zab.transport.LoopbackNetwork;
 import io.zab.runtime.NodeWiring;
+import io.zab.testkit.TestCluster;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,39 +23,29 @@ import org.junit.jupiter.api.Test;
 
 /** The HTTP API over a live three-node cluster: every status code and its reason. */
 class KvServerTest {
-    private static final List<ZabNode> NODES = new ArrayList<>();
+    private static final Duration WAIT = Duration.ofSeconds(30);
     private static final List<KvServer> SERVERS = new ArrayList<>();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static TestCluster<KvStateMachine> cluster;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        LoopbackNetwork net = new LoopbackNetwork();
+        cluster = TestCluster.builder(KvStateMachine::new)
+                .network(TestCluster.Network.LOOPBACK)
+                .configure(b -> b.initLimitTicks(40).maxTxnBytes(2048)).start();
         for (int id = 1; id <= 3; id++) {
-            ZabConfig.Builder b = ZabConfig.builder().peerId(id).tickIntervalMs(50)
-                    .syncLimitTicks(40).initLimitTicks(40).maxTxnBytes(2048);
-            for (int i = 1; i <= 3; i++) {
-                b.voter(i, new InetSocketAddress("127.0.0.1", 1));
-            }
-            KvStateMachine kv = new KvStateMachine();
-            ZabNode n = new NodeWiring().config(b.build()).stateMachine(kv)
-                    .transport(net.transport()).build().start();
-            NODES.add(n);
-            SERVERS.add(new KvServer(n, kv, new InetSocketAddress("127.0.0.1", 0), 1024, 5_000)
-                    .start());
+            SERVERS.add(new KvServer(cluster.node(id), cluster.stateMachine(id),
+                    new InetSocketAddress("127.0.0.1", 0), 1024, 5_000).start());
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!NODES.stream().allMatch(n -> n.status().broadcasting())) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no leader");
-            }
-            Thread.sleep(20);
-        }
+        cluster.awaitLeader(WAIT);
     }
 
     @AfterAll
     static void stop() {
         SERVERS.forEach(KvServer::close);
-        NODES.forEach(ZabNode::close);
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     private static HttpResponse<String> call(int node, String method, String path, String body)
@@ -101,7 +93,12 @@ class KvServerTest {
         assertTrue(r.body().startsWith("{\"error\":") && r.body().contains(reason), r.body());
     }
 
-    /** 503 (never applied) from a node without a quorum; 504 (unknown) when quorum is lost. */
+    /**
+     * 503 (never applied) from a node without a quorum; 504 (unknown) when quorum is lost.
+     * Wired by hand rather than with the test kit: node 1 serves before the others have ever
+     * started, and the leader's links go silent (blackholed, no disconnect seen), neither of
+     * which the kit offers.
+     */
     @Test
     void noQuorumIs503AndALostQuorumMidWriteIs504() throws Exception {
         LoopbackNetwork net = new LoopbackNetwork();
