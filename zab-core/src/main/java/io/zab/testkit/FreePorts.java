@@ -24,7 +24,18 @@ public final class FreePorts {
     private FreePorts() {
     }
 
-    /** {@code n} distinct ports on {@link InetAddress#getLoopbackAddress()}. */
+    /**
+     * Picks {@code n} distinct TCP ports on {@link InetAddress#getLoopbackAddress()}, at random
+     * from 20000 to 31999 (below Linux's ephemeral range), or any port the kernel gives when
+     * that range is crowded. Each was bound, then closed again before this returns: nothing
+     * holds them. Any thread.
+     *
+     * @param n how many ports, 0 to 1000
+     * @return {@code n} distinct port numbers, in no particular order
+     * @throws IllegalArgumentException when {@code n} is below 0 or above 1000
+     * @throws IOException when no port can be bound on the loopback address, not even one the
+     *     kernel picks, or a bound port fails to close
+     */
     public static int[] pick(int n) throws IOException {
         if (n < 0 || n > 1_000) {
             throw new IllegalArgumentException("n: 0 to 1000 ports, was " + n);

@@ -55,7 +55,8 @@ import java.util.stream.Stream;
  * restores it from its own data directory and catches up from the leader.
  *
  * <p><b>Threads.</b> The kit starts no thread of its own: the nodes run theirs, and the state
- * machines are called on each node's delivery thread, as in production. Members are started,
+ * machines are called on each node's delivery thread, as in production (and, while a member's
+ * node is built, on the thread that starts it: a restore or a first snapshot). Members are started,
  * stopped and partitioned by whichever thread calls those methods (one at a time; they
  * synchronize on the cluster). The queries ({@link #node}, {@link #running}, {@link #leader},
  * {@link #describe}, ...) may be called from any thread, load generators included. The waits
@@ -63,9 +64,10 @@ import java.util.stream.Stream;
  * cluster's lock. The kit wraps every state machine so that a node's calls into it and the
  * kit's reads of it ({@link #inspect}, {@link #awaitConverged}) never overlap.
  *
- * <p>Timing: ticks of 50 ms, with 60 ticks to form a quorum and 40 of silence before a peer is
- * given up (3 s and 2 s), so that a stall of a loaded build machine does not look like a crash.
- * Change them with {@link Builder#configure}.
+ * <p>Timing: ticks of 50 ms, with 60 ticks (3 s) for each step of a new leader's discovery and
+ * synchronization ({@code initLimitTicks}) and 40 ticks (2 s) of silence before a leader and a
+ * follower give each other up ({@code syncLimitTicks}), so that a stall of a loaded build
+ * machine does not look like a crash. Change them with {@link Builder#configure}.
  *
  * @param <S> the host's state machine
  */
@@ -128,36 +130,82 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     /**
      * Starts {@code voters} voters of fresh state machines from {@code stateMachines}, over
      * Netty when zab-transport is on the class path and over the loopback network otherwise,
-     * in a temporary directory that {@link #close()} deletes.
+     * in a temporary directory that {@link #close()} deletes. Returns once every node is
+     * started, without waiting for a leader. Same as
+     * {@code builder(stateMachines).voters(voters).start()}.
+     *
+     * @param <S> the host's state machine
+     * @param voters how many voters, ids 1 to {@code voters}: an odd count, 1 to 15
+     * @param stateMachines called for a fresh state machine at every start of every member;
+     *     must not return null
+     * @return the started cluster; close it
+     * @throws IllegalArgumentException when {@code voters} is out of range or even
+     * @throws IllegalStateException when zab-transport is on the class path without
+     *     zab-election, or a node cannot start (in Netty mode, its port was taken meanwhile)
+     * @throws IOException when the temporary directory cannot be made, no free port can be
+     *     bound, or a member's node cannot be built or its start fails with a checked
+     *     exception; the members started by then are closed again and the directory deleted
      */
     public static <S extends StateMachine> TestCluster<S> start(int voters,
             Supplier<? extends S> stateMachines) throws IOException {
         return TestCluster.<S>builder(stateMachines).voters(voters).start();
     }
 
-    /** Options beyond {@link #start(int, Supplier)}: observers, network, data root, config. */
+    /**
+     * Options beyond {@link #start(int, Supplier)}: observers, network, data root, config.
+     *
+     * @param <S> the host's state machine
+     * @param stateMachines called for a fresh state machine at every start of every member;
+     *     must not return null
+     * @return a builder with the defaults: 3 voters, no observers
+     * @throws NullPointerException when {@code stateMachines} is null
+     */
     public static <S extends StateMachine> Builder<S> builder(Supplier<? extends S> stateMachines) {
         return new Builder<>(stateMachines);
     }
 
+    /**
+     * The network the members use, chosen when the cluster was built; any thread.
+     *
+     * @return {@link Network#NETTY} or {@link Network#LOOPBACK}
+     */
     public Network network() {
         return network;
     }
 
-    /** Every member's id, voters first; any thread. */
+    /**
+     * Every member's id, voters first; any thread.
+     *
+     * @return the ids 1 to voters plus observers, ascending, running or not
+     */
     public List<Integer> members() {
         return List.copyOf(members.keySet());
     }
 
+    /**
+     * The voters' ids; any thread.
+     *
+     * @return the ids 1 to the builder's voter count, ascending, running or not
+     */
     public List<Integer> voters() {
         return members.values().stream().filter(m -> m.voter).map(m -> m.id).toList();
     }
 
+    /**
+     * The observers' ids, those after the voters'; any thread.
+     *
+     * @return the observers' ids, ascending, running or not; empty without observers
+     */
     public List<Integer> observers() {
         return members.values().stream().filter(m -> !m.voter).map(m -> m.id).toList();
     }
 
-    /** The ids of the members running now, in order; any thread. */
+    /**
+     * The ids of the members running now, in order; any thread. A member counts as running
+     * from its node's start until it is killed, whatever the node's role or failure.
+     *
+     * @return the running members' ids, ascending
+     */
     public List<Integer> running() {
         return members.values().stream().filter(m -> m.node != null).map(m -> m.id).toList();
     }
@@ -165,6 +213,9 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     /**
      * Member {@code id}'s node; any thread.
      *
+     * @param id the member's id
+     * @return its running node
+     * @throws IllegalArgumentException when there is no member {@code id}
      * @throws IllegalStateException when the member is down (killed, or being restarted)
      */
     public ZabNode node(int id) {
@@ -178,7 +229,11 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     /**
      * The state machine of member {@code id}'s latest start (kept after a kill). The node's
      * delivery thread writes it: read it here only if it is safe to read from another thread,
-     * otherwise through {@link #inspect}.
+     * otherwise through {@link #inspect}. Any thread.
+     *
+     * @param id the member's id
+     * @return the host's state machine itself, not the kit's wrapper
+     * @throws IllegalArgumentException when there is no member {@code id}
      */
     public S stateMachine(int id) {
         return member(id).machine.machine();
@@ -187,20 +242,39 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     /**
      * Runs {@code reader} on member {@code id}'s state machine on this thread, while its node
      * is not calling it (between two deliveries), and returns what it returns. Keep it short:
-     * that node's delivery waits meanwhile.
+     * that node's delivery waits meanwhile. Works on a killed member too (its latest machine).
+     * Any thread.
+     *
+     * @param <R> what the reader returns
+     * @param id the member's id
+     * @param reader reads the state machine; it must not keep it for later, nor wait for the
+     *     node (whose delivery waits for the reader)
+     * @return what {@code reader} returned
+     * @throws IllegalArgumentException when there is no member {@code id}
      */
     public <R> R inspect(int id, Function<? super S, ? extends R> reader) {
         return member(id).machine.read(reader);
     }
 
-    /** Member {@code id}'s data directory (it outlives kills and restarts). */
+    /**
+     * Member {@code id}'s data directory (it outlives kills and restarts; a wipe empties it);
+     * any thread.
+     *
+     * @param id the member's id
+     * @return {@code node<id>} under the data root
+     * @throws IllegalArgumentException when there is no member {@code id}
+     */
     public Path dataDir(int id) {
         return member(id).dataDir;
     }
 
     /**
-     * Where member {@code id} listens, as every member's config says.
+     * Where member {@code id} listens, as every member's config says; Netty mode only. Any
+     * thread.
      *
+     * @param id the member's id
+     * @return the loopback address and the port the kit picked for the member
+     * @throws IllegalArgumentException when there is no member {@code id}
      * @throws IllegalStateException in loopback mode, where nothing listens
      */
     public InetSocketAddress address(int id) {
@@ -213,7 +287,10 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
 
     /**
      * The id of a running member that leads in broadcast, right now; the one of the highest
-     * epoch if an old leader cut off from the rest has not yet noticed. Any thread.
+     * epoch if an old leader cut off from the rest has not yet noticed. Any thread. Does not
+     * wait; see {@link #awaitLeader} for a leader that a quorum follows.
+     *
+     * @return the leader's id, or empty while no running member leads in broadcast
      */
     public Optional<Integer> leader() {
         return new Census(members.values()).newestLeader();
@@ -224,7 +301,15 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
      * follow it in broadcast (itself included), and so does every other running member not cut
      * off from it by a {@link #partition}; returns its id. A leader that lost its quorum but
      * has not noticed yet is not taken, nor is a member on the other side of a partition waited
-     * for.
+     * for; members that are down are not waited for either. Polls on the calling thread about
+     * every 10 ms, without the cluster's lock.
+     *
+     * @param timeout how long to wait at most, 0 to 1 hour
+     * @return the settled leader's id
+     * @throws IllegalArgumentException when {@code timeout} is negative or over 1 hour
+     * @throws InterruptedException when the calling thread is interrupted while it waits
+     * @throws TimeoutException when {@code timeout} passes first; its message describes every
+     *     member
      */
     public int awaitLeader(Duration timeout) throws InterruptedException, TimeoutException {
         int[] found = new int[1];
@@ -248,11 +333,23 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
      * machines are equal (by the builder's {@link Builder#sameState} check, or else byte for
      * byte by {@link StateMachine#snapshot}); returns that zxid. Call it once the test's
      * writes are answered: while writes go on it waits for a moment when none is in flight.
-     * Members down or cut off by a partition make it time out.
+     * Members that are down are left out: restart them first to have them checked. A running
+     * member cut off by a {@link #partition} is checked, so a write it missed (or one it logged
+     * that the leader did not commit) keeps the wait from succeeding while the partition lasts.
+     * Polls on the calling thread about every 10 ms, without the cluster's lock; to compare
+     * two state machines it takes their locks, holding up their nodes' delivery meanwhile.
      *
-     * @throws AssertionError when the time ran out while every member was at the same zxid
-     *     with unequal state machines: replicas that diverged
-     * @throws TimeoutException when it ran out otherwise, with the cluster's state
+     * @param timeout how long to wait at most, 0 to 1 hour
+     * @return the leader's last committed zxid, which every running member logged and delivered
+     * @throws IllegalArgumentException when {@code timeout} is negative or over 1 hour
+     * @throws InterruptedException when the calling thread is interrupted while it waits
+     * @throws AssertionError when the time ran out and the last poll found every running member
+     *     at the leader's last committed zxid but two state machines unequal: replicas that
+     *     diverged; its message names them and describes every member
+     * @throws TimeoutException when the time ran out otherwise; its message describes every
+     *     member
+     * @throws UncheckedIOException when a state machine fails to write the snapshot compared
+     *     (without a {@link Builder#sameState} check)
      */
     public Zxid awaitConverged(Duration timeout) throws InterruptedException, TimeoutException {
         Convergence<S> check = new Convergence<>(members.values(), sameState);
@@ -273,6 +370,15 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     /**
      * Waits until {@code condition} holds, polling it on this thread; when {@code timeout}
      * passes first, fails with a TimeoutException naming {@code what} and the cluster's state.
+     * The condition is tried at once, then about every 10 ms, without the cluster's lock.
+     *
+     * @param what what is waited for, for the failure's message
+     * @param timeout how long to wait at most, 0 to 1 hour
+     * @param condition tried on the calling thread until it returns true; what it throws, this
+     *     throws
+     * @throws IllegalArgumentException when {@code timeout} is negative or over 1 hour
+     * @throws InterruptedException when the calling thread is interrupted while it waits
+     * @throws TimeoutException when {@code timeout} passes before {@code condition} held
      */
     public void await(String what, Duration timeout, BooleanSupplier condition)
             throws InterruptedException, TimeoutException {
@@ -282,8 +388,12 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     /**
      * Stops member {@code id}'s node with {@link ZabNode#close()}, as a process that is shut
      * down (not one that crashes mid-write): what it wrote stays in its data directory, its
-     * pending calls fail, and the others see its links drop.
+     * pending calls fail, and the others see its links drop. Its state machine stays readable
+     * ({@link #stateMachine}, {@link #inspect}). The node is closed on this thread, which
+     * takes the cluster's lock.
      *
+     * @param id the member's id
+     * @throws IllegalArgumentException when there is no member {@code id}
      * @throws IllegalStateException when it is not running
      */
     public synchronized void kill(int id) {
@@ -298,7 +408,18 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
 
     /**
      * Starts member {@code id} again from its data directory with a fresh state machine,
-     * killing it first if it runs; returns its new node.
+     * killing it first if it runs; returns its new node, started, without waiting for it to
+     * join a leader. A member once wiped starts as joining an existing cluster again. Takes the
+     * cluster's lock; the node is built (its state machine restored from its newest snapshot,
+     * if any) and started on this thread. If that fails the member stays down.
+     *
+     * @param id the member's id
+     * @return the member's new node, started
+     * @throws IllegalArgumentException when there is no member {@code id}
+     * @throws IllegalStateException when the cluster is closed, or from a node that cannot
+     *     start (in Netty mode, Netty's transport when the member's port was taken meanwhile)
+     * @throws IOException when the node cannot be built (its data directory cannot be opened
+     *     or recovered), or its start fails with a checked exception
      */
     public synchronized ZabNode restart(int id) throws IOException {
         checkOpen();
@@ -314,7 +435,16 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
      * directory and starts it again as joining an existing cluster
      * ({@link ZabConfig.InitialClusterState#EXISTING}), as an operator restarts a member that
      * lost its disk. It then takes no part in elections until a leader has synced it. Returns
-     * its new node.
+     * its new node, started. Works in both network modes. Takes the cluster's lock; the node is
+     * built and started on this thread. If that fails the member stays down.
+     *
+     * @param id the member's id
+     * @return the member's new node, started
+     * @throws IllegalArgumentException when there is no member {@code id}
+     * @throws IllegalStateException when the cluster is closed, or from a node that cannot
+     *     start (see {@link #restart})
+     * @throws IOException when the data directory cannot be deleted, or the node cannot be
+     *     built, or its start fails with a checked exception
      */
     public synchronized ZabNode wipe(int id) throws IOException {
         checkOpen();
@@ -332,10 +462,14 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
      * each other (both ends see the link drop, as with a broken TCP connection), members of one
      * group can; members named in no group form one more group. Replaces any earlier partition
      * and lasts across restarts until {@link #heal()}. For example {@code partition(Set.of(1))}
-     * isolates member 1 from the others.
+     * isolates member 1 from the others. Loopback mode only. Takes the cluster's lock.
      *
+     * @param groups the groups, each a set of member ids; empty sets are ignored
+     * @throws IllegalStateException when the cluster is closed
      * @throws UnsupportedOperationException in Netty mode: cutting real sockets needs a
      *     firewall and root; use {@link Network#LOOPBACK}
+     * @throws IllegalArgumentException when a group holds an id that is no member's, or one
+     *     member is in two groups
      */
     @SafeVarargs
     public final synchronized void partition(Set<Integer>... groups) {
@@ -365,7 +499,10 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
         links.partition(all);
     }
 
-    /** Reconnects every member to every other. Nothing to do in Netty mode. */
+    /**
+     * Reconnects every member to every other, ending any {@link #partition}. Nothing to do in
+     * Netty mode. Takes the cluster's lock.
+     */
     public synchronized void heal() {
         if (links != null) {
             links.heal(members.keySet());
@@ -375,7 +512,11 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     /**
      * Fails when a running member's node stopped on a fault (a state machine that threw, a
      * broken invariant, a storage error it cannot get over) or is recovering from a storage
-     * error right now ({@link ZabNode#failure()}).
+     * error right now ({@link ZabNode#failure()}). Members that are down are not checked. Any
+     * thread; it does not wait.
+     *
+     * @throws AssertionError naming the first such member (by id) and its fault, with the
+     *     fault as its cause and every member described
      */
     public void assertNoFailures() {
         for (Member<S> m : members.values()) {
@@ -388,7 +529,13 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
         }
     }
 
-    /** The cluster's state, one line per member, for failure messages; any thread. */
+    /**
+     * The cluster's state, one line per member, for failure messages; any thread.
+     *
+     * @return the network (and in loopback mode the election and any partition), the data
+     *     root, then per member its role, epoch, leader and logged, committed and delivered
+     *     zxids, or that it is down
+     */
     public String describe() {
         StringBuilder b = new StringBuilder();
         b.append(network).append(" cluster");
@@ -425,7 +572,12 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
 
     /**
      * Kills every running member and, unless the data root was given to the builder, deletes
-     * the data directories. Idempotent.
+     * the data directories. Idempotent. Takes the cluster's lock; later restarts, wipes and
+     * partitions fail with IllegalStateException.
+     *
+     * @throws RuntimeException what a node's close threw, or an UncheckedIOException when the
+     *     data directories cannot be deleted; every member is closed and the deletion tried
+     *     regardless, later failures added as suppressed
      */
     @Override
     public synchronized void close() {
@@ -557,13 +709,24 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
             this.stateMachines = Objects.requireNonNull(stateMachines, "stateMachines");
         }
 
-        /** How many voters, ids 1 to n; default 3. An odd count, unless configured otherwise. */
+        /**
+         * How many voters, ids 1 to n; default 3. An odd count, unless configured otherwise
+         * ({@code configure(b -> b.allowEvenVoters(true))}). Checked by {@link #start()}.
+         *
+         * @param n the voter count, at least 1; voters and observers at most 16 in all
+         * @return this builder
+         */
         public Builder<S> voters(int n) {
             this.voters = n;
             return this;
         }
 
-        /** How many observers, the ids after the voters; default 0. */
+        /**
+         * How many observers, the ids after the voters; default 0. Checked by {@link #start()}.
+         *
+         * @param n the observer count, at least 0; voters and observers at most 16 in all
+         * @return this builder
+         */
         public Builder<S> observers(int n) {
             this.observers = n;
             return this;
@@ -572,6 +735,11 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
         /**
          * The members' network; default {@link Network#NETTY} when zab-transport is on the
          * class path, {@link Network#LOOPBACK} otherwise.
+         *
+         * @param n the network; {@link Network#NETTY} needs zab-transport and zab-election on
+         *     the class path, unless a {@link #nodeFactory} is given
+         * @return this builder
+         * @throws NullPointerException when {@code n} is null
          */
         public Builder<S> network(Network n) {
             this.network = Objects.requireNonNull(n, "network");
@@ -581,6 +749,10 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
         /**
          * Where the members' data directories go ({@code node1}, {@code node2}, ...); kept on
          * close. Default: a new temporary directory, deleted on close.
+         *
+         * @param dir the data root; made if missing, and kept on close
+         * @return this builder
+         * @throws NullPointerException when {@code dir} is null
          */
         public Builder<S> dataRoot(Path dir) {
             this.dataRoot = Objects.requireNonNull(dir, "dir");
@@ -592,6 +764,12 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
          * timing and the members, and after the changes given before this one. The kit then
          * sets the member's id, its data directory and, once it was wiped, EXISTING; every
          * other key is the host's to change (more members too, say one no node runs).
+         *
+         * @param change a change to the config builder, called on the thread that starts,
+         *     restarts or wipes the member, once per start; an invalid result fails that start
+         *     with IllegalArgumentException
+         * @return this builder
+         * @throws NullPointerException when {@code change} is null
          */
         public Builder<S> configure(Consumer<ZabConfig.Builder> change) {
             this.configure = configure.andThen(Objects.requireNonNull(change, "change"));
@@ -603,13 +781,26 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
          * equal, for a machine whose snapshot bytes are not canonical (a hash map written in
          * iteration order). Called on the waiting thread while neither node calls its machine.
          * Default: equal {@link StateMachine#snapshot} bytes.
+         *
+         * @param check true when the two state machines hold the same state; what it throws,
+         *     {@link TestCluster#awaitConverged} throws
+         * @return this builder
+         * @throws NullPointerException when {@code check} is null
          */
         public Builder<S> sameState(BiPredicate<? super S, ? super S> check) {
             this.sameState = Objects.requireNonNull(check, "check");
             return this;
         }
 
-        /** How nodes are built in Netty mode; see {@link NodeFactory}. Not for loopback mode. */
+        /**
+         * How nodes are built in Netty mode; see {@link NodeFactory}. Not for loopback mode:
+         * {@link #start()} then fails. With a factory, Netty mode does not require zab-transport
+         * or zab-election on the class path; the factory wires the node.
+         *
+         * @param factory builds each member's node at each of its starts
+         * @return this builder
+         * @throws NullPointerException when {@code factory} is null
+         */
         public Builder<S> nodeFactory(NodeFactory factory) {
             this.nodeFactory = Objects.requireNonNull(factory, "factory");
             return this;
@@ -617,10 +808,21 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
 
         /**
          * Makes the members' directories and starts every member (without waiting for a
-         * leader). If one fails to start, those started are closed again.
+         * leader), on this thread. If one fails to start, those started are closed again (and
+         * a temporary data root deleted). Each call builds a new cluster, with new ports and,
+         * without a {@link #dataRoot}, a new temporary directory.
          *
-         * @throws IllegalStateException when Netty mode lacks zab-transport or zab-election
-         *     on the class path, or a node factory is given for loopback mode
+         * @return the started cluster; close it
+         * @throws IllegalArgumentException when fewer than 1 voter, fewer than 0 observers or
+         *     more than 16 members are asked for, or a member's config is invalid (an even
+         *     number of voters without {@code allowEvenVoters(true)}, a data directory that
+         *     cannot be made, a bad {@link #configure} change)
+         * @throws IllegalStateException when Netty mode without a node factory lacks
+         *     zab-transport or zab-election on the class path, when a node factory is given for
+         *     loopback mode, or when a node cannot start (in Netty mode, its port was taken)
+         * @throws IOException when the temporary data root cannot be made, no free port can be
+         *     bound, or a member's node cannot be built or its start fails with a checked
+         *     exception
          */
         public TestCluster<S> start() throws IOException {
             if (voters < 1 || observers < 0 || voters + observers > MAX_MEMBERS) {

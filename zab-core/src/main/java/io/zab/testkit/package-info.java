@@ -27,8 +27,8 @@
  * partitioned}), a data root and config changes.
  *
  * <p><b>Threads.</b> The kit has no thread of its own. The nodes run theirs and call the state
- * machines on their delivery threads; the test's thread starts, kills, wipes and partitions
- * members and polls in the waits; the queries may be called from any thread. See
- * {@link io.zab.testkit.TestCluster}.
+ * machines on their delivery threads (and, while a member is built, on the thread that starts
+ * it); the test's thread starts, kills, wipes and partitions members and polls in the waits;
+ * the queries may be called from any thread. See {@link io.zab.testkit.TestCluster}.
  */
 package io.zab.testkit;
