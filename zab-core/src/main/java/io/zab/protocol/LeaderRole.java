@@ -28,12 +28,12 @@ import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
 import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
+import io.zab.protocol.quorum.Tally;
 import io.zab.protocol.sync.SyncMode;
 import io.zab.protocol.sync.SyncPlan;
 import io.zab.protocol.sync.SyncPlanner;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +77,8 @@ final class LeaderRole implements RoleState {
 
     private final ZabCore core;
     private final PeerId self;
+    /** The quorum arithmetic of every step: who counts, and what a quorum holds. */
+    private final Tally tally;
     private final Map<PeerId, LearnerProgress> learners = new TreeMap<>();
     private Phase phase = Phase.DISCOVERY;
     private long epoch;
@@ -97,6 +99,7 @@ final class LeaderRole implements RoleState {
     LeaderRole(ZabCore core) {
         this.core = core;
         this.self = core.config().self();
+        this.tally = new Tally(core.quorum());
     }
 
     @Override
@@ -231,18 +234,13 @@ final class LeaderRole implements RoleState {
         if (epochSeq >= 0) {
             return;
         }
-        Set<PeerId> voters = new HashSet<>();
-        voters.add(self);
         long maxAccepted = core.acceptedEpoch();
         for (LearnerProgress p : learners.values()) {
-            // A blank joiner's acceptedEpoch forgets what it promised before its disk was
-            // lost; it cannot vouch for the new epoch being above every established one.
-            if (!p.abstains) {
-                voters.add(p.id);
-            }
             maxAccepted = Math.max(maxAccepted, p.acceptedEpoch);
         }
-        if (!core.quorum().containsQuorum(voters)) {
+        // A blank joiner's acceptedEpoch forgets what it promised before its disk was lost; it
+        // cannot vouch for the new epoch being above every established one.
+        if (!quorumOf(p -> !p.abstains)) {
             return;
         }
         if (maxAccepted + 1 > Zxid.MAX_PART) {
@@ -295,14 +293,7 @@ final class LeaderRole implements RoleState {
     }
 
     private void maybeStartSync() {
-        Set<PeerId> acked = new HashSet<>();
-        acked.add(self);
-        for (LearnerProgress p : learners.values()) {
-            if (p.state == State.EPOCH_ACKED && !p.abstains) {
-                acked.add(p.id);
-            }
-        }
-        if (!core.quorum().containsQuorum(acked)) {
+        if (!quorumOf(p -> p.state == State.EPOCH_ACKED && !p.abstains)) {
             return;
         }
         phase = Phase.SYNCHRONIZATION;
@@ -533,14 +524,7 @@ final class LeaderRole implements RoleState {
         if (phase != Phase.SYNCHRONIZATION || !core.isPersisted(selfReadySeq)) {
             return;
         }
-        Set<PeerId> synced = new HashSet<>();
-        synced.add(self);
-        for (LearnerProgress p : learners.values()) {
-            if (p.acking()) {
-                synced.add(p.id);
-            }
-        }
-        if (!core.quorum().containsQuorum(synced)) {
+        if (!quorumOf(LearnerProgress::acking)) {
             return;
         }
         phase = Phase.BROADCAST;
@@ -756,14 +740,15 @@ final class LeaderRole implements RoleState {
         if (phase != Phase.BROADCAST) {
             return;
         }
-        Zxid best = core.lastCommittedZxid();
-        for (Zxid candidate : candidatePositions()) {
-            if (candidate.isAfter(best) && holdsQuorum(candidate)) {
-                best = candidate;
+        tally.clear().hold(self, core.lastSynced());
+        for (LearnerProgress p : learners.values()) {
+            if (p.acking()) {
+                tally.hold(p.id, p.ackedZxid);
             }
         }
-        Zxid old = core.lastCommittedZxid();
-        if (best.isAfter(old)) {
+        // Only a txn of this epoch commits by counting; older ones commit with it.
+        Zxid best = tally.highest();
+        if (best != null && best.epoch() == epoch && best.isAfter(core.lastCommittedZxid())) {
             commit(best);
         }
         // Followers may commit a txn before our own copy is durable; it is delivered here only
@@ -793,31 +778,15 @@ final class LeaderRole implements RoleState {
         origins.headMap(originsDone, true).clear();
     }
 
-    private List<Zxid> candidatePositions() {
-        List<Zxid> out = new ArrayList<>();
-        out.add(core.lastSynced());
+    /** Whether this leader and the learners that pass {@code test} form a quorum. */
+    private boolean quorumOf(java.util.function.Predicate<LearnerProgress> test) {
+        tally.clear().count(self);
         for (LearnerProgress p : learners.values()) {
-            if (p.acking()) {
-                out.add(p.ackedZxid);
+            if (test.test(p)) {
+                tally.count(p.id);
             }
         }
-        return out;
-    }
-
-    private boolean holdsQuorum(Zxid zxid) {
-        if (zxid.epoch() != epoch) {
-            return false;
-        }
-        Set<PeerId> holders = new HashSet<>();
-        if (!core.lastSynced().isBefore(zxid)) {
-            holders.add(self);
-        }
-        for (LearnerProgress p : learners.values()) {
-            if (p.acking() && !p.ackedZxid.isBefore(zxid)) {
-                holders.add(p.id);
-            }
-        }
-        return core.quorum().containsQuorum(holders);
+        return tally.reached();
     }
 
     // ---- sync() and liveness ----
@@ -864,14 +833,7 @@ final class LeaderRole implements RoleState {
     }
 
     private boolean confirmed(long round) {
-        Set<PeerId> ok = new HashSet<>();
-        ok.add(self);
-        for (LearnerProgress p : learners.values()) {
-            if (p.acking() && p.pingAckRound >= round) {
-                ok.add(p.id);
-            }
-        }
-        return core.quorum().containsQuorum(ok);
+        return quorumOf(p -> p.acking() && p.pingAckRound >= round);
     }
 
     private void completeSyncs() {
@@ -925,14 +887,7 @@ final class LeaderRole implements RoleState {
             }
             return;
         }
-        Set<PeerId> alive = new HashSet<>();
-        alive.add(self);
-        for (LearnerProgress p : learners.values()) {
-            if (p.acking()) {
-                alive.add(p.id);
-            }
-        }
-        if (!core.quorum().containsQuorum(alive)) {
+        if (!quorumOf(LearnerProgress::acking)) {
             core.stepDown("lost the quorum of followers");
             return;
         }

@@ -1,6 +1,7 @@
 package io.zab.protocol.quorum;
 
 import io.zab.PeerId;
+import io.zab.Zxid;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -29,6 +30,17 @@ public final class MajorityQuorum implements QuorumVerifier {
             }
         }
         return n * 2 > voters.size();
+    }
+
+    /** Sorted from the highest, the position at index voters/2 is held by a majority. */
+    @Override
+    public Zxid highestHeld(PeerId[] ids, Zxid[] positions, int n) {
+        int needed = voters.size() / 2 + 1;
+        if (n < needed) {
+            return null;
+        }
+        Tallies.sortDescending(ids, positions, n);
+        return positions[needed - 1];
     }
 
     @Override
