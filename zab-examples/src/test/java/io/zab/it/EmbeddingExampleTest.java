@@ -26,7 +26,8 @@ class EmbeddingExampleTest {
         String readme = Files.readString(README, StandardCharsets.UTF_8);
         int section = readme.indexOf("\n## The API in a few lines\n");
         assertTrue(section >= 0, "README has the section");
-        int next = readme.indexOf("\n## ", section + 1);
+        // The section's own text, up to its first subsection (which has examples of its own).
+        int next = readme.indexOf("\n#", section + 1);
         String block = between(readme.substring(section, next < 0 ? readme.length() : next),
                 "```java\n", "```");
 
