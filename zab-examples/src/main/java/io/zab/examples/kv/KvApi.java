@@ -9,7 +9,6 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -256,8 +255,7 @@ final class KvApi implements AutoCloseable {
 
     private static String utf8(byte[] b, String what) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b)).toString();
+            return Utf8.decode(b, 0, b.length);
         } catch (CharacterCodingException e) {
             throw new BadRequest(400, what + " is not valid UTF-8");
         }

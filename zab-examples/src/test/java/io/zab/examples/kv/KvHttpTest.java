@@ -162,6 +162,11 @@ class KvHttpTest {
                 c.send(RawHttp.request("GET", "/kv/a b", ""));
                 assertError(c.read(), 400, "bad request");
             }
+            try (RawHttp c = new RawHttp(s.address(), 10_000)) {
+                c.send("PUT /kv/a HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\n\r\n");
+                c.send(new byte[] {(byte) 0xff});
+                assertError(c.read(), 400, "value is not valid UTF-8");
+            }
         }
     }
 

@@ -35,7 +35,11 @@ final class RawHttp implements AutoCloseable {
     }
 
     RawHttp send(String raw) throws IOException {
-        out.write(raw.getBytes(StandardCharsets.UTF_8));
+        return send(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    RawHttp send(byte[] raw) throws IOException {
+        out.write(raw);
         out.flush();
         return this;
     }
