@@ -10,11 +10,15 @@
 # same client, one that does not pipeline and whose latency histogram is exact enough for a p50
 # of a millisecond; a Lua script shapes each request. Installed from Debian when missing.
 #
-# Usage: zab-examples/bench-http.sh [RUNS] [DURATION_S] [WARMUP_S]   (defaults 3 20 5)
+# The warm-up is long because the JVM's optimising compiler is slow to finish on a busy 2-core
+# machine: it took over a third of the leader's CPU for the first 20-30 s of load, and the
+# writes/s rose by half once it was done. etcd gets the same warm-up (it needs none).
+#
+# Usage: zab-examples/bench-http.sh [RUNS] [DURATION_S] [WARMUP_S]   (defaults 3 20 30)
 #   from the repository root, after mvn -DskipTests package. ZAB_JAVA_OPTS adds JVM options;
 #   BENCH_DIR keeps the data directories and logs there (default: a new temporary directory).
 set -euo pipefail
-runs=${1:-3}; duration=${2:-20}; warmup=${3:-5}
+runs=${1:-3}; duration=${2:-20}; warmup=${3:-30}
 connections=64; threads=2; value_bytes=1024; keys=1000
 jar=zab-examples/target/zab-examples.jar
 java_opts=${ZAB_JAVA_OPTS:--Xms1g -Xmx1g}
