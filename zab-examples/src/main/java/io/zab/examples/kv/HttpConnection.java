@@ -49,6 +49,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(HttpConnection.class);
 
     private final KvApi api;
+    private final InFlightBudget budget;
     private final HttpLimits limits;
     private final long timeoutMs;
     private final BooleanSupplier serverClosing;
@@ -58,6 +59,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private HttpRequest head;
     private byte[] body;
     private int bodyLength;
+    /** Budget taken for the body being read: its declared length, or what came so far. */
+    private long bodyReserved;
+    /** Budget this connection holds for bodies, read or being read; freed when it closes. */
+    private long held;
     /** Complete requests behind the one in flight. */
     private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
     /** The request whose reply is awaited, or null. */
@@ -68,9 +73,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     /**
      * @param refusal non-null for a request refused while it was read (too large, malformed):
      *     its reply, after which the connection closes
+     * @param reserved budget its body holds until it is served
      */
     private record Queued(KvRequest request, HttpVersion version, boolean keepAlive,
-            Reply refusal) {
+            Reply refusal, long reserved) {
     }
 
     /** One request in flight; identity tells a late reply from the current one. */
@@ -83,8 +89,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    HttpConnection(KvApi api, HttpLimits limits, long timeoutMs, BooleanSupplier serverClosing) {
+    HttpConnection(KvApi api, InFlightBudget budget, HttpLimits limits, long timeoutMs,
+            BooleanSupplier serverClosing) {
         this.api = api;
+        this.budget = budget;
         this.limits = limits;
         this.timeoutMs = timeoutMs;
         this.serverClosing = serverClosing;
@@ -124,6 +132,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private void begin(HttpRequest r) {
         head = r;
         bodyLength = 0;
+        bodyReserved = 0;
         long declared;
         try {
             declared = HttpUtil.getContentLength(r, 0L);
@@ -133,6 +142,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
         if (declared > limits.maxBodyBytes()) {
             refuse(tooLarge());
+            return;
+        }
+        if (!reserve(declared)) {
             return;
         }
         body = new byte[(int) Math.max(0, declared)];
@@ -151,6 +163,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             refuse(tooLarge());
             return;
         }
+        if (!reserve(bodyLength + n - bodyReserved)) {
+            return;
+        }
         if (bodyLength + n > body.length) {
             int grown = (int) Math.min(limits.maxBodyBytes(), Math.max(bodyLength + n,
                     2L * body.length));
@@ -161,10 +176,27 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         if (c instanceof LastHttpContent) {
             byte[] b = bodyLength == body.length ? body : Arrays.copyOf(body, bodyLength);
             enqueue(new Queued(new KvRequest(head.method().name(), head.uri(), b),
-                    head.protocolVersion(), HttpUtil.isKeepAlive(head), null));
+                    head.protocolVersion(), HttpUtil.isKeepAlive(head), null, bodyReserved));
             head = null;
             body = null;
         }
+    }
+
+    /**
+     * Takes {@code bytes} more of the budget for the body being read; if there is none, refuses
+     * the request (its body is not read, so the connection closes) and returns false.
+     */
+    private boolean reserve(long bytes) {
+        if (bytes <= 0) {
+            return true;
+        }
+        if (!budget.tryReserve(bytes)) {
+            refuse(Reply.retryLater("overloaded"));
+            return false;
+        }
+        bodyReserved += bytes;
+        held += bytes;
+        return true;
     }
 
     private Reply tooLarge() {
@@ -189,7 +221,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         head = null;
         body = null;
         finished = true;
-        enqueue(new Queued(null, version, false, reply));
+        enqueue(new Queued(null, version, false, reply, 0));
     }
 
     private void enqueue(Queued q) {
@@ -202,6 +234,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private void serve() {
         while (active == null && !waiting.isEmpty()) {
             Queued q = waiting.poll();
+            // From here the body is the request's; a write counts its txn in the budget.
+            budget.unreserve(q.reserved());
+            held -= q.reserved();
             if (q.refusal() != null) {
                 respond(q, q.refusal());
             } else if (serverClosing.getAsBoolean()) {
@@ -319,6 +354,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
         waiting.clear();
         finished = true;
+        budget.unreserve(held);
+        held = 0;
         ctx.fireChannelInactive();
     }
 

@@ -11,11 +11,12 @@ package io.zab.examples.kv;
  * @param maxConnections open connections; one more is closed as soon as it is accepted
  * @param idleTimeoutMs a connection with no request in flight and no traffic this long is
  *     closed
- * @param maxInFlightBytes write payload bytes handed to the node and not yet completed; a
- *     write beyond it gets 503 with Retry-After. Keep it, plus a few of the largest txns, under
- *     the node's {@code pendingMaxBytes}, and {@code maxConnections} under its
- *     {@code pendingMaxTxns} (each connection has at most one request in flight): then the
- *     node's timed submit never waits on an event loop
+ * @param maxInFlightBytes request bytes held at once, over all connections: bodies being read
+ *     or queued, and writes handed to the node and not yet completed; a request beyond it gets
+ *     503 with Retry-After (and, if its body was not read, the connection closes). Keep it,
+ *     plus a few of the largest txns, under the node's {@code pendingMaxBytes}, and
+ *     {@code maxConnections} under its {@code pendingMaxTxns} (each connection has at most one
+ *     request in flight): then the node's timed submit never waits on an event loop
  */
 public record HttpLimits(int maxBodyBytes, int maxHeaderBytes, int maxConnections,
         long idleTimeoutMs, long maxInFlightBytes) {

@@ -138,7 +138,7 @@ public final class KvServer implements AutoCloseable {
             return;
         }
         refusing.set(false);
-        HttpConnection c = new HttpConnection(api, limits, timeoutMs, () -> closing);
+        HttpConnection c = new HttpConnection(api, budget, limits, timeoutMs, () -> closing);
         connections.add(c);
         ch.closeFuture().addListener(f -> connections.remove(c));
         // The decoder caps the request line and the header block at the same size.
@@ -153,7 +153,7 @@ public final class KvServer implements AutoCloseable {
 
     /** Writes and linearizable reads handed to the node and not yet completed (for tests). */
     long inFlightRequests() {
-        return budget.requests();
+        return budget.calls();
     }
 
     /** Open connections, those being refused included until they are closed (for tests). */

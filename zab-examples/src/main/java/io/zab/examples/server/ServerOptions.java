@@ -57,8 +57,8 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                         + " once (default 1024)",
                 "  --http-idle-ms N       an HTTP connection idle this long is closed"
                         + " (default 60000)",
-                "  --http-max-inflight-bytes N  write bytes waiting on the cluster; a write"
-                        + " beyond them gets 503 (default 16777216)",
+                "  --http-max-inflight-bytes N  request bytes held: bodies read and writes"
+                        + " waiting on the cluster; beyond them 503 (default 16777216)",
                 "  --history-max-bytes N  txn bytes a leader keeps in memory for DIFF; a"
                         + " learner further behind gets SNAP (default 268435456)",
                 "  --snapshot-send-rate N snapshot bytes per second a leader sends one"

@@ -199,22 +199,32 @@ class KvHttpTest {
                 .transport(new LoopbackNetwork().transport()).build().start();
     }
 
+    /**
+     * The bytes held: a body is refused when it would not fit (its connection closes, the body
+     * unread), and so is a write whose txn would not fit (the connection stays).
+     */
     @Test
-    void writesBeyondTheInFlightBytesGet503WithRetryAfter() throws Exception {
+    void requestsBeyondTheHeldBytesGet503WithRetryAfter() throws Exception {
         KvStateMachine kv = new KvStateMachine();
         try (ZabNode node = lonelyNode(kv);
                 KvServer s = new KvServer(node, kv, new InetSocketAddress("127.0.0.1", 0),
                         HttpLimits.defaults(1024).withMaxInFlightBytes(100), 20_000).start();
                 RawHttp first = new RawHttp(s.address(), 10_000);
-                RawHttp second = new RawHttp(s.address(), 10_000)) {
+                RawHttp second = new RawHttp(s.address(), 10_000);
+                RawHttp third = new RawHttp(s.address(), 10_000)) {
             first.send(RawHttp.request("PUT", "/kv/a", "x".repeat(60)));
             awaitTrue(() -> s.inFlightRequests() == 1, 5_000, "the first write in flight");
             second.send(RawHttp.request("PUT", "/kv/b", "y".repeat(60)));
             RawHttp.Response r = second.read();
             assertError(r, 503, "overloaded");
             assertEquals("1", r.headers().get("retry-after"));
-            second.send(RawHttp.request("GET", "/kv/a", ""));
-            assertEquals(404, second.read().status(), "reads need no room");
+            assertTrue(second.closedByServer(), "closed: the body was not read");
+            third.send(RawHttp.request("DELETE", "/kv/" + "k".repeat(40), ""));
+            r = third.read();
+            assertError(r, 503, "overloaded");
+            assertEquals("1", r.headers().get("retry-after"));
+            third.send(RawHttp.request("GET", "/kv/a", ""));
+            assertEquals(404, third.read().status(), "reads need no room");
         }
     }
 
