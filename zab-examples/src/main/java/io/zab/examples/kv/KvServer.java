@@ -156,6 +156,11 @@ public final class KvServer implements AutoCloseable {
         return budget.calls();
     }
 
+    /** Request bytes held: bodies read and writes in flight (for tests). */
+    long heldBytes() {
+        return budget.usedBytes();
+    }
+
     /** Open connections, those being refused included until they are closed (for tests). */
     int openConnections() {
         return open.get();

@@ -104,6 +104,7 @@ class KvHttpTest {
             c.send(head + chunk(600) + chunk(600) + "0\r\n\r\n");
             assertError(c.read(), 413, "value larger than 1024 bytes");
             assertTrue(c.closedByServer(), "closed: the rest of the body is never read");
+            awaitTrue(() -> s.heldBytes() == 0, 5_000, "the bodies' bytes given back");
         }
     }
 
@@ -190,6 +191,8 @@ class KvHttpTest {
             assertEquals(404, c.read().status());
             assertTrue(c.read().body().startsWith("{\"zxid\""));
             assertEquals("v2", c.read().body());
+            // The node's thread gives a txn's bytes back just after it hands over the reply.
+            awaitTrue(() -> s.heldBytes() == 0, 5_000, "every body and txn given back");
         }
     }
 
