@@ -139,8 +139,6 @@ public final class KvServer implements AutoCloseable {
         }
         refusing.set(false);
         HttpConnection c = new HttpConnection(api, budget, limits, timeoutMs, () -> closing);
-        connections.add(c);
-        ch.closeFuture().addListener(f -> connections.remove(c));
         // The decoder caps the request line and the header block at the same size.
         HttpDecoderConfig decoding = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxHeaderBytes())
@@ -149,6 +147,9 @@ public final class KvServer implements AutoCloseable {
         ch.pipeline().addLast(
                 new IdleStateHandler(0, 0, limits.idleTimeoutMs(), TimeUnit.MILLISECONDS),
                 new HttpServerCodec(decoding), c);
+        // Only now, with its handler in place, may close() reach it.
+        connections.add(c);
+        ch.closeFuture().addListener(f -> connections.remove(c));
     }
 
     /** Writes and linearizable reads handed to the node and not yet completed (for tests). */
