@@ -141,6 +141,7 @@ for run in $(seq 1 "$runs"); do
     line=$(load "$leader" "$dir/$system.lua" "$duration")
     echo "$run $system ${line#RESULT }" >> "$results"
     stop_all
+    rm -rf "$dir/${system}1" "$dir/${system}2" "$dir/${system}3"  # data: ~1 GB a run; logs stay
   done
   python3 - "$results" "$run" <<'PY'
 import sys
