@@ -2,7 +2,6 @@ package io.zab.examples.kv;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -82,13 +81,15 @@ public record KvCommand(Op op, String key, String value, String expected) {
         if (flag != PRESENT || n < 0 || n > b.remaining()) {
             throw new IllegalArgumentException("bad string in kv command");
         }
-        ByteBuffer slice = b.slice();
-        slice.limit(n);
-        b.position(b.position() + n);
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(slice).toString();
+            if (b.hasArray()) {
+                String s = Utf8.decode(b.array(), b.arrayOffset() + b.position(), n);
+                b.position(b.position() + n);
+                return s;
+            }
+            byte[] bytes = new byte[n];
+            b.get(bytes);
+            return Utf8.decode(bytes, 0, n);
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("kv string is not UTF-8", e);
         }

@@ -22,7 +22,12 @@ public final class ServerCommand {
                 .dataDir(o.dataDir())
                 .tickIntervalMs(o.tickMs()).initLimitTicks(o.initLimit())
                 .syncLimitTicks(o.syncLimit()).maxTxnBytes(o.maxTxnBytes())
-                .pendingMaxBytes(Math.max(32L << 20, o.maxTxnBytes()))
+                // Room for every write the HTTP server lets in plus a few largest txns: the
+                // server releases its own count a moment before the node does, and the node's
+                // timed submit must then still find room rather than wait on an event loop.
+                .pendingMaxBytes(Math.max(32L << 20,
+                        o.httpMaxInflightBytes() + 4L * o.maxTxnBytes()))
+                .pendingMaxTxns(Math.max(10_000, 2 * o.httpMaxConnections()))
                 .historyMaxBytes(o.historyMaxBytes())
                 .snapshotSendBytesPerSecond(o.snapshotSendRate())
                 .initialClusterState(o.initialClusterState());
@@ -47,7 +52,7 @@ public final class ServerCommand {
         // from the class path, a fresh one of each whenever the node resumes after a full disk
         // or an I/O error.
         ZabNode node = ZabNode.builder().config(config).stateMachine(kv).build().start();
-        KvServer http = new KvServer(node, kv, o.http(), o.maxTxnBytes(), o.timeoutMs())
+        KvServer http = new KvServer(node, kv, o.http(), o.httpLimits(), o.timeoutMs())
                 .start();
         out.println("server " + o.id() + ": quorum " + members.get(config.peerId())
                 + ", http " + http.address() + ", data " + o.dataDir());

@@ -1,6 +1,7 @@
 package io.zab.examples.server;
 
 import io.zab.ZabConfig;
+import io.zab.examples.kv.HttpLimits;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetSocketAddress;
@@ -21,12 +22,17 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
         Map<Integer, InetSocketAddress> observers, Path dataDir, InetSocketAddress http,
         String clusterId, int tickMs, int initLimit, int syncLimit, int maxTxnBytes,
         long timeoutMs, ZabConfig.InitialClusterState initialClusterState,
-        int historyMaxBytes, long snapshotSendRate) {
+        int historyMaxBytes, long snapshotSendRate, int httpMaxHeaderBytes,
+        int httpMaxConnections, int httpIdleMs, int httpMaxInflightBytes) {
 
     static final List<String> KEYS = List.of("id", "peers", "observers", "data-dir", "http",
             "config", "cluster-id", "tick-ms", "init-limit", "sync-limit", "max-txn-bytes",
             "timeout-ms", "initial-cluster-state", "history-max-bytes",
-            "snapshot-send-rate");
+            "snapshot-send-rate", "http-max-header-bytes", "http-max-connections",
+            "http-idle-ms", "http-max-inflight-bytes");
+
+    /** Each connection may hold a request in the node's pending budget (1,000,000 at most). */
+    static final int MAX_HTTP_CONNECTIONS = 100_000;
 
     public static String usage() {
         return String.join("\n",
@@ -45,6 +51,14 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                 "  --sync-limit N         ticks of silence before giving up a peer (default 10)",
                 "  --max-txn-bytes N      largest txn (default 1048576)",
                 "  --timeout-ms N         HTTP write/sync timeout before 504 (default 10000)",
+                "  --http-max-header-bytes N  largest HTTP request line and header block;"
+                        + " beyond them 414/431 (default 8192)",
+                "  --http-max-connections N   open HTTP connections; one more is closed at"
+                        + " once (default 1024)",
+                "  --http-idle-ms N       an HTTP connection idle this long is closed"
+                        + " (default 60000)",
+                "  --http-max-inflight-bytes N  request bytes held: bodies read and writes"
+                        + " waiting on the cluster; beyond them 503 (default 16777216)",
                 "  --history-max-bytes N  txn bytes a leader keeps in memory for DIFF; a"
                         + " learner further behind gets SNAP (default 268435456)",
                 "  --snapshot-send-rate N snapshot bytes per second a leader sends one"
@@ -113,7 +127,26 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                 positive(v, "max-txn-bytes", 1 << 20), positive(v, "timeout-ms", 10_000),
                 clusterState(v.getOrDefault("initial-cluster-state", "new")),
                 positive(v, "history-max-bytes", 256 << 20),
-                notNegative(v, "snapshot-send-rate"));
+                notNegative(v, "snapshot-send-rate"),
+                positive(v, "http-max-header-bytes", HttpLimits.DEFAULT_MAX_HEADER_BYTES),
+                atMost(positive(v, "http-max-connections", HttpLimits.DEFAULT_MAX_CONNECTIONS),
+                        MAX_HTTP_CONNECTIONS, "http-max-connections"),
+                positive(v, "http-idle-ms", (int) HttpLimits.DEFAULT_IDLE_TIMEOUT_MS),
+                positive(v, "http-max-inflight-bytes",
+                        (int) HttpLimits.DEFAULT_MAX_IN_FLIGHT_BYTES));
+    }
+
+    /** The HTTP server's limits: a value may be as large as a txn. */
+    public HttpLimits httpLimits() {
+        return new HttpLimits(maxTxnBytes, httpMaxHeaderBytes, httpMaxConnections, httpIdleMs,
+                httpMaxInflightBytes);
+    }
+
+    private static int atMost(int n, int max, String key) {
+        if (n > max) {
+            throw new IllegalArgumentException("--" + key + ": at most " + max + ", was " + n);
+        }
+        return n;
     }
 
     private static long notNegative(Map<String, String> v, String key) {

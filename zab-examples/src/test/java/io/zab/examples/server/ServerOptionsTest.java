@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zab.ZabConfig;
+import io.zab.examples.kv.HttpLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,5 +75,32 @@ class ServerOptionsTest {
         assertTrue(e.getMessage().startsWith("--peers: required")
                 || e.getMessage().startsWith("--data-dir") || e.getMessage().startsWith("--http"),
                 e.getMessage());
+    }
+
+    @Test
+    void httpLimitsHaveDefaultsAndTakeTheirOptions() {
+        HttpLimits d = ServerOptions.parse(base()).httpLimits();
+        assertEquals(HttpLimits.defaults(1 << 20), d);
+        HttpLimits set = ServerOptions.parse(base("--http-max-header-bytes", "4096",
+                "--http-max-connections", "16", "--http-idle-ms", "500",
+                "--http-max-inflight-bytes", "65536", "--max-txn-bytes", "1000")).httpLimits();
+        assertEquals(new HttpLimits(1000, 4096, 16, 500, 65536), set);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerOptions.parse(base("--http-idle-ms", "0")));
+        assertTrue(e.getMessage().startsWith("--http-idle-ms"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ServerOptions.parse(base("--http-max-connections", "100001")));
+        assertEquals("--http-max-connections: at most 100000, was 100001", e.getMessage());
+    }
+
+    @Test
+    void theNodeBudgetHasRoomForEveryWriteTheServerLetsIn() {
+        ZabConfig c = ServerCommand.zabConfig(ServerOptions.parse(base(
+                "--http-max-inflight-bytes", "67108864", "--http-max-connections", "20000")));
+        assertTrue(c.pendingMaxBytes() >= (64L << 20) + 4 * (1 << 20), "" + c.pendingMaxBytes());
+        assertTrue(c.pendingMaxTxns() >= 20_000, "" + c.pendingMaxTxns());
+        ZabConfig d = ServerCommand.zabConfig(ServerOptions.parse(base()));
+        assertEquals(32L << 20, d.pendingMaxBytes());
+        assertEquals(10_000, d.pendingMaxTxns());
     }
 }

@@ -1,0 +1,29 @@
+package io.zab.examples.kv;
+
+/**
+ * One HTTP answer of the KV API, before it meets a connection.
+ *
+ * @param retryAfter whether to send {@code Retry-After: 1}: only where the request was never
+ *     applied and trying again soon may succeed
+ */
+record Reply(int status, String body, boolean retryAfter) {
+
+    static Reply ok(String body) {
+        return new Reply(200, body, false);
+    }
+
+    static Reply error(int status, String message) {
+        return new Reply(status, Json.error(message), false);
+    }
+
+    /** A refusal the client may repeat after a second: the request was never applied. */
+    static Reply retryLater(String message) {
+        return new Reply(503, Json.error(message), true);
+    }
+
+    /** A value read back is plain text; everything we compose ourselves is JSON. */
+    String contentType() {
+        return status == 200 && !body.startsWith("{") ? "text/plain; charset=utf-8"
+                : "application/json";
+    }
+}
