@@ -320,14 +320,15 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The server is closing: the request in flight gets a 503 now (its outcome is unknown, the
-     * node may still apply it) and the connection closes; one with nothing owed just closes.
+     * The server is closing: the request in flight gets a 504 now (its outcome is unknown, the
+     * node may still apply it, as after a timeout; 503 always means never applied) and the
+     * connection closes; one with nothing owed just closes.
      */
     void serverClosing() {
         onLoop(() -> {
             Exchange x = active;
             if (x != null) {
-                answer(x, Reply.error(503, "server closing, outcome unknown"));
+                answer(x, Reply.error(504, "server closing, outcome unknown"));
             } else if (!finished) {
                 finished = true;
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

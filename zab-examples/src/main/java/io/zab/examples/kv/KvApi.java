@@ -1,5 +1,6 @@
 package io.zab.examples.kv;
 
+import io.zab.MetricsRecorder;
 import io.zab.NodeStatus;
 import io.zab.SubmitResult;
 import io.zab.ZabException;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code PUT /kv/{key}} (value as body; {@code ?expect=v} for compare-and-set,
  *       {@code ?expectAbsent=true} for put-if-absent);</li>
  *   <li>{@code DELETE /kv/{key}}; {@code GET /kv/{key}} ({@code ?linearizable=true} syncs
- *       first); {@code GET /status}.</li>
+ *       first); {@code GET /status}; {@code GET /metrics} (Prometheus text 0.0.4).</li>
  * </ul>
  */
 final class KvApi implements AutoCloseable {
@@ -48,9 +49,13 @@ final class KvApi implements AutoCloseable {
      * connection queues on it.
      */
     private final ExecutorService statusThread;
+    /** The node's metrics for GET /metrics, or null when the node reports none. */
+    private final MetricsRecorder metrics;
 
-    KvApi(ZabNode node, KvStateMachine kv, long timeoutMs, InFlightBudget budget, String name) {
+    KvApi(ZabNode node, KvStateMachine kv, long timeoutMs, InFlightBudget budget, String name,
+            MetricsRecorder metrics) {
         this.node = node;
+        this.metrics = metrics;
         this.kv = kv;
         this.timeoutMs = timeoutMs;
         this.budget = budget;
@@ -86,9 +91,16 @@ final class KvApi implements AutoCloseable {
             requireMethod(method, "GET");
             return CompletableFuture.supplyAsync(() -> Reply.ok(statusJson()), statusThread);
         }
+        if (path.equals("/metrics")) {
+            requireMethod(method, "GET");
+            if (metrics == null) {
+                throw new BadRequest(404, "this server reports no metrics");
+            }
+            return CompletableFuture.supplyAsync(this::metricsText, statusThread);
+        }
         if (!path.startsWith("/kv/") || path.length() == 4) {
             throw new BadRequest(404, "no such resource: " + path
-                    + " (use /kv/{key} or /status)");
+                    + " (use /kv/{key}, /status or /metrics)");
         }
         String key = decode(path.substring(4), "key");
         return switch (method) {
@@ -197,12 +209,32 @@ final class KvApi implements AutoCloseable {
 
     private String statusJson() {
         NodeStatus s = node.status();
+        StringBuilder learners = new StringBuilder("{");
+        s.learners().forEach((id, l) -> learners.append(learners.length() > 1 ? "," : "")
+                .append('"').append(id.value()).append("\":{\"phase\":")
+                .append(Json.str(l.phase())).append(",\"ackedZxid\":\"").append(l.ackedZxid())
+                .append("\",\"lagTxns\":").append(l.lagTxns()).append('}'));
+        learners.append('}');
         return "{\"id\":" + s.id() + ",\"role\":\"" + s.role() + "\",\"epoch\":" + s.epoch()
                 + ",\"lastZxid\":\"" + s.lastLoggedZxid() + "\",\"committedZxid\":\""
                 + s.lastCommittedZxid() + "\",\"leader\":"
                 + (s.broadcasting() ? s.leader().map(Object::toString).orElse("null") : "null")
                 + ",\"applied\":\"" + kv.lastApplied() + "\",\"digest\":\"" + kv.digest()
-                + "\",\"abstaining\":" + s.abstaining() + "}";
+                + "\",\"abstaining\":" + s.abstaining()
+                + ",\"explanation\":" + Json.str(s.explanation())
+                + ",\"lastElectionMs\":" + s.lastElection().map(d -> d.toMillis()).orElse(-1L)
+                + ",\"inflightBytes\":" + s.inflightBytes()
+                + ",\"learners\":" + learners + "}";
+    }
+
+    private Reply metricsText() {
+        StringBuilder out = new StringBuilder(4096);
+        try {
+            metrics.writePrometheus(node, out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a StringBuilder does not throw
+        }
+        return Reply.metrics(out.toString());
     }
 
     private static CompletableFuture<Reply> done(Reply r) {

@@ -69,11 +69,20 @@ public final class KvServer implements AutoCloseable {
      */
     public KvServer(ZabNode node, KvStateMachine kv, InetSocketAddress address,
             HttpLimits limits, long timeoutMs) throws IOException {
+        this(node, kv, address, limits, timeoutMs, null);
+    }
+
+    /**
+     * As the constructor above, serving {@code GET /metrics} from {@code metrics} (the recorder
+     * the node was built with), or answering it 404 when null.
+     */
+    public KvServer(ZabNode node, KvStateMachine kv, InetSocketAddress address,
+            HttpLimits limits, long timeoutMs, io.zab.MetricsRecorder metrics) throws IOException {
         this.limits = limits;
         this.timeoutMs = timeoutMs;
         this.budget = new InFlightBudget(limits.maxInFlightBytes());
         String name = "kv-http-" + address.getPort();
-        this.api = new KvApi(node, kv, timeoutMs, budget, name + "-status");
+        this.api = new KvApi(node, kv, timeoutMs, budget, name + "-status", metrics);
         DefaultThreadFactory threads = new DefaultThreadFactory(name, true);
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         boolean epoll = Epoll.isAvailable();
@@ -168,8 +177,8 @@ public final class KvServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, answers every request still waiting on the node with a 503, closes the
-     * connections and ends the event loops. Waits, within bounds, for the loops to finish, so
+     * Stops accepting, answers every request still waiting on the node with a 504 (outcome
+     * unknown), closes the connections and ends the event loops. Waits, within bounds, for the loops to finish, so
      * that no reply leaves after this returns and the port is free.
      */
     @Override
@@ -186,7 +195,7 @@ public final class KvServer implements AutoCloseable {
         api.close();
     }
 
-    /** Tasks already queued (the 503s above) run before a loop ends. */
+    /** Tasks already queued (the 504s above) run before a loop ends. */
     private void shutDownLoops() {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(LIFECYCLE_WAIT_MS);
     }

@@ -5,8 +5,19 @@ package io.zab.examples.kv;
  *
  * @param retryAfter whether to send {@code Retry-After: 1}: only where the request was never
  *     applied and trying again soon may succeed
+ * @param type the content type, or null to tell it from the body (JSON or a plain value)
  */
-record Reply(int status, String body, boolean retryAfter) {
+record Reply(int status, String body, boolean retryAfter, String type) {
+    /** Prometheus's text exposition format. */
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    Reply(int status, String body, boolean retryAfter) {
+        this(status, body, retryAfter, null);
+    }
+
+    static Reply metrics(String body) {
+        return new Reply(200, body, false, PROMETHEUS_TEXT);
+    }
 
     static Reply ok(String body) {
         return new Reply(200, body, false);
@@ -23,6 +34,9 @@ record Reply(int status, String body, boolean retryAfter) {
 
     /** A value read back is plain text; everything we compose ourselves is JSON. */
     String contentType() {
+        if (type != null) {
+            return type;
+        }
         return status == 200 && !body.startsWith("{") ? "text/plain; charset=utf-8"
                 : "application/json";
     }

@@ -51,9 +51,12 @@ public final class ServerCommand {
         // All the wiring: Netty (frames sized for maxTxnBytes) and Fast Leader Election come
         // from the class path, a fresh one of each whenever the node resumes after a full disk
         // or an I/O error.
-        ZabNode node = ZabNode.builder().config(config).stateMachine(kv).build().start();
-        KvServer http = new KvServer(node, kv, o.http(), o.httpLimits(), o.timeoutMs())
+        io.zab.MetricsRecorder metrics = new io.zab.MetricsRecorder();
+        ZabNode node = ZabNode.builder().config(config).stateMachine(kv).metrics(metrics).build()
                 .start();
+        metrics.registerJmx(node);
+        KvServer http = new KvServer(node, kv, o.http(), o.httpLimits(), o.timeoutMs(),
+                metrics).start();
         out.println("server " + o.id() + ": quorum " + members.get(config.peerId())
                 + ", http " + http.address() + ", data " + o.dataDir());
         CountDownLatch stopped = new CountDownLatch(1);
