@@ -40,6 +40,8 @@ public final class KvServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KvServer.class);
     /** Bounds for the lifecycle steps that need an event loop (bind, unbind, shutdown). */
     private static final long LIFECYCLE_WAIT_MS = 10_000;
+    /** Numbers the servers of a JVM, so each one's threads have names of their own. */
+    private static final AtomicInteger SERVERS = new AtomicInteger();
 
     private final HttpLimits limits;
     private final long timeoutMs;
@@ -49,6 +51,7 @@ public final class KvServer implements AutoCloseable {
     private final Channel listener;
     private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger open = new AtomicInteger();
+    private final String threadPrefix;
     /** Set while connections are being turned away, so that only the first is logged. */
     private final AtomicBoolean refusing = new AtomicBoolean();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -81,7 +84,8 @@ public final class KvServer implements AutoCloseable {
         this.limits = limits;
         this.timeoutMs = timeoutMs;
         this.budget = new InFlightBudget(limits.maxInFlightBytes());
-        String name = "kv-http-" + address.getPort();
+        String name = "kv-http-" + address.getPort() + "." + SERVERS.incrementAndGet();
+        this.threadPrefix = name + "-";
         this.api = new KvApi(node, kv, timeoutMs, budget, name + "-status", metrics);
         DefaultThreadFactory threads = new DefaultThreadFactory(name, true);
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -181,6 +185,11 @@ public final class KvServer implements AutoCloseable {
      * unknown), closes the connections and ends the event loops. Waits, within bounds, for the loops to finish, so
      * that no reply leaves after this returns and the port is free.
      */
+    /** What the names of this server's threads start with (for tests). */
+    String threadPrefix() {
+        return threadPrefix;
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {

@@ -238,7 +238,6 @@ class KvHttpTest {
     @Test
     void closingAnswersARequestInFlightWith504AndEndsTheLoops() throws Exception {
         KvStateMachine kv = new KvStateMachine();
-        long before = serverThreads();
         try (ZabNode node = lonelyNode(kv)) {
             KvServer s = new KvServer(node, kv, new InetSocketAddress("127.0.0.1", 0),
                     HttpLimits.defaults(1024).withIdleTimeoutMs(200), 20_000).start();
@@ -253,13 +252,16 @@ class KvHttpTest {
             } finally {
                 s.close();
             }
-            awaitTrue(() -> serverThreads() == before, 2_000, "no kv-http thread left");
+            // This server's threads only: other tests' servers may still be ending theirs in
+            // this JVM.
+            String prefix = s.threadPrefix();
+            awaitTrue(() -> serverThreads(prefix) == 0, 2_000, "no thread of it left");
         }
     }
 
-    private static long serverThreads() {
+    private static long serverThreads(String prefix) {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("kv-http-")).count();
+                .filter(t -> t.getName().startsWith(prefix)).count();
     }
 
     @Test
