@@ -297,8 +297,12 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         byte[] b = reply.body().getBytes(StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(q.version(),
                 HttpResponseStatus.valueOf(reply.status()), Unpooled.wrappedBuffer(b));
+        // Date: an origin server with a clock sends it (RFC 9110); ClockJumpIT reads each node's
+        // wall clock from it.
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType())
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, b.length);
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, b.length)
+                .set(HttpHeaderNames.DATE, io.netty.handler.codec.DateFormatter.format(
+                        new java.util.Date()));
         if (reply.retryAfter()) {
             r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         }

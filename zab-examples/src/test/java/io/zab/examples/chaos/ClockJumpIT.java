@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  *   <li>after the heal every node converges (same digest and applied zxid) and the last
  *       acknowledged write is read back linearizably.</li>
  * </ol>
- * Each node's HTTP Date header (the JDK HttpServer stamps it from the wall clock) shows that the
+ * Each node's HTTP Date header (the server stamps it from the wall clock) shows that the
  * jump really reached its JVM. A failure keeps logs and data under the printed directory.
  */
 class ClockJumpIT {

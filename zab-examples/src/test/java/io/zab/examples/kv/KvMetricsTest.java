@@ -59,6 +59,12 @@ class KvMetricsTest {
             assertEquals(200, m.statusCode());
             assertTrue(m.headers().firstValue("content-type").orElse("")
                     .startsWith("text/plain; version=0.0.4"), m.headers().toString());
+            // Every answer carries the wall clock (ClockJumpIT reads it).
+            String date = m.headers().firstValue("date").orElseThrow();
+            long skew = java.time.Duration.between(java.time.ZonedDateTime.parse(date,
+                    java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant(),
+                    java.time.Instant.now()).abs().toSeconds();
+            assertTrue(skew < 60, date);
             String text = m.body();
             assertEquals(puts, value(text, "zab_txns_committed_total\\{node=\"1\"\\}"));
             assertEquals(puts, value(text, "zab_commit_latency_seconds_count\\{node=\"1\"\\}"));
