@@ -25,7 +25,7 @@ final class FailoverBench {
 
     FailoverBench(Path root) throws Exception {
         this.root = root;
-        this.ports = ZabTarget.freePorts(3);
+        this.ports = io.zab.testkit.FreePorts.pick(3);
     }
 
     private ZabNode start(int id) throws Exception {

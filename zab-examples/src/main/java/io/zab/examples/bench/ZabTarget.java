@@ -6,12 +6,11 @@ import io.zab.SubmitResult;
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
 import io.zab.election.fle.FastLeaderElection;
+import io.zab.runtime.NodeWiring;
+import io.zab.testkit.FreePorts;
 import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
-import io.zab.runtime.NodeWiring;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +28,7 @@ final class ZabTarget implements BenchTarget {
 
     ZabTarget(BenchOptions o, Path root) throws Exception {
         this.viaFollowers = o.viaFollowers();
-        int[] ports = freePorts(o.nodes());
+        int[] ports = FreePorts.pick(o.nodes());
         for (int id = 1; id <= o.nodes(); id++) {
             ZabConfig.Builder b = ZabConfig.builder().peerId(id)
                     .dataDir(root.resolve("node" + id)).fsync(o.fsync());
@@ -58,23 +57,6 @@ final class ZabTarget implements BenchTarget {
                 followers.add(n);
             }
         }
-    }
-
-    static int[] freePorts(int n) throws IOException {
-        int[] ports = new int[n];
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
-                held.add(s);
-                ports[i] = s.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
-            }
-        }
-        return ports;
     }
 
     @Override

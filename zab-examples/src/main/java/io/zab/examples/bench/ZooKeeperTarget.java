@@ -30,7 +30,7 @@ final class ZooKeeperTarget implements BenchTarget {
     }
 
     static ZooKeeperTarget start(BenchOptions o, Path root, PrintStream out) throws Exception {
-        int[] ports = ZabTarget.freePorts(9);
+        int[] ports = io.zab.testkit.FreePorts.pick(9);
         int[] clientPorts = {ports[0], ports[1], ports[2]};
         ZooKeeperTarget t = new ZooKeeperTarget(clientPorts);
         StringBuilder ensemble = new StringBuilder();
