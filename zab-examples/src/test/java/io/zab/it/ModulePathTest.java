@@ -81,22 +81,7 @@ class ModulePathTest {
                 "        }",
                 "    }"));
         assertEquals("", compile(src));
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--module-path", modulePath(true) + File.pathSeparator + dir.resolve("out-host"),
-                "-m", "host/host.Main", dir.resolve("data").toString()));
-        Path log = dir.resolve("host.log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        boolean ended;
-        try {
-            ended = p.waitFor(90, TimeUnit.SECONDS);
-        } finally {
-            p.destroyForcibly();
-        }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertTrue(ended, "the host process did not end in 90 s:\n" + output);
-        assertEquals(0, p.exitValue(), output);
+        String output = runModule("host", 90, dir.resolve("data").toString());
         assertTrue(output.contains("committed ") && output.contains("-> 1"), output);
         assertFalse(output.contains("Exception"), output);
     }
@@ -122,23 +107,33 @@ class ModulePathTest {
                 "        }",
                 "    }"));
         assertEquals("", compile(src));
+        String output = runModule("kit", 120);
+        assertTrue(output.contains("NETTY converged at ") && output.contains("count 1"), output);
+    }
+
+    /**
+     * Runs a compiled module's host.Main in a JVM of its own, everything on the module path;
+     * asserts it ended within {@code seconds} with exit code 0 and returns what it printed.
+     */
+    private String runModule(String name, int seconds, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--module-path", modulePath(true) + File.pathSeparator + dir.resolve("out-kit"),
-                "-m", "kit/host.Main"));
-        Path log = dir.resolve("kit.log");
+                "--module-path", modulePath(true) + File.pathSeparator + dir.resolve("out-" + name),
+                "-m", name + "/host.Main"));
+        command.addAll(List.of(args));
+        Path log = dir.resolve(name + ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         boolean ended;
         try {
-            ended = p.waitFor(120, TimeUnit.SECONDS);
+            ended = p.waitFor(seconds, TimeUnit.SECONDS);
         } finally {
             p.destroyForcibly();
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertTrue(ended, "the host process did not end in 120 s:\n" + output);
+        assertTrue(ended, "the host process did not end in " + seconds + " s:\n" + output);
         assertEquals(0, p.exitValue(), output);
-        assertTrue(output.contains("NETTY converged at ") && output.contains("count 1"), output);
+        return output;
     }
 
     /** A module named {@code name} requiring io.zab.core, with one class host.Main. */
@@ -181,8 +176,9 @@ class ModulePathTest {
     private static boolean isZabModule(String entry) {
         String e = entry.replace('\\', '/');
         for (String m : List.of("zab-core", "zab-transport", "zab-election")) {
-            if (e.endsWith(m + "/target/classes")
-                    || (e.contains("/" + m + "-") && e.endsWith(".jar") && !e.endsWith("tests.jar"))) {
+            boolean jar = e.contains("/" + m + "-") && e.endsWith(".jar")
+                    && !e.endsWith("tests.jar");
+            if (e.endsWith(m + "/target/classes") || jar) {
                 return true;
             }
         }
