@@ -80,8 +80,14 @@ final class RawPeer implements AutoCloseable {
         return Handshake.decode(b);
     }
 
-    /** The next message frame (NOP frames skipped), decoded. */
+    /** Messages of a batch frame read but not yet returned. */
+    private final java.util.ArrayDeque<Message> unread = new java.util.ArrayDeque<>();
+
+    /** The next message (of a message or batch frame; NOP frames skipped), decoded. */
     Message readMessage() throws IOException, CodecException {
+        if (!unread.isEmpty()) {
+            return unread.poll();
+        }
         DataInputStream in = new DataInputStream(socket.getInputStream());
         for (int frames = 0; frames < 100; frames++) {
             int length = in.readInt();
@@ -90,6 +96,15 @@ final class RawPeer implements AutoCloseable {
             in.readFully(body);
             if (body[0] == Frames.KIND_MESSAGE) {
                 return MessageCodec.decode(ByteBuffer.wrap(body, 1, length - 1));
+            }
+            if (body[0] == Frames.KIND_BATCH) {
+                ByteBuffer b = ByteBuffer.wrap(body, 1, length - 1);
+                while (b.hasRemaining()) {
+                    int n = b.getInt();
+                    unread.add(MessageCodec.decode(ByteBuffer.wrap(body, b.position(), n)));
+                    b.position(b.position() + n);
+                }
+                return unread.poll();
             }
         }
         throw new IOException("no message frame among 100");

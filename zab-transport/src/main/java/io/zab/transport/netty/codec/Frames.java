@@ -22,6 +22,19 @@ public final class Frames {
     public static final byte KIND_HANDSHAKE = 'H';
     /** A {@link io.zab.protocol.message.Message} encoded by {@link io.zab.codec.MessageCodec}. */
     public static final byte KIND_MESSAGE = 'M';
+    /**
+     * Several messages in one frame, each {@code [length u32][encoding]}: the small messages of
+     * one flush share one buffer, one CRC and one socket write instead of paying each.
+     */
+    public static final byte KIND_BATCH = 'B';
+    /** Bytes before each message in a batch frame: its length. */
+    public static final int BATCH_ENTRY_BYTES = 4;
+    /**
+     * The most payload a batch frame carries (capped by the frame limit): big enough that small
+     * messages share their costs, small enough that one frame never holds a loop for long. A
+     * message too big to share goes in a frame of its own.
+     */
+    public static final int BATCH_TARGET_BYTES = 64 << 10;
     /** Carries nothing; sent to test whether a connection is still alive. */
     public static final byte KIND_NOP = 'N';
     /** Largest handshake body; a peer that has not shaken hands gets no more room than this. */

@@ -6,26 +6,35 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.zab.codec.MessageCodec;
 import io.zab.protocol.message.Message;
-import java.nio.ByteBuffer;
 
 /**
- * Frames an outgoing {@link Message}: one pooled buffer sized exactly, the codec writing straight
- * into it, then length and CRC32C. Other objects (handshake frames already built) pass through.
- * A message above the frame limit the peer enforces is never sent: the connection is failed
- * instead, so the loss is reported through the transport's disconnect path, not hidden.
+ * Frames outgoing {@link Message}s. Messages written with the channel's void promise (the
+ * outbox's writes) are packed into one batch frame ({@link Frames#KIND_BATCH}) until the next
+ * flush or until the frame holds {@link Frames#BATCH_TARGET_BYTES}; a message written with a
+ * promise of its own, or too big to share, gets a frame of its own. Either way the codec writes
+ * straight into a pooled buffer and the frame gets its length and CRC32C once. Other objects
+ * (handshake frames already built) pass through, after the open batch. A message above the
+ * frame limit the peer enforces is never sent: the connection is failed instead, so the loss
+ * is reported through the transport's disconnect path, not hidden.
  *
  * <p>One instance per channel, on its event loop.
  */
 public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
     private final int maxMessageBytes;
+    /** Payload bytes (entries with their lengths) a batch frame may hold. */
+    private final int batchBytes;
+    /** The batch frame being filled, or null. */
+    private ByteBuf batch;
 
     public MessageEncoder(int maxMessageBytes) {
         this.maxMessageBytes = maxMessageBytes;
+        this.batchBytes = Math.min(Frames.BATCH_TARGET_BYTES, maxMessageBytes);
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (!(msg instanceof Message)) {
+            closeBatch(ctx);
             ctx.write(msg, promise);
             return;
         }
@@ -37,12 +46,28 @@ public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
                 throw new IllegalArgumentException(size + " bytes exceed the frame limit of "
                         + maxMessageBytes);
             }
-            frame = Frames.start(ctx.alloc(), Frames.KIND_MESSAGE, size);
-            int at = frame.writerIndex();
-            ByteBuffer target = frame.nioBuffer(at, size);
-            MessageCodec.encode(m, target);
-            frame.writerIndex(at + size);
-            Frames.finish(frame);
+            int entry = Frames.BATCH_ENTRY_BYTES + size;
+            if (!promise.isVoid() || entry > batchBytes) {
+                closeBatch(ctx);
+                frame = Frames.start(ctx.alloc(), Frames.KIND_MESSAGE, size);
+                encodeAt(m, frame, size);
+                ctx.write(Frames.finish(frame), promise);
+                return;
+            }
+            if (batch != null && batchPayload() + entry > batchBytes) {
+                closeBatch(ctx);
+            }
+            if (batch == null) {
+                batch = Frames.start(ctx.alloc(), Frames.KIND_BATCH, batchBytes);
+            }
+            int at = batch.writerIndex();
+            batch.writeInt(size);
+            try {
+                encodeAt(m, batch, size);
+            } catch (RuntimeException e) {
+                batch.writerIndex(at); // the batch keeps only whole entries
+                throw e;
+            }
         } catch (RuntimeException e) {
             if (frame != null) {
                 frame.release();
@@ -53,8 +78,45 @@ public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
                 promise.tryFailure(failure);
             }
             ctx.fireExceptionCaught(failure);
+        }
+    }
+
+    private int batchPayload() {
+        return batch.writerIndex() - batch.readerIndex() - Frames.HEADER_BYTES
+                - Frames.KIND_BYTES;
+    }
+
+    private static void encodeAt(Message m, ByteBuf frame, int size) {
+        int at = frame.writerIndex();
+        MessageCodec.encode(m, frame.nioBuffer(at, size));
+        frame.writerIndex(at + size);
+    }
+
+    /** Writes the open batch frame, if it holds anything, ahead of what follows. */
+    private void closeBatch(ChannelHandlerContext ctx) {
+        ByteBuf b = batch;
+        if (b == null) {
             return;
         }
-        ctx.write(frame, promise);
+        batch = null;
+        if (b.writerIndex() - b.readerIndex() == Frames.HEADER_BYTES + Frames.KIND_BYTES) {
+            b.release();
+            return;
+        }
+        ctx.write(Frames.finish(b), ctx.voidPromise());
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        closeBatch(ctx);
+        ctx.flush();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (batch != null) {
+            batch.release();
+            batch = null;
+        }
     }
 }
