@@ -66,12 +66,13 @@ final class SpareSegment implements AutoCloseable {
     /** Spares made on a daemon thread of their own, named after {@code dir}. */
     static SpareSegment onOwnThread(Path dir, FileIo io, long segmentBytes) {
         String name = "zab-log-spare-" + dir.toAbsolutePath();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, name);
                     t.setDaemon(true);
                     return t;
                 });
+        pool.allowCoreThreadTimeOut(true); // a log that rolls rarely holds no idle thread
         return new SpareSegment(dir, io, segmentBytes, pool, pool);
     }
 
