@@ -247,8 +247,8 @@ public final class NodeWiring {
         FileStorage.Options d = FileStorage.Options.defaults();
         FileStorage.Options options = fileOptions != null ? fileOptions
                 : new FileStorage.Options(new FileTxnLog.Options(d.log().segmentBytes(),
-                        d.log().preallocate(), config.fsync()), d.snapshotsKept(),
-                        d.snapshotEveryTxns(), d.snapshotEveryBytes());
+                        d.log().preallocate(), config.fsync(), d.log().prepareNext()),
+                        d.snapshotsKept(), d.snapshotEveryTxns(), d.snapshotEveryBytes());
         FileIo io = fileIo;
         return new NodeLoop.StoreOpener() {
             @Override
@@ -267,7 +267,9 @@ public final class NodeWiring {
 
     /**
      * Refuses to resume on a disk without room for the next preallocated log segment (and a
-     * little more for epoch and snapshot files): rejoining would only fail again.
+     * little more for epoch and snapshot files): rejoining would only fail again. With the next
+     * segment prepared ahead, the spare takes that room as soon as the log opens; the roll into
+     * it then needs none, so the same room buys the same progress.
      */
     private static void checkRoom(Path dir, FileStorage.Options options) throws IOException {
         long needed = (options.log().preallocate() ? options.log().segmentBytes() : 0)

@@ -14,7 +14,8 @@ import java.nio.file.StandardOpenOption;
  * system; tests substitute one that models a crash (unforced writes and directory changes are
  * lost) or injects I/O errors. Reading a directory listing goes straight to {@link Files}.
  *
- * <p>Implementations are called by the thread that owns the store using them.
+ * <p>Implementations are called by the thread that owns the store using them, and by a log's
+ * spare-segment thread at the same time (on files of their own), so they must be thread-safe.
  */
 public interface FileIo {
     /** The real file system. */

@@ -15,6 +15,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The transaction log in segment files under one directory (format in {@link LogFormat}).
@@ -24,7 +27,9 @@ import java.util.List;
  * A segment rolls when the next record would take it past {@link Options#segmentBytes}; the old
  * one is forced first, so only the newest segment ever holds unforced records. New segments are
  * created complete (header and preallocated zeros written and forced under a temp name, then
- * renamed, then the directory forced).
+ * renamed, then the directory forced). With {@link Options#prepareNext} the zeros are written
+ * ahead, off the caller's thread ({@link SpareSegment}): a roll writes and forces only the header
+ * of the waiting spare before the rename, and creates the segment itself when no spare is ready.
  *
  * <p>{@link #truncateAfter} and {@link #reset} are durable when they return, which the
  * {@link TxnLog} contract allows (a crash keeps a prefix of the operations since the last sync).
@@ -39,6 +44,7 @@ import java.util.List;
  * <p>Not thread-safe: one thread at a time (the log writer), as {@link TxnLog} says.
  */
 public final class FileTxnLog implements TxnLog {
+    private static final Logger LOG = LoggerFactory.getLogger(FileTxnLog.class);
     private static final int WRITE_BUFFER_BYTES = 256 * 1024;
 
     /**
@@ -48,10 +54,23 @@ public final class FileTxnLog implements TxnLog {
      *     appends change no file metadata and a full disk shows up when a segment is created
      * @param force whether {@link #sync} forces the segment; false only for benchmarks that
      *     compare without fsync (nothing is then durable across a power failure)
+     * @param prepareNext with {@code preallocate}, make the next segment's file (zeros written
+     *     and forced) on a daemon thread of the log's own while the current one fills, so that a
+     *     roll does not stall the log writer; the disk then holds one spare segment more
      */
-    public record Options(long segmentBytes, boolean preallocate, boolean force) {
+    public record Options(long segmentBytes, boolean preallocate, boolean force,
+            boolean prepareNext) {
+        /** Forced, and every segment created on the caller's thread. */
         public Options(long segmentBytes, boolean preallocate) {
-            this(segmentBytes, preallocate, true);
+            this(segmentBytes, preallocate, true, false);
+        }
+
+        /**
+         * Every segment created on the caller's thread: the order of file operations depends on
+         * the caller alone, which the fault-injection tests count on.
+         */
+        public Options(long segmentBytes, boolean preallocate, boolean force) {
+            this(segmentBytes, preallocate, force, false);
         }
 
         public Options {
@@ -61,9 +80,9 @@ public final class FileTxnLog implements TxnLog {
             }
         }
 
-        /** 64 MiB segments, preallocated. */
+        /** 64 MiB segments, preallocated, forced, the next one prepared ahead. */
         public static Options defaults() {
-            return new Options(64L << 20, true);
+            return new Options(64L << 20, true, true, true);
         }
     }
 
@@ -81,6 +100,9 @@ public final class FileTxnLog implements TxnLog {
     private boolean dirty;
     private IOException failure;
     private boolean closed;
+    /** Makes the next segment ahead; null without {@link Options#prepareNext}. */
+    private SpareSegment spares;
+    private long sparesUsed;
 
     private FileTxnLog(Path dir, FileIo io, Options options, List<Segment> segments,
             long generation) {
@@ -96,8 +118,21 @@ public final class FileTxnLog implements TxnLog {
         return open(dir, options, FileIo.REAL);
     }
 
-    /** As {@link #open(Path, Options)}, doing every file change through {@code io}. */
+    /**
+     * As {@link #open(Path, Options)}, doing every file change through {@code io} (the spares'
+     * too, on their own thread: {@code io} must then take calls from two threads).
+     */
     public static FileTxnLog open(Path dir, Options options, FileIo io) throws IOException {
+        return open(dir, options, io, null);
+    }
+
+    /**
+     * As {@link #open(Path, Options, FileIo)}; with {@link Options#prepareNext}, the spares are
+     * made by {@code preparer} if not null (tests decide when a spare is ready), else by a
+     * thread of the log's own.
+     */
+    static FileTxnLog open(Path dir, Options options, FileIo io, Executor preparer)
+            throws IOException {
         createDirectory(dir, io);
         LogRecovery.Result r = LogRecovery.recover(dir, io, options);
         FileTxnLog log = new FileTxnLog(dir, io, options, r.segments(),
@@ -107,6 +142,12 @@ public final class FileTxnLog implements TxnLog {
         }
         log.stagedAt = log.last().end;
         log.unforcedFrom = log.last().end;
+        if (options.preallocate() && options.prepareNext()) {
+            log.spares = preparer == null
+                    ? SpareSegment.onOwnThread(dir, io, options.segmentBytes())
+                    : SpareSegment.on(preparer, dir, io, options.segmentBytes());
+            log.spares.request();
+        }
         return log;
     }
 
@@ -137,6 +178,21 @@ public final class FileTxnLog implements TxnLog {
     /** How many segment files the log has now. */
     public int segmentCount() {
         return segments.size();
+    }
+
+    /** How many segments were made from a spare prepared ahead (the rest were made inline). */
+    public long sparesUsed() {
+        return sparesUsed;
+    }
+
+    /** How many spares were completed so far (used or not); 0 without spares. */
+    long sparesPrepared() {
+        return spares == null ? 0 : spares.preparedCount();
+    }
+
+    /** The bytes a txn of {@code payloadBytes} takes in a segment: record header and payload. */
+    public static int recordBytes(int payloadBytes) {
+        return RECORD_HEADER_BYTES + payloadBytes;
     }
 
     @Override
@@ -347,6 +403,9 @@ public final class FileTxnLog implements TxnLog {
             return;
         }
         closed = true;
+        if (spares != null) {
+            spares.close();
+        }
         IOException first = null;
         if (failure == null) {
             try {
@@ -367,9 +426,57 @@ public final class FileTxnLog implements TxnLog {
         }
     }
 
+    /** Creates a segment complete and durable, from a ready spare if there is one. */
     private Segment createSegment(LogFormat.Kind kind, long gen, long base) throws IOException {
         LogFormat.Header h = new LogFormat.Header(kind, gen, base);
         Path file = dir.resolve(h.fileName());
+        Segment s = spares == null ? null : fromSpare(h, file);
+        if (s == null) {
+            s = createInline(h, file);
+        }
+        if (spares != null) {
+            spares.request();
+        }
+        return s;
+    }
+
+    /**
+     * Makes the segment from the spare if one is ready: header written and forced (so no named
+     * segment ever lacks its header), renamed, directory forced. Null if no spare is ready, or
+     * if using it failed before the rename: the spare is a file of its own, dropped whole, and
+     * the caller creates the segment inline (where a full disk or a bad disk fails the log).
+     */
+    private Segment fromSpare(LogFormat.Header h, Path file) throws IOException {
+        SpareSegment.Spare spare = spares.take();
+        if (spare == null) {
+            return null;
+        }
+        try {
+            Segment.writeFully(spare.channel(), h.encode(), 0);
+            spare.channel().force(false);
+            io.move(spare.path(), file);
+        } catch (IOException e) {
+            LOG.warn("cannot use the spare log segment {} for {} ({}); creating it inline",
+                    spare.path(), file, e.toString());
+            spares.discard(spare);
+            return null;
+        }
+        try {
+            io.forceDirectory(dir);
+        } catch (IOException e) {
+            try {
+                spare.channel().close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new IOException("cannot create log segment " + file + ": " + e.getMessage(),
+                    e);
+        }
+        sparesUsed++;
+        return new Segment(file, h, spare.channel(), options.segmentBytes());
+    }
+
+    private Segment createInline(LogFormat.Header h, Path file) throws IOException {
         Path tmp = dir.resolve(h.fileName() + LogFormat.TMP_SUFFIX);
         FileChannel ch = io.open(tmp, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ,

@@ -31,12 +31,23 @@ public final class BenchCommand {
         try (ZabTarget zab = new ZabTarget(o, root.resolve("zab"))) {
             results.add(new BenchDriver(o, out).run(zab));
         }
+        DiskBound.Result bound = null;
+        if (o.diskBound()) {
+            // After zab's nodes closed, in the same parent directory as their data.
+            out.printf("disk bound: %d logs under %s, %d s%n", o.nodes(), root.resolve("disk"),
+                    o.durationS());
+            bound = DiskBound.measure(o, root.resolve("disk"));
+        }
         if ("zookeeper".equals(o.compare())) {
             try (BenchTarget zk = ZooKeeperTarget.start(o, root.resolve("zookeeper"), out)) {
                 results.add(new BenchDriver(o, out).run(zk));
             }
         }
         printTable(out, results);
+        if (bound != null) {
+            out.println(bound.summary(results.get(0).opsPerSec()));
+            out.println(bound.details());
+        }
         if (results.size() == 2) {
             out.printf(Locale.ROOT, "zab/ZooKeeper: %.2fx ops/s, p99 %.2fx%n",
                     results.get(0).opsPerSec() / results.get(1).opsPerSec(),
@@ -47,6 +58,12 @@ public final class BenchCommand {
             if (results.size() == 2) {
                 j = j.substring(0, j.lastIndexOf('}')) + ",\"zookeeper\":"
                         + json(o, results.get(1)).trim() + "}\n";
+            }
+            if (bound != null) {
+                j = j.substring(0, j.lastIndexOf('}')) + String.format(Locale.ROOT,
+                        ",\"disk_bound_records_per_sec\":%.1f,\"zab_of_disk_bound\":%.4f}%n",
+                        bound.recordsPerSec(), results.get(0).opsPerSec()
+                        / bound.recordsPerSec());
             }
             Files.writeString(o.json(), j);
         }
