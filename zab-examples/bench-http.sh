@@ -130,6 +130,32 @@ load() {
     | grep '^RESULT' || { echo "wrk failed against $1" >&2; return 1; }
 }
 
+# The leader's zab_txns_committed_total, from its /metrics.
+committed() {
+  curl -s -m 10 "$1/metrics" | awk '/^zab_txns_committed_total/ {print $2; exit}'
+}
+
+# Checks the leader's metrics against what wrk saw: every 2xx PUT of the measured period is a
+# txn the leader committed in it; besides those, at most the requests still in flight when wrk
+# stopped or when the warm-up stopped (one per connection each) and the refused ones may have
+# been counted. Prints one line; a mismatch is reported, not fatal, so the figures of the run
+# are still shown.
+check_metrics() {
+  local before=$1 after=$2 mid=$4 reqs non2xx
+  read -r reqs _ _ _ non2xx _ <<< "$3"
+  python3 - "$before" "$after" "$reqs" "$non2xx" "$connections" "$mid" <<'PY'
+import sys
+before, after, reqs, non2xx, conns = (int(float(x)) for x in sys.argv[1:6])
+mid = sys.argv[6]
+ok = reqs - non2xx
+delta = after - before
+# Requests cut off when the warm-up ended may commit after "before" was read, too.
+verdict = "consistent" if ok <= delta <= ok + non2xx + 2 * conns else "MISMATCH"
+print(f"  metrics: leader committed {delta:,} txns while wrk got {ok:,} 2xx answers"
+      f" ({verdict}); a /metrics scrape under load took {mid} s")
+PY
+}
+
 echo "load before: $(uptime)"
 echo "data and logs: $dir ($(df -T "$dir" | awk 'NR == 2 {print $2}'))"
 results="$dir/results.txt"
@@ -138,8 +164,19 @@ for run in $(seq 1 "$runs"); do
   for system in zab etcd; do
     "start_$system"  # not in a subshell: pids must reach stop_all
     load "$leader" "$dir/$system.lua" "$warmup" > /dev/null
+    if [ "$system" = zab ]; then
+      before=$(committed "$leader")
+      # One scrape in the middle of the load: how long /metrics takes when the node is busy.
+      (sleep $((duration / 2)); curl -s -m 10 -o "$dir/mid.prom" -w '%{time_total}' \
+        "$leader/metrics" > "$dir/mid.time" || echo failed > "$dir/mid.time") &
+      scraper=$!
+    fi
     line=$(load "$leader" "$dir/$system.lua" "$duration")
     echo "$run $system ${line#RESULT }" >> "$results"
+    if [ "$system" = zab ]; then
+      wait "$scraper" || true
+      check_metrics "$before" "$(committed "$leader")" "${line#RESULT }" "$(cat "$dir/mid.time")"
+    fi
     stop_all
     rm -rf "$dir/${system}1" "$dir/${system}2" "$dir/${system}3"  # data: ~1 GB a run; logs stay
   done
