@@ -302,9 +302,12 @@ public final class ZabConfig {
     }
 
     /**
-     * Txns a leader keeps in memory to serve DIFF and feed lagging learners; a learner behind
-     * what is kept is dropped and resyncs (by SNAP when it is behind the history). Txns the
-     * local state machine has not applied yet are always kept. Default 100,000, positive.
+     * Txns a node keeps in memory to serve DIFF to a learner that reconnects; one that comes
+     * back from further behind resyncs by SNAP. A leader keeps more while a connected learner
+     * lags (what that learner has not been sent yet, up to {@link #historyMaxBytes()}), and
+     * txns the local state machine has not applied yet are always kept. Kept small so that
+     * txns die young in the heap: a long history of a fast stream is copied by every young
+     * collection. Default 10,000, positive.
      *
      * @return the limit in txns
      */
@@ -313,8 +316,9 @@ public final class ZabConfig {
     }
 
     /**
-     * Payload bytes of that history; whichever of the two limits binds first. Default 256 MiB,
-     * positive.
+     * Payload bytes of that history; whichever of the two limits binds first. Also the most a
+     * leader keeps for connected learners that lag: one behind it is dropped and resyncs.
+     * Default 256 MiB, positive.
      *
      * @return the limit in bytes
      */
@@ -391,7 +395,7 @@ public final class ZabConfig {
         private long proposalsInflightMaxBytes = CoreConfig.PROPOSALS_INFLIGHT_MAX_BYTES;
         private long learnerWindowBytes = CoreConfig.LEARNER_WINDOW_BYTES;
         private long snapshotSendBytesPerSecond;
-        private int historyMaxTxns = 100_000;
+        private int historyMaxTxns = 10_000;
         private long historyMaxBytes = CoreConfig.HISTORY_MAX_BYTES;
         private boolean evenVotersAllowed;
         private boolean fsync = true;
@@ -594,7 +598,7 @@ public final class ZabConfig {
         }
 
         /**
-         * See {@link ZabConfig#historyMaxTxns()}; default 100,000.
+         * See {@link ZabConfig#historyMaxTxns()}; default 10,000.
          *
          * @param v the limit in txns, positive
          * @return this builder

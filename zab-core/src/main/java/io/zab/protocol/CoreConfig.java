@@ -16,8 +16,9 @@ import java.util.TreeSet;
  * @param initLimitTicks how long each step of discovery and synchronization may take
  * @param syncLimitTicks how long a leader and a follower may go without hearing each other
  * @param maxTxnBytes the largest payload accepted by submit
- * @param historyMaxTxns how many txns the leader keeps in memory to serve DIFF; a learner further
- *     behind gets SNAP
+ * @param historyMaxTxns how many txns the history keeps in memory to serve DIFF to learners that
+ *     reconnect (a learner further behind gets SNAP); a leader keeps more for connected learners
+ *     still to be fed, up to historyMaxBytes
  * @param proposalsInflightMax how many uncommitted proposals the leader allows before it rejects
  *     submits as OVERLOADED
  * @param zxidCounterMax the last counter a leader may use in one epoch before it must step down
