@@ -301,7 +301,7 @@ final class FollowerRole implements RoleState {
             return;
         }
         Zxid committed = core.lastCommittedZxid();
-        if (s.zxid().isBefore(committed) && !committed.isBefore(core.lastLoggedZxid())) {
+        if (s.zxid().isBefore(committed) && committed.equals(core.lastLoggedZxid())) {
             // Every txn we hold is committed, so the leader holds our last zxid and syncs us
             // by DIFF (or we are below its history, and its snapshot is above our last).
             reject(s, "zxid", s.zxid(), "not below our committed " + committed + " when we"
@@ -640,6 +640,9 @@ final class FollowerRole implements RoleState {
     }
 
     private void onSyncReply(SyncReply r) {
+        if (stale(r)) {
+            return;
+        }
         if (r.zxid().epoch() > leaderEpoch) {
             reject(r, "zxid", r.zxid(), "at most of the leader's epoch " + leaderEpoch);
             return;

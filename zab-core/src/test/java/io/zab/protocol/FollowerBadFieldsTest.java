@@ -275,6 +275,13 @@ class FollowerBadFieldsTest {
         assertRejected(c, c.receive(N1, new SyncReply(7, z(8, 1))));
     }
 
+    @Test
+    void aSyncReplyOfAnEarlierConversationIsIgnored() {
+        Conversation c = new Conversation(N2, N1, state(2, 2, log(new long[] {2, 3})));
+        assertEquals(List.of(), c.receive(N1, new SyncReply(7, z(2, 3))));
+        assertEquals(Role.FOLLOWING, c.core.role());
+    }
+
     /** UPTODATE from a node that is not our leader: a deposed leader's stream still landing. */
     @Test
     void upToDateFromANonLeaderIsIgnored() {
