@@ -24,6 +24,16 @@ public sealed interface Action {
     record RoleChanged(Role role, long epoch, PeerId leader) implements Action {
     }
 
+    /**
+     * Close the connection to {@code peer}: it sent a message no honest peer sends (a field out
+     * of the range its role may send, or a message out of its place), which the core rejected.
+     * The driver closes that connection as if it had broken ({@code Transport#disconnect}), so
+     * both ends hear of it and start their conversation over on a new one. The core does not
+     * rely on it: it has already dropped the message, and judges each later one on its own.
+     */
+    record Disconnect(PeerId peer, String reason) implements Action {
+    }
+
     /** A storage action, numbered by the core in the order it was asked for. */
     sealed interface StorageAction extends Action {
         long seq();

@@ -163,7 +163,7 @@ final class FollowerRole implements RoleState {
         } else if (m instanceof LeaderInfo li) {
             onLeaderInfo(li);
         } else if (m instanceof Diff d) {
-            onSyncStart(d.epoch(), SyncMode.DIFF);
+            onSyncStart(d);
         } else if (m instanceof Trunc t) {
             onTrunc(t);
         } else if (m instanceof Snap s) {
@@ -178,10 +178,37 @@ final class FollowerRole implements RoleState {
             onSyncReply(r);
         } else if (m instanceof RequestRefused r) {
             onRequestRefused(r);
+        } else if (m instanceof FollowerInfo || m instanceof ObserverInfo) {
+            // An election chose us while we still followed it: it follows us now.
+            core.stepDown("leader " + leader + " sent " + m.getClass().getSimpleName());
+        } else if (leaderEpoch == 0) {
+            // Sent when it was our learner, before this conversation: stale, not wrong.
+            LOG.debug("node {}: {} from {} before its LEADERINFO; ignored", self(), m, leader);
         } else {
-            LOG.warn("node {}: unexpected {} from leader {}; restarting", self(), m, leader);
-            core.stepDown("unexpected " + m.getClass().getSimpleName() + " from leader");
+            reject(m, "type", m.getClass().getSimpleName(), "only a learner sends it");
         }
+    }
+
+    /**
+     * Rejects what no honest leader sends (issue 18): the message has no effect, the
+     * connection is closed and this node stops following that leader.
+     */
+    private void reject(Message m, String field, Object value, String rule) {
+        core.reject(leader, m, field, value, rule);
+        core.stepDown("rejected " + m.getClass().getSimpleName() + " from leader " + leader);
+    }
+
+    /**
+     * Whether a message of the old conversation may still come: before this leader's
+     * LEADERINFO, what it sent us in an earlier one (or as our learner) is still on its way.
+     * Ignored then; after it, the link is FIFO and a message out of place is the leader's.
+     */
+    private boolean stale(Message m) {
+        if (leaderEpoch != 0) {
+            return false;
+        }
+        LOG.debug("node {}: {} from {} before its LEADERINFO; ignored", self(), m, leader);
+        return true;
     }
 
     private PeerId self() {
@@ -189,6 +216,11 @@ final class FollowerRole implements RoleState {
     }
 
     private void onLeaderInfo(LeaderInfo li) {
+        if (li.epoch() < 1 || li.epoch() > LeaderRole.EPOCH_MAX) {
+            reject(li, "epoch", li.epoch(), "from 1 to " + LeaderRole.EPOCH_MAX
+                    + ", the highest epoch a leader proposes");
+            return;
+        }
         if (phase != Phase.DISCOVERY || ackEpochSeq >= 0) {
             LOG.warn("node {}: duplicate LEADERINFO {}; ignored", self(), li.epoch());
             return;
@@ -215,41 +247,65 @@ final class FollowerRole implements RoleState {
         }
     }
 
-    private boolean inSyncStream(long epoch, String what) {
-        if (phase != Phase.SYNCHRONIZATION || epoch != leaderEpoch || newLeaderZxid != null) {
-            LOG.warn("node {}: {} for epoch {} out of place (phase {}, epoch {}); restarting",
-                    self(), what, epoch, phase, leaderEpoch);
-            core.stepDown(what + " out of place");
+    /**
+     * DIFF, TRUNC and SNAP open the sync stream, once, after our ACKEPOCH, for the epoch we
+     * acked; the zxid each names is at most of that epoch.
+     */
+    private boolean inSyncStream(Message m, long epoch, Zxid zxid) {
+        if (stale(m)) {
             return false;
         }
-        if (syncMode != null) {
-            core.stepDown("second sync mode " + what);
+        if (phase != Phase.SYNCHRONIZATION || syncMode != null || newLeaderZxid != null) {
+            reject(m, "place", phase + (syncMode == null ? "" : " after " + syncMode),
+                    "one sync mode, after ACKEPOCH and before NEWLEADER");
+            return false;
+        }
+        if (epoch != leaderEpoch || zxid.epoch() > leaderEpoch) {
+            reject(m, "epoch/zxid", epoch + "/" + zxid, "the epoch acked, " + leaderEpoch
+                    + ", and no zxid of a later one");
             return false;
         }
         return true;
     }
 
-    private void onSyncStart(long epoch, SyncMode mode) {
-        if (inSyncStream(epoch, mode.name())) {
-            syncMode = mode;
+    private void onSyncStart(Diff d) {
+        if (!inSyncStream(d, d.epoch(), d.leaderLastZxid())) {
+            return;
         }
+        if (d.leaderLastZxid().isBefore(core.lastLoggedZxid())) {
+            // DIFF means the leader's history holds our last zxid.
+            reject(d, "leaderLastZxid", d.leaderLastZxid(), "at least our last zxid "
+                    + core.lastLoggedZxid());
+            return;
+        }
+        syncMode = SyncMode.DIFF;
     }
 
     private void onTrunc(Trunc t) {
-        if (!inSyncStream(t.epoch(), "TRUNC")) {
+        if (!inSyncStream(t, t.epoch(), t.truncZxid())) {
+            return;
+        }
+        // A leader has every committed txn (and our snapshot is of committed ones): it never
+        // truncates them. Below them it would undo what we delivered.
+        Zxid floor = Zxid.max(core.lastCommittedZxid(), core.history().base());
+        if (t.truncZxid().isBefore(floor)) {
+            reject(t, "truncZxid", t.truncZxid(), "at least our committed " + floor);
             return;
         }
         syncMode = SyncMode.TRUNC;
-        if (t.truncZxid().isBefore(core.history().base())) {
-            core.stepDown("TRUNC to " + t.truncZxid() + " below our snapshot "
-                    + core.history().base());
-            return;
-        }
         core.truncateLog(t.truncZxid());
     }
 
     private void onSnap(Snap s) {
-        if (!inSyncStream(s.epoch(), "SNAP")) {
+        if (!inSyncStream(s, s.epoch(), s.zxid())) {
+            return;
+        }
+        Zxid committed = core.lastCommittedZxid();
+        if (s.zxid().isBefore(committed) && committed.equals(core.lastLoggedZxid())) {
+            // Every txn we hold is committed, so the leader holds our last zxid and syncs us
+            // by DIFF (or we are below its history, and its snapshot is above our last).
+            reject(s, "zxid", s.zxid(), "not below our committed " + committed + " when we"
+                    + " hold nothing uncommitted");
             return;
         }
         syncMode = SyncMode.SNAP;
@@ -278,10 +334,14 @@ final class FollowerRole implements RoleState {
      * later one completes (ZOOKEEPER-3642).
      */
     private void onSnapChunk(SnapChunk c) {
+        if (stale(c)) {
+            return;
+        }
         if (syncMode != SyncMode.SNAP || newLeaderZxid != null || c.epoch() != leaderEpoch
                 || !c.zxid().equals(snapZxid) || c.offset() != snapReceived
                 || snapReceived + c.data().length > snapSize) {
-            core.stepDown("SNAPCHUNK at " + c.offset() + " of " + c.zxid() + " out of place");
+            reject(c, "zxid/offset", c.zxid() + "/" + c.offset(), "the next chunk of the SNAP"
+                    + " announced, " + snapZxid + " at " + snapReceived + " of " + snapSize);
             return;
         }
         long seq = core.writeSnapshotChunk(snapZxid, c.offset(), c.data());
@@ -307,18 +367,21 @@ final class FollowerRole implements RoleState {
 
     private void onProposal(Proposal p) {
         Zxid z = p.txn().zxid();
+        if (stale(p)) {
+            return;
+        }
         if (phase == Phase.DISCOVERY || (phase == Phase.SYNCHRONIZATION && syncMode == null)) {
-            core.stepDown("PROPOSAL " + z + " before the sync mode");
+            reject(p, "place", phase, "proposals follow DIFF, TRUNC or SNAP");
             return;
         }
         boolean inStream = newLeaderZxid == null;
         if ((inStream && z.epoch() > leaderEpoch) || (!inStream && z.epoch() != leaderEpoch)) {
-            core.stepDown("PROPOSAL " + z + " from the wrong epoch (leader epoch "
-                    + leaderEpoch + ")");
+            reject(p, "zxid", z, (inStream ? "at most" : "of") + " the leader's epoch "
+                    + leaderEpoch);
             return;
         }
         if (!core.history().continuesWith(z)) {
-            core.stepDown("PROPOSAL " + z + " leaves a gap after " + core.lastLoggedZxid());
+            reject(p, "zxid", z, "the next after our last " + core.lastLoggedZxid());
             return;
         }
         core.append(List.of(p.txn()));
@@ -330,9 +393,13 @@ final class FollowerRole implements RoleState {
 
     private void onInform(Inform i) {
         Zxid z = i.txn().zxid();
-        if (newLeaderZxid == null || z.epoch() != leaderEpoch
+        if (stale(i)) {
+            return;
+        }
+        if (!observer || newLeaderZxid == null || z.epoch() != leaderEpoch
                 || !core.history().continuesWith(z)) {
-            core.stepDown("INFORM " + z + " out of place");
+            reject(i, "zxid", z, "to an observer after NEWLEADER, of epoch " + leaderEpoch
+                    + ", the next after our last " + core.lastLoggedZxid());
             return;
         }
         core.append(List.of(i.txn()));
@@ -344,14 +411,21 @@ final class FollowerRole implements RoleState {
     }
 
     private void onNewLeader(NewLeader nl) {
-        if (phase != Phase.SYNCHRONIZATION || syncMode == null || nl.epoch() != leaderEpoch
-                || newLeaderZxid != null) {
-            core.stepDown("NEWLEADER out of place");
+        if (stale(nl)) {
             return;
         }
-        if (!nl.lastZxid().equals(core.lastLoggedZxid())) {
-            core.stepDown("NEWLEADER at " + nl.lastZxid() + " but our history ends at "
-                    + core.lastLoggedZxid());
+        if (phase != Phase.SYNCHRONIZATION || syncMode == null || nl.epoch() != leaderEpoch
+                || newLeaderZxid != null) {
+            reject(nl, "epoch", nl.epoch(), "once, after the sync stream, of the epoch acked "
+                    + leaderEpoch);
+            return;
+        }
+        // The stream ends where our history now does, and a leader's history holds every
+        // committed txn: a SNAP older than them must have been followed by them.
+        if (!nl.lastZxid().equals(core.lastLoggedZxid())
+                || nl.lastZxid().isBefore(core.lastCommittedZxid())) {
+            reject(nl, "lastZxid", nl.lastZxid(), "our history's end " + core.lastLoggedZxid()
+                    + ", not below our committed " + core.lastCommittedZxid());
             return;
         }
         newLeaderZxid = nl.lastZxid();
@@ -369,12 +443,13 @@ final class FollowerRole implements RoleState {
     }
 
     private void onCommit(Commit c) {
-        if (c.zxid().epoch() != leaderEpoch || newLeaderZxid == null) {
-            core.stepDown("COMMIT " + c.zxid() + " out of place");
+        if (stale(c)) {
             return;
         }
-        if (c.zxid().isAfter(core.lastLoggedZxid())) {
-            core.stepDown("COMMIT " + c.zxid() + " for a txn we never got");
+        if (observer || c.zxid().epoch() != leaderEpoch || newLeaderZxid == null
+                || c.zxid().isAfter(core.lastLoggedZxid())) {
+            reject(c, "zxid", c.zxid(), "to a follower after NEWLEADER, of epoch " + leaderEpoch
+                    + ", at most our last " + core.lastLoggedZxid());
             return;
         }
         commitWatermark = Zxid.max(commitWatermark, c.zxid());
@@ -382,8 +457,13 @@ final class FollowerRole implements RoleState {
     }
 
     private void onUpToDate(UpToDate u) {
-        if (!newLeaderAcked || u.epoch() != leaderEpoch || upToDate) {
-            core.stepDown("UPTODATE out of place");
+        if (stale(u)) {
+            return;
+        }
+        if (!newLeaderAcked || u.epoch() != leaderEpoch || upToDate
+                || u.committedZxid().epoch() > leaderEpoch) {
+            reject(u, "epoch/committedZxid", u.epoch() + "/" + u.committedZxid(), "once, after"
+                    + " our NEWLEADER ack, of epoch " + leaderEpoch + " and no later zxid");
             return;
         }
         upToDate = true;
@@ -560,6 +640,13 @@ final class FollowerRole implements RoleState {
     }
 
     private void onSyncReply(SyncReply r) {
+        if (stale(r)) {
+            return;
+        }
+        if (r.zxid().epoch() > leaderEpoch) {
+            reject(r, "zxid", r.zxid(), "at most of the leader's epoch " + leaderEpoch);
+            return;
+        }
         if (syncs.containsKey(r.requestId())) {
             syncs.put(r.requestId(), r.zxid());
             completeSyncs();

@@ -65,6 +65,14 @@ final class LeaderRole implements RoleState {
 
     private enum Phase { DISCOVERY, SYNCHRONIZATION, BROADCAST }
 
+    /**
+     * The highest epoch a leader proposes. The top of the 32-bit range is never proposed: a
+     * leader proposes one above every acceptedEpoch it hears of, so an acceptedEpoch at or
+     * above this leaves it nothing to propose. No honest node gets near it (4 billion
+     * elections), so a learner that reports one is rejected rather than obeyed.
+     */
+    static final long EPOCH_MAX = Zxid.MAX_PART - 1;
+
     /** The largest SNAPCHUNK: small enough to interleave with PINGs, large enough to stream. */
     static final int SNAP_CHUNK_BYTES = 256 << 10;
 
@@ -178,11 +186,11 @@ final class LeaderRole implements RoleState {
     @Override
     public void onMessage(PeerId from, Message m) {
         if (m instanceof FollowerInfo fi) {
-            onLearnerInfo(from, false, fi.acceptedEpoch(), fi.lastZxid(), fi.abstains());
+            onLearnerInfo(from, m, false, fi.acceptedEpoch(), fi.lastZxid(), fi.abstains());
             return;
         }
         if (m instanceof ObserverInfo oi) {
-            onLearnerInfo(from, true, oi.acceptedEpoch(), oi.lastZxid(), false);
+            onLearnerInfo(from, m, true, oi.acceptedEpoch(), oi.lastZxid(), false);
             return;
         }
         LearnerProgress p = learners.get(from);
@@ -191,6 +199,9 @@ final class LeaderRole implements RoleState {
             return;
         }
         p.lastHeardTick = core.ticks();
+        if (!inRange(p, m)) {
+            return;
+        }
         if (m instanceof Ack a) {
             onAck(p, a.zxid());
         } else if (m instanceof Request r) {
@@ -206,18 +217,60 @@ final class LeaderRole implements RoleState {
         } else if (m instanceof SyncRequest sr) {
             onSyncRequest(p, sr.requestId());
         } else {
-            LOG.warn("node {}: unexpected {} from learner {}; dropping it", self, m, from);
-            learners.remove(from);
+            reject(p.id, m, "type", m.getClass().getSimpleName(), "only a leader sends it");
         }
+    }
+
+    /**
+     * Rejects what no honest learner sends (issue 18): the message has no effect, the learner
+     * is forgotten and its connection closed; it starts over with FOLLOWERINFO.
+     */
+    private void reject(PeerId from, Message m, String field, Object value, String rule) {
+        core.reject(from, m, field, value, rule);
+        learners.remove(from);
+    }
+
+    /**
+     * Range checks of the broadcast messages, before their handlers: an ACK only of this
+     * epoch and of what the learner was sent, a PINGACK only of a round we pinged. An ACK from a
+     * learner that does not count yet is left to {@link #onAck}, which ignores it.
+     */
+    private boolean inRange(LearnerProgress p, Message m) {
+        if (m instanceof Ack a && (p.observer ? p.streaming() && p.state != State.SYNC_SENT
+                : p.acking())) {
+            Zxid z = a.zxid();
+            if (z.epoch() != epoch || z.isAfter(p.sentZxid)) {
+                reject(p.id, m, "zxid", z, "an ACK names a txn of epoch " + epoch
+                        + " sent to it, at most " + p.sentZxid);
+                return false;
+            }
+        } else if (m instanceof PingAck pa && pa.epoch() == epoch && pa.round() > pingRound) {
+            reject(p.id, m, "round", pa.round(), "a PINGACK answers a PING, at most round "
+                    + pingRound);
+            return false;
+        }
+        return true;
     }
 
     // ---- discovery ----
 
-    private void onLearnerInfo(PeerId from, boolean observer, long accepted, Zxid last,
-            boolean abstains) {
+    private void onLearnerInfo(PeerId from, Message m, boolean observer, long accepted,
+            Zxid last, boolean abstains) {
         if (observer != core.config().observers().contains(from)) {
-            LOG.warn("node {}: {} claims to be {} an observer; ignored", self, from,
-                    observer ? "" : "not");
+            reject(from, m, "type", m.getClass().getSimpleName(), "peer " + from + " is "
+                    + (observer ? "a voter" : "an observer") + " in our configuration");
+            return;
+        }
+        if (accepted >= EPOCH_MAX) {
+            // One above it is the least we could propose: 0xFFFFFFFF would halt us, and
+            // 0xFFFFFFFE every leader after us.
+            reject(from, m, "acceptedEpoch", accepted, "below " + EPOCH_MAX + ", the highest"
+                    + " epoch a leader proposes");
+            return;
+        }
+        if (last.epoch() > accepted) {
+            reject(from, m, "lastZxid", last, "no txn of an epoch above its acceptedEpoch "
+                    + accepted);
             return;
         }
         LearnerProgress p = new LearnerProgress(from, observer, abstains, accepted, last,
@@ -243,8 +296,12 @@ final class LeaderRole implements RoleState {
         if (!quorumOf(p -> !p.abstains)) {
             return;
         }
-        if (maxAccepted + 1 > Zxid.MAX_PART) {
-            throw new IllegalStateException("epoch space exhausted");
+        if (maxAccepted + 1 > EPOCH_MAX) {
+            // Our own acceptedEpoch is at the top (learners above it are rejected): we cannot
+            // lead. Discovery times out and another node may; no honest history gets here.
+            LOG.error("node {}: cannot propose an epoch above acceptedEpoch {}: the epoch"
+                    + " space is exhausted", self, maxAccepted);
+            return;
         }
         epoch = maxAccepted + 1;
         // LEADERINFO promises we will never lead a lower epoch: make it durable first.
@@ -259,10 +316,24 @@ final class LeaderRole implements RoleState {
     }
 
     private void onAckEpoch(LearnerProgress p, AckEpoch ae) {
-        if (p.state != State.EPOCH_SENT || ae.epoch() != epoch) {
-            LOG.warn("node {}: ACKEPOCH {} from {} out of place ({}); dropping it", self,
-                    ae.epoch(), p.id, p.state);
-            learners.remove(p.id);
+        if (p.state != State.EPOCH_SENT) {
+            reject(p.id, ae, "state", p.state, "ACKEPOCH answers our one LEADERINFO");
+            return;
+        }
+        if (ae.epoch() != epoch) {
+            reject(p.id, ae, "epoch", ae.epoch(), "the epoch we proposed, " + epoch);
+            return;
+        }
+        // A learner saves the epoch before it acks it; it has no txn of a later one.
+        if (ae.currentEpoch() > ae.epoch() || ae.lastZxid().epoch() > ae.epoch()) {
+            reject(p.id, ae, "currentEpoch/lastZxid", ae.currentEpoch() + "/" + ae.lastZxid(),
+                    "neither above the epoch acknowledged, " + ae.epoch());
+            return;
+        }
+        if (p.observer && isAhead(ae.currentEpoch(), ae.lastZxid())) {
+            // An observer holds only committed txns, which the leader the voters chose has.
+            reject(p.id, ae, "currentEpoch/lastZxid", ae.currentEpoch() + "/" + ae.lastZxid(),
+                    "an observer is never ahead of its leader");
             return;
         }
         if (isAhead(ae.currentEpoch(), ae.lastZxid())) {
@@ -451,7 +522,13 @@ final class LeaderRole implements RoleState {
     }
 
     private void onSnapAck(LearnerProgress p, SnapAck a) {
-        if (p.state != State.SNAP_SENDING || !a.zxid().equals(p.snapZxid)) {
+        if (p.state != State.SNAP_SENDING) {
+            return; // acks of the last chunks may come after the txns went out
+        }
+        long most = p.snapStarted ? p.snapSent : p.snapSize;
+        if (!a.zxid().equals(p.snapZxid) || a.offset() < 0 || a.offset() > most) {
+            reject(p.id, a, "zxid/offset", a.zxid() + "/" + a.offset(), "the snapshot sent, "
+                    + p.snapZxid + ", from 0 to " + most + " bytes");
             return;
         }
         if (!p.snapStarted) {
@@ -515,9 +592,8 @@ final class LeaderRole implements RoleState {
     private void onAckNewLeader(LearnerProgress p, AckNewLeader a) {
         if (p.state != State.SYNC_SENT || a.epoch() != epoch
                 || !a.zxid().equals(p.newLeaderZxid)) {
-            LOG.warn("node {}: ACK of NEWLEADER {} from {} out of place ({}); dropping it",
-                    self, a.zxid(), p.id, p.state);
-            learners.remove(p.id);
+            reject(p.id, a, "state/epoch/zxid", p.state + "/" + a.epoch() + "/" + a.zxid(),
+                    "it answers the NEWLEADER sent: " + epoch + "/" + p.newLeaderZxid);
             return;
         }
         p.state = State.SYNCED;

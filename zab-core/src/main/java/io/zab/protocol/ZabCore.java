@@ -80,6 +80,9 @@ public final class ZabCore {
     private RoleState role;
     /** Discovery openings that arrived while LOOKING, replayed if this node becomes leader. */
     private final Map<PeerId, Message> earlyInfos = new LinkedHashMap<>();
+    /** Peers whose connection had a rejected message logged at WARN (until it breaks). */
+    private final Set<PeerId> rejectLogged = new java.util.HashSet<>();
+    private long rejectedMessages;
 
     public ZabCore(CoreConfig config, PersistentState state, LeaderElection election) {
         this.config = config;
@@ -122,6 +125,7 @@ public final class ZabCore {
             onSyncRead(s.requestId(), s.waitTicks());
         } else if (event instanceof PeerDisconnected d) {
             earlyInfos.remove(d.peer());
+            rejectLogged.remove(d.peer()); // a new connection gets its own WARN
             if (role != null) {
                 role.onDisconnected(d.peer());
             }
@@ -399,6 +403,31 @@ public final class ZabCore {
         actions.add(new Send(to, message));
     }
 
+    /**
+     * Rejects a message no honest peer in its role sends: a field outside the range that role
+     * may send, or a message out of its place in the conversation. The message has no effect;
+     * the connection it came on is closed ({@link Action.Disconnect}); the node keeps running
+     * and the calling role decides what else follows (a leader forgets the learner, a learner
+     * stops following that leader). Logged at WARN once per connection, then at DEBUG.
+     *
+     * @param field the field (or the place) that is out of range
+     * @param value its value as received
+     * @param rule what an honest sender keeps to, for the operator
+     */
+    void reject(PeerId peer, Message m, String field, Object value, String rule) {
+        String type = m.getClass().getSimpleName();
+        rejectedMessages++;
+        if (rejectLogged.add(peer)) {
+            LOG.warn("node {}: rejecting {} from peer {}: {} = {} ({}); closing the connection",
+                    config.self(), type, peer, field, value, rule);
+        } else {
+            LOG.debug("node {}: rejecting {} from peer {}: {} = {} ({})", config.self(), type,
+                    peer, field, value, rule);
+        }
+        actions.add(new Action.Disconnect(peer, type + " " + field + " = " + value + ": "
+                + rule));
+    }
+
     void complete(long requestId, Outcome outcome) {
         actions.add(new Complete(requestId, outcome));
     }
@@ -626,6 +655,11 @@ public final class ZabCore {
     /** Local requests waiting for a leader in broadcast. */
     public int awaitingLeader() {
         return awaitingLeader.size();
+    }
+
+    /** Messages rejected as out of range or out of place since start ({@link #reject}). */
+    public long rejectedMessages() {
+        return rejectedMessages;
     }
 
     /** Payload bytes of the history held in memory. */

@@ -370,6 +370,8 @@ final class Incarnation {
                 deliverer.submit(d);
             } else if (a instanceof Action.ReadSnapshotChunk r) {
                 deliverer.readChunk(r.learner(), r.zxid(), r.offset(), r.length());
+            } else if (a instanceof Action.Disconnect d) {
+                transport.disconnect(d.peer());
             } else if (a instanceof Action.RoleChanged rc) {
                 tellRole(rc.role(), rc.epoch(), Optional.ofNullable(rc.leader()));
             }

@@ -102,6 +102,13 @@ public final class LoopbackNetwork {
             }
         }
 
+        /** Both ends hear of it, as of a cut that heals at once. */
+        @Override
+        public void disconnect(PeerId peer) {
+            notifyDisconnect(self, peer);
+            notifyDisconnect(peer, self);
+        }
+
         @Override
         public void close() {
             if (!open) {

@@ -28,6 +28,16 @@ public interface Transport extends AutoCloseable {
     void send(PeerId to, Message message);
 
     /**
+     * Closes the connection to {@code peer}, if there is one, because it sent what no honest
+     * peer sends: both ends are told {@link Receiver#onDisconnected} as for a broken connection,
+     * after every message delivered from it. A later {@link #send} opens a new connection. Any
+     * thread; never blocks. The default does nothing: the node has already dropped the message
+     * and copes with a connection that stays open.
+     */
+    default void disconnect(PeerId peer) {
+    }
+
+    /**
      * The node's inbox has room again: read again from every connection paused because
      * {@link Receiver#hasRoom} was false. Any thread; never blocks. A transport without
      * back-pressure (an in-process test network) ignores it.

@@ -78,12 +78,14 @@ class LeaderBroadcastTest {
         assertActions(c.receive(N2, new Ack(z(3, 2))));
     }
 
+    /** No honest follower sends either (issue 18): rejected, its connection closed. */
     @Test
-    void ackForAnotherEpochOrAnUnknownZxidIsIgnored() {
+    void ackForAnotherEpochOrAnUnknownZxidIsRejected() {
         Conversation c = established();
         c.on(new Event.Submit(1, new byte[] {1}));
         c.persistAll();
-        assertActions(c.receive(N2, new Ack(z(2, 2))));
+        assertEquals(1, Conversation.only(c.receive(N2, new Ack(z(2, 2))),
+                Action.Disconnect.class).size());
         assertActions(c.receive(N2, new Ack(z(3, 9))));
         assertEquals(z(2, 2), c.core.lastCommittedZxid());
     }

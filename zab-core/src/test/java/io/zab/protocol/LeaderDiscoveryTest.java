@@ -98,7 +98,8 @@ class LeaderDiscoveryTest {
         Conversation c = leader();
         c.receive(N2, new FollowerInfo(2, z(2, 5)));
         c.persistAll();
-        assertActions(c.receive(N2, new AckEpoch(2, 2, z(2, 5))));
+        assertActions(c.receive(N2, new AckEpoch(2, 2, z(2, 5))),
+                new Action.Disconnect(N2, "AckEpoch epoch = 2: the epoch we proposed, 3"));
         // Dropped: its next ACKEPOCH is ignored until it starts over with FOLLOWERINFO.
         assertActions(c.receive(N2, new AckEpoch(3, 2, z(2, 5))));
         assertEquals(Role.LEADING, c.core.role());

@@ -71,6 +71,11 @@ final class TapTransport implements Transport {
     }
 
     @Override
+    public void disconnect(PeerId peer) {
+        inner.disconnect(peer);
+    }
+
+    @Override
     public void close() {
         closed = true;
         inner.close();

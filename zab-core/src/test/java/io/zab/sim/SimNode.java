@@ -407,6 +407,11 @@ public final class SimNode {
                 kickDelivery();
             } else if (a instanceof Action.ReadSnapshotChunk r) {
                 readChunk(r);
+            } else if (a instanceof Action.Disconnect d) {
+                // Every peer in the simulation is honest: a rejected message means a check of
+                // the core refuses a real protocol path.
+                throw Checkers.violation("HonestPeerRejected", "node " + id + " rejected peer "
+                        + d.peer() + ": " + d.reason());
             } else if (a instanceof RoleChanged rc) {
                 emitRole = rc.role();
                 if (cluster.interceptAction(this, a)) {

@@ -167,6 +167,14 @@ public final class NettyTransport implements Transport {
     }
 
     @Override
+    public void disconnect(PeerId peer) {
+        PeerLink link = links.get(peer);
+        if (link != null && !closed.get()) {
+            link.runOnLoop(link::disconnect);
+        }
+    }
+
+    @Override
     public void resumeReading() {
         if (closed.get()) {
             return;

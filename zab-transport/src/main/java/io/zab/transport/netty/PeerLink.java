@@ -319,6 +319,18 @@ final class PeerLink {
         }
     }
 
+    /**
+     * Link loop: the node rejected what the peer sent; close the established connection. Its
+     * close is reported as any other ({@link #onConnClosed}): the receiver hears of it after
+     * every message delivered from it, and the next send dials again.
+     */
+    void disconnect() {
+        if (state == State.CONNECTED && conn != null) {
+            LOG.info("Peer {}: closing the connection: the node rejected what it sent", peer);
+            ConnectionGuard.closeQuietly(conn);
+        }
+    }
+
     void close() {
         state = State.CLOSED;
         cancelTimer();
