@@ -19,8 +19,8 @@ public record Txn(Zxid zxid, byte[] data) {
     /** The payload bytes of {@code txns}: what queues and budgets count. */
     public static long payloadBytes(java.util.List<Txn> txns) {
         long n = 0;
-        for (Txn t : txns) {
-            n += t.data.length;
+        for (int i = 0; i < txns.size(); i++) { // no iterator: called for every append
+            n += txns.get(i).data.length;
         }
         return n;
     }
