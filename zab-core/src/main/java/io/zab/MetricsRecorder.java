@@ -85,6 +85,11 @@ public final class MetricsRecorder implements ZabMetrics {
         of(node).refused.get(reason).increment();
     }
 
+    @Override
+    public void handshakeRefused(PeerId node) {
+        of(node).handshakesRefused.increment();
+    }
+
     /** The record of one node. */
     public static final class Node {
         private final AtomicReference<Role> role = new AtomicReference<>(Role.LOOKING);
@@ -100,6 +105,7 @@ public final class MetricsRecorder implements ZabMetrics {
         private final AtomicLong lastSnapshotBytes = new AtomicLong(-1);
         private final Map<Sync, LongAdder> syncs = adders(Sync.class);
         private final Map<Refusal, LongAdder> refused = adders(Refusal.class);
+        private final LongAdder handshakesRefused = new LongAdder();
 
         private Node() {
         }
@@ -182,6 +188,11 @@ public final class MetricsRecorder implements ZabMetrics {
          */
         public long refused(Refusal reason) {
             return refused.get(reason).sum();
+        }
+
+        /** @return how many incoming connections were refused before their handshake ended */
+        public long handshakesRefused() {
+            return handshakesRefused.sum();
         }
     }
 
@@ -297,6 +308,9 @@ public final class MetricsRecorder implements ZabMetrics {
         /** @return refused requests, by reason */
         Map<String, Long> getRefused();
 
+        /** @return incoming connections refused before their handshake ended */
+        long getHandshakesRefused();
+
         /** @return why the node is in its state */
         String getExplanation();
     }
@@ -410,6 +424,11 @@ public final class MetricsRecorder implements ZabMetrics {
         }
 
         @Override
+        public long getHandshakesRefused() {
+            return rec().handshakesRefused();
+        }
+
+        @Override
         public String getExplanation() {
             return node.status().explanation();
         }
@@ -468,6 +487,9 @@ public final class MetricsRecorder implements ZabMetrics {
             line(out, "zab_submits_refused_total", id + ",reason=\""
                     + why.name().toLowerCase(Locale.ROOT) + "\"", r.refused(why));
         }
+        type(out, "zab_handshakes_refused_total", "counter", "incoming connections refused"
+                + " before their handshake ended (authentication, bad bytes, timeout, limit)");
+        line(out, "zab_handshakes_refused_total", id, r.handshakesRefused());
     }
 
     private static void type(Appendable out, String name, String type, String help)

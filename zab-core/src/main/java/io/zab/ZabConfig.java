@@ -56,6 +56,12 @@ public final class ZabConfig {
     private final long snapshotEveryBytes;
     private final InitialClusterState initialClusterState;
     private final Tls tls;
+    private final byte[] peerSecret;
+    private final int handshakeTimeoutMs;
+    private final int pendingHandshakesMax;
+
+    /** Fewest bytes a {@link Builder#peerSecret peer secret} may have. */
+    public static final int PEER_SECRET_MIN_BYTES = 16;
 
     /**
      * Mutual TLS between members, from PEM files: this member's private key (PKCS#8) and
@@ -108,6 +114,9 @@ public final class ZabConfig {
         this.snapshotEveryBytes = b.snapshotEveryBytes;
         this.initialClusterState = b.initialClusterState;
         this.tls = b.tls;
+        this.peerSecret = b.resolvedSecret == null ? null : b.resolvedSecret.clone();
+        this.handshakeTimeoutMs = b.handshakeTimeoutMs;
+        this.pendingHandshakesMax = b.pendingHandshakesMax;
     }
 
     /**
@@ -376,9 +385,51 @@ public final class ZabConfig {
         return Optional.ofNullable(tls);
     }
 
+    /**
+     * The cluster secret members prove they hold when they connect, if set: each end of a new
+     * connection sends a fresh random nonce and answers the other's with an HMAC-SHA256 over
+     * both nonces, the cluster id and both ids, so a process without the secret is refused
+     * before any protocol message is read, and a recorded handshake cannot be replayed.
+     * Every member must have the same secret; with TLS as well, both are required. Default
+     * none. The secret is never logged.
+     *
+     * @return a copy of the secret's bytes, or empty
+     */
+    public Optional<byte[]> peerSecret() {
+        return Optional.ofNullable(peerSecret).map(byte[]::clone);
+    }
+
+    /**
+     * How long a new connection may take to finish TLS and the handshake (authentication
+     * included) before it is closed, in ms (default 2,000, positive). A peer that connects and
+     * says nothing holds a descriptor no longer than this.
+     *
+     * @return the timeout in ms
+     */
+    public int handshakeTimeoutMs() {
+        return handshakeTimeoutMs;
+    }
+
+    /**
+     * Accepted connections that have not finished their handshake this node keeps at once
+     * (default 64, positive); a connection accepted beyond it is closed at once and counted as
+     * a refused handshake. Members reconnect with backoff, so a flood of strangers delays them
+     * at most until it stops.
+     *
+     * @return the limit in connections
+     */
+    public int pendingHandshakesMax() {
+        return pendingHandshakesMax;
+    }
+
     /** Collects settings; {@link #build()} validates them. Not thread-safe. */
     public static final class Builder {
         private Tls tls;
+        private byte[] peerSecret;
+        private Path peerSecretFile;
+        private byte[] resolvedSecret;
+        private int handshakeTimeoutMs = 2_000;
+        private int pendingHandshakesMax = 64;
         private PeerId peerId;
         private final Map<PeerId, InetSocketAddress> voters = new TreeMap<>();
         private final Map<PeerId, InetSocketAddress> observers = new TreeMap<>();
@@ -681,6 +732,56 @@ public final class ZabConfig {
         }
 
         /**
+         * See {@link ZabConfig#peerSecret()}; default none. The same bytes on every member, at
+         * least {@link ZabConfig#PEER_SECRET_MIN_BYTES}; use random bytes, not a password.
+         *
+         * @param secret the secret (copied), or null for none
+         * @return this builder
+         */
+        public Builder peerSecret(byte[] secret) {
+            this.peerSecret = secret == null ? null : secret.clone();
+            this.peerSecretFile = null;
+            return this;
+        }
+
+        /**
+         * Reads {@link ZabConfig#peerSecret()} from a file at {@link #build()}: its bytes, less
+         * trailing CR and LF characters (so a file written by {@code echo} works). The build
+         * fails, naming the file, if it cannot be read or holds fewer than
+         * {@link ZabConfig#PEER_SECRET_MIN_BYTES} bytes. Keep it readable by the server's user alone.
+         *
+         * @param file the secret file, or null for none
+         * @return this builder
+         */
+        public Builder peerSecretFile(Path file) {
+            this.peerSecretFile = file;
+            this.peerSecret = null;
+            return this;
+        }
+
+        /**
+         * See {@link ZabConfig#handshakeTimeoutMs()}; default 2,000.
+         *
+         * @param v the timeout in ms, positive
+         * @return this builder
+         */
+        public Builder handshakeTimeoutMs(int v) {
+            this.handshakeTimeoutMs = v;
+            return this;
+        }
+
+        /**
+         * See {@link ZabConfig#pendingHandshakesMax()}; default 64.
+         *
+         * @param v the limit in connections, positive
+         * @return this builder
+         */
+        public Builder pendingHandshakesMax(int v) {
+            this.pendingHandshakesMax = v;
+            return this;
+        }
+
+        /**
          * An even number of voters tolerates no more faults than one fewer; say you mean it.
          * Default false: an even number of voters fails {@link #build()}.
          *
@@ -754,6 +855,9 @@ public final class ZabConfig {
             }
             checkDataDir();
             checkTls();
+            checkPeerSecret();
+            positive("handshakeTimeoutMs", handshakeTimeoutMs);
+            positive("pendingHandshakesMax", pendingHandshakesMax);
             if (maxTxnBytes > (64 << 20)) {
                 throw new IllegalArgumentException("maxTxnBytes: " + maxTxnBytes
                         + " is above the 64 MiB limit");
@@ -783,6 +887,35 @@ public final class ZabConfig {
                     throw new IllegalArgumentException("tls: cannot read " + p);
                 }
             }
+        }
+
+        private void checkPeerSecret() {
+            if (peerSecretFile != null) {
+                byte[] bytes;
+                try {
+                    bytes = java.nio.file.Files.readAllBytes(peerSecretFile);
+                } catch (java.io.IOException | RuntimeException e) {
+                    throw new IllegalArgumentException("peerSecretFile: cannot read "
+                            + peerSecretFile + ": " + e, e);
+                }
+                int n = bytes.length;
+                while (n > 0 && (bytes[n - 1] == '\n' || bytes[n - 1] == '\r')) {
+                    n--;
+                }
+                if (n < PEER_SECRET_MIN_BYTES) {
+                    throw new IllegalArgumentException("peerSecretFile: " + peerSecretFile
+                            + " holds " + n + " bytes" + (n == 0 ? " (empty)" : "")
+                            + "; a peer secret needs at least " + PEER_SECRET_MIN_BYTES);
+                }
+                resolvedSecret = java.util.Arrays.copyOf(bytes, n);
+                java.util.Arrays.fill(bytes, (byte) 0);
+                return;
+            }
+            if (peerSecret != null && peerSecret.length < PEER_SECRET_MIN_BYTES) {
+                throw new IllegalArgumentException("peerSecret: " + peerSecret.length
+                        + " bytes; a peer secret needs at least " + PEER_SECRET_MIN_BYTES);
+            }
+            resolvedSecret = peerSecret;
         }
 
         private void checkDataDir() {

@@ -123,4 +123,15 @@ public interface ZabMetrics {
      */
     default void refused(PeerId node, Refusal reason) {
     }
+
+    /**
+     * This node's transport refused an incoming connection before it finished its handshake:
+     * it failed authentication, named another cluster or an unknown id, sent bytes that are not
+     * a handshake, said nothing in time, or came while the pending handshakes were at their
+     * limit (on a transport thread).
+     *
+     * @param node the node reporting
+     */
+    default void handshakeRefused(PeerId node) {
+    }
 }

@@ -61,6 +61,35 @@ class ZabConfigTest {
     }
 
     @Test
+    void thePeerSecretNeedsSixteenBytesAndABadFileIsNamed() throws Exception {
+        assertRejected("peerSecret", valid().peerSecret(new byte[15]));
+        assertEquals(16, valid().peerSecret(new byte[16]).build().peerSecret().get().length);
+        assertTrue(valid().build().peerSecret().isEmpty());
+        java.nio.file.Path good = java.nio.file.Files.writeString(tmp.resolve("secret"),
+                "0123456789abcdef\r\n");
+        assertEquals("0123456789abcdef", new String(valid().peerSecretFile(good).build()
+                .peerSecret().get(), java.nio.charset.StandardCharsets.US_ASCII));
+        java.nio.file.Path empty = java.nio.file.Files.createFile(tmp.resolve("empty"));
+        java.nio.file.Path shortOne = java.nio.file.Files.writeString(tmp.resolve("short"),
+                "0123456789abcde\n");
+        for (java.nio.file.Path bad : List.of(empty, shortOne, tmp.resolve("missing"), tmp)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    valid().peerSecretFile(bad)::build);
+            assertTrue(e.getMessage().startsWith("peerSecretFile: ")
+                    && e.getMessage().contains(bad.toString()), e.getMessage());
+        }
+    }
+
+    @Test
+    void handshakeLimitsHaveDefaultsAndMustBePositive() {
+        ZabConfig c = valid().build();
+        assertEquals(2_000, c.handshakeTimeoutMs());
+        assertEquals(64, c.pendingHandshakesMax());
+        assertRejected("handshakeTimeoutMs", valid().handshakeTimeoutMs(0));
+        assertRejected("pendingHandshakesMax", valid().pendingHandshakesMax(-1));
+    }
+
+    @Test
     void aVoterListedTwiceIsRejected() {
         assertRejected("peers", valid().voter(2, addr(7004)));
     }

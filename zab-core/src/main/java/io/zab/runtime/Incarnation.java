@@ -191,6 +191,11 @@ final class Incarnation {
             }
 
             @Override
+            public void onHandshakeRefused() {
+                host.metrics().handshakeRefused();
+            }
+
+            @Override
             public boolean hasRoom() {
                 if (inboxBytes.get() < inboxMaxBytes) {
                     return true;

@@ -83,6 +83,14 @@ final class Metrics {
         }
     }
 
+    void handshakeRefused() {
+        try {
+            sink.handshakeRefused(node);
+        } catch (RuntimeException e) {
+            warn(e);
+        }
+    }
+
     /** Counts a refusal if {@code error} is one (never applied); other errors are not. */
     void refused(Throwable error) {
         ZabMetrics.Refusal reason = refusalOf(error);

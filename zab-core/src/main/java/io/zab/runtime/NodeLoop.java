@@ -369,6 +369,10 @@ public final class NodeLoop implements AutoCloseable {
             return "stopped for good: " + failure;
         }
         Exception o = outage;
+        if (o instanceof OutOfDescriptorsException) {
+            return "recovering: " + o.getMessage() + "; reopening its data directory to rejoin"
+                    + " as a follower once descriptors are free";
+        }
         return o == null ? null : "recovering from a storage failure (" + o + "): reopening"
                 + " its data directory to rejoin as a follower";
     }
@@ -463,7 +467,10 @@ public final class NodeLoop implements AutoCloseable {
     }
 
     /** On the failed log writer's thread: start recovering, or stop for good. */
-    private void onStorageFailure(Incarnation inc, Exception cause) {
+    private void onStorageFailure(Incarnation inc, Exception failed) {
+        // Out of descriptors is reported as what it is (not a disk fault); the handling is the
+        // same: what is open cannot be trusted to go on, and a reopen works once they are free.
+        Exception cause = OutOfDescriptorsException.clarify(failed);
         synchronized (lock) {
             if (inc != current || closed || failure != null || outage != null) {
                 return;
@@ -502,8 +509,11 @@ public final class NodeLoop implements AutoCloseable {
 
     /** The recovery thread: takes the failed incarnation apart, then reopens with a backoff. */
     private void recover(Incarnation failed, Exception cause) {
-        LOG.error("node {}: storage failed: {}. It stops acking and leaves the ensemble; it will"
-                + " reopen its stores and rejoin as a follower", config.peerId(), cause.toString());
+        LOG.error("node {}: {}: {}. It stops acking and leaves the ensemble; it will reopen its"
+                + " stores and rejoin as a follower", config.peerId(),
+                cause instanceof OutOfDescriptorsException ? "out of file descriptors"
+                        : "storage failed", cause.getMessage() != null ? cause.getMessage()
+                        : cause.toString());
         try {
             boolean released = failed.leave(DELIVERY_DRAIN_MS);
             failPending(cause);
@@ -537,7 +547,8 @@ public final class NodeLoop implements AutoCloseable {
             next = reopen(durableMark);
         } catch (IOException | RuntimeException e) {
             LOG.warn("node {}: cannot reopen its stores yet (attempt {}): {}; retrying in {} ms",
-                    config.peerId(), attempt, e.toString(), Math.min(BACKOFF_MAX_MS,
+                    config.peerId(), attempt, OutOfDescriptorsException.clarify(e).toString(),
+                    Math.min(BACKOFF_MAX_MS,
                             2 * backoffMs));
             return false;
         }

@@ -65,6 +65,13 @@ public interface Transport extends AutoCloseable {
         void onDisconnected(PeerId peer);
 
         /**
+         * The transport refused an incoming connection before its handshake completed (for
+         * the node's metrics). Never blocks.
+         */
+        default void onHandshakeRefused() {
+        }
+
+        /**
          * False while the node's inbox is over its bound: the transport should stop reading
          * until {@link Transport#resumeReading}.
          */

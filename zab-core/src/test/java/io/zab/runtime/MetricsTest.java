@@ -172,12 +172,14 @@ class MetricsTest {
         long expected = submitted.values().stream().mapToLong(Long::longValue).sum();
         assertEquals(expected, recorder.of(PeerId.of(second)).txnsCommitted());
 
+        recorder.handshakeRefused(PeerId.of(second)); // as the transport reports them
+        recorder.handshakeRefused(PeerId.of(second));
         String text = prometheus(nodes.get(second));
         for (String name : new String[] {"zab_role", "zab_epoch", "zab_leader_changes_total",
             "zab_election_seconds", "zab_commit_latency_seconds_bucket",
             "zab_fsync_seconds_count", "zab_txns_committed_total", "zab_inflight_bytes",
             "zab_learner_lag_txns", "zab_snapshot_seconds", "zab_snapshot_bytes",
-            "zab_sync_total", "zab_submits_refused_total"}) {
+            "zab_sync_total", "zab_submits_refused_total", "zab_handshakes_refused_total"}) {
             assertTrue(text.contains(name + "{node=\"" + second + "\""), name + " in\n" + text);
         }
         assertEquals(recorder.of(PeerId.of(second)).commitLatency().count(),
@@ -186,6 +188,8 @@ class MetricsTest {
         assertEquals(1, value(text, "zab_submits_refused_total\\{node=\"" + second
                 + "\",reason=\"txn_too_large\"\\}"));
         assertEquals(expected, value(text, "zab_txns_committed_total\\{node=\"" + second
+                + "\"\\}"));
+        assertEquals(2, value(text, "zab_handshakes_refused_total\\{node=\"" + second
                 + "\"\\}"));
 
         ObjectName bean = recorder.registerJmx(nodes.get(second));

@@ -201,6 +201,42 @@ class StorageResumeTest {
         }
     }
 
+    @Test
+    void runningOutOfDescriptorsIsReportedAsSuchNotAsADiskFaultAndTheNodeResumes()
+            throws Exception {
+        try (FileCluster c = new FileCluster(tmp)) {
+            CrashFs fs = null;
+            for (FileCluster.Member m : c.members()) {
+                CrashFs f = new CrashFs(m.dir);
+                m.io = f;
+                fs = m.id == 1 ? f : fs;
+            }
+            c.startAll();
+            c.awaitBroadcast();
+            FileCluster.Member victim = c.member(1);
+            FileCluster.Member leader = c.leader();
+            assertNotEquals(victim, leader, "the max-sid election should not pick node 1");
+            write(leader.node, "a", 20);
+            List<String> acked = new ArrayList<>(values("a", 20));
+            fs.failOp("force", 0, "Too many open files");
+            int n = 0;
+            while (victim.node.failure().isEmpty() && n < 200) {
+                acked.addAll(tryWrite(leader.node, "b" + n + "-", 5));
+                n++;
+            }
+            Throwable cause = victim.node.failure().orElseThrow(
+                    () -> new AssertionError("the injected EMFILE never reached the victim"));
+            assertInstanceOf(OutOfDescriptorsException.class, cause);
+            assertTrue(cause.getMessage().startsWith("the process is out of file descriptors (")
+                    && cause.getMessage().contains("Too many open files); not a disk fault"),
+                    cause.getMessage());
+            String why = victim.node.status().explanation();
+            assertTrue(why.contains("out of file descriptors") && !why.contains("storage"
+                    + " failure"), why);
+            finishAfterResume(c, victim, acked);
+        }
+    }
+
     /** While the victim is away: it is silent, refuses work, and the others go on. */
     private static void checkOutage(FileCluster c, FileCluster.Member victim,
             FileCluster.Member leader, List<String> acked) throws Exception {

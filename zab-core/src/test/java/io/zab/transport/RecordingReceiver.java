@@ -23,6 +23,18 @@ public final class RecordingReceiver implements Transport.Receiver {
     }
 
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong handshakesRefused =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    @Override
+    public void onHandshakeRefused() {
+        handshakesRefused.incrementAndGet();
+    }
+
+    /** How many times the transport reported a refused handshake. */
+    public long handshakesRefused() {
+        return handshakesRefused.get();
+    }
 
     @Override
     public void onMessage(PeerId from, Message message) {

@@ -33,13 +33,18 @@ public final class ServerCommand {
                 .initialClusterState(o.initialClusterState());
         o.peers().forEach(b::voter);
         o.observers().forEach(b::observer);
+        if (o.peerSecretFile() != null) {
+            b.peerSecretFile(o.peerSecretFile());
+        }
+        b.tls(o.tls());
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             String key = m.startsWith("peerId") ? "--id" : m.startsWith("voters")
                     || m.startsWith("peers") ? "--peers" : m.startsWith("dataDir")
-                    ? "--data-dir" : "--config";
+                    ? "--data-dir" : m.startsWith("peerSecret") ? "--peer-secret-file"
+                    : m.startsWith("tls") ? "--tls-key/--tls-cert-chain/--tls-ca" : "--config";
             throw new IllegalArgumentException(key + ": " + m);
         }
     }

@@ -23,13 +23,15 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
         String clusterId, int tickMs, int initLimit, int syncLimit, int maxTxnBytes,
         long timeoutMs, ZabConfig.InitialClusterState initialClusterState,
         int historyMaxBytes, long snapshotSendRate, int httpMaxHeaderBytes,
-        int httpMaxConnections, int httpIdleMs, int httpMaxInflightBytes) {
+        int httpMaxConnections, int httpIdleMs, int httpMaxInflightBytes,
+        Path peerSecretFile, ZabConfig.Tls tls) {
 
     static final List<String> KEYS = List.of("id", "peers", "observers", "data-dir", "http",
             "config", "cluster-id", "tick-ms", "init-limit", "sync-limit", "max-txn-bytes",
             "timeout-ms", "initial-cluster-state", "history-max-bytes",
             "snapshot-send-rate", "http-max-header-bytes", "http-max-connections",
-            "http-idle-ms", "http-max-inflight-bytes");
+            "http-idle-ms", "http-max-inflight-bytes", "peer-secret-file", "tls-key",
+            "tls-cert-chain", "tls-ca");
 
     /** Each connection may hold a request in the node's pending budget (1,000,000 at most). */
     static final int MAX_HTTP_CONNECTIONS = 100_000;
@@ -63,6 +65,15 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                         + " learner further behind gets SNAP (default 268435456)",
                 "  --snapshot-send-rate N snapshot bytes per second a leader sends one"
                         + " catching-up node (default 0: no limit)",
+                "  --peer-secret-file FILE  the cluster secret (at least 16 bytes, the same on"
+                        + " every node):",
+                "                         members prove they hold it when they connect; without"
+                        + " it or TLS",
+                "                         a member is known by its address only",
+                "  --tls-key FILE --tls-cert-chain FILE --tls-ca FILE",
+                "                         mutual TLS between members (PEM: PKCS#8 key, chain"
+                        + " whose CN is",
+                "                         zab-<id>, trusted CAs); the three go together",
                 "  --initial-cluster-state new|existing",
                 "                         new (default): this node founds the cluster with the"
                         + " others;",
@@ -133,7 +144,24 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                         MAX_HTTP_CONNECTIONS, "http-max-connections"),
                 positive(v, "http-idle-ms", (int) HttpLimits.DEFAULT_IDLE_TIMEOUT_MS),
                 positive(v, "http-max-inflight-bytes",
-                        (int) HttpLimits.DEFAULT_MAX_IN_FLIGHT_BYTES));
+                        (int) HttpLimits.DEFAULT_MAX_IN_FLIGHT_BYTES),
+                v.containsKey("peer-secret-file") ? Path.of(v.get("peer-secret-file")) : null,
+                tls(v));
+    }
+
+    private static ZabConfig.Tls tls(Map<String, String> v) {
+        List<String> keys = List.of("tls-key", "tls-cert-chain", "tls-ca");
+        long given = keys.stream().filter(v::containsKey).count();
+        if (given == 0) {
+            return null;
+        }
+        if (given < keys.size()) {
+            String missing = keys.stream().filter(k -> !v.containsKey(k)).findFirst().get();
+            throw new IllegalArgumentException("--" + missing + ": required with --tls-key,"
+                    + " --tls-cert-chain and --tls-ca (the three go together)");
+        }
+        return new ZabConfig.Tls(Path.of(v.get("tls-key")), Path.of(v.get("tls-cert-chain")),
+                Path.of(v.get("tls-ca")));
     }
 
     /** The HTTP server's limits: a value may be as large as a txn. */

@@ -44,6 +44,7 @@ final class ProcessCluster implements AutoCloseable {
     private static final Pattern DIGEST = Pattern.compile("\"digest\":\"(\\w+)\"");
     private static final Pattern APPLIED = Pattern.compile("\"applied\":\"(0x\\w+)\"");
     private static final Pattern LEADER = Pattern.compile("\"leader\":(\\d+)");
+    private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
 
     final Path root;
     private final int n;
@@ -171,6 +172,43 @@ final class ProcessCluster implements AutoCloseable {
 
     private synchronized void applyEnvironment(int id, ProcessBuilder pb) {
         pb.environment().putAll(environments.getOrDefault(id, Map.of()));
+    }
+
+    /**
+     * Starts a server that is not a member but claims member {@code asId}'s id: the same
+     * ensemble except that {@code asId} is at a fresh port on that member's own address (so its
+     * connections come from the address the others expect of {@code asId}), with its own data
+     * directory, HTTP port and log under {@link #root}, and {@code options} added. The caller
+     * owns the process (destroy it).
+     */
+    synchronized Process startImpostor(int asId, String name, List<String> options)
+            throws IOException {
+        InetAddress host = hosts.get(asId - 1);
+        int[] ports = freePorts(List.of(host, host));
+        StringBuilder peers = new StringBuilder();
+        for (int j = 1; j <= n; j++) {
+            peers.append(j > 1 ? "," : "").append(j).append('=').append(host(j)).append(':')
+                    .append(j == asId ? ports[0] : quorumPorts[j - 1]);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
+                jar().toString(), "server", "--id", String.valueOf(asId), "--peers",
+                peers.toString(), "--data-dir", root.resolve(name + "-data").toString(),
+                "--http", host(asId) + ":" + ports[1], "--tick-ms", "50",
+                "--sync-limit", String.valueOf(syncLimitTicks), "--init-limit", "40"));
+        command.addAll(options);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve(name + ".log")
+                .toFile()));
+        return pb.start();
+    }
+
+    /** Node {@code id}'s epoch from its /status, or null. */
+    Long epoch(int id) {
+        String e = field(EPOCH, status(id));
+        return e == null ? null : Long.valueOf(e);
     }
 
     synchronized void start(int id) throws IOException {

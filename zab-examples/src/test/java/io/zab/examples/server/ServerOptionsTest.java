@@ -63,6 +63,40 @@ class ServerOptionsTest {
     }
 
     @Test
+    void thePeerSecretFileReachesTheNodeAndABadOneStopsTheStartNamingIt() throws Exception {
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, "0123456789abcdef0123\n");
+        ZabConfig c = ServerCommand.zabConfig(ServerOptions.parse(base("--peer-secret-file",
+                secret.toString())));
+        assertEquals("0123456789abcdef0123", new String(c.peerSecret().get(),
+                java.nio.charset.StandardCharsets.US_ASCII));
+        Path shortOne = dir.resolve("short");
+        Files.writeString(shortOne, "too short\n");
+        Path missing = dir.resolve("missing");
+        Path empty = Files.createFile(dir.resolve("empty"));
+        for (Path bad : List.of(shortOne, missing, empty)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerCommand.zabConfig(ServerOptions.parse(base("--peer-secret-file",
+                            bad.toString()))));
+            assertTrue(e.getMessage().startsWith("--peer-secret-file: peerSecretFile: ")
+                    && e.getMessage().contains(bad.toString()), e.getMessage());
+        }
+    }
+
+    @Test
+    void theTlsFilesGoTogether() throws Exception {
+        Path pem = Files.writeString(dir.resolve("x.pem"), "x");
+        ServerOptions o = ServerOptions.parse(base("--tls-key", pem.toString(),
+                "--tls-cert-chain", pem.toString(), "--tls-ca", pem.toString()));
+        assertEquals(new ZabConfig.Tls(pem, pem, pem), ServerCommand.zabConfig(o).tls().get());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerOptions.parse(base("--tls-key", pem.toString())));
+        assertEquals("--tls-cert-chain: required with --tls-key, --tls-cert-chain and --tls-ca"
+                + " (the three go together)", e.getMessage());
+        assertTrue(ServerCommand.zabConfig(ServerOptions.parse(base())).tls().isEmpty());
+    }
+
+    @Test
     void unknownAndBadOptionsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ServerOptions.parse(base("--bogus", "1")));

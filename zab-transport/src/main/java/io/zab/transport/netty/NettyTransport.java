@@ -27,11 +27,15 @@ import io.zab.transport.netty.codec.FrameDecoder;
 import io.zab.transport.netty.codec.Handshake;
 import io.zab.transport.netty.codec.MessageDecoder;
 import io.zab.transport.netty.codec.MessageEncoder;
+import io.zab.transport.netty.codec.PeerAuth;
+import io.zab.transport.netty.handler.AcceptGuard;
 import io.zab.transport.netty.handler.ConnectionGuard;
 import io.zab.transport.netty.handler.HandshakeHandler;
 import io.zab.transport.netty.handler.InboundHandler;
+import io.zab.transport.netty.handler.Strangers;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -68,6 +72,8 @@ public final class NettyTransport implements Transport {
     private volatile Map<PeerId, PeerLink> links = Map.of();
     private InetSocketAddress ownAddress;
     private TlsContexts tls;
+    private PeerAuth auth;
+    private Strangers strangers;
     private EventLoopGroup group;
     private Class<? extends Channel> socketClass;
     private Channel server;
@@ -91,6 +97,12 @@ public final class NettyTransport implements Transport {
         this.receiver = Objects.requireNonNull(receiver, "receiver");
         this.ownAddress = own;
         this.tls = config.tls().map(TlsContexts::load).orElse(null);
+        // One SecureRandom per transport (thread-safe), not a process-wide one shared with
+        // unrelated code; nonces only need to be unpredictable and never repeat.
+        this.auth = config.peerSecret().map(s -> new PeerAuth(s, new SecureRandom()))
+                .orElse(null);
+        this.strangers = new Strangers(config.pendingHandshakesMax(), config.nanoTime(),
+                this::handshakeRefused);
         Class<? extends ServerChannel> serverClass = openEventLoops();
         this.links = createLinks();
         try {
@@ -102,18 +114,47 @@ public final class NettyTransport implements Transport {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            initPipeline(ch, null);
+                            if (strangers.arrived(ch)) {
+                                initPipeline(ch, null);
+                            }
                         }
                     })
                     .bind(own).sync().channel();
+            // After Netty's acceptor, which pauses accepting for a second on a failed accept:
+            // this one only reports it (descriptor exhaustion, clearly and once a minute).
+            server.pipeline().addLast("accept-guard", new AcceptGuard(self, config.nanoTime()));
         } catch (Exception e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
             throw new IllegalStateException("sid " + self + " cannot listen on " + own + ": "
                     + e.getMessage(), e);
         }
         LOG.info("Sid {} listening on {} for quorum and election traffic ({}, {})", self,
-                server.localAddress(), epoll ? "epoll" : "nio", tls != null ? "mutual TLS"
-                        : "plaintext, peers identified by address");
+                server.localAddress(), epoll ? "epoll" : "nio", security());
+        if (tls == null && auth == null) {
+            LOG.warn("Sid {}: no peer secret and no TLS: peers are identified by their address"
+                    + " only, so any process that can connect from a member's address can act as"
+                    + " that member; configure peerSecret or tls", self);
+        }
+    }
+
+    private String security() {
+        if (tls != null) {
+            return auth != null ? "mutual TLS and peer secret" : "mutual TLS";
+        }
+        return auth != null ? "plaintext, peers authenticated by the peer secret"
+                : "plaintext, peers identified by address only";
+    }
+
+    private void handshakeRefused() {
+        Receiver r = receiver;
+        if (r != null && !closed.get()) {
+            r.onHandshakeRefused();
+        }
+    }
+
+    /** For tests: accepted connections still in their handshake. */
+    int pendingHandshakes() {
+        return strangers.pending();
     }
 
     private Class<? extends ServerChannel> openEventLoops() {
@@ -328,6 +369,11 @@ public final class NettyTransport implements Transport {
         @Override
         public String clusterId() {
             return config.clusterId();
+        }
+
+        @Override
+        public PeerAuth auth() {
+            return auth;
         }
 
         @Override

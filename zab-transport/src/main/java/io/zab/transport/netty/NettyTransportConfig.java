@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * Everything {@link NettyTransport} needs: the listening address of every member (this node's
@@ -33,6 +34,9 @@ public final class NettyTransportConfig {
     private final int ioThreads;
     private final boolean preferNativeTransport;
     private final Tls tls;
+    private final byte[] peerSecret;
+    private final int pendingHandshakesMax;
+    private final LongSupplier nanoTime;
 
     private NettyTransportConfig(Builder b) {
         this.clusterId = b.clusterId;
@@ -47,6 +51,9 @@ public final class NettyTransportConfig {
         this.ioThreads = b.ioThreads;
         this.preferNativeTransport = b.preferNativeTransport;
         this.tls = b.tls;
+        this.peerSecret = b.peerSecret == null ? null : b.peerSecret.clone();
+        this.pendingHandshakesMax = b.pendingHandshakesMax;
+        this.nanoTime = b.nanoTime;
     }
 
     public static Builder builder() {
@@ -113,6 +120,24 @@ public final class NettyTransportConfig {
     }
 
     /**
+     * The cluster secret of the handshake's challenge-response (see {@link
+     * io.zab.transport.netty.codec.Handshake}), if configured.
+     */
+    public Optional<byte[]> peerSecret() {
+        return Optional.ofNullable(peerSecret).map(byte[]::clone);
+    }
+
+    /** Accepted connections still in their handshake at once; more are closed at once. */
+    public int pendingHandshakesMax() {
+        return pendingHandshakesMax;
+    }
+
+    /** The clock of the refusal log's once-a-minute rule (System::nanoTime unless a test's). */
+    public LongSupplier nanoTime() {
+        return nanoTime;
+    }
+
+    /**
      * Mutual TLS material as PEM files: this node's PKCS#8 private key, its certificate chain,
      * and the CA certificate(s) a peer's certificate must be signed by. A peer's certificate must
      * also name its sid: its subject CN is {@link #commonName(PeerId)}. Immutable; any thread.
@@ -137,7 +162,7 @@ public final class NettyTransportConfig {
         // A txn of ZabConfig's default maxTxnBytes (1 MiB) plus its PROPOSAL header.
         private int maxFrameBytes = (1 << 20) + 1024;
         private int connectTimeoutMs = 3_000;
-        private int handshakeTimeoutMs = 3_000;
+        private int handshakeTimeoutMs = 2_000;
         private int reconnectBackoffMinMs = 100;
         private int reconnectBackoffMaxMs = 5_000;
         private long jitterSeed = System.nanoTime();
@@ -148,6 +173,9 @@ public final class NettyTransportConfig {
         private int ioThreads = 2;
         private boolean preferNativeTransport = true;
         private Tls tls;
+        private byte[] peerSecret;
+        private int pendingHandshakesMax = 64;
+        private LongSupplier nanoTime = System::nanoTime;
 
         private Builder() {
         }
@@ -214,6 +242,24 @@ public final class NettyTransportConfig {
             return this;
         }
 
+        /** The cluster secret (copied; at least 16 bytes), or null for none. */
+        public Builder peerSecret(byte[] value) {
+            this.peerSecret = value == null ? null : value.clone();
+            return this;
+        }
+
+        /** Accepted connections in their handshake at once (default 64). */
+        public Builder pendingHandshakesMax(int value) {
+            this.pendingHandshakesMax = value;
+            return this;
+        }
+
+        /** The refusal log's clock; tests give a fake one. */
+        public Builder nanoTime(LongSupplier value) {
+            this.nanoTime = Objects.requireNonNull(value, "nanoTime");
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first setting that is invalid */
         public NettyTransportConfig build() {
             if (clusterId == null || clusterId.isEmpty()
@@ -237,6 +283,11 @@ public final class NettyTransportConfig {
             atLeast("reconnectBackoffMaxMs", reconnectBackoffMaxMs, reconnectBackoffMinMs);
             atLeast("outboundQueueMessages", outboundQueueMessages, 1);
             atLeast("ioThreads", ioThreads, 1);
+            atLeast("pendingHandshakesMax", pendingHandshakesMax, 1);
+            if (peerSecret != null && peerSecret.length < 16) {
+                throw new IllegalArgumentException("peerSecret must be at least 16 bytes: "
+                        + peerSecret.length);
+            }
             if (maxFrameBytes > Integer.MAX_VALUE - 64) {
                 throw new IllegalArgumentException("maxFrameBytes too large: " + maxFrameBytes);
             }

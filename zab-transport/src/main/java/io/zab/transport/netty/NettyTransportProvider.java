@@ -7,7 +7,7 @@ import io.zab.transport.TransportProvider;
 
 /**
  * The transport of a node built from a {@link ZabConfig}: Netty with the config's members,
- * cluster id and TLS files, and a frame limit that holds a PROPOSAL of the largest txn.
+ * cluster id, TLS files, peer secret and handshake limits, and a frame limit that holds a PROPOSAL of the largest txn.
  * Registered as a {@link TransportProvider} service, so zab-core finds it on the class path.
  */
 public final class NettyTransportProvider implements TransportProvider {
@@ -21,7 +21,10 @@ public final class NettyTransportProvider implements TransportProvider {
         int frame = Math.max((1 << 20) + 1024,
                 MessageCodec.txnMessageBytes(config.maxTxnBytes()));
         NettyTransportConfig.Builder b = NettyTransportConfig.builder()
-                .clusterId(config.clusterId()).peers(config.members()).maxFrameBytes(frame);
+                .clusterId(config.clusterId()).peers(config.members()).maxFrameBytes(frame)
+                .handshakeTimeoutMs(config.handshakeTimeoutMs())
+                .pendingHandshakesMax(config.pendingHandshakesMax())
+                .peerSecret(config.peerSecret().orElse(null));
         config.tls().ifPresent(t -> b.tls(new NettyTransportConfig.Tls(t.privateKeyPem(),
                 t.certificateChainPem(), t.trustedCaPem())));
         return b.build();

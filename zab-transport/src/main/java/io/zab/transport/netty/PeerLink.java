@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * <p>One connection per pair, chosen by sid as ZooKeeper's QuorumCnxManager does: only the
  * higher sid's dial survives. The lower side's dial is a request ("dial me back") answered by
  * DIAL_BACK, so simultaneous dials from both ends leave exactly one connection and lose nothing.
- * Unlike ZooKeeper, a newcomer replaces a live connection only after passing the identity check.
+ * Unlike ZooKeeper, a newcomer replaces a live connection only after passing the identity check
+ * (and, with a peer secret, the challenge-response: the link never sees one that failed).
  *
  * <p>Loss is never silent: whenever queued messages are dropped or a connection ends, the
  * receiver hears {@code onDisconnected} on this link's loop, after every message delivered from

@@ -146,18 +146,20 @@ class NettyTransportTest {
         Map<PeerId, InetSocketAddress> peers = TestNet.layout(2);
         // Peer 2's address answers TCP but never the handshake: the link stays connecting.
         try (ServerSocket silent = new ServerSocket(peers.get(TWO).getPort(), 50,
-                peers.get(TWO).getAddress()); LogCapture log = new LogCapture()) {
+                peers.get(TWO).getAddress())) {
             assertTrue(silent.isBound());
             RecordingReceiver r1 = new RecordingReceiver();
             NettyTransport t1 = start(TestNet.config(peers).outboundQueueMessages(8).build(),
                     ONE, r1);
-            for (int i = 0; i < 9; i++) {
-                t1.send(TWO, new Ping(1, i));
+            try (LogCapture log = new LogCapture()) { // after start's "no peer secret" WARN
+                for (int i = 0; i < 9; i++) {
+                    t1.send(TWO, new Ping(1, i));
+                }
+                Event e = r1.take(DEADLINE);
+                assertTrue(e.isDisconnect() && e.peer().equals(TWO), "got " + e);
+                assertEquals("Peer 2: outbound queue full (8 messages); dropping it with the"
+                        + " connection", log.awaitWarnings(1, DEADLINE).get(0));
             }
-            Event e = r1.take(DEADLINE);
-            assertTrue(e.isDisconnect() && e.peer().equals(TWO), "got " + e);
-            assertEquals("Peer 2: outbound queue full (8 messages); dropping it with the"
-                    + " connection", log.awaitWarnings(1, DEADLINE).get(0));
         }
     }
 

@@ -20,9 +20,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +52,8 @@ class TlsTest {
     private long round;
 
     private NettyTransportConfig.Tls rogue;
+    /** Node 1's clock for its once-a-minute refusal log: a minute passes before each test. */
+    private final AtomicLong clock = new AtomicLong();
 
     @BeforeAll
     void startTrustedNodes() throws Exception {
@@ -61,13 +65,19 @@ class TlsTest {
             Future<NettyTransportConfig.Tls> two = pool.submit(() -> certs.signed("zab-2"));
             rogue = certs.selfSigned("zab-3");
             peers = TestNet.layout(3);
-            node1 = new NettyTransport(config(one.get(60, TimeUnit.SECONDS)));
+            node1 = new NettyTransport(TestNet.config(peers).tls(one.get(60, TimeUnit.SECONDS))
+                    .handshakeTimeoutMs(10_000).nanoTime(clock::get).build());
             node2 = fromZabConfig(TWO, two.get(60, TimeUnit.SECONDS));
         } finally {
             pool.shutdownNow();
         }
         node1.start(ONE, r1);
         node2.start(TWO, r2);
+    }
+
+    @BeforeEach
+    void aMinutePasses() {
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(61));
     }
 
     @AfterAll

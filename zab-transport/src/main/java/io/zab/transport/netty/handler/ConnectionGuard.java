@@ -39,8 +39,13 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
      */
     public static void refuse(Channel ch, String reason, ByteBuf farewell) {
         if (ch.attr(CLOSING).setIfAbsent(Boolean.TRUE) == null) {
-            LOG.warn("Peer {} at {}: {}; closing the connection", describePeer(ch),
-                    ch.remoteAddress(), reason);
+            Strangers strangers = ch.attr(Strangers.KEY).get();
+            if (strangers != null) {
+                strangers.refused(ch, reason); // counted; logged once a minute per address
+            } else {
+                LOG.warn("Peer {} at {}: {}; closing the connection", describePeer(ch),
+                        ch.remoteAddress(), reason);
+            }
         } else {
             LOG.debug("Peer {} at {}: {} (already closing)", describePeer(ch),
                     ch.remoteAddress(), reason);
@@ -67,6 +72,34 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         ch.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /** An inbound connection passed its handshake: from now on it is a member's. */
+    static void admitted(Channel ch) {
+        Strangers strangers = ch.attr(Strangers.KEY).get();
+        if (strangers != null) {
+            strangers.leave(ch);
+        }
+    }
+
+    /**
+     * A peer's text made safe for a log line: at most 128 characters, each control or
+     * non-ASCII character as {@code \\uXXXX} (a stranger cannot forge log lines).
+     */
+    public static String printable(String text) {
+        StringBuilder b = new StringBuilder(Math.min(text.length(), 128) + 8);
+        for (int i = 0; i < text.length(); i++) {
+            if (b.length() >= 128) {
+                return b.append("...").toString();
+            }
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
     public static String describePeer(Channel ch) {
         PeerId peer = ch.attr(PEER).get();
         return peer == null ? "?" : peer.toString();
@@ -85,7 +118,7 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             LOG.debug("Peer {} at {}: write on a closed connection", describePeer(ch),
                     ch.remoteAddress());
         } else if (root instanceof IOException) {
-            if (ch.hasAttr(CLOSING)) {
+            if (ch.hasAttr(CLOSING) || ch.attr(Strangers.KEY).get() != null) {
                 LOG.debug("Peer {} at {}: {}", describePeer(ch), ch.remoteAddress(), root);
             } else {
                 LOG.info("Peer {} at {}: connection lost: {}", describePeer(ch),

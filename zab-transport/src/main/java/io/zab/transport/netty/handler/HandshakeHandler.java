@@ -11,6 +11,7 @@ import io.zab.transport.netty.codec.FrameDecoder;
 import io.zab.transport.netty.codec.Frames;
 import io.zab.transport.netty.codec.Handshake;
 import io.zab.transport.netty.codec.Handshake.Status;
+import io.zab.transport.netty.codec.PeerAuth;
 import io.zab.transport.netty.codec.ProtocolViolation;
 import java.util.concurrent.TimeUnit;
 
@@ -18,9 +19,12 @@ import java.util.concurrent.TimeUnit;
  * Runs the handshake of one connection, then removes itself. A dialing side (constructed with
  * the peer it expects) sends HELLO and waits for the answer; an accepting side waits for HELLO,
  * checks protocol version, cluster id, sid and the sid's identity ({@link Directory}), and hands
- * the connection to the directory, which answers ACCEPT or DIAL_BACK. A failed check answers
- * REJECT with the reason (when the peer can read it) and closes with one WARN; so does a peer
- * that has not finished within the timeout (a silent peer must not hold a socket forever).
+ * the connection to the directory, which answers ACCEPT or DIAL_BACK. With a peer secret
+ * ({@link Directory#auth()}) both sides first prove they hold it (see {@link Handshake} and
+ * {@link PeerAuth}): the directory hears of an inbound connection only once it authenticated,
+ * so an unauthenticated connection can never replace a live one. A failed check answers
+ * REJECT with the reason (when the peer can read it) and closes; so does a peer that has not
+ * finished within the timeout (a silent peer must not hold a socket forever).
  *
  * <p>One instance per channel, on its event loop.
  */
@@ -32,6 +36,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         PeerId self();
 
         String clusterId();
+
+        /** The challenge-response, or null when no peer secret is configured. */
+        PeerAuth auth();
 
         /** Null if {@code ch} may speak for {@code sid}, otherwise the reason it may not. */
         String checkIdentity(Channel ch, int sid);
@@ -49,11 +56,20 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         void outboundDialBack(Channel ch, PeerId peer);
     }
 
+    /** What was refused to a peer that failed authentication (the log says more). */
+    static final String AUTH_FAILED = "authentication failed";
+
     private final Directory directory;
     private final PeerId expected;
     private final long timeoutMs;
     private ScheduledFuture<?> timeout;
     private boolean done;
+    /** Dialer: our nonce (empty without a secret). */
+    private byte[] ownNonce;
+    /** Acceptor: the authenticating peer's HELLO and our nonce, while we wait for its PROOF. */
+    private Handshake pendingHello;
+    /** Dialer: the peer's CHALLENGE checked and our PROOF sent; its answer is next. */
+    private boolean proven;
 
     /**
      * @param expected the peer a dialing side connects to; null on the accepting side
@@ -89,8 +105,17 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             }
         }, timeoutMs, TimeUnit.MILLISECONDS);
         if (expected != null) {
-            ctx.writeAndFlush(Handshake.hello(directory.clusterId(), directory.self().value(),
-                    directory.droppedSinceConnected(expected)).encode(ctx.alloc()));
+            PeerAuth auth = directory.auth();
+            boolean dropped = directory.droppedSinceConnected(expected);
+            Handshake hello;
+            if (auth == null) {
+                hello = Handshake.hello(directory.clusterId(), directory.self().value(), dropped);
+            } else {
+                ownNonce = auth.nonce();
+                hello = Handshake.hello(directory.clusterId(), directory.self().value(), dropped,
+                        ownNonce);
+            }
+            ctx.writeAndFlush(hello.encode(ctx.alloc()));
         }
     }
 
@@ -109,6 +134,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         ByteBuf body = (ByteBuf) msg;
         Handshake hs;
         try {
+            if (!body.isReadable()) {
+                throw new ProtocolViolation("empty frame");
+            }
             byte kind = body.readByte();
             if (kind != Frames.KIND_HANDSHAKE) {
                 throw new ProtocolViolation("expected a handshake, got frame kind 0x"
@@ -119,7 +147,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             body.release();
         }
         if (expected == null) {
-            onHello(ctx, hs);
+            if (pendingHello == null) {
+                onHello(ctx, hs);
+            } else {
+                onProof(ctx, hs);
+            }
         } else {
             onReply(ctx, hs);
         }
@@ -130,31 +162,80 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (hello.status() != Status.HELLO) {
             throw new ProtocolViolation("expected HELLO, got " + hello.status());
         }
+        PeerAuth auth = directory.auth();
         String problem = checkPeer(ch, hello);
+        if (problem == null && auth != null && !hello.hasNonce()) {
+            problem = "sent no authentication, and this node requires the peer secret";
+        } else if (problem == null && auth == null && hello.hasNonce()) {
+            problem = "asks for authentication, and this node has no peer secret";
+        }
         if (problem != null) {
-            finish();
-            ConnectionGuard.refuse(ch, problem, Handshake.reply(directory.clusterId(),
-                    directory.self().value(), Status.REJECT, false, problem).encode(ctx.alloc()));
+            reject(ctx, problem, problem);
             return;
         }
         PeerId peer = new PeerId(hello.sid());
+        if (auth != null) {
+            byte[] nonce = auth.nonce();
+            ownNonce = nonce;
+            pendingHello = hello;
+            byte[] mac = auth.mac(PeerAuth.Side.ACCEPTOR, directory.clusterId(), hello.sid(),
+                    directory.self().value(), hello.nonce(), nonce);
+            ctx.writeAndFlush(Handshake.challenge(directory.clusterId(),
+                    directory.self().value(), nonce, mac).encode(ctx.alloc()));
+            return;
+        }
         established(ctx, peer);
         directory.inboundHello(ch, peer, hello);
     }
 
+    /** Acceptor, with a secret: the dialer's PROOF answers our CHALLENGE. */
+    private void onProof(ChannelHandlerContext ctx, Handshake proof) {
+        Handshake hello = pendingHello;
+        if (proof.status() != Status.PROOF) {
+            throw new ProtocolViolation("expected PROOF, got " + proof.status());
+        }
+        byte[] want = directory.auth().mac(PeerAuth.Side.DIALER, directory.clusterId(),
+                hello.sid(), directory.self().value(), hello.nonce(), ownNonce);
+        if (!PeerAuth.matches(want, proof.mac())) {
+            reject(ctx, "claims sid " + hello.sid() + " and failed authentication (no or another"
+                    + " peer secret, or a replayed handshake)", AUTH_FAILED);
+            return;
+        }
+        PeerId peer = new PeerId(hello.sid());
+        established(ctx, peer);
+        directory.inboundHello(ctx.channel(), peer, hello);
+    }
+
+    private void reject(ChannelHandlerContext ctx, String logged, String told) {
+        finish();
+        ConnectionGuard.refuse(ctx.channel(), logged, Handshake.reply(directory.clusterId(),
+                directory.self().value(), Status.REJECT, false, told).encode(ctx.alloc()));
+    }
+
     private void onReply(ChannelHandlerContext ctx, Handshake reply) {
         Channel ch = ctx.channel();
-        if (reply.status() == Status.HELLO) {
-            throw new ProtocolViolation("expected an answer to our HELLO, got HELLO");
-        }
         if (reply.status() == Status.REJECT) {
-            throw new ProtocolViolation("refused by the peer: " + reply.reason());
+            throw new ProtocolViolation("refused by the peer: "
+                    + ConnectionGuard.printable(reply.reason()));
+        }
+        if (reply.status() == Status.HELLO || reply.status() == Status.PROOF) {
+            throw new ProtocolViolation("expected an answer to our HELLO, got "
+                    + reply.status());
         }
         String problem = reply.sid() != expected.value()
                 ? "answered as sid " + reply.sid() + ", expected " + expected
                 : checkPeer(ch, reply);
         if (problem != null) {
             throw new ProtocolViolation(problem);
+        }
+        PeerAuth auth = directory.auth();
+        if (auth != null && !proven) {
+            onChallenge(ctx, auth, reply);
+            return;
+        }
+        if (reply.status() == Status.CHALLENGE) {
+            throw new ProtocolViolation(auth == null ? "the peer requires authentication, and"
+                    + " this node has no peer secret" : "a second CHALLENGE");
         }
         if (reply.status() == Status.DIAL_BACK) {
             finish();
@@ -166,10 +247,28 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         directory.outboundAccepted(ch, expected, reply);
     }
 
+    /** Dialer, with a secret: check the acceptor's MAC, then prove ourselves. */
+    private void onChallenge(ChannelHandlerContext ctx, PeerAuth auth, Handshake challenge) {
+        if (challenge.status() != Status.CHALLENGE || !challenge.hasNonce()) {
+            throw new ProtocolViolation("the peer answered " + challenge.status()
+                    + " without authenticating (has it no peer secret?)");
+        }
+        int self = directory.self().value();
+        byte[] want = auth.mac(PeerAuth.Side.ACCEPTOR, directory.clusterId(), self,
+                expected.value(), ownNonce, challenge.nonce());
+        if (!PeerAuth.matches(want, challenge.mac())) {
+            throw new ProtocolViolation("the peer failed authentication (another peer secret?)");
+        }
+        proven = true;
+        byte[] mac = auth.mac(PeerAuth.Side.DIALER, directory.clusterId(), self,
+                expected.value(), ownNonce, challenge.nonce());
+        ctx.writeAndFlush(Handshake.proof(directory.clusterId(), self, mac).encode(ctx.alloc()));
+    }
+
     private String checkPeer(Channel ch, Handshake hs) {
         if (!hs.clusterId().equals(directory.clusterId())) {
-            return "cluster id '" + hs.clusterId() + "' does not match ours ('"
-                    + directory.clusterId() + "')";
+            return "cluster id '" + ConnectionGuard.printable(hs.clusterId())
+                    + "' does not match ours ('" + directory.clusterId() + "')";
         }
         if (hs.sid() <= 0) {
             return "invalid sid " + hs.sid();
@@ -184,6 +283,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private void established(ChannelHandlerContext ctx, PeerId peer) {
         finish();
         ctx.channel().attr(ConnectionGuard.PEER).set(peer);
+        ConnectionGuard.admitted(ctx.channel());
         FrameDecoder frames = ctx.pipeline().get(FrameDecoder.class);
         if (frames != null) {
             frames.openLimits();

@@ -14,6 +14,7 @@ import io.zab.PeerId;
 import io.zab.transport.netty.codec.Frames;
 import io.zab.transport.netty.codec.Handshake;
 import io.zab.transport.netty.codec.Handshake.Status;
+import io.zab.transport.netty.codec.PeerAuth;
 import io.zab.transport.netty.codec.ProtocolViolation;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,12 +28,30 @@ class HandshakeHandlerTest {
     /** Records the calls the handler makes. */
     static final class FakeDirectory implements HandshakeHandler.Directory {
         final List<String> calls = new ArrayList<>();
+        final PeerId self;
         String identityProblem;
         boolean dropped;
+        PeerAuth auth;
+        /** Acceptor: answer a verified HELLO with ACCEPT, as the transport would. */
+        boolean answer;
+
+        FakeDirectory() {
+            this(SELF, null);
+        }
+
+        FakeDirectory(PeerId self, PeerAuth auth) {
+            this.self = self;
+            this.auth = auth;
+        }
 
         @Override
         public PeerId self() {
-            return SELF;
+            return self;
+        }
+
+        @Override
+        public PeerAuth auth() {
+            return auth;
         }
 
         @Override
@@ -53,6 +72,10 @@ class HandshakeHandlerTest {
         @Override
         public void inboundHello(Channel ch, PeerId peer, Handshake hello) {
             calls.add("inbound " + peer + " dropped=" + hello.dropped());
+            if (answer) {
+                ch.writeAndFlush(Handshake.reply("test", self.value(), Status.ACCEPT, false, "")
+                        .encode(ch.alloc()));
+            }
         }
 
         @Override
