@@ -193,11 +193,19 @@ final class ScenarioRun implements AutoCloseable {
         return tail.lines().toList();
     }
 
-    /** Whether a plain (local) read on {@code id} finds every key with its value. */
+    /**
+     * Whether a plain (local) read on {@code id} finds every key with its value; false too when
+     * the node cannot be reached now (callers poll this within a deadline: a connection refused
+     * or timed out on a loaded machine is "not yet", not a failure of the scenario).
+     */
     boolean hasLocally(int id, List<String> keys) throws Exception {
         for (String k : keys) {
-            HttpResponse<String> res = c.call(id, "GET", "/kv/" + enc(k), null,
-                    WRITE_TIMEOUT);
+            HttpResponse<String> res;
+            try {
+                res = c.call(id, "GET", "/kv/" + enc(k), null, WRITE_TIMEOUT);
+            } catch (java.io.IOException e) {
+                return false;
+            }
             if (res.statusCode() != 200 || !res.body().equals(acked.get(k))) {
                 return false;
             }
