@@ -177,4 +177,41 @@ public class ZabException extends RuntimeException {
             super(message, cause);
         }
     }
+
+    /**
+     * A leadership transfer was refused at once: the target is this node, not a member, an
+     * observer, or not a follower connected to the leader in broadcast; or another transfer is
+     * running. Nothing changed; fix the request, or retry once the target has caught up.
+     */
+    public static final class TransferRefusedException extends ZabException {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * An exception with a message.
+         *
+         * @param message why the transfer was refused
+         */
+        public TransferRefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * A leadership transfer did not complete within its timeout: the target was not seen
+     * leading. Either the old leader still leads (the target never caught up; it takes writes
+     * again) or the ensemble elects a leader as after any leader loss. No txn was lost or
+     * applied by the transfer; look at {@code ZabNode#leader()} and retry if needed.
+     */
+    public static final class TransferTimeoutException extends ZabException {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * An exception with a message.
+         *
+         * @param message what was waited for
+         */
+        public TransferTimeoutException(String message) {
+            super(message);
+        }
+    }
 }

@@ -133,6 +133,43 @@ public final class ZabNode implements AutoCloseable {
     }
 
     /**
+     * Hands this node's leadership to {@code target}, another voter (leadership transfer, for
+     * maintenance or to move the leader near its clients). Call it on the leader. The leader
+     * stops admitting writes (they fail with {@link ZabException.NotLeaderException}, never
+     * applied, hinting at the target; timed submits here wait for the next leader instead),
+     * waits until the target has durably acknowledged every txn it proposed and those are
+     * committed, then tells its learners to follow the target and stops leading. The target
+     * leads through discovery and synchronization like any elected leader, so an acknowledged
+     * txn is never lost whatever happens meanwhile. Role changes reach the host through the
+     * {@link RoleListener}s as usual (this node: FOLLOWING the target).
+     *
+     * <p>The future completes once this node sees the target lead in broadcast (this node
+     * follows it then). It fails with {@link ZabException.NotLeaderException} when this node
+     * is not an established leader, {@link ZabException.TransferRefusedException} when the
+     * transfer cannot start (the target is this node, not a member, an observer, or not a
+     * follower connected in broadcast; another transfer runs), both at once and changing
+     * nothing, and {@link ZabException.TransferTimeoutException} when the target was not seen
+     * leading within {@code timeout}: if it never caught up this node still leads and takes
+     * writes again; if it had been told to take over and did not, an election follows as after
+     * any leader loss. A transfer changes no data, so it never has an unknown outcome. Also
+     * {@link ZabException.RecoveringException} or {@link ZabException.ClosedException} as for
+     * {@link #sync()}.
+     *
+     * <p>May be called from any thread; the future completes on the delivery thread (or, for a
+     * call refused before it enters the node, on the calling thread).
+     *
+     * @param target the voter to lead next
+     * @param timeout how long the transfer may take in all, counted in ticks from when the
+     *     leader takes the request (at least one tick)
+     * @return a future that completes once the target leads
+     */
+    public CompletableFuture<Void> transferLeadership(PeerId target,
+            java.time.Duration timeout) {
+        java.util.Objects.requireNonNull(target, "target");
+        return loop.transferLeadership(target, timeout.toNanos());
+    }
+
+    /**
      * This node's state now, for monitoring.
      *
      * @return a snapshot of the node's role, positions and budgets

@@ -26,6 +26,7 @@ import io.zab.protocol.message.SnapAck;
 import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
+import io.zab.protocol.message.Takeover;
 import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
 import java.nio.ByteBuffer;
@@ -428,6 +429,22 @@ enum WireType {
             long round = in.i64("round");
             Role state = in.role("state");
             return new Notification(vote, round, state, abstains(in, "NOTIFICATION"));
+        }
+    },
+    TAKEOVER(24, Takeover.class, "TAKEOVER") {
+        int bodySize(Message m) {
+            return EPOCH + ZXID + PEER;
+        }
+
+        void write(Message m, ByteBuffer out) {
+            Takeover x = (Takeover) m;
+            putEpoch(out, x.epoch(), "TAKEOVER.epoch");
+            out.putLong(x.zxid().toLong());
+            out.putInt(x.target().value());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            return new Takeover(in.epoch("epoch"), in.zxid("zxid"), in.peer("target"));
         }
     };
 

@@ -54,6 +54,24 @@ public sealed interface Event {
     }
 
     /**
+     * The host asked this node, the leader, to hand its leadership to {@code target} within
+     * {@code timeoutTicks} ticks (leadership transfer). The answer names {@code requestId}:
+     * {@link Outcome.Kind#TRANSFERRED} once this node sees the target lead in broadcast,
+     * {@link Outcome.Kind#NOT_LEADER} or {@link Outcome.Kind#REFUSED} at once when the transfer
+     * cannot start (nothing changed), {@link Outcome.Kind#TIMED_OUT} when the target did not
+     * take over in time. While it runs the leader admits no writes.
+     */
+    record TransferLeadership(long requestId, PeerId target, int timeoutTicks)
+            implements Event {
+        public TransferLeadership {
+            if (timeoutTicks < 1) {
+                throw new IllegalArgumentException("timeoutTicks must be at least 1: "
+                        + timeoutTicks);
+            }
+        }
+    }
+
+    /**
      * The state machine has applied every delivered txn up to {@code zxid}: a coalesced mark from
      * the delivery pipeline, so a leader's in-flight budget also covers its own delivery queue.
      */

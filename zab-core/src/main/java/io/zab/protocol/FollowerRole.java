@@ -24,6 +24,7 @@ import io.zab.protocol.message.SnapAck;
 import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
+import io.zab.protocol.message.Takeover;
 import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
 import io.zab.protocol.sync.SyncMode;
@@ -143,6 +144,10 @@ final class FollowerRole implements RoleState {
     @Override
     public void onMessage(PeerId from, Message m) {
         if (!from.equals(leader)) {
+            if (m instanceof FollowerInfo || m instanceof ObserverInfo) {
+                // Our leader may be handing over to us and told this learner first.
+                core.keepEarlyInfo(from, m);
+            }
             LOG.debug("node {}: ignoring {} from {}, not our leader {}", self(), m, from, leader);
             return;
         }
@@ -178,6 +183,8 @@ final class FollowerRole implements RoleState {
             onSyncReply(r);
         } else if (m instanceof RequestRefused r) {
             onRequestRefused(r);
+        } else if (m instanceof Takeover t) {
+            onTakeover(t);
         } else if (m instanceof FollowerInfo || m instanceof ObserverInfo) {
             // An election chose us while we still followed it: it follows us now.
             core.stepDown("leader " + leader + " sent " + m.getClass().getSimpleName());
@@ -454,6 +461,39 @@ final class FollowerRole implements RoleState {
         }
         commitWatermark = Zxid.max(commitWatermark, c.zxid());
         deliver();
+    }
+
+    /**
+     * Our leader hands its leadership over (leadership transfer) and leads no more. The target
+     * takes over if it holds exactly the leader's last txn durably, as its ACK said; every other
+     * learner follows the target. An honest leader sends it only in broadcast, of its epoch,
+     * naming another voter.
+     */
+    private void onTakeover(Takeover t) {
+        if (stale(t)) {
+            return;
+        }
+        PeerId target = t.target();
+        if (!upToDate || t.epoch() != leaderEpoch || t.zxid().epoch() > leaderEpoch
+                || target.equals(leader) || !core.quorum().isVoter(target)) {
+            reject(t, "epoch/zxid/target", t.epoch() + "/" + t.zxid() + "/" + target, "in"
+                    + " broadcast, of epoch " + leaderEpoch + ", naming a voter other than the"
+                    + " leader");
+            return;
+        }
+        if (!target.equals(self())) {
+            core.handOver(target, "leader " + leader + " handed over to " + target);
+            return;
+        }
+        Zxid last = core.lastLoggedZxid();
+        if (!t.zxid().equals(last) || !core.lastSynced().equals(last)) {
+            // Cannot be after our ACK of it on a FIFO link; do not lead without it. The old
+            // leader has stopped: we time out and an election picks the next leader.
+            LOG.warn("node {}: TAKEOVER from {} at {} but our log ends at {} (durable to {});"
+                    + " not taking over", self(), leader, t.zxid(), last, core.lastSynced());
+            return;
+        }
+        core.handOver(self(), "leader " + leader + " handed its leadership over to us");
     }
 
     private void onUpToDate(UpToDate u) {

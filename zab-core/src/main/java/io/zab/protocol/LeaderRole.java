@@ -26,6 +26,7 @@ import io.zab.protocol.message.SnapAck;
 import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
+import io.zab.protocol.message.Takeover;
 import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
 import io.zab.protocol.quorum.Tally;
@@ -103,6 +104,8 @@ final class LeaderRole implements RoleState {
     private final ArrayDeque<Txn> inflight = new ArrayDeque<>();
     private long inflightBytes;
     private boolean left;
+    /** The voter this leader is handing its leadership to, or null (leadership transfer). */
+    private PeerId transferTarget;
 
     LeaderRole(ZabCore core) {
         this.core = core;
@@ -131,6 +134,11 @@ final class LeaderRole implements RoleState {
     }
 
     @Override
+    public boolean admitting() {
+        return phase == Phase.BROADCAST && transferTarget == null;
+    }
+
+    @Override
     public String describe() {
         int voters = core.config().voters().size();
         // Observers and learners not in broadcast do not count toward serving a quorum.
@@ -143,7 +151,8 @@ final class LeaderRole implements RoleState {
             case SYNCHRONIZATION -> "leading epoch " + epoch + ": synchronizing "
                     + learners.size() + " learner(s), waiting for a quorum to ack NEWLEADER";
             case BROADCAST -> "leading epoch " + epoch + ": " + inBroadcast + " of " + voters
-                    + " voters in broadcast";
+                    + " voters in broadcast" + (transferTarget == null ? ""
+                            : "; handing leadership to " + transferTarget);
         };
     }
 
@@ -642,11 +651,17 @@ final class LeaderRole implements RoleState {
                     "leader not established yet"));
             return;
         }
+        if (transferTarget != null) {
+            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, transferTarget,
+                    "leadership is being handed to " + transferTarget + "; never applied,"
+                            + " retry once it leads"));
+            return;
+        }
         admit(requestId, payload, self, waitTicks);
     }
 
     private void onRequest(LearnerProgress p, Request r) {
-        if (phase != Phase.BROADCAST || p.state != State.BROADCAST) {
+        if (phase != Phase.BROADCAST || p.state != State.BROADCAST || transferTarget != null) {
             refuse(r.requestId(), p.id, RequestRefused.Reason.NOT_LEADER, "");
         } else if (r.payload().length > core.config().maxTxnBytes()) {
             refuse(r.requestId(), p.id, RequestRefused.Reason.TOO_LARGE, "");
@@ -681,7 +696,7 @@ final class LeaderRole implements RoleState {
 
     /** Proposes held writes, in order, while the budget has room. */
     private void admitAwaiting() {
-        while (!left && phase == Phase.BROADCAST && !awaitingRoom.isEmpty()
+        while (!left && admitting() && !awaitingRoom.isEmpty()
                 && hasRoom(awaitingRoom.peek().bytes())) {
             HeldRequests.Held h = awaitingRoom.poll();
             propose(h.payload(), h.origin(), h.requestId());
@@ -816,6 +831,9 @@ final class LeaderRole implements RoleState {
             p.ackedZxid = zxid;
             p.acknowledged(zxid);
             advanceCommit();
+            if (left) {
+                return; // handed over: this node leads no more
+            }
             if (learners.get(p.id) == p && !feed(p)) {
                 learners.remove(p.id);
             }
@@ -842,6 +860,7 @@ final class LeaderRole implements RoleState {
         // once it is, so delivery also follows our own log writer.
         core.deliverUpTo(core.lastCommittedZxid());
         completeSyncs();
+        maybeHandOver();
     }
 
     private void commit(Zxid best) {
@@ -874,6 +893,70 @@ final class LeaderRole implements RoleState {
             }
         }
         return tally.reached();
+    }
+
+    // ---- leadership transfer ----
+
+    /**
+     * Starts handing leadership to {@code target} (a voter other than us, checked by the core):
+     * from now on no write is admitted, and those held for room go back to wait for the next
+     * leader (local ones) or are refused (forwarded ones: never applied, the follower's caller
+     * retries). Returns why it cannot start, or null.
+     */
+    String startTransfer(PeerId target) {
+        LearnerProgress p = learners.get(target);
+        if (p == null || p.observer || p.state != State.BROADCAST) {
+            return "peer " + target + " is not a follower connected to us in broadcast"
+                    + (p == null ? "" : " (" + phaseOf(p) + ")");
+        }
+        transferTarget = target;
+        for (HeldRequests.Held h : awaitingRoom.drain()) {
+            if (h.origin().equals(self)) {
+                core.holdForNextLeader(h);
+            } else {
+                core.send(h.origin(), new RequestRefused(h.requestId(),
+                        RequestRefused.Reason.NOT_LEADER));
+            }
+        }
+        maybeHandOver();
+        return null;
+    }
+
+    /** Gives up a transfer that has not handed over yet; true if one was running. */
+    boolean abortTransfer() {
+        if (left || transferTarget == null) {
+            return false;
+        }
+        transferTarget = null;
+        admitAwaiting();
+        return true;
+    }
+
+    /**
+     * Hands over once the target holds durably everything we logged, and so do we, and it is
+     * committed (a quorum holds it): then the target has every committed txn and no txn of
+     * ours is left undecided. TAKEOVER goes after the last COMMIT on each link (they are FIFO),
+     * to the target first; then this node stops leading and follows the target.
+     */
+    private void maybeHandOver() {
+        if (transferTarget == null || left || phase != Phase.BROADCAST) {
+            return;
+        }
+        LearnerProgress target = learners.get(transferTarget);
+        Zxid last = core.lastLoggedZxid();
+        if (target == null || target.state != State.BROADCAST || !target.ackedZxid.equals(last)
+                || !core.lastSynced().equals(last) || !core.lastCommittedZxid().equals(last)) {
+            return;
+        }
+        Takeover takeover = new Takeover(epoch, last, transferTarget);
+        core.send(transferTarget, takeover);
+        for (LearnerProgress p : learners.values()) {
+            if (!p.id.equals(transferTarget) && p.state == State.BROADCAST) {
+                core.send(p.id, takeover);
+            }
+        }
+        core.handOver(transferTarget, "handed leadership of epoch " + epoch + " over at "
+                + last);
     }
 
     // ---- sync() and liveness ----

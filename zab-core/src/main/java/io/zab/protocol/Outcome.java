@@ -18,18 +18,36 @@ public record Outcome(Kind kind, Zxid zxid, PeerId leaderHint, String detail) {
         /** The payload is larger than the configured maximum: rejected, never applied. */
         TOO_LARGE,
         /** Too many txns are in flight: rejected, never applied; retry later. */
-        OVERLOADED
+        OVERLOADED,
+        /** Leadership transfer: the target leads in broadcast, as this node sees it. */
+        TRANSFERRED,
+        /**
+         * Leadership transfer: refused at once (the target is not a voter connected in
+         * broadcast, it is this node, or another transfer runs); nothing changed.
+         */
+        REFUSED,
+        /**
+         * Leadership transfer: the target was not seen leading within the timeout. Either the
+         * old leader still leads (it resumed admitting writes) or an election picks a leader;
+         * no data changed either way.
+         */
+        TIMED_OUT
     }
 
     public static Outcome synced(Zxid zxid) {
         return new Outcome(Kind.SYNCED, zxid, null, "synced");
     }
 
+    public static Outcome transferred(PeerId leader) {
+        return new Outcome(Kind.TRANSFERRED, null, leader, "transferred");
+    }
+
     public static Outcome failed(Kind kind, PeerId leaderHint, String detail) {
         return new Outcome(kind, null, leaderHint, detail);
     }
 
+    /** A success: a sync's read point, or a transfer done. */
     public boolean ok() {
-        return kind == Kind.SYNCED;
+        return kind == Kind.SYNCED || kind == Kind.TRANSFERRED;
     }
 }

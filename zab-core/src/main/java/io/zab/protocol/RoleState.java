@@ -16,6 +16,14 @@ interface RoleState {
 
     boolean broadcasting();
 
+    /**
+     * Whether this role takes writes now: in broadcast, and (for a leader) not handing its
+     * leadership over. Local requests that may wait are held by the core while it does not.
+     */
+    default boolean admitting() {
+        return broadcasting();
+    }
+
     void start();
 
     void onMessage(PeerId from, Message message);

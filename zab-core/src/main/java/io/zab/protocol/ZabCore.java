@@ -84,6 +84,12 @@ public final class ZabCore {
     private final Set<PeerId> rejectLogged = new java.util.HashSet<>();
     private long rejectedMessages;
 
+    /** A leadership transfer this node was asked for: pending until the target leads. */
+    private record Transfer(long requestId, PeerId target, long deadlineTick) {
+    }
+
+    private Transfer transfer;
+
     public ZabCore(CoreConfig config, PersistentState state, LeaderElection election) {
         this.config = config;
         this.quorum = config.quorum();
@@ -123,6 +129,8 @@ public final class ZabCore {
             onSubmit(s.requestId(), s.payload(), s.waitTicks());
         } else if (event instanceof SyncRead s) {
             onSyncRead(s.requestId(), s.waitTicks());
+        } else if (event instanceof Event.TransferLeadership t) {
+            onTransferLeadership(t.requestId(), t.target(), t.timeoutTicks());
         } else if (event instanceof PeerDisconnected d) {
             earlyInfos.remove(d.peer());
             rejectLogged.remove(d.peer()); // a new connection gets its own WARN
@@ -145,6 +153,7 @@ public final class ZabCore {
             throw new IllegalArgumentException("unknown event " + event);
         }
         releaseAwaitingLeader();
+        checkTransfer();
     }
 
     public List<Action> drainActions() {
@@ -202,12 +211,12 @@ public final class ZabCore {
     /** A request that may wait is held while there is no leader in broadcast, or behind one held. */
     private boolean mustAwaitLeader(int waitTicks) {
         return waitTicks > 0 && (!awaitingLeader.isEmpty() || role == null
-                || !role.broadcasting());
+                || !role.admitting());
     }
 
     /** Hands held requests, in order, to a role in broadcast. */
     private void releaseAwaitingLeader() {
-        while (!awaitingLeader.isEmpty() && role != null && role.broadcasting()) {
+        while (!awaitingLeader.isEmpty() && role != null && role.admitting()) {
             HeldRequests.Held h = awaitingLeader.poll();
             if (h.payload() == null) {
                 role.onSyncRead(h.requestId());
@@ -232,6 +241,108 @@ public final class ZabCore {
      */
     void holdForNextLeader(HeldRequests.Held h) {
         awaitingLeader.add(h);
+    }
+
+    // ---- leadership transfer ----
+
+    /**
+     * Starts handing leadership to {@code target}, or refuses at once. Refusals change
+     * nothing: this node must lead in broadcast, the target must be another voter, in broadcast
+     * with us, and no other transfer may run.
+     */
+    private void onTransferLeadership(long requestId, PeerId target, int timeoutTicks) {
+        String refusal;
+        if (!(role instanceof LeaderRole leading) || !role.broadcasting()) {
+            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, leaderHint(),
+                    "only an established leader transfers its leadership; this node is "
+                            + describe()));
+            return;
+        } else if (transfer != null) {
+            refusal = "a transfer to " + transfer.target() + " is already running";
+        } else if (target.equals(config.self())) {
+            refusal = "this node leads already";
+        } else if (config.observers().contains(target)) {
+            refusal = "peer " + target + " is an observer; only a voter can lead";
+        } else if (!quorum.isVoter(target)) {
+            refusal = "peer " + target + " is not a member of the ensemble";
+        } else {
+            refusal = leading.startTransfer(target);
+        }
+        if (refusal != null) {
+            LOG.info("node {}: refusing to transfer leadership to {}: {}", config.self(), target,
+                    refusal);
+            complete(requestId, Outcome.failed(Outcome.Kind.REFUSED, config.self(), refusal));
+            return;
+        }
+        LOG.info("node {}: transferring leadership to {} (within {} ticks); writes are refused"
+                + " meanwhile", config.self(), target, timeoutTicks);
+        transfer = new Transfer(requestId, target, ticks + timeoutTicks);
+    }
+
+    /**
+     * Ends a transfer once the target is seen leading in broadcast (this node, the old leader,
+     * follows it by then), or once its time is up; a leader still waiting for the target to
+     * catch up then takes writes again.
+     */
+    private void checkTransfer() {
+        if (transfer == null) {
+            return;
+        }
+        PeerId target = transfer.target();
+        if (role != null && !(role instanceof LeaderRole) && role.broadcasting()
+                && role.leader().filter(target::equals).isPresent()) {
+            LOG.info("node {}: leadership transferred to {}", config.self(), target);
+            complete(transfer.requestId(), Outcome.transferred(target));
+            transfer = null;
+        } else if (ticks >= transfer.deadlineTick()) {
+            String where = role instanceof LeaderRole leading && leading.abortTransfer()
+                    ? "; this node still leads and takes writes again" : "";
+            LOG.warn("node {}: leadership transfer to {} timed out{}", config.self(), target,
+                    where);
+            complete(transfer.requestId(), Outcome.failed(Outcome.Kind.TIMED_OUT, leaderHint(),
+                    "peer " + target + " was not seen leading within the timeout" + where));
+            transfer = null;
+        }
+    }
+
+    /**
+     * Leaves the current role for a role under {@code next} without an election: a leader
+     * that hands its leadership over, or a learner told by its leader to follow (or, as the
+     * target, to lead). Safety does not rest on this choice: the next leader goes through
+     * discovery as any elected one. Requests bound to txns already committed keep waiting for
+     * their delivery (the txn at a committed zxid is settled); the others' outcome is unknown.
+     */
+    void handOver(PeerId next, String reason) {
+        RoleState leaving = role;
+        role = null;
+        leaving.leave();
+        Map<Zxid, Long> undecided = awaitingDelivery.tailMap(lastCommittedZxid, false);
+        for (Long requestId : undecided.values()) {
+            complete(requestId, Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
+                    "leadership changed before the txn was delivered: " + reason));
+        }
+        undecided.clear();
+        LOG.info("node {}: {}; {} {} without an election", config.self(), reason,
+                next.equals(config.self()) ? "leading" : "following", next);
+        if (next.equals(config.self())) {
+            LeaderRole leading = new LeaderRole(this);
+            enter(leading, Role.LEADING, next);
+            Map<PeerId, Message> early = new LinkedHashMap<>(earlyInfos);
+            earlyInfos.clear();
+            early.forEach(leading::onMessage);
+        } else {
+            earlyInfos.clear();
+            enter(new FollowerRole(this, next),
+                    config.isObserver() ? Role.OBSERVING : Role.FOLLOWING, next);
+        }
+    }
+
+    /**
+     * A learner's opening that reached this node while it follows: a leader handing over to us
+     * told that learner first. Kept (as while looking) in case we lead next.
+     */
+    void keepEarlyInfo(PeerId from, Message info) {
+        earlyInfos.put(from, info);
     }
 
     private void onApplied(Zxid zxid) {

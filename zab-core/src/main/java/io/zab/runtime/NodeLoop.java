@@ -127,6 +127,7 @@ public final class NodeLoop implements AutoCloseable {
     private final AtomicLong requestIds = new AtomicLong();
     private final Map<Long, CompletableFuture<SubmitResult>> submits = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Zxid>> syncs = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<Void>> transfers = new ConcurrentHashMap<>();
     private final List<io.zab.RoleListener> listeners = new CopyOnWriteArrayList<>();
     private final PendingBudget pending;
     private final Metrics metrics;
@@ -273,6 +274,27 @@ public final class NodeLoop implements AutoCloseable {
     }
 
     /**
+     * Asks this node, the leader, to hand its leadership to {@code target} within
+     * {@code timeoutNanos}; see {@code ZabNode#transferLeadership}. Takes no room in the pending
+     * budget (a node runs at most one transfer; the core refuses a second).
+     */
+    public CompletableFuture<Void> transferLeadership(PeerId target, long timeoutNanos) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        int ticks = Math.max(1, PendingBudget.ticksLeft(timeoutNanos,
+                PendingBudget.nanosOf(config.tickIntervalMs())));
+        long id = requestIds.incrementAndGet();
+        Incarnation inc = handTo(f, id, transfers);
+        if (inc != null) {
+            inc.post(new Event.TransferLeadership(id, target, ticks));
+            if (!inc.running() && transfers.remove(id) != null) {
+                RuntimeException r = refusal(inc);
+                f.completeExceptionally(r != null ? r : closed());
+            }
+        }
+        return f;
+    }
+
+    /**
      * Takes room in the pending budget for a request of {@code bytes}, waiting up to
      * {@code waitNanos} on the caller's thread; the room comes back when {@code f} completes,
      * which is also where the request's metrics are taken (its latency for a submit that
@@ -405,6 +427,10 @@ public final class NodeLoop implements AutoCloseable {
                 return new ZabException.TxnTooLargeException(o.detail());
             case OVERLOADED:
                 return new ZabException.OverloadedException(o.detail());
+            case REFUSED:
+                return new ZabException.TransferRefusedException(o.detail());
+            case TIMED_OUT:
+                return new ZabException.TransferTimeoutException(o.detail());
             default:
                 return new ZabException(o.kind() + ": " + o.detail());
         }
@@ -432,6 +458,15 @@ public final class NodeLoop implements AutoCloseable {
 
         @Override
         public void completed(long requestId, Outcome outcome) {
+            CompletableFuture<Void> t = transfers.remove(requestId);
+            if (t != null) {
+                if (outcome.ok()) {
+                    t.complete(null);
+                } else {
+                    t.completeExceptionally(toException(outcome));
+                }
+                return;
+            }
             if (outcome.ok()) {
                 CompletableFuture<Zxid> f = syncs.remove(requestId);
                 if (f != null) {
@@ -646,6 +681,8 @@ public final class NodeLoop implements AutoCloseable {
         RuntimeException recovering = recovering(cause);
         syncs.values().forEach(f -> f.completeExceptionally(recovering));
         syncs.clear();
+        transfers.values().forEach(f -> f.completeExceptionally(recovering));
+        transfers.clear();
     }
 
     private ZabException.ClosedException closed() {
@@ -679,6 +716,8 @@ public final class NodeLoop implements AutoCloseable {
         submits.clear();
         syncs.values().forEach(f -> f.completeExceptionally(closed));
         syncs.clear();
+        transfers.values().forEach(f -> f.completeExceptionally(closed));
+        transfers.clear();
     }
 
     @Override

@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
 /** Seeded random messages of every type, biased towards boundary values. Test helper. */
 public final class RandomMessages {
     /** Number of message types {@link #next(int)} knows; kept equal to Message's permits. */
-    public static final int TYPES = 23;
+    public static final int TYPES = 24;
 
     private final SplittableRandom random;
     private final int maxBytes;
@@ -77,6 +77,7 @@ public final class RandomMessages {
                     random.nextLong(Long.MAX_VALUE), bytes());
             case 22: return new io.zab.protocol.message.SnapAck(zxid(),
                     random.nextLong(Long.MAX_VALUE));
+            case 23: return new io.zab.protocol.message.Takeover(epoch(), zxid(), peer());
             default: throw new IllegalArgumentException("kind " + kind);
         }
     }

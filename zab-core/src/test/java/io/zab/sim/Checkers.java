@@ -346,6 +346,13 @@ public final class Checkers {
         }
         r.outcome = outcome;
         r.completedAt = cluster.now();
+        if (isTransferOutcome(outcome) && r.kind != SimRequest.Kind.TRANSFER) {
+            throw violation("RequestOutcome", r + " completed with " + outcome);
+        }
+        if (outcome.kind() == Outcome.Kind.TRANSFERRED) {
+            r.status = SimRequest.Status.TRANSFERRED;
+            return;
+        }
         if (outcome.kind() == Outcome.Kind.SYNCED) {
             if (r.kind != SimRequest.Kind.SYNC) {
                 throw violation("RequestOutcome", r + " (a write) completed as SYNCED");
@@ -359,6 +366,12 @@ public final class Checkers {
             throw violation("RequestOutcome", r + " was refused (" + outcome + ") but is"
                     + " committed at chain position " + r.chainPosition);
         }
+    }
+
+    /** What only a transfer ends with (it may also end with NOT_LEADER). */
+    private static boolean isTransferOutcome(Outcome o) {
+        return o.kind() == Outcome.Kind.TRANSFERRED || o.kind() == Outcome.Kind.REFUSED
+                || o.kind() == Outcome.Kind.TIMED_OUT;
     }
 
     private void checkSync(SimNode node, SimRequest r, Outcome outcome) {

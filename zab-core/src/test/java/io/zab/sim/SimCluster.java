@@ -432,6 +432,19 @@ public final class SimCluster {
         return r;
     }
 
+    /**
+     * Asks live node {@code id} to hand its leadership to {@code target} within
+     * {@code timeoutTicks}: TRANSFERRED once the node sees the target lead, FAILED otherwise.
+     */
+    public SimRequest transfer(int id, int target, int timeoutTicks) {
+        SimNode n = liveNode(id);
+        SimRequest r = new SimRequest(requests.size() + 1L, id, SimRequest.Kind.TRANSFER,
+                new byte[0], false, clock.now());
+        requests.add(r);
+        n.transfer(r, target, timeoutTicks);
+        return r;
+    }
+
     private SimNode liveNode(int id) {
         SimNode n = node(id);
         if (!n.isUp()) {

@@ -632,6 +632,12 @@ public final class SimNode {
         post(new Event.SyncRead(r.id, cluster.options().requestWaitTicks), "sync", 1);
     }
 
+    void transfer(SimRequest r, int target, int timeoutTicks) {
+        pending.put(r.id, r);
+        post(new Event.TransferLeadership(r.id, new io.zab.PeerId(target), timeoutTicks),
+                "transfer", 1);
+    }
+
     /** Requests waiting for an answer from this node. */
     public List<SimRequest> pendingRequests() {
         return new ArrayList<>(pending.values());

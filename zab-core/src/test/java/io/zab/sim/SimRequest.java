@@ -4,16 +4,17 @@ import io.zab.Zxid;
 import io.zab.protocol.Outcome;
 
 /**
- * A client's request to one node, as the client sees it: a write (submit) or a sync(). It is
+ * A client's request to one node, as the client sees it: a write (submit), a sync() or a
+ * leadership transfer (TRANSFERRED once the target leads). It is
  * PENDING until the node's delivery pipeline answers: a write SUCCEEDED when the node delivered
  * the txn bound to it, FAILED with an {@link Outcome}, or UNKNOWN when the node crashed first.
  *
  * <p>One thread (the simulation's).
  */
 public final class SimRequest {
-    public enum Kind { WRITE, SYNC }
+    public enum Kind { WRITE, SYNC, TRANSFER }
 
-    public enum Status { PENDING, SUCCEEDED, SYNCED, FAILED, UNKNOWN }
+    public enum Status { PENDING, SUCCEEDED, SYNCED, TRANSFERRED, FAILED, UNKNOWN }
 
     final long id;
     final int node;
@@ -64,9 +65,10 @@ public final class SimRequest {
         return status != Status.PENDING;
     }
 
-    /** A write delivered on its node, or a sync that completed. */
+    /** A write delivered on its node, a sync that completed, or a transfer done. */
     public boolean succeeded() {
-        return status == Status.SUCCEEDED || status == Status.SYNCED;
+        return status == Status.SUCCEEDED || status == Status.SYNCED
+                || status == Status.TRANSFERRED;
     }
 
     /** How it failed, or the SYNCED outcome of a sync; null otherwise. */

@@ -27,6 +27,8 @@ public final class SimStats {
     long messagesLost;
     long succeeded;
     long synced;
+    /** Leadership transfers that ended (done, refused or timed out). */
+    long transfers;
     long notLeader;
     long unknown;
     long overloaded;
@@ -52,6 +54,7 @@ public final class SimStats {
             case OUTCOME_UNKNOWN -> unknown++;
             case OVERLOADED -> overloaded++;
             case TOO_LARGE -> tooLarge++;
+            case TRANSFERRED, REFUSED, TIMED_OUT -> transfers++;
             default -> throw new IllegalArgumentException("unknown outcome " + o);
         }
     }
@@ -71,6 +74,7 @@ public final class SimStats {
         messagesLost += o.messagesLost;
         succeeded += o.succeeded;
         synced += o.synced;
+        transfers += o.transfers;
         notLeader += o.notLeader;
         unknown += o.unknown;
         overloaded += o.overloaded;

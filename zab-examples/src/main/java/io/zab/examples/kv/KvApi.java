@@ -33,7 +33,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code PUT /kv/{key}} (value as body; {@code ?expect=v} for compare-and-set,
  *       {@code ?expectAbsent=true} for put-if-absent);</li>
  *   <li>{@code DELETE /kv/{key}}; {@code GET /kv/{key}} ({@code ?linearizable=true} syncs
- *       first); {@code GET /status}; {@code GET /metrics} (Prometheus text 0.0.4).</li>
+ *       first); {@code GET /status}; {@code GET /metrics} (Prometheus text 0.0.4);</li>
+ *   <li>{@code POST /leader} with a voter's id as body: hands this node's leadership to it
+ *       (200 once it leads; 400 for a bad body; 503 refused, nothing changed; 504 timed
+ *       out).</li>
  * </ul>
  */
 final class KvApi implements AutoCloseable {
@@ -98,9 +101,14 @@ final class KvApi implements AutoCloseable {
             }
             return CompletableFuture.supplyAsync(this::metricsText, statusThread);
         }
+        if (path.equals("/leader")) {
+            requireMethod(method, "POST");
+            onlyParams(query);
+            return transferLeadership(request.body());
+        }
         if (!path.startsWith("/kv/") || path.length() == 4) {
             throw new BadRequest(404, "no such resource: " + path
-                    + " (use /kv/{key}, /status or /metrics)");
+                    + " (use /kv/{key}, /leader, /status or /metrics)");
         }
         String key = decode(path.substring(4), "key");
         return switch (method) {
@@ -191,6 +199,43 @@ final class KvApi implements AutoCloseable {
      */
     private Duration admissionWait() {
         return Duration.ofMillis(timeoutMs / 2);
+    }
+
+    /**
+     * POST /leader: the body is the id of the voter to lead next. The transfer gets half the
+     * request timeout, so that its own timeout (504) comes before the server's.
+     */
+    private CompletableFuture<Reply> transferLeadership(byte[] body) {
+        String text = utf8(body, "body").strip();
+        int id;
+        try {
+            id = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new BadRequest(400, "the body must be the id of the peer to lead next, was "
+                    + Json.str(text));
+        }
+        if (id < 1) {
+            throw new BadRequest(400, "peer ids are positive, was " + id);
+        }
+        io.zab.PeerId target = new io.zab.PeerId(id);
+        return node.transferLeadership(target, admissionWait()).handle((v, e) -> {
+            if (e == null) {
+                return Reply.ok("{\"leader\":" + id + "}");
+            }
+            Throwable cause = e instanceof CompletionException && e.getCause() != null
+                    ? e.getCause() : e;
+            if (cause instanceof ZabException.TransferTimeoutException) {
+                return Reply.error(504, "leadership transfer timed out: "
+                        + cause.getMessage());
+            }
+            if (cause instanceof ZabException) {
+                // NotLeader, TransferRefused, Recovering, Closed: refused, nothing changed.
+                return new Reply(503, Json.error("leadership transfer refused: "
+                        + cause.getMessage()), false);
+            }
+            LOG.warn("leadership transfer to {} failed", id, cause);
+            return Reply.error(500, "internal error: " + cause);
+        });
     }
 
     private static Reply failure(Throwable e) {

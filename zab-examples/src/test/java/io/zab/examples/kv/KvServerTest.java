@@ -88,6 +88,29 @@ class KvServerTest {
         assertError(call(0, "PUT", "/kv/a", "x".repeat(1025)), 413, "larger than 1024");
     }
 
+    /**
+     * POST /leader: 400 for a body that is no peer id, 503 when the transfer is refused (on a
+     * follower, to itself, to a stranger), 200 once the target leads.
+     */
+    @Test
+    void postLeaderHandsLeadershipToTheGivenVoter() throws Exception {
+        int leader = cluster.awaitLeader(WAIT);
+        int target = leader % 3 + 1;
+        int other = target % 3 + 1;
+        assertError(call(leader - 1, "POST", "/leader", "two"), 400, "id of the peer");
+        assertError(call(leader - 1, "POST", "/leader", "0"), 400, "positive");
+        assertError(call(leader - 1, "GET", "/leader", null), 405, "GET");
+        assertError(call(other - 1, "POST", "/leader", "" + target), 503, "refused");
+        assertError(call(leader - 1, "POST", "/leader", "" + leader), 503, "leads already");
+        assertError(call(leader - 1, "POST", "/leader", "9"), 503, "not a member");
+        HttpResponse<String> r = call(leader - 1, "POST", "/leader", target + "\n");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("{\"leader\":" + target + "}", r.body());
+        cluster.await("node " + target + " leads", WAIT,
+                () -> cluster.leader().orElse(-1) == target);
+        assertEquals(200, call(leader - 1, "PUT", "/kv/after-transfer", "1").statusCode());
+    }
+
     private static void assertError(HttpResponse<String> r, int status, String reason) {
         assertEquals(status, r.statusCode(), r.body());
         assertTrue(r.body().startsWith("{\"error\":") && r.body().contains(reason), r.body());
