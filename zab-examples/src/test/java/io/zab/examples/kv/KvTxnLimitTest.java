@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,12 +34,9 @@ class KvTxnLimitTest {
         List<ZabNode> nodes = new ArrayList<>();
         List<KvServer> servers = new ArrayList<>();
         List<KvStateMachine> machines = new ArrayList<>();
-        int[] ports = new int[3];
-        for (int i = 0; i < 3; i++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports[i] = s.getLocalPort();
-            }
-        }
+        // Below the ephemeral range: a port the kernel picked for us could be handed out again
+        // to another process's outgoing connection before the node binds it (it was, in a run).
+        int[] ports = io.zab.testkit.FreePorts.pick(3);
         try {
             for (int id = 1; id <= 3; id++) {
                 ZabConfig.Builder b = ZabConfig.builder().peerId(id).maxTxnBytes(MAX_TXN)

@@ -23,9 +23,7 @@ import io.zab.transport.netty.NettyTransport;
 import io.zab.transport.netty.NettyTransportConfig;
 import io.zab.runtime.NodeWiring;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -140,10 +138,9 @@ class ResumeOverNettyTest {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Below the ephemeral range, where no outgoing connection takes it before we bind. */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return io.zab.testkit.FreePorts.pick(1)[0];
     }
 
     private static void await(String what, BooleanSupplier condition)
