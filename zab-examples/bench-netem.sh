@@ -362,7 +362,7 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 print("| RTT ms | ping ms: idle 1-2 / 2-3 / loaded | connections | writes/s | p50 ms | p99 ms "
       "| leader in flight max | learner lag max (txns) | failover ms median [min-max] "
-      "| its election ms |")
+      "| its election ms (where told) |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     if r[1] != "W":
@@ -370,7 +370,7 @@ for r in rows:
     rtt, conns, ping, reqs, dur, p50, p99, non2xx, errs, infl, lag = r[0], *r[2:]
     ok = (int(reqs) - int(non2xx)) / (int(dur) / 1e6)
     fo = [float(x[2]) for x in rows if x[0] == rtt and x[1] == "F" and x[2] != "none"]
-    el = [float(x[3]) for x in rows if x[0] == rtt and x[1] == "F" and x[2] != "none"]
+    el = [float(x[3]) for x in rows if x[0] == rtt and x[1] == "F" and float(x[3]) >= 0]
     lost = sum(1 for x in rows if x[0] == rtt and x[1] == "F" and x[2] == "none")
     fo_text = (f"{statistics.median(fo):.0f} [{min(fo):.0f}-{max(fo):.0f}]" if fo else "-")
     el_text = (f"{statistics.median(el):.0f} [{min(el):.0f}-{max(el):.0f}]" if el else "-")
