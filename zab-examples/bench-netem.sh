@@ -132,8 +132,9 @@ no_delay() {
 }
 
 # Holds every frame the bridge forwards for $1 microseconds (a frame crosses the bridge once
-# each way, so the round trip gains twice that); 0 puts no delay in place, unless $2 is force. The netem queue holds 100,000 packets rather
-# than its default 1,000, so that the delay line itself never drops at these rates.
+# each way, so the round trip gains twice that); 0 puts no delay in place, unless $2 is force.
+# The netem queue holds 100,000 packets rather than its default 1,000, so that the delay line
+# itself never drops at these rates.
 delay_us() {
   local i
   no_delay
