@@ -130,6 +130,11 @@ public final class NodeLoop implements AutoCloseable {
     private final Map<Long, CompletableFuture<Void>> transfers = new ConcurrentHashMap<>();
     private final List<io.zab.RoleListener> listeners = new CopyOnWriteArrayList<>();
     private final PendingBudget pending;
+    /**
+     * The reason of every refusal for a full pending budget, made once: under a storm of
+     * untimed submits this path runs hundreds of thousands of times a second.
+     */
+    private final String pendingFull;
     private final Metrics metrics;
     /** The state machine's state at zxid 0, kept to restore from when no snapshot exists. */
     private final byte[] initialState;
@@ -153,6 +158,9 @@ public final class NodeLoop implements AutoCloseable {
         this.parts = parts;
         this.nanoTime = nanoTime;
         this.pending = new PendingBudget(config.pendingMaxTxns(), config.pendingMaxBytes());
+        this.pendingFull = "node " + config.peerId() + " has its pending budget in use"
+                + " (pendingMaxTxns " + config.pendingMaxTxns() + ", pendingMaxBytes "
+                + config.pendingMaxBytes() + "); never applied, retry later";
         this.metrics = new Metrics(config.peerId(), parts.metrics());
         Stores stores = parts.stores().open();
         try {
@@ -310,10 +318,7 @@ public final class NodeLoop implements AutoCloseable {
         }
         long start = nanoTime.getAsLong();
         if (!pending.acquire(bytes, waitNanos)) {
-            RuntimeException overloaded = new ZabException.OverloadedException("node "
-                    + config.peerId() + " has its pending budget in use (pendingMaxTxns "
-                    + config.pendingMaxTxns() + ", pendingMaxBytes " + config.pendingMaxBytes()
-                    + "); never applied, retry later");
+            RuntimeException overloaded = new ZabException.OverloadedException(pendingFull);
             metrics.refused(overloaded);
             f.completeExceptionally(overloaded);
             return -1;
