@@ -589,8 +589,10 @@ final class LeaderRole implements RoleState {
         }
         Zxid pin = null;
         for (LearnerProgress p : learners.values()) {
+            // Per learner: only one too far behind loses its pin (and is dropped when fed).
             Zxid needs = p.state == State.SNAP_SENDING ? p.snapZxid
-                    : p.streaming() && held <= max ? p.sentZxid : null;
+                    : p.streaming() && core.history().bytesAfter(p.sentZxid) <= max
+                            ? p.sentZxid : null;
             if (needs != null) {
                 pin = pin == null ? needs : Zxid.min(pin, needs);
             }
@@ -910,14 +912,7 @@ final class LeaderRole implements RoleState {
                     + (p == null ? "" : " (" + phaseOf(p) + ")");
         }
         transferTarget = target;
-        for (HeldRequests.Held h : awaitingRoom.drain()) {
-            if (h.origin().equals(self)) {
-                core.holdForNextLeader(h);
-            } else {
-                core.send(h.origin(), new RequestRefused(h.requestId(),
-                        RequestRefused.Reason.NOT_LEADER));
-            }
-        }
+        handHeldToNextLeader();
         maybeHandOver();
         return null;
     }
@@ -1096,9 +1091,11 @@ final class LeaderRole implements RoleState {
         }
     }
 
-    @Override
-    public void leave() {
-        left = true;
+    /**
+     * Writes held for room go to the next leader: ours wait for it (within their wait), a
+     * learner's are refused NOT_LEADER so that its caller retries there; never applied here.
+     */
+    private void handHeldToNextLeader() {
         for (HeldRequests.Held h : awaitingRoom.drain()) {
             if (h.origin().equals(self)) {
                 core.holdForNextLeader(h);
@@ -1107,6 +1104,12 @@ final class LeaderRole implements RoleState {
                         RequestRefused.Reason.NOT_LEADER));
             }
         }
+    }
+
+    @Override
+    public void leave() {
+        left = true;
+        handHeldToNextLeader();
         for (SyncWait w : syncWaits) {
             if (w.from().equals(self)) {
                 core.complete(w.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, null,

@@ -152,8 +152,10 @@ public final class ZabCore {
         } else {
             throw new IllegalArgumentException("unknown event " + event);
         }
-        releaseAwaitingLeader();
+        // A transfer that just timed out makes us a leader taking writes again: release what
+        // waited for the next leader in this same event, not the next one.
         checkTransfer();
+        releaseAwaitingLeader();
     }
 
     public List<Action> drainActions() {

@@ -72,6 +72,23 @@ public final class RecordingReceiver implements Transport.Receiver {
         fail("no disconnect of peer " + peer + " within " + timeout);
     }
 
+    /**
+     * The next message from {@code from}, skipping other peers' events (at most 100); fails if
+     * {@code from} is reported disconnected first.
+     */
+    public Message nextFrom(PeerId from, Duration timeout) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            Event e = take(timeout);
+            if (e.peer().equals(from)) {
+                if (e.isDisconnect()) {
+                    throw new AssertionError("peer " + from + " reported disconnected");
+                }
+                return e.message();
+            }
+        }
+        throw new AssertionError("too many unrelated events");
+    }
+
     /** Everything recorded so far and not yet taken. */
     public List<Event> drain() {
         List<Event> out = new ArrayList<>();

@@ -284,7 +284,7 @@ public final class NettyTransportConfig {
             atLeast("outboundQueueMessages", outboundQueueMessages, 1);
             atLeast("ioThreads", ioThreads, 1);
             atLeast("pendingHandshakesMax", pendingHandshakesMax, 1);
-            if (peerSecret != null && peerSecret.length < 16) {
+            if (peerSecret != null && peerSecret.length < io.zab.ZabConfig.PEER_SECRET_MIN_BYTES) {
                 throw new IllegalArgumentException("peerSecret must be at least 16 bytes: "
                         + peerSecret.length);
             }

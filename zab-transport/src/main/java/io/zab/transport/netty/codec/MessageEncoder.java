@@ -58,8 +58,9 @@ public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
                 closeBatch(ctx);
             }
             if (batch == null) {
-                batch = Frames.start(ctx.alloc(), Frames.KIND_BATCH, batchBytes);
+                batch = startBatch(ctx, entry);
             }
+            batch.ensureWritable(entry); // grows up to the frame's cap, which the check above kept
             int at = batch.writerIndex();
             batch.writeInt(size);
             try {
@@ -80,6 +81,23 @@ public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
             ctx.fireExceptionCaught(failure);
         }
     }
+
+    /**
+     * A batch frame sized for what it starts with (at least {@link #BATCH_START_BYTES}), able to
+     * grow to the cap: Netty counts a queued buffer's bytes, not its capacity, so a frame that
+     * always reserved the cap would let a backed-up connection hold many times its high-water
+     * mark of mostly empty buffers, and buffers above Netty's thread cache cost the arena's lock.
+     */
+    private ByteBuf startBatch(ChannelHandlerContext ctx, int firstEntry) {
+        int head = Frames.HEADER_BYTES + Frames.KIND_BYTES;
+        ByteBuf b = ctx.alloc().ioBuffer(head + Math.min(batchBytes,
+                Math.max(firstEntry, BATCH_START_BYTES)), head + batchBytes);
+        b.writeInt(0).writeInt(0).writeByte(Frames.KIND_BATCH);
+        return b;
+    }
+
+    /** What a batch frame starts with; most flushes carry a few small messages. */
+    static final int BATCH_START_BYTES = 1024;
 
     private int batchPayload() {
         return batch.writerIndex() - batch.readerIndex() - Frames.HEADER_BYTES

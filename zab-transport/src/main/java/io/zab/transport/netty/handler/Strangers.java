@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Accepted connections that have not finished their handshake ("strangers"), kept cheap: at
- * most {@code maxPending} at once (one more is closed as soon as it is accepted), every refusal
+ * most {@code maxPending} at once and a quarter of that (at least one) from one source address
+ * (one more is closed as soon as it is accepted; the per-address share keeps one host from
+ * taking every slot and so locking the members out), every refusal
  * counted, and the WARN about a refusal logged at most once a minute per source address (the
  * ones in between are counted and named in the next line). A flood of strangers therefore costs
  * a bounded number of descriptors and a bounded amount of log.
@@ -26,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class Strangers {
     /** Set on an accepted channel while it is a stranger. */
     static final AttributeKey<Strangers> KEY = AttributeKey.valueOf("zab.stranger");
+    /** The source address a stranger was counted under (a closed channel may not tell). */
+    static final AttributeKey<InetAddress> FROM = AttributeKey.valueOf("zab.stranger.from");
     static final long QUIET_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** Source addresses remembered within a minute; beyond them one line a minute for all. */
     static final int MAX_ADDRESSES = 4096;
@@ -35,6 +39,10 @@ public final class Strangers {
     private final LongSupplier nanoTime;
     private final Runnable onRefused;
     private final AtomicInteger pending = new AtomicInteger();
+    private final int maxPerAddress;
+    /** Strangers per source address; an entry only while it has some, so at most maxPending. */
+    private final java.util.concurrent.ConcurrentHashMap<InetAddress, Integer> perAddress =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<InetAddress, Quiet> quiet = new HashMap<>(); // guarded by this
     private final Quiet overflow = new Quiet();
 
@@ -52,6 +60,7 @@ public final class Strangers {
      */
     public Strangers(int maxPending, LongSupplier nanoTime, Runnable onRefused) {
         this.maxPending = maxPending;
+        this.maxPerAddress = Math.max(1, maxPending / 4);
         this.nanoTime = nanoTime;
         this.onRefused = onRefused;
     }
@@ -69,6 +78,23 @@ public final class Strangers {
             refused(ch, maxPending + " connections are already in their handshake");
             return false;
         }
+        InetAddress from = addressOf(ch.remoteAddress());
+        if (from != null) {
+            boolean[] over = new boolean[1];
+            perAddress.compute(from, (a, n) -> {
+                int now = n == null ? 0 : n;
+                over[0] = now >= maxPerAddress;
+                return over[0] ? n : Integer.valueOf(now + 1);
+            });
+            if (over[0]) {
+                pending.decrementAndGet();
+                ConnectionGuard.closeQuietly(ch);
+                refused(ch, maxPerAddress + " connections from this address are already in"
+                        + " their handshake");
+                return false;
+            }
+        }
+        ch.attr(FROM).set(from);
         ch.attr(KEY).set(this);
         ch.closeFuture().addListener(f -> leave(ch));
         return true;
@@ -83,6 +109,10 @@ public final class Strangers {
     void leave(Channel ch) {
         if (ch.attr(KEY).getAndSet(null) != null) {
             pending.decrementAndGet();
+            InetAddress from = ch.attr(FROM).get();
+            if (from != null) {
+                perAddress.computeIfPresent(from, (a, n) -> n <= 1 ? null : n - 1);
+            }
         }
     }
 
