@@ -54,11 +54,20 @@ final class RawPeer implements AutoCloseable {
     static byte[] frame(byte kind, byte[] payload) {
         ByteBuf f = Frames.start(UnpooledByteBufAllocator.DEFAULT, kind, payload.length)
                 .writeBytes(payload);
-        return ByteBufUtil.getBytes(Frames.finish(f));
+        return bytesOf(Frames.finish(f));
+    }
+
+    /** The frame's bytes; the buffer (direct, so watched by Netty's leak detector) is freed. */
+    private static byte[] bytesOf(ByteBuf frame) {
+        try {
+            return ByteBufUtil.getBytes(frame);
+        } finally {
+            frame.release();
+        }
     }
 
     static byte[] hello(String cluster, int sid) {
-        return ByteBufUtil.getBytes(Handshake.hello(cluster, sid, false)
+        return bytesOf(Handshake.hello(cluster, sid, false)
                 .encode(UnpooledByteBufAllocator.DEFAULT));
     }
 
