@@ -88,6 +88,9 @@ class PeerSecretTest {
         long refusedBefore = r1.handshakesRefused();
         try (LogCapture log = new LogCapture()) {
             for (int i = 0; i < 20; i++) {
+                // One stranger per address at a time here (a quarter of MAX_PENDING): the last
+                // one's slot is freed on the node's loop, which may lag our seeing the close.
+                awaitPending(0);
                 try (RawPeer raw = new RawPeer(TestNet.hostOf(2), peers.get(ONE))) {
                     raw.write(RawPeer.hello(TestNet.CLUSTER, 2)); // no nonce: no secret
                     Handshake reply = raw.readHandshake();
@@ -96,6 +99,7 @@ class PeerSecretTest {
                             + " secret", reply.reason());
                     assertTrue(raw.awaitClosedByPeer());
                 }
+                awaitPending(0);
                 try (RawPeer raw = new RawPeer(TestNet.hostOf(2), peers.get(ONE))) {
                     assertEquals(Status.REJECT, withSecret(raw, WRONG, 2).status());
                     assertTrue(raw.awaitClosedByPeer());
