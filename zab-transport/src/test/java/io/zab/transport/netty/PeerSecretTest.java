@@ -7,7 +7,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.zab.PeerId;
-import io.zab.protocol.message.Ping;
 import io.zab.transport.RecordingReceiver;
 import io.zab.transport.netty.codec.Handshake;
 import io.zab.transport.netty.codec.Handshake.Status;
@@ -239,14 +238,6 @@ class PeerSecretTest {
     }
 
     private void exchange() throws Exception {
-        round++;
-        node1.send(TWO, new Ping(1, round));
-        node2.send(ONE, new Ping(2, round));
-        assertEquals(new Ping(1, round), next(r2, ONE));
-        assertEquals(new Ping(2, round), next(r1, TWO));
-    }
-
-    private static Object next(RecordingReceiver r, PeerId from) throws Exception {
-        return r.nextFrom(from, DEADLINE);
+        TestNet.exchange(node1, r1, node2, r2, ++round, DEADLINE);
     }
 }

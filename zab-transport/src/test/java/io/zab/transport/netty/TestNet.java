@@ -1,12 +1,17 @@
 package io.zab.transport.netty;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.zab.PeerId;
+import io.zab.protocol.message.Ping;
+import io.zab.transport.RecordingReceiver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -58,5 +63,20 @@ final class TestNet {
                 .handshakeTimeoutMs(3_000)
                 .reconnectBackoffMs(20, 200)
                 .jitterSeed(42);
+    }
+
+    /**
+     * Members 1 and 2 each send the other a PING of {@code round} and each receives it: proof
+     * that both directions of their link work (the same assertions wherever it is called).
+     */
+    static void exchange(NettyTransport one, RecordingReceiver atOne,
+            NettyTransport two, RecordingReceiver atTwo, long round,
+            Duration deadline) throws InterruptedException {
+        PeerId id1 = PeerId.of(1);
+        PeerId id2 = PeerId.of(2);
+        one.send(id2, new Ping(1, round));
+        two.send(id1, new Ping(2, round));
+        assertEquals(new Ping(1, round), atTwo.nextFrom(id1, deadline));
+        assertEquals(new Ping(2, round), atOne.nextFrom(id2, deadline));
     }
 }

@@ -180,14 +180,6 @@ class TlsTest {
     }
 
     private void exchange() throws Exception {
-        round++;
-        node1.send(TWO, new Ping(1, round));
-        node2.send(ONE, new Ping(2, round));
-        assertEquals(new Ping(1, round), next(r2, ONE));
-        assertEquals(new Ping(2, round), next(r1, TWO));
-    }
-
-    private static Object next(RecordingReceiver r, PeerId from) throws Exception {
-        return r.nextFrom(from, DEADLINE);
+        TestNet.exchange(node1, r1, node2, r2, ++round, DEADLINE);
     }
 }
