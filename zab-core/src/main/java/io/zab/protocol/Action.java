@@ -34,6 +34,18 @@ public sealed interface Action {
     record Disconnect(PeerId peer, String reason) implements Action {
     }
 
+    /**
+     * The peers this node talks to are now {@code peers} (id to quorum address, this node
+     * excluded): the transport dials and accepts exactly these, closes the connections of any
+     * other and refuses them afterwards. Sent at start and whenever the membership this node
+     * knows (committed, proposed, or members being added) changes.
+     */
+    record PeersChanged(java.util.Map<PeerId, String> peers) implements Action {
+        public PeersChanged {
+            peers = java.util.Map.copyOf(peers);
+        }
+    }
+
     /** A storage action, numbered by the core in the order it was asked for. */
     sealed interface StorageAction extends Action {
         long seq();
@@ -48,6 +60,13 @@ public sealed interface Action {
 
     /** Write both epoch files atomically. */
     record SaveEpoch(long seq, long acceptedEpoch, long currentEpoch) implements StorageAction {
+    }
+
+    /**
+     * Write {@code committed} as this node's committed membership, atomically (the membership
+     * file): at start it is the membership unless the log holds a newer membership txn.
+     */
+    record SaveMembership(long seq, io.zab.Membership committed) implements StorageAction {
     }
 
     /** Write part of the data of the snapshot being received by SNAP. */

@@ -5,10 +5,18 @@ import java.util.List;
 
 /**
  * What a node found on its disk at start: both epochs, the zxid of its newest snapshot (the
- * state machine has been restored from it) and the logged txns after that snapshot, in order.
+ * state machine has been restored from it), the logged txns after that snapshot, in order, and
+ * the committed membership it saved last ({@code membership}; null when it never saved one: the
+ * core starts from the static one in {@link CoreConfig}). Membership txns in the log after it
+ * are newer ones this node has seen.
  */
 public record PersistentState(long acceptedEpoch, long currentEpoch, Zxid snapshotZxid,
-        List<Txn> log) {
+        List<Txn> log, io.zab.Membership membership) {
+
+    public PersistentState(long acceptedEpoch, long currentEpoch, Zxid snapshotZxid,
+            List<Txn> log) {
+        this(acceptedEpoch, currentEpoch, snapshotZxid, log, null);
+    }
 
     public PersistentState {
         log = List.copyOf(log);

@@ -38,6 +38,17 @@ public interface Transport extends AutoCloseable {
     }
 
     /**
+     * The members this node talks to are now {@code peers} (this node excluded), after a
+     * membership change: it dials and accepts the ones added, closes the connections of the ones
+     * gone (with {@link Receiver#onDisconnected}) and refuses them afterwards. Any thread; never
+     * blocks. The default refuses: a transport with fixed peers cannot change membership.
+     */
+    default void updatePeers(java.util.Map<PeerId, java.net.InetSocketAddress> peers) {
+        throw new UnsupportedOperationException(getClass().getSimpleName()
+                + " has a fixed set of peers");
+    }
+
+    /**
      * The node's inbox has room again: read again from every connection paused because
      * {@link Receiver#hasRoom} was false. Any thread; never blocks. A transport without
      * back-pressure (an in-process test network) ignores it.
