@@ -28,6 +28,15 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
     public static final int MAX_ADDRESS_BYTES = 255;
     private static final int FORMAT = 1;
 
+    /**
+     * Checks and copies the members.
+     *
+     * @param version the zxid of the txn that made it, or {@link Zxid#ZERO}
+     * @param voters the voting members and their addresses
+     * @param observers the observers and their addresses
+     * @throws IllegalArgumentException with no voter, a member both voter and observer, more
+     *     than {@link #MAX_MEMBERS} members, or an address missing or too long
+     */
     public Membership {
         java.util.Objects.requireNonNull(version, "version");
         voters = Collections.unmodifiableMap(new TreeMap<>(voters));
@@ -58,7 +67,13 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
         }
     }
 
-    /** The starting membership (version zero) of ids without addresses (tests, simulator). */
+    /**
+     * The starting membership (version zero) of ids without addresses (tests, simulator).
+     *
+     * @param voters the voting members
+     * @param observers the observers
+     * @return the membership
+     */
     public static Membership of(Set<PeerId> voters, Set<PeerId> observers) {
         Map<PeerId, String> v = new TreeMap<>();
         voters.forEach(p -> v.put(p, ""));
@@ -67,38 +82,74 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
         return new Membership(Zxid.ZERO, v, o);
     }
 
+    /**
+     * Whether {@code peer} votes.
+     *
+     * @param peer a server id
+     * @return true for a voter
+     */
     public boolean isVoter(PeerId peer) {
         return voters.containsKey(peer);
     }
 
+    /**
+     * Whether {@code peer} observes.
+     *
+     * @param peer a server id
+     * @return true for an observer
+     */
     public boolean isObserver(PeerId peer) {
         return observers.containsKey(peer);
     }
 
+    /**
+     * Whether {@code peer} is a member at all.
+     *
+     * @param peer a server id
+     * @return true for a voter or an observer
+     */
     public boolean contains(PeerId peer) {
         return voters.containsKey(peer) || observers.containsKey(peer);
     }
 
-    /** Every member, voters and observers, in id order. */
+    /**
+     * Every member, voters and observers, in id order.
+     *
+     * @return the ids
+     */
     public Set<PeerId> members() {
         Set<PeerId> all = new TreeSet<>(voters.keySet());
         all.addAll(observers.keySet());
         return Collections.unmodifiableSet(all);
     }
 
-    /** Every member's address. */
+    /**
+     * Every member's address.
+     *
+     * @return id to {@code host:port}
+     */
     public Map<PeerId, String> addresses() {
         Map<PeerId, String> all = new TreeMap<>(voters);
         all.putAll(observers);
         return Collections.unmodifiableMap(all);
     }
 
-    /** The same members under another version (the zxid of the txn that carries them). */
+    /**
+     * The same members under another version (the zxid of the txn that carries them).
+     *
+     * @param v the version
+     * @return the membership at {@code v}
+     */
     public Membership withVersion(Zxid v) {
         return new Membership(v, voters, observers);
     }
 
-    /** Whether both have the same members in the same roles at the same addresses. */
+    /**
+     * Whether both have the same members in the same roles at the same addresses.
+     *
+     * @param o another membership
+     * @return true when only the versions may differ
+     */
     public boolean sameMembers(Membership o) {
         return voters.equals(o.voters) && observers.equals(o.observers);
     }
@@ -107,6 +158,8 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
      * The binary form (what a membership txn carries, and the membership file holds): format
      * (1), version (8), voter count (2), observer count (2), then per member id (4), address
      * length (2), address (UTF-8).
+     *
+     * @return the bytes
      */
     public byte[] encode() {
         int size = 1 + 8 + 2 + 2;
@@ -128,7 +181,13 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
         }
     }
 
-    /** Reads {@link #encode}'s form; names what is wrong when it is not one. */
+    /**
+     * Reads {@link #encode}'s form.
+     *
+     * @param bytes the bytes
+     * @return the membership
+     * @throws IllegalArgumentException naming what is wrong when the bytes are not one
+     */
     public static Membership decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         try {

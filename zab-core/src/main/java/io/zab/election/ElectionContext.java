@@ -34,6 +34,16 @@ public interface ElectionContext {
      * may not vote yet. Observers never vote and are not said to abstain. Read live: a voter
      * stops abstaining once its first sync is durable.
      */
+    /**
+     * Whether this node is a member (voter or observer) of the newest membership it knows. A
+     * node that is not (started to join, before a leader added it) never votes and follows a
+     * leader on that leader's own LEADING notification: it has no vote to lose, and only the
+     * leader staging it can reach it.
+     */
+    default boolean isMember() {
+        return quorum().isVoter(self()) || observers().contains(self());
+    }
+
     default boolean abstains() {
         return quorum().isVoter(self()) && !mayVote();
     }

@@ -90,6 +90,11 @@ public final class QuorumMaxElection implements LeaderElection {
             }
             return;
         }
+        if (!context.isMember() && n.state() == Role.LEADING
+                && n.vote().leader().equals(from)) {
+            decide(from); // a node to be added: only the leader staging it answers it
+            return;
+        }
         if (!isVoter(from) || n.abstains() || !isVoter(n.vote().leader())) {
             return;
         }

@@ -70,7 +70,8 @@ public record CoreConfig(PeerId self, Set<PeerId> voters, Set<PeerId> observers,
     public CoreConfig {
         voters = Set.copyOf(new TreeSet<>(voters));
         observers = Set.copyOf(new TreeSet<>(observers));
-        if (!voters.contains(self) && !observers.contains(self)) {
+        if (!voters.contains(self) && !observers.contains(self) && !joinExisting) {
+            // Only a node started to join may be outside: a leader adds it by a change.
             throw new IllegalArgumentException("self " + self + " is neither voter nor observer");
         }
         for (PeerId o : observers) {

@@ -72,6 +72,28 @@ public sealed interface Event {
     }
 
     /**
+     * The host asked this node, the leader, to change the membership to {@code target} (its
+     * version is ignored). Members to be added are connected and synced as non-voting learners
+     * first; once every new voter and a quorum of the target's voters are caught up, the
+     * change is proposed as a membership txn, which commits with a quorum of the old voters
+     * and of the new ones. The answer names {@code requestId}: the txn's delivery here (the
+     * change is committed), or at once {@link Outcome.Kind#NOT_LEADER},
+     * {@link Outcome.Kind#CHANGE_IN_FLIGHT} or {@link Outcome.Kind#REFUSED} (nothing
+     * changed), or {@link Outcome.Kind#REFUSED} when the new members were not caught up within
+     * {@code timeoutTicks} (nothing changed).
+     */
+    record ChangeMembership(long requestId, io.zab.Membership target, int timeoutTicks)
+            implements Event {
+        public ChangeMembership {
+            java.util.Objects.requireNonNull(target, "target");
+            if (timeoutTicks < 1) {
+                throw new IllegalArgumentException("timeoutTicks must be at least 1: "
+                        + timeoutTicks);
+            }
+        }
+    }
+
+    /**
      * The state machine has applied every delivered txn up to {@code zxid}: a coalesced mark from
      * the delivery pipeline, so a leader's in-flight budget also covers its own delivery queue.
      */

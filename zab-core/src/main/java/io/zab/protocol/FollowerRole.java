@@ -92,7 +92,7 @@ final class FollowerRole implements RoleState {
     FollowerRole(ZabCore core, PeerId leader) {
         this.core = core;
         this.leader = leader;
-        this.observer = core.config().isObserver();
+        this.observer = core.isObserver();
     }
 
     @Override
@@ -546,6 +546,24 @@ final class FollowerRole implements RoleState {
         if (ackable.isAfter(lastAckSent) && ackable.epoch() == leaderEpoch) {
             lastAckSent = ackable;
             core.send(leader, new Ack(ackable));
+        }
+    }
+
+    /**
+     * A committed membership without this node ends its part (it no longer follows), and one
+     * in which it has another role makes it start over in that role; a node started to join
+     * goes on learning while the leader stages it.
+     */
+    @Override
+    public void onMembershipChanged() {
+        io.zab.Membership committed = core.memberships().committed();
+        if (!committed.contains(self())) {
+            if (!core.config().joinExisting()) {
+                core.stepDown("this node was removed from the membership (" + committed + ")");
+            }
+        } else if (committed.isObserver(self()) != observer) {
+            core.stepDown("this node is now " + (observer ? "a voter" : "an observer") + " in "
+                    + committed);
         }
     }
 

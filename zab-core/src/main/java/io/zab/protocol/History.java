@@ -147,6 +147,13 @@ final class History implements HistoryView {
         return i >= start ? txns.get(i).zxid() : base;
     }
 
+    /** The last zxid held before {@code zxid} (the base when none is). */
+    Zxid before(Zxid zxid) {
+        int i = indexOf(zxid);
+        int j = (i >= 0 ? i : -(i + 1)) - 1;
+        return j >= start ? txns.get(j).zxid() : base;
+    }
+
     /** The txns after {@code from} up to and including {@code to}. */
     List<Txn> between(Zxid from, Zxid to) {
         if (from.isBefore(base)) {

@@ -87,7 +87,9 @@ final class LeaderRole implements RoleState {
     private final ZabCore core;
     private final PeerId self;
     /** The quorum arithmetic of every step: who counts, and what a quorum holds. */
-    private final Tally tally;
+    private Tally tally;
+    /** The quorum {@link #tally} counts by; a membership change brings another. */
+    private io.zab.protocol.quorum.QuorumVerifier tallyQuorum;
     private final Map<PeerId, LearnerProgress> learners = new TreeMap<>();
     private Phase phase = Phase.DISCOVERY;
     private long epoch;
@@ -107,10 +109,28 @@ final class LeaderRole implements RoleState {
     /** The voter this leader is handing its leadership to, or null (leadership transfer). */
     private PeerId transferTarget;
 
+    /**
+     * A membership change being staged (the target is {@code Memberships.staging()}): it is
+     * proposed once its new voters have acked everything up to {@code caughtUpTo}.
+     */
+    private record Change(long requestId, long deadlineTick, Zxid caughtUpTo) {
+    }
+
+    private Change change;
+
     LeaderRole(ZabCore core) {
         this.core = core;
         this.self = core.config().self();
-        this.tally = new Tally(core.quorum());
+    }
+
+    /** The tally of the quorum in force now (joint while a membership change is in flight). */
+    private Tally tally() {
+        io.zab.protocol.quorum.QuorumVerifier q = core.quorum();
+        if (q != tallyQuorum) {
+            tally = new Tally(q);
+            tallyQuorum = q;
+        }
+        return tally;
     }
 
     @Override
@@ -140,11 +160,11 @@ final class LeaderRole implements RoleState {
 
     @Override
     public String describe() {
-        int voters = core.config().voters().size();
+        int voters = core.memberships().committed().voters().size();
         // Observers and learners not in broadcast do not count toward serving a quorum.
         long inBroadcast = learners.values().stream()
                 .filter(p -> !p.observer && p.state == LearnerProgress.State.BROADCAST).count()
-                + (core.config().voters().contains(self) ? 1 : 0);
+                + (core.memberships().committed().isVoter(self) ? 1 : 0);
         return switch (phase) {
             case DISCOVERY -> "leading epoch " + epoch + ": discovery, " + learners.size()
                     + " learner(s) connected, waiting for a quorum of " + voters + " voters";
@@ -265,9 +285,9 @@ final class LeaderRole implements RoleState {
 
     private void onLearnerInfo(PeerId from, Message m, boolean observer, long accepted,
             Zxid last, boolean abstains) {
-        if (observer != core.config().observers().contains(from)) {
+        if (!core.memberships().mayLearnAs(from, observer)) {
             reject(from, m, "type", m.getClass().getSimpleName(), "peer " + from + " is "
-                    + (observer ? "a voter" : "an observer") + " in our configuration");
+                    + (observer ? "a voter" : "an observer") + " in our membership");
             return;
         }
         if (accepted >= EPOCH_MAX) {
@@ -729,10 +749,16 @@ final class LeaderRole implements RoleState {
 
     // ---- broadcast: proposals, flow control, commits ----
 
-    private void propose(byte[] payload, PeerId origin, long requestId) {
+    /** The zxid of the next proposal, or null when this epoch's counter is used up. */
+    private Zxid nextZxid() {
         Zxid last = core.lastLoggedZxid();
         long counter = last.epoch() == epoch ? last.counter() + 1 : 1;
-        if (counter > core.config().zxidCounterMax()) {
+        return counter > core.config().zxidCounterMax() ? null : new Zxid(epoch, counter);
+    }
+
+    private void propose(byte[] payload, PeerId origin, long requestId) {
+        Zxid zxid = nextZxid();
+        if (zxid == null) {
             // ZOOKEEPER-1277: never wrap into the epoch bits; a new epoch restarts the counter.
             if (origin.equals(self)) {
                 core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
@@ -743,10 +769,14 @@ final class LeaderRole implements RoleState {
             core.stepDown("zxid counter of epoch " + epoch + " exhausted");
             return;
         }
-        Txn txn = new Txn(new Zxid(epoch, counter), payload);
+        proposeTxn(new Txn(zxid, payload), origin, requestId);
+    }
+
+    private void proposeTxn(Txn txn, PeerId origin, long requestId) {
+        Zxid last = core.lastLoggedZxid();
         core.append(List.of(txn));
         inflight.addLast(txn);
-        inflightBytes += payload.length;
+        inflightBytes += txn.data().length;
         if (origin.equals(self)) {
             core.bindRequest(requestId, txn.zxid());
         } else {
@@ -757,11 +787,138 @@ final class LeaderRole implements RoleState {
         for (LearnerProgress p : learners.values()) {
             // A learner still being fed older txns gets this one when its turn comes.
             if (p.streaming() && !p.observer && last.equals(p.sentZxid)
-                    && p.windowFits(payload.length, window)) {
+                    && p.windowFits(txn.data().length, window)) {
                 p.sent(txn);
                 core.send(p.id, proposal);
             }
         }
+    }
+
+    // ---- membership change ----
+
+    /** Whether a leadership transfer runs (a membership change then waits). */
+    boolean transferring() {
+        return transferTarget != null;
+    }
+
+    /** Stages the change the core put in {@code Memberships.staging()} (checked there). */
+    void startChange(long requestId, long deadlineTick) {
+        change = new Change(requestId, deadlineTick, core.lastLoggedZxid());
+        maybeProposeChange();
+    }
+
+    /**
+     * Proposes the staged change once every new voter, and a quorum of the target's voters,
+     * have acked everything up to where the change was asked for (a voter added while behind
+     * would make the new quorum wait for it: ZooKeeper's reconfig admits them the same way).
+     * Observers being added need not have caught up; existing observers being promoted count
+     * only once they follow as voters, after the commit.
+     */
+    private void maybeProposeChange() {
+        if (change == null || left || phase != Phase.BROADCAST) {
+            return;
+        }
+        io.zab.Membership target = core.memberships().staging();
+        io.zab.Membership committed = core.memberships().committed();
+        Tally ready = new Tally(new io.zab.protocol.quorum.MajorityQuorum(
+                target.voters().keySet()));
+        ready.count(self);
+        for (PeerId v : target.voters().keySet()) {
+            LearnerProgress p = learners.get(v);
+            boolean caughtUp = p != null && p.state == State.BROADCAST && !p.observer
+                    && !p.ackedZxid.isBefore(change.caughtUpTo());
+            if (caughtUp) {
+                ready.count(v);
+            } else if (!committed.isVoter(v) && !committed.isObserver(v)) {
+                return; // a new voter still catching up
+            }
+        }
+        if (!ready.reached()) {
+            return;
+        }
+        Zxid zxid = nextZxid();
+        if (zxid == null) {
+            endChange(Outcome.failed(Outcome.Kind.REFUSED, self, "zxid counter exhausted;"
+                    + " electing a new epoch, retry then"));
+            core.stepDown("zxid counter of epoch " + epoch + " exhausted");
+            return;
+        }
+        long requestId = change.requestId();
+        change = null;
+        LOG.info("node {}: proposing {} at {}", self, target, zxid);
+        proposeTxn(Txn.membershipChange(zxid, target), self, requestId);
+    }
+
+    /** Ends a staged change that was not proposed: nothing changed. */
+    private void endChange(Outcome outcome) {
+        core.memberships().unstage();
+        core.complete(change.requestId(), outcome);
+        change = null;
+    }
+
+    private void expireChange(long now) {
+        if (change == null || now < change.deadlineTick()) {
+            return;
+        }
+        io.zab.Membership target = core.memberships().staging();
+        java.util.Set<PeerId> behind = new java.util.TreeSet<>();
+        for (PeerId v : target.voters().keySet()) {
+            LearnerProgress p = learners.get(v);
+            if (!v.equals(self) && (p == null || p.state != State.BROADCAST
+                    || p.ackedZxid.isBefore(change.caughtUpTo()))) {
+                behind.add(v);
+            }
+        }
+        LOG.warn("node {}: membership change to {} refused: voters {} did not catch up within"
+                + " the timeout", self, target, behind);
+        endChange(Outcome.failed(Outcome.Kind.REFUSED, self, "voters " + behind + " were not"
+                + " connected and caught up within the timeout; nothing changed"));
+    }
+
+    /**
+     * The membership changed: learners no longer in it, or now in another role, are dropped
+     * (they come back in their new role, or not at all), commits are counted by the new quorum,
+     * and a leader that is no longer a voter hands its leadership to the new voter that holds
+     * most of its log.
+     */
+    @Override
+    public void onMembershipChanged() {
+        if (left) {
+            return;
+        }
+        Memberships ms = core.memberships();
+        io.zab.Membership committed = ms.committed();
+        for (Iterator<LearnerProgress> it = learners.values().iterator(); it.hasNext();) {
+            LearnerProgress p = it.next();
+            boolean roleChanged = committed.contains(p.id)
+                    && p.observer != committed.isObserver(p.id);
+            if (!ms.knows(p.id) || roleChanged) {
+                LOG.info("node {}: learner {} is {} in {}; dropping it", self, p.id,
+                        roleChanged ? "in another role" : "no member", committed);
+                it.remove();
+            }
+        }
+        if (phase != Phase.BROADCAST) {
+            return;
+        }
+        if (!committed.isVoter(self) && ms.pending() == null && transferTarget == null) {
+            PeerId next = null;
+            for (LearnerProgress p : learners.values()) {
+                if (committed.isVoter(p.id) && p.state == State.BROADCAST && !p.observer
+                        && (next == null || p.ackedZxid.isAfter(learners.get(next).ackedZxid))) {
+                    next = p.id;
+                }
+            }
+            if (next == null) {
+                core.stepDown("no longer a voter of " + committed);
+                return;
+            }
+            LOG.info("node {}: no longer a voter of {}; handing leadership to {}", self,
+                    committed, next);
+            transferTarget = next;
+            handHeldToNextLeader();
+        }
+        advanceCommit();
     }
 
     /** What a learner is sent for a txn: followers a PROPOSAL, observers (committed) INFORM. */
@@ -847,6 +1004,7 @@ final class LeaderRole implements RoleState {
         if (phase != Phase.BROADCAST) {
             return;
         }
+        Tally tally = tally();
         tally.clear().hold(self, core.lastSynced());
         for (LearnerProgress p : learners.values()) {
             if (p.acking()) {
@@ -888,7 +1046,7 @@ final class LeaderRole implements RoleState {
 
     /** Whether this leader and the learners that pass {@code test} form a quorum. */
     private boolean quorumOf(java.util.function.Predicate<LearnerProgress> test) {
-        tally.clear().count(self);
+        Tally tally = tally().clear().count(self);
         for (LearnerProgress p : learners.values()) {
             if (test.test(p)) {
                 tally.count(p.id);
@@ -934,6 +1092,7 @@ final class LeaderRole implements RoleState {
      * to the target first; then this node stops leading and follows the target.
      */
     private void maybeHandOver() {
+        maybeProposeChange();
         if (transferTarget == null || left || phase != Phase.BROADCAST) {
             return;
         }
@@ -1056,6 +1215,7 @@ final class LeaderRole implements RoleState {
             core.stepDown("lost the quorum of followers");
             return;
         }
+        expireChange(now);
         for (HeldRequests.Held h : awaitingRoom.expire(now)) {
             refuse(h.requestId(), h.origin(), RequestRefused.Reason.OVERLOADED, "no room in the"
                     + " in-flight budget within the wait (" + inflight.size() + " txns, "
@@ -1109,6 +1269,10 @@ final class LeaderRole implements RoleState {
     @Override
     public void leave() {
         left = true;
+        if (change != null) {
+            endChange(Outcome.failed(Outcome.Kind.NOT_LEADER, null, "the leader stepped down"
+                    + " before the membership change was proposed; nothing changed"));
+        }
         handHeldToNextLeader();
         for (SyncWait w : syncWaits) {
             if (w.from().equals(self)) {

@@ -23,7 +23,9 @@ public record Outcome(Kind kind, Zxid zxid, PeerId leaderHint, String detail) {
         TRANSFERRED,
         /**
          * Leadership transfer: refused at once (the target is not a voter connected in
-         * broadcast, it is this node, or another transfer runs); nothing changed.
+         * broadcast, it is this node, or another transfer runs); membership change: the new
+         * members were not caught up in time, or the change is not one a leader may make;
+         * nothing changed either way.
          */
         REFUSED,
         /**
@@ -31,7 +33,12 @@ public record Outcome(Kind kind, Zxid zxid, PeerId leaderHint, String detail) {
          * old leader still leads (it resumed admitting writes) or an election picks a leader;
          * no data changed either way.
          */
-        TIMED_OUT
+        TIMED_OUT,
+        /**
+         * Membership change or leadership transfer: another change or transfer is in flight;
+         * nothing changed, retry once it is done.
+         */
+        CHANGE_IN_FLIGHT
     }
 
     public static Outcome synced(Zxid zxid) {

@@ -82,4 +82,11 @@ interface RoleState {
      * {@link ZabCore#holdForNextLeader}); the core is about to look for a leader.
      */
     void leave();
+
+    /**
+     * What the node knows of its membership changed (a change seen, committed, truncated, or
+     * learned from a leader), after the event's other effects: quorums are counted anew.
+     */
+    default void onMembershipChanged() {
+    }
 }

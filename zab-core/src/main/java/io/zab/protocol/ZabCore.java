@@ -4,6 +4,7 @@ import io.zab.LearnerStatus;
 import io.zab.PeerId;
 import io.zab.Role;
 import io.zab.Zxid;
+import io.zab.Membership;
 import io.zab.election.ElectionContext;
 import io.zab.election.LeaderElection;
 import io.zab.election.Vote;
@@ -51,7 +52,14 @@ public final class ZabCore {
     private static final Logger LOG = LoggerFactory.getLogger(ZabCore.class);
 
     private final CoreConfig config;
-    private final QuorumVerifier quorum;
+    private final Memberships memberships;
+    /** The peers last given to the driver (Action.PeersChanged). */
+    private Map<PeerId, String> peersSent;
+    /** What the roles were last told of the membership (to tell them when it changes). */
+    private QuorumVerifier quorumSeen;
+    /** A committed membership being saved: delivery stops before its txn until it is durable. */
+    private Zxid membershipSaveZxid;
+    private long membershipSaveSeq = -1;
     private final LeaderElection election;
     private final ElectionContext electionContext = new Context();
     private final List<Action> actions = new ArrayList<>();
@@ -92,7 +100,6 @@ public final class ZabCore {
 
     public ZabCore(CoreConfig config, PersistentState state, LeaderElection election) {
         this.config = config;
-        this.quorum = config.quorum();
         this.election = election;
         this.acceptedEpoch = state.acceptedEpoch();
         this.currentEpoch = state.currentEpoch();
@@ -101,6 +108,11 @@ public final class ZabCore {
         this.lastCommittedZxid = state.snapshotZxid();
         this.lastDeliveredZxid = state.snapshotZxid();
         this.appliedZxid = state.snapshotZxid();
+        this.memberships = new Memberships(state.membership() != null ? state.membership()
+                : io.zab.Membership.of(config.voters(), config.observers()), state.log());
+        this.quorumSeen = memberships.quorum();
+        LOG.info("node {}: {}", config.self(), memberships);
+        announcePeers();
         election.init(electionContext);
         lookForLeader("start");
     }
@@ -131,6 +143,8 @@ public final class ZabCore {
             onSyncRead(s.requestId(), s.waitTicks());
         } else if (event instanceof Event.TransferLeadership t) {
             onTransferLeadership(t.requestId(), t.target(), t.timeoutTicks());
+        } else if (event instanceof Event.ChangeMembership c) {
+            onChangeMembership(c.requestId(), c.target(), c.timeoutTicks());
         } else if (event instanceof PeerDisconnected d) {
             earlyInfos.remove(d.peer());
             rejectLogged.remove(d.peer()); // a new connection gets its own WARN
@@ -156,6 +170,30 @@ public final class ZabCore {
         // waited for the next leader in this same event, not the next one.
         checkTransfer();
         releaseAwaitingLeader();
+        membershipSettled();
+    }
+
+    /**
+     * After an event: the roles count quorums anew if the membership changed, and the driver
+     * learns the peers to talk to. Last, so that messages the event sent to a member that just
+     * left (the COMMIT of its removal) are queued before its connection is closed.
+     */
+    private void membershipSettled() {
+        if (memberships.quorum() != quorumSeen) {
+            quorumSeen = memberships.quorum();
+            if (role != null) {
+                role.onMembershipChanged();
+            }
+        }
+        announcePeers();
+    }
+
+    private void announcePeers() {
+        Map<PeerId, String> peers = memberships.peers(config.self());
+        if (!peers.equals(peersSent)) {
+            peersSent = peers;
+            actions.add(new Action.PeersChanged(peers));
+        }
     }
 
     public List<Action> drainActions() {
@@ -165,7 +203,7 @@ public final class ZabCore {
     }
 
     private void onReceived(PeerId from, Message message) {
-        if (!quorum.isVoter(from) && !config.observers().contains(from)) {
+        if (!memberships.knows(from)) {
             LOG.warn("node {}: dropping {} from unknown peer {}", config.self(),
                     message.getClass().getSimpleName(), from);
             return;
@@ -261,11 +299,15 @@ public final class ZabCore {
             return;
         } else if (transfer != null) {
             refusal = "a transfer to " + transfer.target() + " is already running";
+        } else if (memberships.pending() != null || memberships.staging() != null) {
+            complete(requestId, Outcome.failed(Outcome.Kind.CHANGE_IN_FLIGHT, config.self(),
+                    "a membership change is in flight (" + memberships + ")"));
+            return;
         } else if (target.equals(config.self())) {
             refusal = "this node leads already";
-        } else if (config.observers().contains(target)) {
+        } else if (memberships.committed().isObserver(target)) {
             refusal = "peer " + target + " is an observer; only a voter can lead";
-        } else if (!quorum.isVoter(target)) {
+        } else if (!memberships.committed().isVoter(target)) {
             refusal = "peer " + target + " is not a member of the ensemble";
         } else {
             refusal = leading.startTransfer(target);
@@ -279,6 +321,49 @@ public final class ZabCore {
         LOG.info("node {}: transferring leadership to {} (within {} ticks); writes are refused"
                 + " meanwhile", config.self(), target, timeoutTicks);
         transfer = new Transfer(requestId, target, ticks + timeoutTicks);
+    }
+
+    // ---- membership change ----
+
+    /**
+     * Starts a membership change on this leader, or refuses it at once (nothing changed): this
+     * node must lead in broadcast, no other change or transfer may be in flight, and the target
+     * must differ from the committed membership.
+     */
+    private void onChangeMembership(long requestId, Membership target, int timeoutTicks) {
+        if (!(role instanceof LeaderRole leading) || !role.broadcasting()) {
+            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, leaderHint(),
+                    "only an established leader changes the membership; this node is "
+                            + describe()));
+            return;
+        }
+        if (transfer != null || memberships.pending() != null
+                || memberships.staging() != null || leading.transferring()) {
+            complete(requestId, Outcome.failed(Outcome.Kind.CHANGE_IN_FLIGHT, config.self(),
+                    transfer != null || leading.transferring() ? "a leadership transfer is"
+                            + " running" : "a membership change is in flight ("
+                            + memberships + ")"));
+            return;
+        }
+        if (target.sameMembers(memberships.committed())) {
+            complete(requestId, Outcome.failed(Outcome.Kind.REFUSED, config.self(),
+                    "the membership is that already (" + memberships.committed() + ")"));
+            return;
+        }
+        LOG.info("node {}: changing the membership from {} to voters {} observers {} (new"
+                + " members catch up first, within {} ticks)", config.self(),
+                memberships.committed(), target.voters().keySet(), target.observers().keySet(),
+                timeoutTicks);
+        memberships.stage(target.withVersion(Zxid.ZERO));
+        leading.startChange(requestId, ticks + timeoutTicks);
+    }
+
+    /**
+     * Whether this node may follow a leader: it is a member of the committed membership, or it
+     * was started to join (it syncs as a learner the leader is staging, before it is one).
+     */
+    private boolean mayFollow() {
+        return memberships.committed().contains(config.self()) || config.joinExisting();
     }
 
     /**
@@ -332,10 +417,13 @@ public final class ZabCore {
             Map<PeerId, Message> early = new LinkedHashMap<>(earlyInfos);
             earlyInfos.clear();
             early.forEach(leading::onMessage);
+        } else if (!mayFollow()) {
+            earlyInfos.clear();
+            lookForLeader("not a member of " + memberships.committed());
         } else {
             earlyInfos.clear();
             enter(new FollowerRole(this, next),
-                    config.isObserver() ? Role.OBSERVING : Role.FOLLOWING, next);
+                    isObserver() ? Role.OBSERVING : Role.FOLLOWING, next);
         }
     }
 
@@ -380,6 +468,10 @@ public final class ZabCore {
                     + issuedSeq + ")");
         }
         persistedSeq = seq;
+        if (membershipSaveZxid != null && isPersisted(membershipSaveSeq)) {
+            membershipSaveZxid = null;
+            deliverUpTo(lastCommittedZxid);
+        }
         while (!pendingEnds.isEmpty() && pendingEnds.peekFirst()[0] <= seq) {
             long end = pendingEnds.pollFirst()[1];
             lastSyncedZxid = Zxid.fromLong(end);
@@ -413,8 +505,8 @@ public final class ZabCore {
             return;
         }
         if (leader.equals(config.self())) {
-            if (config.isObserver() || !mayVote()) {
-                throw new IllegalStateException((config.isObserver() ? "an observer"
+            if (isObserver() || !mayVote()) {
+                throw new IllegalStateException((isObserver() ? "an observer"
                         : "an abstaining voter") + " was elected leader");
             }
             LeaderRole leading = new LeaderRole(this);
@@ -422,9 +514,13 @@ public final class ZabCore {
             Map<PeerId, Message> early = new LinkedHashMap<>(earlyInfos);
             earlyInfos.clear();
             early.forEach(leading::onMessage);
+        } else if (!mayFollow()) {
+            earlyInfos.clear();
+            LOG.info("node {}: not following {}: this node is not a member of {}",
+                    config.self(), leader, memberships.committed());
         } else {
             earlyInfos.clear();
-            Role r = config.isObserver() ? Role.OBSERVING : Role.FOLLOWING;
+            Role r = isObserver() ? Role.OBSERVING : Role.FOLLOWING;
             enter(new FollowerRole(this, leader), r, leader);
         }
     }
@@ -461,12 +557,12 @@ public final class ZabCore {
 
         @Override
         public QuorumVerifier quorum() {
-            return quorum;
+            return memberships.quorum();
         }
 
         @Override
         public Set<PeerId> observers() {
-            return config.observers();
+            return memberships.observers();
         }
 
         @Override
@@ -486,7 +582,13 @@ public final class ZabCore {
      * the leader's history is durable here), its empty history must not count in an election.
      */
     public boolean mayVote() {
-        return !(config.joinExisting() && currentEpoch == 0);
+        return !(config.joinExisting() && currentEpoch == 0)
+                && memberships.newest().isVoter(config.self());
+    }
+
+    /** Whether this node learns as an observer: its role in the newest membership it knows. */
+    boolean isObserver() {
+        return memberships.isObserver(config.self());
     }
 
     /** A voter that may not vote yet (observers never vote and are not said to abstain). */
@@ -501,7 +603,11 @@ public final class ZabCore {
     }
 
     QuorumVerifier quorum() {
-        return quorum;
+        return memberships.quorum();
+    }
+
+    Memberships memberships() {
+        return memberships;
     }
 
     History history() {
@@ -553,6 +659,7 @@ public final class ZabCore {
     long append(List<Txn> txns) {
         for (Txn t : txns) {
             history.append(t);
+            memberships.onAppend(t);
         }
         long seq = ++issuedSeq;
         actions.add(new Action.AppendTxns(seq, txns));
@@ -566,6 +673,7 @@ public final class ZabCore {
                     + lastDeliveredZxid);
         }
         history.truncateAfter(lastKept);
+        memberships.onTruncate(lastKept);
         lastSyncedZxid = Zxid.min(lastSyncedZxid, lastKept);
         lastCommittedZxid = Zxid.min(lastCommittedZxid, lastKept);
         long seq = ++issuedSeq;
@@ -624,6 +732,7 @@ public final class ZabCore {
         partialSnap = null;
         pendingRestoreZxid = zxid;
         history.reset(zxid);
+        memberships.onReset(zxid);
         lastSyncedZxid = Zxid.min(lastSyncedZxid, zxid);
         long seq = ++issuedSeq;
         pendingRestoreSeq = seq;
@@ -655,7 +764,37 @@ public final class ZabCore {
     void setCommitted(Zxid zxid) {
         if (zxid.isAfter(lastCommittedZxid)) {
             lastCommittedZxid = zxid;
+            Membership done = memberships.commitUpTo(zxid);
+            if (done != null) {
+                LOG.info("node {}: {} committed{}", config.self(), done,
+                        done.contains(config.self()) ? "" : "; this node is no longer a member");
+                saveMembership(done);
+            }
         }
+    }
+
+    /**
+     * A leader's committed membership, from NEWLEADER: adopted (and saved before the ACK of
+     * NEWLEADER, which waits for every earlier storage action) when it is newer than ours, or
+     * of the same version with other members (a joiner's static membership is not the one the
+     * cluster started with).
+     */
+    void adoptMembership(Membership leaders) {
+        Membership ours = memberships.committed();
+        if (leaders == null || leaders.version().isBefore(ours.version())
+                || (leaders.version().equals(ours.version()) && leaders.sameMembers(ours))) {
+            return;
+        }
+        memberships.adoptCommitted(leaders);
+        LOG.info("node {}: adopting the leader's {}", config.self(), leaders);
+        saveMembership(leaders);
+    }
+
+    private void saveMembership(Membership m) {
+        long seq = ++issuedSeq;
+        actions.add(new Action.SaveMembership(seq, m));
+        membershipSaveZxid = m.version();
+        membershipSaveSeq = seq;
     }
 
     /** Replaces the state machine with the snapshot installed by SNAP, before any delivery. */
@@ -681,6 +820,11 @@ public final class ZabCore {
             return;
         }
         Zxid upTo = Zxid.min(Zxid.min(zxid, lastCommittedZxid), lastSyncedZxid);
+        if (membershipSaveZxid != null && !isPersisted(membershipSaveSeq)) {
+            // A snapshot past the membership txn may let the log drop it: the committed
+            // membership must be on disk before anything after it can reach a snapshot.
+            upTo = Zxid.min(upTo, history.before(membershipSaveZxid));
+        }
         if (!upTo.isAfter(lastDeliveredZxid)) {
             return;
         }
@@ -748,6 +892,21 @@ public final class ZabCore {
     /** The last zxid the state machine reported applied. */
     public Zxid appliedZxid() {
         return appliedZxid;
+    }
+
+    /** The quorum this node counts by now (joint while a membership change is in flight). */
+    public QuorumVerifier quorumInForce() {
+        return memberships.quorum();
+    }
+
+    /** The newest committed membership this node knows. */
+    public Membership membership() {
+        return memberships.committed();
+    }
+
+    /** The membership change in flight as this node knows it (proposed, not known committed), or null. */
+    public Membership pendingMembership() {
+        return memberships.pending();
     }
 
     /** Where this node stands, in a few words for an operator ("looking" with no role). */

@@ -455,7 +455,7 @@ final class Incarnation {
         long now = nanoTime.getAsLong();
         long recentNanos = TimeUnit.MILLISECONDS.toNanos((long) config.syncLimitTicks()
                 * config.tickIntervalMs());
-        List<PeerId> others = config.voters().keySet().stream()
+        List<PeerId> others = core.membership().voters().keySet().stream()
                 .filter(p -> !p.equals(config.peerId())).toList();
         StringBuilder silent = new StringBuilder();
         int hears = 0;

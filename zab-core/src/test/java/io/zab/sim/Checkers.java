@@ -136,15 +136,17 @@ public final class Checkers {
         if (!zxid.isAfter(leader.commitChecked)) {
             return;
         }
-        int holders = 0;
+        // The quorum the leader counts by now: joint while a membership change is in flight.
+        io.zab.protocol.quorum.QuorumVerifier quorum = leader.core().quorumInForce();
+        java.util.Set<io.zab.PeerId> holders = new java.util.HashSet<>();
         StringBuilder who = new StringBuilder();
-        for (SimNode v : cluster.voters()) {
+        for (SimNode v : cluster.nodes()) {
             if (v.disk().durablyCovers(zxid) || v.disk().heldBeforeWipe(zxid)) {
-                holders++;
+                holders.add(io.zab.PeerId.of(v.id()));
                 who.append(' ').append(v.id());
             }
         }
-        if (holders * 2 <= cluster.voters().size()) {
+        if (!quorum.containsQuorum(holders)) {
             throw violation("Durability", "leader " + leader.id() + " sent " + what + " " + zxid
                     + " but only voters [" + who.toString().trim() + "] hold it durably");
         }
@@ -321,7 +323,8 @@ public final class Checkers {
 
     /** A write bound to this node delivered its txn: the client sees success. */
     void onWriteDelivered(SimNode node, SimRequest r, Txn txn, long position) {
-        if (!Arrays.equals(r.payload, txn.data())) {
+        if (r.kind == SimRequest.Kind.CHANGE ? !txn.membership()
+                : !Arrays.equals(r.payload, txn.data())) {
             throw violation("RequestOutcome", r + " was bound to " + txn.zxid()
                     + " but that txn carries another payload");
         }
@@ -346,7 +349,8 @@ public final class Checkers {
         }
         r.outcome = outcome;
         r.completedAt = cluster.now();
-        if (isTransferOutcome(outcome) && r.kind != SimRequest.Kind.TRANSFER) {
+        if (isTransferOutcome(outcome) && r.kind != SimRequest.Kind.TRANSFER
+                && r.kind != SimRequest.Kind.CHANGE) {
             throw violation("RequestOutcome", r + " completed with " + outcome);
         }
         if (outcome.kind() == Outcome.Kind.TRANSFERRED) {
@@ -437,7 +441,8 @@ public final class Checkers {
     /** Every acknowledged write is delivered on every live node (call once converged). */
     void checkAcknowledgedWritesEverywhere() {
         for (SimNode n : cluster.nodes()) {
-            if (n.isUp() && n.stateMachine().count() < ackedMaxPosition) {
+            if (n.isUp() && cluster.isMember(n)
+                    && n.stateMachine().count() < ackedMaxPosition) {
                 throw violation("Durability", "node " + n.id() + " converged at position "
                         + n.stateMachine().count() + " without the acknowledged write at "
                         + ackedMaxPosition);

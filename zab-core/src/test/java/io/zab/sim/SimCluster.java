@@ -72,17 +72,20 @@ public final class SimCluster {
                 options.slowMessageProbability);
         Set<PeerId> voters = new TreeSet<>();
         Set<PeerId> observers = new TreeSet<>();
-        for (int i = 1; i <= n; i++) {
+        for (int i = 1; i <= options.voters + options.observers; i++) {
             (i <= options.voters ? voters : observers).add(PeerId.of(i));
         }
         this.nodes = new SimNode[n + 1];
         List<SimNode> all = new ArrayList<>();
         List<SimNode> vs = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
+            boolean spare = i > options.voters + options.observers;
+            // A spare starts outside the membership, as an operator's --join does: it learns
+            // the leader from the leader itself once it is being added.
             CoreConfig config = new CoreConfig(PeerId.of(i), voters, observers,
                     options.initLimitTicks, options.syncLimitTicks, options.maxTxnBytes,
                     options.historyMaxTxns, options.proposalsInflightMax, options.zxidCounterMax,
-                    false, options.historyMaxBytes, options.proposalsInflightMaxBytes,
+                    spare, options.historyMaxBytes, options.proposalsInflightMaxBytes,
                     options.learnerWindowBytes);
             nodes[i] = new SimNode(this, i, config);
             all.add(nodes[i]);
@@ -181,6 +184,20 @@ public final class SimCluster {
 
     public List<SimNode> voters() {
         return voterList;
+    }
+
+    /**
+     * Whether {@code n} is a member of the membership the newest leader (or, with none, the
+     * highest-versioned live node) has committed: the nodes that must converge.
+     */
+    public boolean isMember(SimNode n) {
+        io.zab.Membership m = null;
+        for (SimNode x : nodeList) {
+            if (x.isUp() && (m == null || x.core().membership().version().isAfter(m.version()))) {
+                m = x.core().membership();
+            }
+        }
+        return m == null || m.contains(n.peerId());
     }
 
     public List<SimRequest> requests() {
@@ -445,6 +462,19 @@ public final class SimCluster {
         return r;
     }
 
+    /**
+     * Asks live node {@code id} to change the membership to {@code target} within
+     * {@code timeoutTicks}: SUCCEEDED once the node delivered the change, FAILED otherwise.
+     */
+    public SimRequest changeMembership(int id, io.zab.Membership target, int timeoutTicks) {
+        SimNode n = liveNode(id);
+        SimRequest r = new SimRequest(requests.size() + 1L, id, SimRequest.Kind.CHANGE,
+                new byte[0], false, clock.now());
+        requests.add(r);
+        n.changeMembership(r, target, timeoutTicks);
+        return r;
+    }
+
     private SimNode liveNode(int id) {
         SimNode n = node(id);
         if (!n.isUp()) {
@@ -566,6 +596,9 @@ public final class SimCluster {
         }
         PeerId lid = leader.get().peerId();
         for (SimNode n : nodeList) {
+            if (!isMember(n)) {
+                continue; // a spare not added, or a member removed: it follows no one
+            }
             if (!n.isUp()) {
                 return "node " + n.id() + " is down";
             }

@@ -407,6 +407,8 @@ public final class SimNode {
                 kickDelivery();
             } else if (a instanceof Action.ReadSnapshotChunk r) {
                 readChunk(r);
+            } else if (a instanceof Action.PeersChanged) {
+                // The simulated network links every pair; each core drops what non-members send.
             } else if (a instanceof Action.Disconnect d) {
                 // Every peer in the simulation is honest: a rejected message means a check of
                 // the core refuses a real protocol path.
@@ -538,7 +540,8 @@ public final class SimNode {
             applied(d.txns().get(d.txns().size() - 1).zxid());
         } else if (a instanceof RequestProposed rp) {
             SimRequest r = pending.get(rp.requestId());
-            if (r == null || r.kind != SimRequest.Kind.WRITE) {
+            if (r == null || (r.kind != SimRequest.Kind.WRITE
+                    && r.kind != SimRequest.Kind.CHANGE)) {
                 throw Checkers.violation("RequestOutcome", "node " + id + " bound unknown or"
                         + " finished request " + rp.requestId() + " to " + rp.zxid());
             }
@@ -636,6 +639,11 @@ public final class SimNode {
         pending.put(r.id, r);
         post(new Event.TransferLeadership(r.id, new io.zab.PeerId(target), timeoutTicks),
                 "transfer", 1);
+    }
+
+    void changeMembership(SimRequest r, io.zab.Membership target, int timeoutTicks) {
+        pending.put(r.id, r);
+        post(new Event.ChangeMembership(r.id, target, timeoutTicks), "change", 1);
     }
 
     /** Requests waiting for an answer from this node. */

@@ -16,6 +16,8 @@ import java.util.function.Supplier;
 public final class SimOptions {
     int voters = 3;
     int observers;
+    /** Nodes started to join (not members at first): they become members by a change. */
+    int spares;
     int initLimitTicks = 10;
     int syncLimitTicks = 5;
     int maxTxnBytes = 256;
@@ -118,8 +120,17 @@ public final class SimOptions {
         return this;
     }
 
+    /** Nodes after the voters and observers, started to join: members only once added. */
+    public SimOptions spares(int n) {
+        if (n < 0 || n > 4) {
+            throw new IllegalArgumentException("spares must be in [0, 4]: " + n);
+        }
+        this.spares = n;
+        return this;
+    }
+
     public int nodeCount() {
-        return voters + observers;
+        return voters + observers + spares;
     }
 
     @Override

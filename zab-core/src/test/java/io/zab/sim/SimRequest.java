@@ -12,7 +12,7 @@ import io.zab.protocol.Outcome;
  * <p>One thread (the simulation's).
  */
 public final class SimRequest {
-    public enum Kind { WRITE, SYNC, TRANSFER }
+    public enum Kind { WRITE, SYNC, TRANSFER, CHANGE }
 
     public enum Status { PENDING, SUCCEEDED, SYNCED, TRANSFERRED, FAILED, UNKNOWN }
 
