@@ -41,12 +41,16 @@ import java.util.Optional;
  * @param explanation why the node is in its state, in a few words for an operator, e.g.
  *     "looking for a leader for 3.2 s: hears 1 of 2 other voters (3 silent for 3.1 s)" or
  *     "following 3: syncing by SNAP 40% (…)"; refreshed once a tick
+ * @param membership the newest committed membership this node knows (its version is the zxid
+ *     of the change that made it; zero for the one the cluster started with)
+ * @param membershipChange a change this node has seen proposed and not yet committed
  */
 public record NodeStatus(PeerId id, Role role, long epoch, Optional<PeerId> leader,
         boolean broadcasting, Zxid lastLoggedZxid, Zxid lastCommittedZxid,
         Zxid lastDeliveredZxid, boolean abstaining, int pendingRequests, long pendingBytes,
         long queuedBytes, long inflightBytes, Map<PeerId, LearnerStatus> learners,
-        Optional<Duration> lastElection, String explanation) {
+        Optional<Duration> lastElection, String explanation, Membership membership,
+        Optional<Membership> membershipChange) {
 
     /**
      * The same status with the node's pending budget in use; the node fills these in.
@@ -58,6 +62,7 @@ public record NodeStatus(PeerId id, Role role, long epoch, Optional<PeerId> lead
     public NodeStatus withPending(int requests, long bytes) {
         return new NodeStatus(id, role, epoch, leader, broadcasting, lastLoggedZxid,
                 lastCommittedZxid, lastDeliveredZxid, abstaining, requests, bytes, queuedBytes,
-                inflightBytes, learners, lastElection, explanation);
+                inflightBytes, learners, lastElection, explanation, membership,
+                membershipChange);
     }
 }

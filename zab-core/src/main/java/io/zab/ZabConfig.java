@@ -30,7 +30,15 @@ public final class ZabConfig {
          * Joining a running cluster (a replaced or wiped disk, a new machine under an old id):
          * an empty data directory means "history unknown"; sync before voting.
          */
-        EXISTING
+        EXISTING,
+        /**
+         * A new server that is not a member yet: the voters and observers list the running
+         * cluster's members and this node (its address and the role it is to have). It does not
+         * vote; it follows the leader once the leader is adding it
+         * ({@link ZabNode#changeMembership}), and becomes a member when that change commits. A
+         * node that has saved a membership starts from that one instead.
+         */
+        JOIN
     }
 
     private final PeerId peerId;
@@ -808,6 +816,7 @@ public final class ZabConfig {
                 throw new IllegalArgumentException("peerId: not set");
             }
             if (!voters.containsKey(peerId) && !observers.containsKey(peerId)) {
+                // JOIN lists this node too: that is where it learns its own address.
                 throw new IllegalArgumentException("peerId: " + peerId
                         + " is not among the voters " + voters.keySet() + " or observers "
                         + observers.keySet());
@@ -815,13 +824,16 @@ public final class ZabConfig {
             if (voters.isEmpty()) {
                 throw new IllegalArgumentException("voters: none configured");
             }
-            if (voters.size() % 2 == 0 && !evenVotersAllowed) {
-                throw new IllegalArgumentException("voters: " + voters.size()
-                        + " voters is even; use an odd count or allowEvenVoters(true)");
-            }
             if (initialClusterState == null) {
-                throw new IllegalArgumentException("initialClusterState: must be NEW or EXISTING,"
-                        + " was null");
+                throw new IllegalArgumentException("initialClusterState: must be NEW, EXISTING"
+                        + " or JOIN, was null");
+            }
+            // A joining node lists itself but is not one of the running cluster's voters yet.
+            int running = voters.size() - (initialClusterState == InitialClusterState.JOIN
+                    && voters.containsKey(peerId) ? 1 : 0);
+            if (running % 2 == 0 && !evenVotersAllowed) {
+                throw new IllegalArgumentException("voters: " + running
+                        + " voters is even; use an odd count or allowEvenVoters(true)");
             }
             int idBytes = clusterId == null ? 0
                     : clusterId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;

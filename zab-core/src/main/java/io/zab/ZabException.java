@@ -214,4 +214,39 @@ public class ZabException extends RuntimeException {
             super(message);
         }
     }
+
+    /**
+     * A membership change was refused: the members to be added were not connected and caught
+     * up within the timeout, or the change is none (the membership is that already). Nothing
+     * changed; start the new members (or fix the request) and retry.
+     */
+    public static final class MembershipChangeRefusedException extends ZabException {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * An exception with a message.
+         *
+         * @param message why the change was refused
+         */
+        public MembershipChangeRefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Another membership change or a leadership transfer is in flight; at most one runs at a
+     * time. Nothing changed; retry once it is done.
+     */
+    public static final class ChangeInFlightException extends ZabException {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * An exception with a message.
+         *
+         * @param message what is in flight
+         */
+        public ChangeInFlightException(String message) {
+            super(message);
+        }
+    }
 }

@@ -170,6 +170,50 @@ public final class ZabNode implements AutoCloseable {
     }
 
     /**
+     * Changes the membership to {@code target} (its version is ignored): add or remove voters
+     * and observers, change a member's role or address, or replace members, in one change.
+     * Call it on the leader. Members to be added must be running (started to join, see
+     * {@link ZabConfig.InitialClusterState#EXISTING}): the leader first syncs them as learners
+     * that do not vote, and proposes the change only once every new voter has caught up and a
+     * quorum of the target's voters is connected. From its proposal until its commit, every
+     * txn (the change included) needs a quorum of the old voters and of the new ones; at the
+     * commit every member switches to the new membership, removed members are disconnected and
+     * refused afterwards, and a leader that is no longer a voter hands its leadership to the
+     * new voter that holds most of its log. Writes go on throughout.
+     *
+     * <p>The future completes with the new membership (its version is the zxid of the change)
+     * once the change is committed and delivered here. It fails with
+     * {@link ZabException.NotLeaderException} (this node is not an established leader),
+     * {@link ZabException.ChangeInFlightException} (another change or a leadership transfer
+     * runs), or {@link ZabException.MembershipChangeRefusedException} (nothing to change, or
+     * the new members were not caught up within {@code timeout}), all changing nothing; and
+     * with {@link ZabException.OutcomeUnknownException} when leadership changed after the
+     * change was proposed (the next leader finishes it if it was acknowledged: look at
+     * {@link #status()}).
+     *
+     * <p>May be called from any thread; the future completes on the delivery thread.
+     *
+     * @param target the members after the change, with their quorum addresses
+     * @param timeout how long the new members may take to catch up, counted in ticks from when
+     *     the leader takes the request
+     * @return a future that completes with the committed membership
+     */
+    public CompletableFuture<Membership> changeMembership(Membership target,
+            java.time.Duration timeout) {
+        java.util.Objects.requireNonNull(target, "target");
+        return loop.changeMembership(target, timeout.toNanos());
+    }
+
+    /**
+     * The newest committed membership this node knows, and its version.
+     *
+     * @return the membership
+     */
+    public Membership membership() {
+        return status().membership();
+    }
+
+    /**
      * This node's state now, for monitoring.
      *
      * @return a snapshot of the node's role, positions and budgets

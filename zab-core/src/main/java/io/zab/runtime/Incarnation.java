@@ -235,12 +235,13 @@ final class Incarnation {
             return new NodeStatus(s.id(), Role.LOOKING, s.epoch(), Optional.empty(), false,
                     s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered(),
                     s.abstaining(), 0, 0, queued, 0, Map.of(), s.lastElection(),
-                    away != null ? away : "left the ensemble");
+                    away != null ? away : "left the ensemble", s.membership(),
+                    s.membershipChange());
         }
         return new NodeStatus(s.id(), s.role(), s.epoch(), s.leader(), s.broadcasting(),
                 s.lastLoggedZxid(), s.lastCommittedZxid(), deliverer.lastDelivered(),
                 s.abstaining(), 0, 0, queued, s.inflightBytes(), s.learners(),
-                s.lastElection(), s.explanation());
+                s.lastElection(), s.explanation(), s.membership(), s.membershipChange());
     }
 
     /** Queues a host request (admitted by the node's pending budget); never blocks. */
@@ -424,7 +425,8 @@ final class Incarnation {
                 broadcasting, core.lastLoggedZxid(), core.lastCommittedZxid(),
                 deliverer.lastDelivered(), core.isAbstaining(), 0, 0, 0, core.inflightBytes(),
                 old == null ? Map.of() : old.learners(), lastElection,
-                old == null ? "starting" : old.explanation());
+                old == null ? "starting" : old.explanation(), core.membership(),
+                Optional.ofNullable(core.pendingMembership()));
     }
 
     /**
@@ -436,7 +438,7 @@ final class Incarnation {
         status = new NodeStatus(s.id(), s.role(), s.epoch(), s.leader(), s.broadcasting(),
                 s.lastLoggedZxid(), s.lastCommittedZxid(), s.lastDeliveredZxid(),
                 s.abstaining(), 0, 0, 0, s.inflightBytes(), core.learners(), s.lastElection(),
-                explain());
+                explain(), s.membership(), s.membershipChange());
     }
 
     private String explain() {

@@ -128,6 +128,12 @@ public final class NodeLoop implements AutoCloseable {
     private final Map<Long, CompletableFuture<SubmitResult>> submits = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Zxid>> syncs = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Void>> transfers = new ConcurrentHashMap<>();
+    /** Membership changes asked of this node: the target, and the caller's future. */
+    private record Change(io.zab.Membership target,
+            CompletableFuture<io.zab.Membership> future) {
+    }
+
+    private final Map<Long, Change> changes = new ConcurrentHashMap<>();
     private final List<io.zab.RoleListener> listeners = new CopyOnWriteArrayList<>();
     private final PendingBudget pending;
     /**
@@ -303,6 +309,32 @@ public final class NodeLoop implements AutoCloseable {
     }
 
     /**
+     * Asks this node, the leader, to change the membership to {@code target} within
+     * {@code timeoutNanos}; see {@code ZabNode#changeMembership}. Takes no room in the pending
+     * budget (a leader runs at most one change; the core refuses a second).
+     */
+    public CompletableFuture<io.zab.Membership> changeMembership(io.zab.Membership target,
+            long timeoutNanos) {
+        CompletableFuture<io.zab.Membership> f = new CompletableFuture<>();
+        int ticks = Math.max(1, PendingBudget.ticksLeft(timeoutNanos,
+                PendingBudget.nanosOf(config.tickIntervalMs())));
+        long id = requestIds.incrementAndGet();
+        Incarnation inc = current;
+        RuntimeException refused = refusal(inc);
+        if (refused != null) {
+            f.completeExceptionally(refused);
+            return f;
+        }
+        changes.put(id, new Change(target, f));
+        inc.post(new Event.ChangeMembership(id, target, ticks));
+        if (!inc.running() && changes.remove(id) != null) {
+            RuntimeException r = refusal(inc);
+            f.completeExceptionally(r != null ? r : closed());
+        }
+        return f;
+    }
+
+    /**
      * Takes room in the pending budget for a request of {@code bytes}, waiting up to
      * {@code waitNanos} on the caller's thread; the room comes back when {@code f} completes,
      * which is also where the request's metrics are taken (its latency for a submit that
@@ -436,6 +468,8 @@ public final class NodeLoop implements AutoCloseable {
                 return new ZabException.TransferRefusedException(o.detail());
             case TIMED_OUT:
                 return new ZabException.TransferTimeoutException(o.detail());
+            case CHANGE_IN_FLIGHT:
+                return new ZabException.ChangeInFlightException(o.detail());
             default:
                 return new ZabException(o.kind() + ": " + o.detail());
         }
@@ -455,6 +489,11 @@ public final class NodeLoop implements AutoCloseable {
 
         @Override
         public void delivered(long requestId, Zxid zxid, Object value) {
+            Change c = changes.remove(requestId);
+            if (c != null) {
+                c.future().complete(c.target().withVersion(zxid));
+                return;
+            }
             CompletableFuture<SubmitResult> f = submits.remove(requestId);
             if (f != null) {
                 f.complete(new SubmitResult(zxid, value));
@@ -463,6 +502,17 @@ public final class NodeLoop implements AutoCloseable {
 
         @Override
         public void completed(long requestId, Outcome outcome) {
+            Change c = changes.remove(requestId);
+            if (c != null) {
+                c.future().completeExceptionally(switch (outcome.kind()) {
+                    case REFUSED -> new ZabException.MembershipChangeRefusedException(
+                            outcome.detail());
+                    case CHANGE_IN_FLIGHT -> new ZabException.ChangeInFlightException(
+                            outcome.detail());
+                    default -> toException(outcome);
+                });
+                return;
+            }
             CompletableFuture<Void> t = transfers.remove(requestId);
             if (t != null) {
                 if (outcome.ok()) {
@@ -688,6 +738,9 @@ public final class NodeLoop implements AutoCloseable {
         syncs.clear();
         transfers.values().forEach(f -> f.completeExceptionally(recovering));
         transfers.clear();
+        // A change may have been proposed: its outcome is unknown, as a submit's.
+        changes.values().forEach(c -> c.future().completeExceptionally(unknown));
+        changes.clear();
     }
 
     private ZabException.ClosedException closed() {
@@ -723,6 +776,8 @@ public final class NodeLoop implements AutoCloseable {
         syncs.clear();
         transfers.values().forEach(f -> f.completeExceptionally(closed));
         transfers.clear();
+        changes.values().forEach(c -> c.future().completeExceptionally(closed));
+        changes.clear();
     }
 
     @Override

@@ -215,10 +215,18 @@ public final class NodeWiring {
 
     /** The protocol core's settings, as the config gives them. */
     public static CoreConfig coreConfig(ZabConfig c) {
-        return new CoreConfig(c.peerId(), c.voters().keySet(), c.observers().keySet(),
+        boolean join = c.initialClusterState() == ZabConfig.InitialClusterState.JOIN;
+        // A joining node starts outside the membership: the leader adds it by a change.
+        java.util.Set<io.zab.PeerId> voters = new java.util.TreeSet<>(c.voters().keySet());
+        java.util.Set<io.zab.PeerId> observers = new java.util.TreeSet<>(c.observers().keySet());
+        if (join) {
+            voters.remove(c.peerId());
+            observers.remove(c.peerId());
+        }
+        return new CoreConfig(c.peerId(), voters, observers,
                 c.initLimitTicks(), c.syncLimitTicks(), c.maxTxnBytes(), c.historyMaxTxns(),
                 c.proposalsInflightMax(), io.zab.Zxid.MAX_PART,
-                c.initialClusterState() == ZabConfig.InitialClusterState.EXISTING,
+                c.initialClusterState() != ZabConfig.InitialClusterState.NEW,
                 c.historyMaxBytes(), c.proposalsInflightMaxBytes(), c.learnerWindowBytes(),
                 snapBytesPerTick(c));
     }

@@ -408,7 +408,9 @@ public final class SimNode {
             } else if (a instanceof Action.ReadSnapshotChunk r) {
                 readChunk(r);
             } else if (a instanceof Action.PeersChanged) {
-                // The simulated network links every pair; each core drops what non-members send.
+                // The simulated network links every pair; each core drops what non-members
+                // send. Hooks still see it (a crash when the leader starts adding a member).
+                cluster.interceptAction(this, a);
             } else if (a instanceof Action.Disconnect d) {
                 // Every peer in the simulation is honest: a rejected message means a check of
                 // the core refuses a real protocol path.
