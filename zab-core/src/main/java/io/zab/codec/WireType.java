@@ -5,6 +5,7 @@ import io.zab.Zxid;
 import io.zab.election.Vote;
 import io.zab.protocol.Txn;
 import io.zab.protocol.message.Ack;
+import io.zab.protocol.message.ChangeRequest;
 import io.zab.protocol.message.AckEpoch;
 import io.zab.protocol.message.AckNewLeader;
 import io.zab.protocol.message.Commit;
@@ -445,6 +446,32 @@ enum WireType {
 
         Message read(WireReader in) throws CodecException {
             return new Takeover(in.epoch("epoch"), in.zxid("zxid"), in.peer("target"));
+        }
+    },
+    CHANGE_REQUEST(25, ChangeRequest.class, "CHANGEREQUEST") {
+        int bodySize(Message m) {
+            return sum(LONG + INT, bytesSize(((ChangeRequest) m).target().encode()));
+        }
+
+        void write(Message m, ByteBuffer out) {
+            ChangeRequest x = (ChangeRequest) m;
+            out.putLong(x.requestId());
+            out.putInt(x.timeoutTicks());
+            putBytes(out, x.target().encode());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            long id = in.i64("requestId");
+            int timeout = in.i32("timeoutTicks");
+            if (timeout < 1) {
+                throw in.error("timeoutTicks " + timeout + " below 1");
+            }
+            byte[] target = in.bytes("target");
+            try {
+                return new ChangeRequest(id, io.zab.Membership.decode(target), timeout);
+            } catch (IllegalArgumentException e) {
+                throw in.error("target: " + e.getMessage());
+            }
         }
     };
 

@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
 /** Seeded random messages of every type, biased towards boundary values. Test helper. */
 public final class RandomMessages {
     /** Number of message types {@link #next(int)} knows; kept equal to Message's permits. */
-    public static final int TYPES = 24;
+    public static final int TYPES = 25;
 
     private final SplittableRandom random;
     private final int maxBytes;
@@ -78,8 +78,22 @@ public final class RandomMessages {
             case 22: return new io.zab.protocol.message.SnapAck(zxid(),
                     random.nextLong(Long.MAX_VALUE));
             case 23: return new io.zab.protocol.message.Takeover(epoch(), zxid(), peer());
+            case 24: return new io.zab.protocol.message.ChangeRequest(anyLong(), membership(),
+                    1 + random.nextInt(Integer.MAX_VALUE - 1));
             default: throw new IllegalArgumentException("kind " + kind);
         }
+    }
+
+    private io.zab.Membership membership() {
+        java.util.Map<io.zab.PeerId, String> v = new java.util.TreeMap<>();
+        java.util.Map<io.zab.PeerId, String> o = new java.util.TreeMap<>();
+        int n = 1 + random.nextInt(7);
+        for (int i = 0; i < n; i++) {
+            (i == 0 || random.nextBoolean() ? v : o).put(peer(), "127.0.0." + random.nextInt(256)
+                    + ":" + random.nextInt(65536));
+        }
+        o.keySet().removeAll(v.keySet());
+        return new io.zab.Membership(zxid(), v, o);
     }
 
     private long epoch() {
