@@ -65,7 +65,9 @@ class StorageFuzzTest {
                     List<Txn> batch = new ArrayList<>();
                     for (int i = 1 + random.nextInt(5); i > 0; i--) {
                         c++;
-                        batch.add(Txns.txn(new Zxid(1, c), random.nextInt(60)));
+                        Txn t = Txns.txn(new Zxid(1, c), random.nextInt(60));
+                        // Some carry the membership flag, so damage to it is fuzzed too.
+                        batch.add(c % 5 == 0 ? new Txn(t.zxid(), t.data(), true) : t);
                     }
                     log.append(batch);
                     log.sync();
@@ -82,7 +84,8 @@ class StorageFuzzTest {
                 long pos = LogFormat.HEADER_BYTES;
                 while (pos + LogFormat.RECORD_HEADER_BYTES <= b.length
                         && bb.getLong((int) pos + 8) != 0) {
-                    int len = LogFormat.RECORD_HEADER_BYTES + bb.getInt((int) pos);
+                    int len = LogFormat.RECORD_HEADER_BYTES
+                            + LogFormat.payloadLength(bb.getInt((int) pos));
                     recs.add(new Rec(i, pos, len, i * 1_000_000L + bb.getInt((int) pos + 16)));
                     pos += len;
                 }
