@@ -431,7 +431,8 @@ final class LeaderRole implements RoleState {
         p.newLeaderZxid = end;
         p.sentZxid = end;
         p.state = State.SYNC_SENT;
-        core.send(p.id, new NewLeader(epoch, end));
+        // TODO(lead): send the leader's committed membership instead of null.
+        core.send(p.id, new NewLeader(epoch, end, null));
     }
 
     @Override

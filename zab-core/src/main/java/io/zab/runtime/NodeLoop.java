@@ -189,12 +189,16 @@ public final class NodeLoop implements AutoCloseable {
         }
     }
 
-    /** A txn of maxTxnBytes must fit the transport's frames, or it could never be sent. */
+    /**
+     * A txn of maxTxnBytes, and the largest membership, must fit the transport's frames, or
+     * they could never be sent.
+     */
     private static void checkFrameLimit(ZabConfig config, Transport transport) {
         int needed = io.zab.codec.MessageCodec.txnMessageBytes(config.maxTxnBytes());
         if (needed > transport.maxMessageBytes()) {
             throw new IllegalArgumentException("maxTxnBytes: " + config.maxTxnBytes()
-                    + " bytes plus a PROPOSAL's header (" + needed + " bytes) exceed the"
+                    + " bytes plus a PROPOSAL's header, or the largest membership change ("
+                    + needed + " bytes), exceed the"
                     + " transport's frame limit of " + transport.maxMessageBytes()
                     + " (maxFrameBytes); raise maxFrameBytes to at least " + needed
                     + " or lower maxTxnBytes");
