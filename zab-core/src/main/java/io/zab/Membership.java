@@ -28,6 +28,13 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
     public static final int MAX_ADDRESS_BYTES = 255;
     private static final int FORMAT = 1;
 
+    /**
+     * Copies the maps and checks the limits, roles and addresses.
+     *
+     * @param version the zxid of the txn that made it, or {@link Zxid#ZERO}
+     * @param voters the voting members and their addresses, at least one
+     * @param observers the members that never vote, and their addresses
+     */
     public Membership {
         java.util.Objects.requireNonNull(version, "version");
         voters = Collections.unmodifiableMap(new TreeMap<>(voters));
@@ -58,7 +65,13 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
         }
     }
 
-    /** The starting membership (version zero) of ids without addresses (tests, simulator). */
+    /**
+     * The starting membership (version zero) of ids without addresses (tests, simulator).
+     *
+     * @param voters the voting members
+     * @param observers the members that never vote
+     * @return the membership, every address empty
+     */
     public static Membership of(Set<PeerId> voters, Set<PeerId> observers) {
         Map<PeerId, String> v = new TreeMap<>();
         voters.forEach(p -> v.put(p, ""));
@@ -67,38 +80,68 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
         return new Membership(Zxid.ZERO, v, o);
     }
 
+    /**
+     * @param peer a node
+     * @return whether it votes
+     */
     public boolean isVoter(PeerId peer) {
         return voters.containsKey(peer);
     }
 
+    /**
+     * @param peer a node
+     * @return whether it observes
+     */
     public boolean isObserver(PeerId peer) {
         return observers.containsKey(peer);
     }
 
+    /**
+     * @param peer a node
+     * @return whether it is a member, voter or observer
+     */
     public boolean contains(PeerId peer) {
         return voters.containsKey(peer) || observers.containsKey(peer);
     }
 
-    /** Every member, voters and observers, in id order. */
+    /**
+     * Every member, voters and observers, in id order.
+     *
+     * @return the ids, unmodifiable
+     */
     public Set<PeerId> members() {
         Set<PeerId> all = new TreeSet<>(voters.keySet());
         all.addAll(observers.keySet());
         return Collections.unmodifiableSet(all);
     }
 
-    /** Every member's address. */
+    /**
+     * Every member's address.
+     *
+     * @return id to address, voters and observers, unmodifiable
+     */
     public Map<PeerId, String> addresses() {
         Map<PeerId, String> all = new TreeMap<>(voters);
         all.putAll(observers);
         return Collections.unmodifiableMap(all);
     }
 
-    /** The same members under another version (the zxid of the txn that carries them). */
+    /**
+     * The same members under another version (the zxid of the txn that carries them).
+     *
+     * @param v the version
+     * @return the membership at {@code v}
+     */
     public Membership withVersion(Zxid v) {
         return new Membership(v, voters, observers);
     }
 
-    /** Whether both have the same members in the same roles at the same addresses. */
+    /**
+     * Whether both have the same members in the same roles at the same addresses.
+     *
+     * @param o the other membership
+     * @return true if only the versions may differ
+     */
     public boolean sameMembers(Membership o) {
         return voters.equals(o.voters) && observers.equals(o.observers);
     }
@@ -107,6 +150,8 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
      * The binary form (what a membership txn carries, and the membership file holds): format
      * (1), version (8), voter count (2), observer count (2), then per member id (4), address
      * length (2), address (UTF-8).
+     *
+     * @return the bytes
      */
     public byte[] encode() {
         int size = 1 + 8 + 2 + 2;
@@ -128,7 +173,13 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
         }
     }
 
-    /** Reads {@link #encode}'s form; names what is wrong when it is not one. */
+    /**
+     * Reads {@link #encode}'s form; names what is wrong when it is not one.
+     *
+     * @param bytes what {@link #encode} wrote
+     * @return the membership
+     * @throws IllegalArgumentException naming what is wrong with {@code bytes}
+     */
     public static Membership decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         try {
