@@ -14,6 +14,7 @@ import io.zab.protocol.Event;
 import io.zab.protocol.Outcome;
 import io.zab.protocol.Txn;
 import io.zab.storage.EpochStore;
+import io.zab.storage.MembershipStore;
 import io.zab.storage.Recovery;
 import io.zab.storage.SnapshotStore;
 import io.zab.storage.TxnLog;
@@ -84,7 +85,7 @@ public final class NodeLoop implements AutoCloseable {
 
     /** The stores of one opening; {@code closer} releases them. Used as their javadoc says. */
     public record Stores(TxnLog log, EpochStore epochs, SnapshotStore snapshots,
-            AutoCloseable closer) {
+            MembershipStore membership, AutoCloseable closer) {
     }
 
     /**
@@ -164,7 +165,8 @@ public final class NodeLoop implements AutoCloseable {
         this.metrics = new Metrics(config.peerId(), parts.metrics());
         Stores stores = parts.stores().open();
         try {
-            Recovery recovery = Recovery.load(stores.log(), stores.epochs(), stores.snapshots());
+            Recovery recovery = Recovery.load(stores.log(), stores.epochs(), stores.snapshots(),
+                    stores.membership());
             if (recovery.snapshot().isPresent()) {
                 try (java.io.InputStream in = recovery.snapshot().get().open()) {
                     stateMachine.restore(in);
@@ -625,11 +627,15 @@ public final class NodeLoop implements AutoCloseable {
     private Incarnation reopen(Zxid durableMark) throws IOException, InterruptedException {
         Stores s = parts.stores().reopen();
         try {
-            Recovery r = Recovery.load(s.log(), s.epochs(), s.snapshots());
+            Recovery r = Recovery.load(s.log(), s.epochs(), s.snapshots(), s.membership());
             r = dropUndurable(s, r, durableMark);
             // Rewritten, not re-forced: a new file, forced and renamed, is durable whatever
-            // became of the pages of the failed incarnation.
+            // became of the pages of the failed incarnation. The membership was saved only
+            // after the log it follows was forced, so it is no newer than the durable mark.
             s.epochs().save(r.state().acceptedEpoch(), r.state().currentEpoch());
+            if (r.state().membership() != null) {
+                s.membership().save(r.state().membership());
+            }
             SnapshotStore.StoredSnapshot restore;
             if (r.snapshot().isPresent()) {
                 restore = r.snapshot().get();
@@ -677,7 +683,7 @@ public final class NodeLoop implements AutoCloseable {
                 txns.get(txns.size() - 1).zxid());
         s.log().truncateAfter(lastKept);
         s.log().sync();
-        return Recovery.load(s.log(), s.epochs(), s.snapshots());
+        return Recovery.load(s.log(), s.epochs(), s.snapshots(), s.membership());
     }
 
     private void failPending(Exception cause) {

@@ -18,6 +18,7 @@ import io.zab.storage.TxnLog;
 import io.zab.storage.file.CrashFs;
 import io.zab.storage.file.FileTxnLog;
 import io.zab.storage.memory.MemoryEpochStore;
+import io.zab.storage.memory.MemoryMembershipStore;
 import io.zab.storage.memory.MemorySnapshotStore;
 import io.zab.storage.memory.MemoryTxnLog;
 import java.io.IOException;
@@ -143,7 +144,7 @@ class LogWriterTest {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                50, reports);
+                new MemoryMembershipStore(), 50, reports);
         w.start();
         w.submit(append(1));
         assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
@@ -165,7 +166,7 @@ class LogWriterTest {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                10, reports);
+                new MemoryMembershipStore(), 10, reports);
         w.start();
         w.submit(append(1));
         assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
@@ -197,7 +198,7 @@ class LogWriterTest {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                10, reports);
+                new MemoryMembershipStore(), 10, reports);
         w.start();
         w.submit(append(1));
         log.permits.release();
@@ -224,7 +225,7 @@ class LogWriterTest {
         Reports reports = new Reports();
         LogCapture logs = new LogCapture(LogWriter.class);
         LogWriter w = new LogWriter("t", new MemoryTxnLog(), new MemoryEpochStore(),
-                new MemorySnapshotStore(), 10, reports);
+                new MemorySnapshotStore(), new MemoryMembershipStore(), 10, reports);
         w.start();
         w.submit(new SaveEpoch(5, 1, 0));
         reports.awaitPersisted(5);
@@ -263,7 +264,7 @@ class LogWriterTest {
             }
         };
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                16, reports);
+                new MemoryMembershipStore(), 16, reports);
         w.start();
         for (long seq = 1; seq <= 120; seq++) {
             w.submit(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));
@@ -280,7 +281,7 @@ class LogWriterTest {
         FileTxnLog log = FileTxnLog.open(dir, new FileTxnLog.Options(512, false));
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                16, reports);
+                new MemoryMembershipStore(), 16, reports);
         w.start();
         for (long seq = 1; seq <= 30; seq++) {
             w.submit(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));

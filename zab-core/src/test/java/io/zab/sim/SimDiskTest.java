@@ -3,13 +3,17 @@ package io.zab.sim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zab.Membership;
+import io.zab.PeerId;
 import io.zab.Zxid;
 import io.zab.protocol.Action.AppendTxns;
 import io.zab.protocol.Action.InstallSnapshot;
 import io.zab.protocol.Action.SaveEpoch;
+import io.zab.protocol.Action.SaveMembership;
 import io.zab.protocol.Action.TruncateLog;
 import io.zab.protocol.PersistentState;
 import io.zab.protocol.Txn;
@@ -17,7 +21,9 @@ import io.zab.storage.Recovery;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +68,44 @@ class SimDiskTest {
         AssertionError e = assertThrows(AssertionError.class,
                 () -> disk.apply(new SaveEpoch(++seq, 2, 2)));
         assertTrue(e.getMessage().startsWith("PersistedEpochs"), e.getMessage());
+    }
+
+    private static Membership members(Zxid version, int... voters) {
+        Map<PeerId, String> v = new TreeMap<>();
+        for (int id : voters) {
+            v.put(PeerId.of(id), "n" + id + ":1");
+        }
+        return new Membership(version, v, Map.of());
+    }
+
+    @Test
+    void aMembershipWriteForcesTheLogFirstAndSurvivesEveryCrash() throws IOException {
+        SimDisk disk = new SimDisk();
+        Membership next = members(new Zxid(1, 2), 1, 2, 3, 4);
+        disk.apply(append(txn(1, 1), Txn.membershipChange(new Zxid(1, 2), next)));
+        disk.apply(new SaveMembership(++seq, next));
+        assertTrue(disk.durablyHolds(new Zxid(1, 2)), "the txn of the membership first");
+        disk.apply(append(txn(1, 3)));
+        disk.crash(() -> 0L);
+        PersistentState state = Recovery.load(disk.log(), disk.epochs(), disk.snapshots(),
+                disk.membership()).state();
+        assertEquals(next, state.membership(), "saved is durable, as an epoch is");
+        assertEquals(new Zxid(1, 2), state.lastZxid());
+        assertTrue(state.log().get(1).membership(), "the flag survives the crash");
+        disk.wipe();
+        assertTrue(disk.membership().committed().isEmpty(), "a blank disk has none");
+        assertNull(Recovery.load(disk.log(), disk.epochs(), disk.snapshots(),
+                disk.membership()).state().membership());
+    }
+
+    @Test
+    void theMembershipOnDiskNeverGoesBack() throws IOException {
+        SimDisk disk = new SimDisk();
+        disk.apply(new SaveMembership(++seq, members(new Zxid(2, 4), 1, 2, 3)));
+        disk.apply(new SaveMembership(++seq, members(new Zxid(2, 4), 1, 2, 3)));
+        AssertionError e = assertThrows(AssertionError.class,
+                () -> disk.apply(new SaveMembership(++seq, members(new Zxid(2, 3), 1, 2))));
+        assertTrue(e.getMessage().startsWith("PersistedMembership"), e.getMessage());
     }
 
     /**
@@ -156,8 +200,8 @@ class SimDiskTest {
         // Crash before the reset is synced, dropping it: the old log stays beside the snapshot.
         RandomGenerator keepNothing = () -> 0L;
         disk.crash(keepNothing);
-        PersistentState state = Recovery.load(disk.log(), disk.epochs(), disk.snapshots())
-                .state();
+        PersistentState state = Recovery.load(disk.log(), disk.epochs(), disk.snapshots(),
+                disk.membership()).state();
         disk.rebuildShadow();
         disk.verifyShadow(1);
         assertEquals(new Zxid(2, 5), state.snapshotZxid());
