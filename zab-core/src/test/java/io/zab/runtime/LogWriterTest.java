@@ -14,6 +14,7 @@ import io.zab.protocol.Action.SaveEpoch;
 import io.zab.protocol.Action.StorageAction;
 import io.zab.protocol.Txn;
 import io.zab.storage.LogCapture;
+import io.zab.storage.MembershipStore;
 import io.zab.storage.TxnLog;
 import io.zab.storage.file.CrashFs;
 import io.zab.storage.file.FileTxnLog;
@@ -234,6 +235,38 @@ class LogWriterTest {
         assertTrue(cause instanceof IllegalStateException, String.valueOf(cause));
         w.close();
         logs.close();
+    }
+
+    @Test
+    void aMembershipIsSavedAfterTheTxnsBeforeItAreForced() throws Exception {
+        MemoryTxnLog log = new MemoryTxnLog();
+        List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        Txn change = io.zab.storage.Txns.membershipTxn(z(1, 2));
+        MemoryMembershipStore saved = new MemoryMembershipStore();
+        MembershipStore store = new MembershipStore() {
+            @Override
+            public java.util.Optional<io.zab.Membership> committed() {
+                return saved.committed();
+            }
+
+            @Override
+            public void save(io.zab.Membership m) {
+                if (!log.durableTxns().equals(List.of(txn(1, 1), change))) {
+                    problems.add("saved with durable log " + log.durableTxns());
+                }
+                saved.save(m);
+            }
+        };
+        Reports reports = new Reports();
+        LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
+                store, 10, reports);
+        w.start();
+        w.submit(new AppendTxns(1, List.of(txn(1, 1), change)));
+        w.submit(new io.zab.protocol.Action.SaveMembership(2, change.newMembership()));
+        reports.awaitPersisted(2);
+        w.close();
+        assertEquals(List.of(), problems);
+        assertEquals(change.newMembership(), saved.committed().get());
     }
 
     @Test

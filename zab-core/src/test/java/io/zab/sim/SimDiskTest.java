@@ -209,6 +209,29 @@ class SimDiskTest {
     }
 
     @Test
+    void aMembershipTxnTakesAPositionButNotTheHostsState() {
+        SimStateMachine host = new SimStateMachine();
+        host.apply(new Zxid(1, 1), new byte[] {1});
+        long before = host.hash();
+        Txn change = Txn.membershipChange(new Zxid(1, 2), members(Zxid.ZERO, 1, 2));
+        assertEquals(2, host.applyMembership(change.zxid(), change.data()));
+        assertEquals(before, host.hash(), "the host-visible state is untouched");
+        assertEquals(new Zxid(1, 2), host.lastZxid());
+        assertEquals(change.newMembership(), host.membership());
+        SimStateMachine asHostData = new SimStateMachine();
+        asHostData.apply(new Zxid(1, 1), new byte[] {1});
+        asHostData.apply(change.zxid(), change.data());
+        assertTrue(asHostData.hash() != host.hash(), "a node that gave it to its host differs");
+        SimStateMachine restored = new SimStateMachine();
+        restored.restoreBytes(host.snapshotBytes());
+        assertEquals(List.of(2L, new Zxid(1, 2), before),
+                List.of(restored.count(), restored.lastZxid(), restored.hash()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> host.applyMembership(new Zxid(1, 3), change.data()));
+        assertTrue(e.getMessage().contains("version"), e.getMessage());
+    }
+
+    @Test
     void stateMachineSnapshotsRoundTripAndBadOnesAreRefused() {
         SimStateMachine a = new SimStateMachine();
         a.apply(new Zxid(1, 1), new byte[] {1});
