@@ -24,8 +24,9 @@ import java.util.TreeMap;
  * byte arrays a decoded message must own.
  *
  * <p>Decoding takes every remaining byte of the buffer as one encoding: missing bytes, extra
- * bytes, an unknown version or type, a length beyond the bytes present, an unknown enum code and
- * a non-positive peer id each fail with a {@link CodecException} naming the field and offset.
+ * bytes, an unknown version or type, a length beyond the bytes present, an unknown enum code or
+ * txn kind, a membership that does not decode (or not in its one encoding) and a non-positive
+ * peer id each fail with a {@link CodecException} naming the field and offset.
  * Every 64-bit value is a valid packed zxid and every unsigned 32-bit value a valid epoch, so
  * those cannot be invalid on the wire.
  *
