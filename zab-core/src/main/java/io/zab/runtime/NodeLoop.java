@@ -197,13 +197,15 @@ public final class NodeLoop implements AutoCloseable {
      */
     private static void checkFrameLimit(ZabConfig config, Transport transport) {
         int needed = io.zab.codec.MessageCodec.txnMessageBytes(config.maxTxnBytes());
-        if (needed > transport.maxMessageBytes()) {
+        int limit = transport.maxMessageBytes();
+        if (needed > limit) {
+            // A smaller maxTxnBytes helps only while the largest membership change fits.
+            boolean lowering = io.zab.codec.MessageCodec.txnMessageBytes(0) <= limit;
             throw new IllegalArgumentException("maxTxnBytes: " + config.maxTxnBytes()
                     + " bytes plus a PROPOSAL's header, or the largest membership change ("
-                    + needed + " bytes), exceed the"
-                    + " transport's frame limit of " + transport.maxMessageBytes()
+                    + needed + " bytes), exceed the transport's frame limit of " + limit
                     + " (maxFrameBytes); raise maxFrameBytes to at least " + needed
-                    + " or lower maxTxnBytes");
+                    + (lowering ? " or lower maxTxnBytes" : ""));
         }
     }
 

@@ -4,6 +4,7 @@ import static io.zab.storage.Txns.txn;
 import static io.zab.storage.Txns.z;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zab.Membership;
@@ -21,6 +22,7 @@ import io.zab.storage.memory.MemorySnapshotStore;
 import io.zab.storage.memory.MemoryTxnLog;
 import io.zab.testing.RecordingStateMachine;
 import io.zab.transport.LoopbackNetwork;
+import io.zab.transport.Transport;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +64,45 @@ class NodeMembershipTest {
         Membership saved = io.zab.storage.Txns.membershipTxn(z(1, 2)).newMembership();
         PersistentState kept = new PersistentState(2, 1, z(1, 3), List.of(), saved);
         assertSame(kept, NodeWiring.startState(config(), kept));
+    }
+
+    /** A transport that carries nothing, with frames of {@code max} bytes. */
+    private static Transport framesOf(int max) {
+        return new Transport() {
+            @Override
+            public void start(PeerId self, Receiver receiver) {
+            }
+
+            @Override
+            public void send(PeerId to, io.zab.protocol.message.Message message) {
+            }
+
+            @Override
+            public int maxMessageBytes() {
+                return max;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Test
+    void aNodeRefusesFramesTooSmallForTheLargestMembershipChange() throws Exception {
+        ZabConfig c = ZabConfig.builder().peerId(1).maxTxnBytes(1024)
+                .voter(1, new InetSocketAddress("127.0.0.1", 7101)).build();
+        int needed = io.zab.codec.MessageCodec.txnMessageBytes(1024);
+        assertTrue(needed > 64 * 1024, "the largest membership dominates a 1 KiB txn limit");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new NodeWiring().config(c).stateMachine(new RecordingStateMachine())
+                        .transport(framesOf(needed - 1))
+                        .electionFactory(io.zab.election.QuorumMaxElection::new).build());
+        assertTrue(e.getMessage().contains("at least " + needed)
+                && !e.getMessage().contains("lower maxTxnBytes"), e.getMessage());
+        new NodeWiring().config(c).stateMachine(new RecordingStateMachine())
+                .transport(framesOf(needed))
+                .electionFactory(io.zab.election.QuorumMaxElection::new).build().close();
     }
 
     private static String text(Txn t) {
