@@ -436,7 +436,9 @@ final class FollowerRole implements RoleState {
             return;
         }
         newLeaderZxid = nl.lastZxid();
-        // Order on disk: the synced history first, then currentEpoch, then the ACK.
+        // Order on disk: the synced history first, then the membership and currentEpoch, then
+        // the ACK.
+        core.adoptMembership(nl.membership());
         newLeaderSeq = core.saveEpoch(core.acceptedEpoch(), leaderEpoch);
         maybeAckNewLeader();
     }

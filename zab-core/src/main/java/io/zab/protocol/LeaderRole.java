@@ -453,7 +453,9 @@ final class LeaderRole implements RoleState {
         p.newLeaderZxid = end;
         p.sentZxid = end;
         p.state = State.SYNC_SENT;
-        core.send(p.id, new NewLeader(epoch, end));
+        // The learner adopts our committed membership with our history: one whose change lies
+        // before a snapshot it got, or a joiner's, would be unknown to it otherwise.
+        core.send(p.id, new NewLeader(epoch, end, core.memberships().committed()));
     }
 
     @Override
