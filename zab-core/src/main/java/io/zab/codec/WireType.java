@@ -40,7 +40,8 @@ import java.util.Map;
  * <p>Field encodings: epochs as unsigned 32 bits (an epoch is the high half of a zxid), zxids as
  * the 64-bit {@link Zxid#toLong} form, peer ids as positive 32-bit ints (0 for an absent origin),
  * rounds and request ids as 64 bits, byte arrays as a 32-bit length then the bytes, flags as one
- * byte whose undefined bits must be zero (NOTIFICATION and FOLLOWERINFO: {@link #ABSTAINS}).
+ * byte whose undefined bits must be zero (NOTIFICATION and FOLLOWERINFO: {@link #ABSTAINS};
+ * NOTIFICATION also {@link #VERSIONED}, which says an optional field follows).
  */
 enum WireType {
     FOLLOWER_INFO(1, FollowerInfo.class, "FOLLOWERINFO") {
@@ -409,7 +410,8 @@ enum WireType {
     },
     NOTIFICATION(20, Notification.class, "NOTIFICATION") {
         int bodySize(Message m) {
-            return PEER + EPOCH + ZXID + LONG + 1 + 1;
+            boolean versioned = !((Notification) m).membershipVersion().equals(Zxid.ZERO);
+            return PEER + EPOCH + ZXID + LONG + 1 + 1 + (versioned ? ZXID : 0);
         }
 
         void write(Message m, ByteBuffer out) {
@@ -420,7 +422,11 @@ enum WireType {
             out.putLong(v.zxid().toLong());
             out.putLong(x.round());
             out.put(roleCode(x.state()));
-            out.put(x.abstains() ? ABSTAINS : 0);
+            boolean versioned = !x.membershipVersion().equals(Zxid.ZERO);
+            out.put((byte) ((x.abstains() ? ABSTAINS : 0) | (versioned ? VERSIONED : 0)));
+            if (versioned) {
+                out.putLong(x.membershipVersion().toLong());
+            }
         }
 
         Message read(WireReader in) throws CodecException {
@@ -428,7 +434,21 @@ enum WireType {
                     in.zxid("vote.zxid"));
             long round = in.i64("round");
             Role state = in.role("state");
-            return new Notification(vote, round, state, abstains(in, "NOTIFICATION"));
+            byte flags = in.u8("flags");
+            if ((flags & ~(ABSTAINS | VERSIONED)) != 0) {
+                throw new CodecException("NOTIFICATION.flags: unknown bits in "
+                        + Integer.toHexString(flags & 0xFF));
+            }
+            Zxid version = Zxid.ZERO;
+            if ((flags & VERSIONED) != 0) {
+                int at = in.offset();
+                version = in.zxid("membershipVersion");
+                if (version.equals(Zxid.ZERO)) { // one encoding per notification
+                    throw new CodecException("NOTIFICATION.membershipVersion: flagged but zero"
+                            + " at offset " + at);
+                }
+            }
+            return new Notification(vote, round, state, (flags & ABSTAINS) != 0, version);
         }
     },
     TAKEOVER(24, Takeover.class, "TAKEOVER") {
@@ -450,6 +470,12 @@ enum WireType {
 
     /** Flag bit of NOTIFICATION and FOLLOWERINFO: the sender may not vote yet. */
     static final byte ABSTAINS = 1;
+    /**
+     * Flag bit of NOTIFICATION: a membership version (a zxid) follows the flags. Absent, the
+     * version is {@link Zxid#ZERO}: the configured membership's, and the bytes are those of a
+     * node from before membership changes, so the two still understand each other.
+     */
+    static final byte VERSIONED = 2;
 
     /** The flags byte: only {@link #ABSTAINS} is defined; other bits are a corrupt frame. */
     private static boolean abstains(WireReader in, String type) throws CodecException {

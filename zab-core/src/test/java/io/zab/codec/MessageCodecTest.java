@@ -189,6 +189,29 @@ class MessageCodecTest {
     }
 
     @Test
+    void aMembershipVersionFollowsTheFlagsOnlyWhenItIsNotZero() throws CodecException {
+        Vote v = new Vote(PeerId.of(2), 4, new Zxid(4, 7));
+        byte[] plain = MessageCodec.encode(new Notification(v, 3, Role.LOOKING, true));
+        // The configured membership's notification is byte for byte the one of a node from
+        // before membership changes, so the two still understand each other.
+        byte[] zero = MessageCodec.encode(new Notification(v, 3, Role.LOOKING, true, Zxid.ZERO));
+        assertArrayEquals(plain, zero);
+        Notification versioned = new Notification(v, 3, Role.FOLLOWING, false, new Zxid(5, 2));
+        byte[] bytes = MessageCodec.encode(versioned);
+        assertEquals(plain.length + 8, bytes.length);
+        assertEquals(2, bytes[plain.length - 1]);
+        assertEquals(new Zxid(5, 2).toLong(), ByteBuffer.wrap(bytes).getLong(plain.length));
+        assertEquals(versioned, MessageCodec.decode(bytes));
+
+        assertError("truncated NOTIFICATION: field membershipVersion needs 8 bytes at offset 28,"
+                + " only 4 left", Arrays.copyOf(bytes, bytes.length - 4));
+        ByteBuffer.wrap(bytes).putLong(plain.length, 0);
+        assertError("NOTIFICATION.membershipVersion: flagged but zero at offset 28", bytes);
+        byte[] trailing = Arrays.copyOf(plain, plain.length + 8); // a version without its flag
+        assertError("8 trailing bytes after NOTIFICATION at offset 28", trailing);
+    }
+
+    @Test
     void invalidPeerIds() {
         byte[] bytes = MessageCodec.encode(new Notification(
                 new Vote(PeerId.of(1), 1, Zxid.ZERO), 1, Role.LEADING));

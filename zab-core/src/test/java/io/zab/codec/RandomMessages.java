@@ -70,7 +70,7 @@ public final class RandomMessages {
             case 17: return new SyncRequest(anyLong());
             case 18: return new SyncReply(anyLong(), zxid());
             case 19: return new Notification(new Vote(peer(), epoch(), zxid()), anyLong(), role(),
-                    random.nextBoolean());
+                    random.nextBoolean(), random.nextBoolean() ? Zxid.ZERO : zxid());
             case 20: return new RequestRefused(anyLong(),
                     RequestRefused.Reason.values()[random.nextInt(RequestRefused.Reason.values().length)]);
             case 21: return new io.zab.protocol.message.SnapChunk(epoch(), zxid(),
