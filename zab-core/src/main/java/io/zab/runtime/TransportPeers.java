@@ -83,6 +83,13 @@ final class TransportPeers {
         Map<PeerId, Address> names = new TreeMap<>();
         for (Map.Entry<PeerId, String> e : new TreeMap<>(peers).entrySet()) {
             PeerId peer = e.getKey();
+            InetSocketAddress known = configured.get(peer);
+            if (known != null && e.getValue().equals(format(known))) {
+                // As configured: the transport took this address at start, whatever it is (an
+                // in-process network does not care for ports), so it takes it again.
+                ready.put(peer, known);
+                continue;
+            }
             Address a;
             try {
                 a = Address.parse(e.getValue());
@@ -92,7 +99,6 @@ final class TransportPeers {
                         bad.getMessage());
                 continue;
             }
-            InetSocketAddress known = configured.get(peer);
             if (a.literal != null) {
                 ready.put(peer, a.literal);
             } else if (known != null && a.host.equalsIgnoreCase(known.getHostString())

@@ -167,6 +167,15 @@ class TransportPeersTest {
     }
 
     @Test
+    void anAddressAsConfiguredIsTakenAsConfiguredEvenIfNotDialable() throws Exception {
+        Recording t = new Recording(false);
+        InetSocketAddress portZero = ip("127.0.0.1", 0); // an in-process test's
+        TransportPeers p = create(t, Map.of(TWO, portZero));
+        p.changed(Map.of(TWO, TransportPeers.format(portZero)));
+        assertEquals(List.of(Map.of(TWO, portZero)), t.given);
+    }
+
+    @Test
     void aTransportWithFixedPeersIsWarnedAboutOnceWhileTheSetIsItsOwn() throws Exception {
         Recording t = new Recording(true);
         Map<PeerId, InetSocketAddress> own = Map.of(TWO, ip("10.0.0.2", 2888));
