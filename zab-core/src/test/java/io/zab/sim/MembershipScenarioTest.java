@@ -286,4 +286,104 @@ class MembershipScenarioTest {
         throw new AssertionError("no change to " + to + " within 10 attempts: " + last + "\n"
                 + c.states());
     }
+
+    /**
+     * ZOOKEEPER-2172: a change proposed while a follower is between NEWLEADER and UPTODATE.
+     * The follower rejoins (crash, restart) and its UPTODATE is held back while the leader
+     * adds a spare; then it is let go. The change completes, the follower ends in broadcast
+     * with the new membership, and nothing acknowledged is lost.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {61, 62, 63})
+    void zk2172AChangeWhileAFollowerIsBetweenNewLeaderAndUpToDate(long seed) {
+        SimCluster c = start(seed, SimOptions.defaults().spares(1));
+        int leader = leaderId(c);
+        int f = leader == 1 ? 2 : 1;
+        write(c, leader);
+        List<Intercepted.Held> held = new ArrayList<>();
+        Hook<io.zab.protocol.Action> hold = c.onAction(leader, a -> Scenarios.sendsTo(a,
+                io.zab.protocol.message.UpToDate.class, f), x -> held.add(x.hold()));
+        c.crash(f);
+        c.restart(f);
+        assertTrue(c.runUntil(() -> !held.isEmpty(), T), "NEWLEADER acked, UPTODATE held: "
+                + c.states());
+        Membership four = voters(1, 2, 3, 4);
+        SimRequest change = c.changeMembership(leader, four, TIMEOUT_TICKS);
+        c.runFor(500);
+        hold.remove();
+        held.forEach(Intercepted.Held::release);
+        assertTrue(c.runUntil(change::isDone, T), c.states());
+        assertTrue(change.succeeded(), change + " " + c.states());
+        assertMembership(c, four);
+        write(c, f);
+        settle(c);
+    }
+
+    /**
+     * ZOOKEEPER-3829: rolling restarts after a change must leave a leader that can commit.
+     * A voter is replaced by a spare; then every member is restarted in turn (each from its
+     * saved membership, its static one still naming the old voters), a write committing
+     * after each restart.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {71, 72, 73})
+    void zk3829RollingRestartsAfterAChange(long seed) {
+        SimCluster c = start(seed, SimOptions.defaults().spares(1));
+        int leader = leaderId(c);
+        int gone = leader == 3 ? 2 : 3;
+        Set<Integer> next = new TreeSet<>(List.of(1, 2, 3, 4));
+        next.remove(gone);
+        Membership to = voters(next.toArray(new Integer[0]));
+        SimRequest change = c.changeMembership(leader, to, TIMEOUT_TICKS);
+        assertTrue(c.runUntil(change::isDone, T) && change.succeeded(), change + c.states());
+        assertMembership(c, to);
+        c.crash(gone);
+        for (int id : next) {
+            c.crash(id);
+            c.restart(id);
+            // From its saved membership, or from the change in its log when the crash came
+            // before the save was durable: never from its static one alone.
+            io.zab.protocol.ZabCore core = c.node(id).core();
+            assertTrue(core.membership().sameMembers(to) || (core.pendingMembership() != null
+                    && core.pendingMembership().sameMembers(to)), "node " + id + " restarts"
+                    + " knowing the change: " + core.membership() + " / "
+                    + core.pendingMembership());
+            assertMembership(c, to);
+            write(c, leaderId(c));
+        }
+        settle(c);
+    }
+
+    /**
+     * ZOOKEEPER-4352: a server joining during a leader change. The leader crashes right after
+     * it starts adding the spare; the change fails (never committed, or its outcome unknown),
+     * a new leader is elected without the spare, and the change asked again completes.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {81, 82, 83})
+    void zk4352AServerJoiningDuringALeaderChange(long seed) {
+        SimCluster c = start(seed, SimOptions.defaults().spares(1));
+        int leader = leaderId(c);
+        Hook<io.zab.protocol.Action> crash = c.onAction(leader, a -> a
+                instanceof io.zab.protocol.Action.PeersChanged pc
+                && pc.peers().containsKey(PeerId.of(4)), x -> c.crash(leader));
+        Membership four = voters(1, 2, 3, 4);
+        SimRequest change = c.changeMembership(leader, four, TIMEOUT_TICKS);
+        assertTrue(c.runUntil(() -> crash.fired() > 0, T), c.states());
+        crash.remove();
+        assertTrue(c.runUntil(() -> c.leader().isPresent(), T), c.states());
+        assertNotEquals(leader, leaderId(c));
+        assertTrue(change.status() == SimRequest.Status.UNKNOWN || !change.succeeded(),
+                change.toString());
+        for (int id = 1; id <= 3; id++) {
+            if (id != leader) {
+                assertTrue(c.node(id).core().membership().sameMembers(voters(1, 2, 3)),
+                        "never committed: " + c.node(id));
+            }
+        }
+        c.restart(leader);
+        changeUntilDone(c, four);
+        assertMembership(c, four);
+        settle(c);
+    }
 }
