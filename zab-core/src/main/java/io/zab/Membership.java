@@ -145,6 +145,54 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
     }
 
     /**
+     * These members with {@code peer} a voter at {@code address} (added, promoted from
+     * observer, or moved): a target for {@code ZabNode#changeMembership}.
+     *
+     * @param peer the member
+     * @param address its quorum address, {@code host:port}
+     * @return the new membership, version unchanged (a change sets it)
+     */
+    public Membership withVoter(PeerId peer, String address) {
+        Map<PeerId, String> v = new TreeMap<>(voters);
+        Map<PeerId, String> o = new TreeMap<>(observers);
+        o.remove(peer);
+        v.put(peer, address);
+        return new Membership(version, v, o);
+    }
+
+    /**
+     * These members with {@code peer} an observer at {@code address} (added, or demoted from
+     * voter).
+     *
+     * @param peer the member
+     * @param address its quorum address, {@code host:port}
+     * @return the new membership, version unchanged
+     * @throws IllegalArgumentException when it was the last voter
+     */
+    public Membership withObserver(PeerId peer, String address) {
+        Map<PeerId, String> v = new TreeMap<>(voters);
+        Map<PeerId, String> o = new TreeMap<>(observers);
+        v.remove(peer);
+        o.put(peer, address);
+        return new Membership(version, v, o);
+    }
+
+    /**
+     * These members without {@code peer}.
+     *
+     * @param peer the member to remove
+     * @return the new membership, version unchanged
+     * @throws IllegalArgumentException when it was the last voter
+     */
+    public Membership without(PeerId peer) {
+        Map<PeerId, String> v = new TreeMap<>(voters);
+        Map<PeerId, String> o = new TreeMap<>(observers);
+        v.remove(peer);
+        o.remove(peer);
+        return new Membership(version, v, o);
+    }
+
+    /**
      * Whether both have the same members in the same roles at the same addresses.
      *
      * @param o another membership

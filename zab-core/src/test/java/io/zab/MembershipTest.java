@@ -43,4 +43,16 @@ class MembershipTest {
         assertThrows(IllegalArgumentException.class, () -> new Membership(Zxid.ZERO,
                 Map.of(PeerId.of(1), ""), Map.of(PeerId.of(1), "")), "both roles");
     }
+
+    @Test
+    void changesMembersOneAtATime() {
+        Membership m = M.withVoter(PeerId.of(4), "h4:4").withVoter(PeerId.of(2), "h2:2")
+                .withObserver(PeerId.of(1), "127.0.0.1:2001").without(PeerId.of(3));
+        assertEquals(Map.of(PeerId.of(2), "h2:2", PeerId.of(4), "h4:4"), m.voters());
+        assertEquals(Map.of(PeerId.of(1), "127.0.0.1:2001"), m.observers());
+        assertEquals(M.version(), m.version());
+        Membership one = new Membership(Zxid.ZERO, Map.of(PeerId.of(1), "a:1"), Map.of());
+        assertThrows(IllegalArgumentException.class, () -> one.without(PeerId.of(1)));
+        assertThrows(IllegalArgumentException.class, () -> one.withObserver(PeerId.of(1), "a:1"));
+    }
 }

@@ -107,10 +107,13 @@ class MembershipScenarioTest {
         Set<Integer> rest = new TreeSet<>(List.of(1, 2, 3));
         rest.remove(leader);
         Membership two = voters(rest.toArray(new Integer[0]));
+        Hook<io.zab.protocol.Action> takeover = c.onAction(leader, a -> Scenarios.sends(a,
+                io.zab.protocol.message.Takeover.class), x -> { });
         SimRequest change = changeUnderLoad(c, r, two, writes);
         assertTrue(change.succeeded(), change + " " + c.states());
         assertMembership(c, two);
         assertNotEquals(leader, leaderId(c), "a new voter leads");
+        assertTrue(takeover.fired() > 0, "handed over without an election");
         write(c, leaderId(c));
         settle(c);
     }
