@@ -216,20 +216,33 @@ public record Membership(Zxid version, Map<PeerId, String> voters,
 
     private static Map<PeerId, String> read(ByteBuffer b, int n) {
         Map<PeerId, String> out = new TreeMap<>();
+        int previous = 0;
         for (int i = 0; i < n; i++) {
             int id = b.getInt();
-            if (id <= 0) {
-                throw new IllegalArgumentException("member id " + id + " is not positive");
+            if (id <= previous) {
+                // One form per membership: ids ascend (encode writes them so).
+                throw new IllegalArgumentException("member id " + id + " is not positive and"
+                        + " above the one before (" + previous + ")");
             }
+            previous = id;
             int len = Short.toUnsignedInt(b.getShort());
             if (len > MAX_ADDRESS_BYTES) {
                 throw new IllegalArgumentException("address of " + len + " bytes");
             }
             byte[] a = new byte[len];
             b.get(a);
-            if (out.put(PeerId.of(id), new String(a, StandardCharsets.UTF_8)) != null) {
-                throw new IllegalArgumentException("member " + id + " listed twice");
+            String address;
+            try {
+                // Strictly: a malformed address must not decode to another one.
+                address = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(a)).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new IllegalArgumentException("address of member " + id
+                        + " is not UTF-8");
             }
+            out.put(PeerId.of(id), address);
         }
         return out;
     }

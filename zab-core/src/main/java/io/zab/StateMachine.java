@@ -34,8 +34,10 @@ import java.util.Optional;
  */
 public interface StateMachine {
     /**
-     * Applies one committed txn. Called in zxid order with no gaps, on every member (leader,
-     * followers and observers). The return value (or null) completes the local {@code submit}
+     * Applies one committed txn. Called in zxid order, on every member (leader, followers and
+     * observers), with no gaps but one: a membership-change txn is zab's, not the host's, so it
+     * is never delivered here and its zxid is skipped ({@link RoleListener#onMembershipChanged}
+     * reports it). The return value (or null) completes the local {@code submit}
      * future of this txn, so a compare-and-set can tell its caller whether it won. {@code txn}
      * is read-only and valid only during the call. Do not block here: every later txn and
      * every future of this node waits for it.

@@ -1,9 +1,18 @@
 package io.zab.codec;
 
+import io.zab.Membership;
+import io.zab.PeerId;
+import io.zab.Zxid;
 import io.zab.protocol.Txn;
+import io.zab.protocol.message.Inform;
 import io.zab.protocol.message.Message;
+import io.zab.protocol.message.NewLeader;
+import io.zab.protocol.message.Proposal;
+import io.zab.protocol.message.Request;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The binary form of every {@link Message} and of a {@link Txn}.
@@ -15,8 +24,9 @@ import java.nio.ByteOrder;
  * byte arrays a decoded message must own.
  *
  * <p>Decoding takes every remaining byte of the buffer as one encoding: missing bytes, extra
- * bytes, an unknown version or type, a length beyond the bytes present, an unknown enum code and
- * a non-positive peer id each fail with a {@link CodecException} naming the field and offset.
+ * bytes, an unknown version or type, a length beyond the bytes present, an unknown enum code or
+ * txn kind, a membership that does not decode (or not in its one encoding) and a non-positive
+ * peer id each fail with a {@link CodecException} naming the field and offset.
  * Every 64-bit value is a valid packed zxid and every unsigned 32-bit value a valid epoch, so
  * those cannot be invalid on the wire.
  *
@@ -24,7 +34,7 @@ import java.nio.ByteOrder;
  */
 public final class MessageCodec {
     /** The encoding version written by this codec and the only one it reads. */
-    public static final byte VERSION = 3;
+    public static final byte VERSION = 4;
     /** Bytes before a message's fields: version and type. */
     public static final int HEADER_BYTES = 2;
     /** Offset of the type byte within an encoding. */
@@ -36,21 +46,40 @@ public final class MessageCodec {
         assert WireType.SNAP.code == SNAP_TYPE;
     }
 
+    /** {@link Membership#encode()}'s length for the largest membership. */
+    static final int LARGEST_MEMBERSHIP_BYTES = largestMembershipBytes();
+
     private MessageCodec() {
     }
 
     /**
      * The largest encoding of a message that carries one txn of {@code txnBytes} (PROPOSAL,
-     * INFORM, REQUEST): what a transport's frame limit must hold for txns of that size.
+     * INFORM, REQUEST) or a membership (a membership txn, NEWLEADER): what a transport's frame
+     * limit must hold for txns of that size. A membership is not bounded by the host's txn
+     * limit, so a small {@code txnBytes} still leaves room for the largest one.
      */
     public static int txnMessageBytes(int txnBytes) {
         byte[] empty = new byte[0];
-        io.zab.protocol.Txn txn = new io.zab.protocol.Txn(io.zab.Zxid.ZERO, empty);
-        io.zab.PeerId origin = new io.zab.PeerId(1);
-        int header = Math.max(encodedSize(new io.zab.protocol.message.Proposal(txn, origin, 0)),
-                Math.max(encodedSize(new io.zab.protocol.message.Inform(txn, origin, 0)),
-                        encodedSize(new io.zab.protocol.message.Request(0, empty, 0))));
-        return WireType.sum(header, txnBytes);
+        Txn txn = new Txn(Zxid.ZERO, empty);
+        PeerId origin = new PeerId(1);
+        int header = Math.max(encodedSize(new Proposal(txn, origin, 0)),
+                Math.max(encodedSize(new Inform(txn, origin, 0)),
+                        encodedSize(new Request(0, empty, 0))));
+        int hostTxn = WireType.sum(header, txnBytes);
+        int membershipTxn = WireType.sum(header, LARGEST_MEMBERSHIP_BYTES);
+        int newLeader = encodedSize(new NewLeader(0, Zxid.ZERO, null))
+                + LARGEST_MEMBERSHIP_BYTES;
+        return Math.max(hostTxn, Math.max(membershipTxn, newLeader));
+    }
+
+    /** The encoding of the largest membership there can be: every member, longest addresses. */
+    private static int largestMembershipBytes() {
+        Map<PeerId, String> voters = new TreeMap<>();
+        String address = "a".repeat(Membership.MAX_ADDRESS_BYTES);
+        for (int id = 1; id <= Membership.MAX_MEMBERS; id++) {
+            voters.put(new PeerId(id), address);
+        }
+        return new Membership(Zxid.ZERO, voters, Map.of()).encode().length;
     }
 
     /** The exact number of bytes {@link #encode(Message, ByteBuffer)} writes for {@code m}. */
@@ -134,7 +163,7 @@ public final class MessageCodec {
         return type == null ? null : type.wireName;
     }
 
-    /** Bytes {@link #encodeTxn} writes: zxid, length, data. */
+    /** Bytes {@link #encodeTxn} writes: zxid, kind, length, data. */
     public static int encodedTxnSize(Txn txn) {
         return WireType.txnSize(txn);
     }

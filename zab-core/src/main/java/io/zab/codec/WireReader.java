@@ -36,7 +36,12 @@ final class WireReader {
     }
 
     CodecException error(String what) {
-        return new CodecException(what + " in " + context + " at offset " + offset());
+        return error(what, offset());
+    }
+
+    /** An error about the field that starts at offset {@code at}. */
+    CodecException error(String what, int at) {
+        return new CodecException(what + " in " + context + " at offset " + at);
     }
 
     private void need(int bytes, String field) throws CodecException {

@@ -5,6 +5,7 @@ import io.zab.Zxid;
 import io.zab.election.Vote;
 import io.zab.protocol.Txn;
 import io.zab.protocol.message.Ack;
+import io.zab.protocol.message.ChangeRequest;
 import io.zab.protocol.message.AckEpoch;
 import io.zab.protocol.message.AckNewLeader;
 import io.zab.protocol.message.Commit;
@@ -41,6 +42,9 @@ import java.util.Map;
  * the 64-bit {@link Zxid#toLong} form, peer ids as positive 32-bit ints (0 for an absent origin),
  * rounds and request ids as 64 bits, byte arrays as a 32-bit length then the bytes, flags as one
  * byte whose undefined bits must be zero (NOTIFICATION and FOLLOWERINFO: {@link #ABSTAINS}).
+ * A txn is its zxid, a kind byte ({@link #TXN_HOST} or {@link #TXN_MEMBERSHIP}, nothing else)
+ * and its data as a byte array. A membership ({@link io.zab.Membership#encode()}) travels as a
+ * byte array, empty for none.
  */
 enum WireType {
     FOLLOWER_INFO(1, FollowerInfo.class, "FOLLOWERINFO") {
@@ -161,17 +165,22 @@ enum WireType {
     },
     NEW_LEADER(8, NewLeader.class, "NEWLEADER") {
         int bodySize(Message m) {
-            return EPOCH + ZXID;
+            return sum(EPOCH + ZXID, bytesSize(membershipBytes(((NewLeader) m).membership())));
         }
 
         void write(Message m, ByteBuffer out) {
             NewLeader x = (NewLeader) m;
             putEpoch(out, x.epoch(), "NEWLEADER.epoch");
             out.putLong(x.lastZxid().toLong());
+            putBytes(out, membershipBytes(x.membership()));
         }
 
         Message read(WireReader in) throws CodecException {
-            return new NewLeader(in.epoch("epoch"), in.zxid("lastZxid"));
+            long epoch = in.epoch("epoch");
+            Zxid last = in.zxid("lastZxid");
+            int at = in.offset();
+            byte[] m = in.bytes("membership");
+            return new NewLeader(epoch, last, m.length == 0 ? null : membership(in, m, at));
         }
     },
     ACK_NEW_LEADER(9, AckNewLeader.class, "ACKNEWLEADER") {
@@ -446,10 +455,39 @@ enum WireType {
         Message read(WireReader in) throws CodecException {
             return new Takeover(in.epoch("epoch"), in.zxid("zxid"), in.peer("target"));
         }
+    },
+    CHANGE_REQUEST(25, ChangeRequest.class, "CHANGEREQUEST") {
+        int bodySize(Message m) {
+            return sum(LONG + INT, bytesSize(((ChangeRequest) m).target().encode()));
+        }
+
+        void write(Message m, ByteBuffer out) {
+            ChangeRequest x = (ChangeRequest) m;
+            out.putLong(x.requestId());
+            out.putInt(x.timeoutTicks());
+            putBytes(out, x.target().encode());
+        }
+
+        Message read(WireReader in) throws CodecException {
+            long id = in.i64("requestId");
+            int timeout = in.i32("timeoutTicks");
+            if (timeout < 1) {
+                throw in.error("timeoutTicks " + timeout + " below 1");
+            }
+            byte[] target = in.bytes("target");
+            try {
+                return new ChangeRequest(id, io.zab.Membership.decode(target), timeout);
+            } catch (IllegalArgumentException e) {
+                throw in.error("target: " + e.getMessage());
+            }
+        }
     };
 
     /** Flag bit of NOTIFICATION and FOLLOWERINFO: the sender may not vote yet. */
     static final byte ABSTAINS = 1;
+    /** The kind byte of a txn: the host's data, or a membership change. */
+    static final byte TXN_HOST = 0;
+    static final byte TXN_MEMBERSHIP = 1;
 
     /** The flags byte: only {@link #ABSTAINS} is defined; other bits are a corrupt frame. */
     private static boolean abstains(WireReader in, String type) throws CodecException {
@@ -546,17 +584,60 @@ enum WireType {
     }
 
     static int txnSize(Txn txn) {
-        return sum(ZXID, bytesSize(txn.data()));
+        return sum(ZXID + 1, bytesSize(txn.data()));
     }
 
     static void putTxn(ByteBuffer out, Txn txn) {
         out.putLong(txn.zxid().toLong());
+        out.put(txn.membership() ? TXN_MEMBERSHIP : TXN_HOST);
         putBytes(out, txn.data());
     }
 
+    /**
+     * Reads a txn. A membership txn's data must be a membership whose version is the txn's
+     * zxid: the core decodes it when the txn commits, long after any bad peer could be blamed.
+     */
     static Txn readTxn(WireReader in) throws CodecException {
         Zxid zxid = in.zxid("txn.zxid");
-        return new Txn(zxid, in.bytes("txn.data"));
+        int kindAt = in.offset();
+        byte kind = in.u8("txn.kind");
+        if (kind != TXN_HOST && kind != TXN_MEMBERSHIP) {
+            throw in.error("unknown txn.kind " + kind, kindAt);
+        }
+        int dataAt = in.offset();
+        byte[] data = in.bytes("txn.data");
+        if (kind == TXN_MEMBERSHIP) {
+            io.zab.Membership m = membership(in, data, dataAt);
+            if (!m.version().equals(zxid)) {
+                throw in.error("membership version " + m.version() + " is not txn.zxid "
+                        + zxid, dataAt);
+            }
+        }
+        return new Txn(zxid, data, kind == TXN_MEMBERSHIP);
+    }
+
+    /** The bytes that stand for {@code m} on the wire: none for null. */
+    private static byte[] membershipBytes(io.zab.Membership m) {
+        return m == null ? new byte[0] : m.encode();
+    }
+
+    /**
+     * Decodes a membership read at {@code at}, its faults named as codec errors. Only the one
+     * encoding of a membership is taken (members in id order, valid UTF-8), so that every
+     * message has exactly one encoding.
+     */
+    private static io.zab.Membership membership(WireReader in, byte[] bytes, int at)
+            throws CodecException {
+        io.zab.Membership m;
+        try {
+            m = io.zab.Membership.decode(bytes);
+        } catch (IllegalArgumentException e) {
+            throw in.error("bad membership (" + e.getMessage() + ")", at);
+        }
+        if (!java.util.Arrays.equals(m.encode(), bytes)) {
+            throw in.error("membership not in its canonical encoding", at);
+        }
+        return m;
     }
 
     private static int bytesSize(byte[] bytes) {

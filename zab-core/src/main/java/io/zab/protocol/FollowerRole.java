@@ -436,7 +436,9 @@ final class FollowerRole implements RoleState {
             return;
         }
         newLeaderZxid = nl.lastZxid();
-        // Order on disk: the synced history first, then currentEpoch, then the ACK.
+        // Order on disk: the synced history first, then the membership and currentEpoch, then
+        // the ACK.
+        core.adoptMembership(nl.membership());
         newLeaderSeq = core.saveEpoch(core.acceptedEpoch(), leaderEpoch);
         maybeAckNewLeader();
     }
@@ -634,6 +636,17 @@ final class FollowerRole implements RoleState {
         core.send(leader, new Request(requestId, payload, waitTicks));
     }
 
+    /**
+     * Forwards a membership change to the leader. It takes no room in the forwarding budget
+     * (a leader runs one change at a time and refuses others); it completes like a forwarded
+     * write, on delivery of the txn the leader proposes for it, or with the leader's refusal.
+     */
+    void forwardChange(long requestId, io.zab.Membership target, int timeoutTicks) {
+        forwarded.put(requestId, 0);
+        core.send(leader, new io.zab.protocol.message.ChangeRequest(requestId, target,
+                timeoutTicks));
+    }
+
     /** Forgets a forwarded request; false if it was not in flight. */
     private boolean unforward(long requestId) {
         Integer bytes = forwarded.remove(requestId);
@@ -672,6 +685,16 @@ final class FollowerRole implements RoleState {
             case TOO_LARGE:
                 kind = Outcome.Kind.TOO_LARGE;
                 why = "leader " + leader + " refused the txn as larger than its maxTxnBytes";
+                break;
+            case CHANGE_REFUSED:
+                kind = Outcome.Kind.REFUSED;
+                why = "leader " + leader + " refused the membership change: nothing to change,"
+                        + " or the new members did not catch up within the timeout";
+                break;
+            case CHANGE_IN_FLIGHT:
+                kind = Outcome.Kind.CHANGE_IN_FLIGHT;
+                why = "leader " + leader + " has another membership change or a leadership"
+                        + " transfer in flight";
                 break;
             default:
                 kind = Outcome.Kind.NOT_LEADER;

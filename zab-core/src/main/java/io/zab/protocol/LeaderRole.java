@@ -113,7 +113,7 @@ final class LeaderRole implements RoleState {
      * A membership change being staged (the target is {@code Memberships.staging()}): it is
      * proposed once its new voters have acked everything up to {@code caughtUpTo}.
      */
-    private record Change(long requestId, long deadlineTick, Zxid caughtUpTo) {
+    private record Change(PeerId origin, long requestId, long deadlineTick, Zxid caughtUpTo) {
     }
 
     private Change change;
@@ -245,6 +245,8 @@ final class LeaderRole implements RoleState {
             onSnapAck(p, sa);
         } else if (m instanceof SyncRequest sr) {
             onSyncRequest(p, sr.requestId());
+        } else if (m instanceof io.zab.protocol.message.ChangeRequest cr) {
+            onChangeRequest(p, cr);
         } else {
             reject(p.id, m, "type", m.getClass().getSimpleName(), "only a leader sends it");
         }
@@ -451,7 +453,9 @@ final class LeaderRole implements RoleState {
         p.newLeaderZxid = end;
         p.sentZxid = end;
         p.state = State.SYNC_SENT;
-        core.send(p.id, new NewLeader(epoch, end));
+        // The learner adopts our committed membership with our history: one whose change lies
+        // before a snapshot it got, or a joiner's, would be unknown to it otherwise.
+        core.send(p.id, new NewLeader(epoch, end, core.memberships().committed()));
     }
 
     @Override
@@ -802,8 +806,8 @@ final class LeaderRole implements RoleState {
     }
 
     /** Stages the change the core put in {@code Memberships.staging()} (checked there). */
-    void startChange(long requestId, long deadlineTick) {
-        change = new Change(requestId, deadlineTick, core.lastLoggedZxid());
+    void startChange(PeerId origin, long requestId, long deadlineTick) {
+        change = new Change(origin, requestId, deadlineTick, core.lastLoggedZxid());
         maybeProposeChange();
     }
 
@@ -843,17 +847,40 @@ final class LeaderRole implements RoleState {
             core.stepDown("zxid counter of epoch " + epoch + " exhausted");
             return;
         }
-        long requestId = change.requestId();
+        Change asked = change;
         change = null;
         LOG.info("node {}: proposing {} at {}", self, target, zxid);
-        proposeTxn(Txn.membershipChange(zxid, target), self, requestId);
+        proposeTxn(Txn.membershipChange(zxid, target), asked.origin(), asked.requestId());
     }
 
     /** Ends a staged change that was not proposed: nothing changed. */
     private void endChange(Outcome outcome) {
         core.memberships().unstage();
-        core.complete(change.requestId(), outcome);
+        if (change.origin().equals(self)) {
+            core.complete(change.requestId(), outcome);
+        } else {
+            core.send(change.origin(), new RequestRefused(change.requestId(),
+                    reasonOf(outcome.kind())));
+        }
         change = null;
+    }
+
+    private static RequestRefused.Reason reasonOf(Outcome.Kind kind) {
+        return switch (kind) {
+            case REFUSED -> RequestRefused.Reason.CHANGE_REFUSED;
+            case CHANGE_IN_FLIGHT -> RequestRefused.Reason.CHANGE_IN_FLIGHT;
+            default -> RequestRefused.Reason.NOT_LEADER;
+        };
+    }
+
+    /** A learner's forwarded change: staged as ours, or refused at once. */
+    private void onChangeRequest(LearnerProgress p, io.zab.protocol.message.ChangeRequest r) {
+        Outcome refused = p.state != State.BROADCAST ? Outcome.failed(Outcome.Kind.NOT_LEADER,
+                null, "learner not in broadcast") : core.startChange(p.id, r.requestId(),
+                        r.target(), r.timeoutTicks());
+        if (refused != null) {
+            core.send(p.id, new RequestRefused(r.requestId(), reasonOf(refused.kind())));
+        }
     }
 
     private void expireChange(long now) {

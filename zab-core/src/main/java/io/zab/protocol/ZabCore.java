@@ -331,31 +331,44 @@ public final class ZabCore {
      * must differ from the committed membership.
      */
     private void onChangeMembership(long requestId, Membership target, int timeoutTicks) {
-        if (!(role instanceof LeaderRole leading) || !role.broadcasting()) {
-            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, leaderHint(),
-                    "only an established leader changes the membership; this node is "
-                            + describe()));
+        if (role instanceof FollowerRole following && role.broadcasting()) {
+            following.forwardChange(requestId, target, timeoutTicks);
             return;
+        }
+        Outcome refused = startChange(config.self(), requestId, target, timeoutTicks);
+        if (refused != null) {
+            complete(requestId, refused);
+        }
+    }
+
+    /**
+     * Stages a change asked by {@code origin} (this node, or a learner that forwarded it) on
+     * this leader; returns why it is refused at once (nothing changed), or null.
+     */
+    Outcome startChange(PeerId origin, long requestId, Membership target, int timeoutTicks) {
+        if (!(role instanceof LeaderRole leading) || !role.broadcasting()) {
+            return Outcome.failed(Outcome.Kind.NOT_LEADER, leaderHint(),
+                    "only an established leader changes the membership; this node is "
+                            + describe());
         }
         if (transfer != null || memberships.pending() != null
                 || memberships.staging() != null || leading.transferring()) {
-            complete(requestId, Outcome.failed(Outcome.Kind.CHANGE_IN_FLIGHT, config.self(),
+            return Outcome.failed(Outcome.Kind.CHANGE_IN_FLIGHT, config.self(),
                     transfer != null || leading.transferring() ? "a leadership transfer is"
                             + " running" : "a membership change is in flight ("
-                            + memberships + ")"));
-            return;
+                            + memberships + ")");
         }
         if (target.sameMembers(memberships.committed())) {
-            complete(requestId, Outcome.failed(Outcome.Kind.REFUSED, config.self(),
-                    "the membership is that already (" + memberships.committed() + ")"));
-            return;
+            return Outcome.failed(Outcome.Kind.REFUSED, config.self(),
+                    "the membership is that already (" + memberships.committed() + ")");
         }
-        LOG.info("node {}: changing the membership from {} to voters {} observers {} (new"
-                + " members catch up first, within {} ticks)", config.self(),
+        LOG.info("node {}: changing the membership from {} to voters {} observers {} for {}"
+                + " (new members catch up first, within {} ticks)", config.self(),
                 memberships.committed(), target.voters().keySet(), target.observers().keySet(),
-                timeoutTicks);
+                origin, timeoutTicks);
         memberships.stage(target.withVersion(Zxid.ZERO));
-        leading.startChange(requestId, ticks + timeoutTicks);
+        leading.startChange(origin, requestId, ticks + timeoutTicks);
+        return null;
     }
 
     /**

@@ -22,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * The delivery thread: the only thread that calls the host's {@link StateMachine}. It applies
  * the core's delivery actions in order, and completes the host's futures after the txn they wait
  * for was delivered here, so host code never runs on the protocol thread.
+ *
+ * <p>A membership txn is delivered like any other as far as positions go (it moves
+ * {@link #lastDelivered} and the applied mark, and completes the request bound to it, with a
+ * null value), but it is not the host's data: the state machine never sees it, and the node's
+ * role listeners are told the new membership instead.
  */
 final class Deliverer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Deliverer.class);
@@ -34,6 +39,10 @@ final class Deliverer implements AutoCloseable {
 
         /** The state machine applied everything delivered up to {@code zxid}. */
         void applied(Zxid zxid);
+
+        /** A membership txn was delivered: {@code committed} is the membership now. */
+        default void membershipChanged(io.zab.Membership committed) {
+        }
 
         /** A snapshot for a learner is kept: at {@code zxid}, {@code size} bytes, CRC32C. */
         void snapshotTaken(io.zab.PeerId learner, Zxid zxid, long size, int crc);
@@ -199,9 +208,12 @@ final class Deliverer implements AutoCloseable {
     private void apply(DeliveryAction a) throws IOException {
         if (a instanceof Action.Deliver d) {
             for (Txn t : d.txns()) {
-                Object value = stateMachine.deliver(t.zxid(), ByteBuffer.wrap(t.data())
-                        .asReadOnlyBuffer());
+                Object value = t.membership() ? null : stateMachine.deliver(t.zxid(),
+                        ByteBuffer.wrap(t.data()).asReadOnlyBuffer());
                 lastDelivered = t.zxid();
+                if (t.membership()) {
+                    listener.membershipChanged(t.newMembership());
+                }
                 Long requestId = requests.remove(t.zxid());
                 if (requestId != null) {
                     boundZxids.remove(requestId);

@@ -136,13 +136,14 @@ final class Incarnation {
         this.nanoTime = nanoTime;
         this.transport = transport;
         this.log = new DurableMarkLog(stores.log());
-        this.core = new ZabCore(NodeWiring.coreConfig(config), recovery.state(), election);
+        this.core = new ZabCore(NodeWiring.coreConfig(config),
+                NodeWiring.startState(config, recovery.state()), election);
         this.inboxMaxBytes = config.inboxMaxBytes();
         this.appliedMark = new AtomicReference<>(recovery.state().snapshotZxid());
         this.appliedFed = recovery.state().snapshotZxid();
         String id = "zab-" + config.peerId() + (number > 1 ? "." + number : "");
         this.logWriter = new LogWriter(id, log, stores.epochs(), stores.snapshots(),
-                BATCH_ACTIONS_MAX, new LogWriter.Listener() {
+                stores.membership(), BATCH_ACTIONS_MAX, new LogWriter.Listener() {
                     @Override
                     public void onPersisted(long seq) {
                         madeDurable = true;
@@ -553,6 +554,13 @@ final class Incarnation {
         public void applied(Zxid zxid) {
             appliedMark.set(zxid);
             signalMarks();
+        }
+
+        @Override
+        public void membershipChanged(io.zab.Membership committed) {
+            for (io.zab.RoleListener l : host.listeners()) {
+                l.onMembershipChanged(committed);
+            }
         }
 
         @Override

@@ -5,6 +5,7 @@ import io.zab.protocol.Action.AppendTxns;
 import io.zab.protocol.Action.StorageAction;
 import io.zab.protocol.Txn;
 import io.zab.storage.EpochStore;
+import io.zab.storage.MembershipStore;
 import io.zab.storage.SnapshotStore;
 import io.zab.storage.StorageApplier;
 import io.zab.storage.TxnLog;
@@ -75,12 +76,12 @@ public final class LogWriter implements AutoCloseable {
 
     /** @param maxBatchActions the most actions applied before one force */
     public LogWriter(String nodeName, TxnLog log, EpochStore epochs, SnapshotStore snapshots,
-            int maxBatchActions, Listener listener) {
+            MembershipStore membership, int maxBatchActions, Listener listener) {
         if (maxBatchActions < 1) {
             throw new IllegalArgumentException("maxBatchActions must be positive: "
                     + maxBatchActions);
         }
-        this.applier = new StorageApplier(log, epochs, snapshots);
+        this.applier = new StorageApplier(log, epochs, snapshots, membership);
         this.log = log;
         this.maxBatchActions = maxBatchActions;
         this.listener = listener;

@@ -14,6 +14,7 @@ import io.zab.protocol.Event;
 import io.zab.protocol.Outcome;
 import io.zab.protocol.Txn;
 import io.zab.storage.EpochStore;
+import io.zab.storage.MembershipStore;
 import io.zab.storage.Recovery;
 import io.zab.storage.SnapshotStore;
 import io.zab.storage.TxnLog;
@@ -84,7 +85,7 @@ public final class NodeLoop implements AutoCloseable {
 
     /** The stores of one opening; {@code closer} releases them. Used as their javadoc says. */
     public record Stores(TxnLog log, EpochStore epochs, SnapshotStore snapshots,
-            AutoCloseable closer) {
+            MembershipStore membership, AutoCloseable closer) {
     }
 
     /**
@@ -170,7 +171,8 @@ public final class NodeLoop implements AutoCloseable {
         this.metrics = new Metrics(config.peerId(), parts.metrics());
         Stores stores = parts.stores().open();
         try {
-            Recovery recovery = Recovery.load(stores.log(), stores.epochs(), stores.snapshots());
+            Recovery recovery = Recovery.load(stores.log(), stores.epochs(), stores.snapshots(),
+                    stores.membership());
             if (recovery.snapshot().isPresent()) {
                 try (java.io.InputStream in = recovery.snapshot().get().open()) {
                     stateMachine.restore(in);
@@ -195,15 +197,21 @@ public final class NodeLoop implements AutoCloseable {
         }
     }
 
-    /** A txn of maxTxnBytes must fit the transport's frames, or it could never be sent. */
+    /**
+     * A txn of maxTxnBytes, and the largest membership, must fit the transport's frames, or
+     * they could never be sent.
+     */
     private static void checkFrameLimit(ZabConfig config, Transport transport) {
         int needed = io.zab.codec.MessageCodec.txnMessageBytes(config.maxTxnBytes());
-        if (needed > transport.maxMessageBytes()) {
+        int limit = transport.maxMessageBytes();
+        if (needed > limit) {
+            // A smaller maxTxnBytes helps only while the largest membership change fits.
+            boolean lowering = io.zab.codec.MessageCodec.txnMessageBytes(0) <= limit;
             throw new IllegalArgumentException("maxTxnBytes: " + config.maxTxnBytes()
-                    + " bytes plus a PROPOSAL's header (" + needed + " bytes) exceed the"
-                    + " transport's frame limit of " + transport.maxMessageBytes()
+                    + " bytes plus a PROPOSAL's header, or the largest membership change ("
+                    + needed + " bytes), exceed the transport's frame limit of " + limit
                     + " (maxFrameBytes); raise maxFrameBytes to at least " + needed
-                    + " or lower maxTxnBytes");
+                    + (lowering ? " or lower maxTxnBytes" : ""));
         }
     }
 
@@ -671,11 +679,15 @@ public final class NodeLoop implements AutoCloseable {
     private Incarnation reopen(Zxid durableMark) throws IOException, InterruptedException {
         Stores s = parts.stores().reopen();
         try {
-            Recovery r = Recovery.load(s.log(), s.epochs(), s.snapshots());
+            Recovery r = Recovery.load(s.log(), s.epochs(), s.snapshots(), s.membership());
             r = dropUndurable(s, r, durableMark);
             // Rewritten, not re-forced: a new file, forced and renamed, is durable whatever
-            // became of the pages of the failed incarnation.
+            // became of the pages of the failed incarnation. The membership was saved only
+            // after the log it follows was forced, so it is no newer than the durable mark.
             s.epochs().save(r.state().acceptedEpoch(), r.state().currentEpoch());
+            if (r.state().membership() != null) {
+                s.membership().save(r.state().membership());
+            }
             SnapshotStore.StoredSnapshot restore;
             if (r.snapshot().isPresent()) {
                 restore = r.snapshot().get();
@@ -723,7 +735,7 @@ public final class NodeLoop implements AutoCloseable {
                 txns.get(txns.size() - 1).zxid());
         s.log().truncateAfter(lastKept);
         s.log().sync();
-        return Recovery.load(s.log(), s.epochs(), s.snapshots());
+        return Recovery.load(s.log(), s.epochs(), s.snapshots(), s.membership());
     }
 
     private void failPending(Exception cause) {

@@ -1,27 +1,36 @@
 package io.zab.runtime;
 
+import io.zab.Membership;
+import io.zab.PeerId;
 import io.zab.StateMachine;
 import io.zab.ZabConfig;
 import io.zab.ZabMetrics;
 import io.zab.ZabNode;
+import io.zab.Zxid;
 import io.zab.election.LeaderElection;
 import io.zab.protocol.CoreConfig;
+import io.zab.protocol.PersistentState;
 import io.zab.storage.EpochStore;
+import io.zab.storage.MembershipStore;
 import io.zab.storage.SnapshotStore;
 import io.zab.storage.TxnLog;
 import io.zab.storage.file.FileIo;
 import io.zab.storage.file.FileStorage;
 import io.zab.storage.file.FileTxnLog;
 import io.zab.storage.memory.MemoryEpochStore;
+import io.zab.storage.memory.MemoryMembershipStore;
 import io.zab.storage.memory.MemorySnapshotStore;
 import io.zab.storage.memory.MemoryTxnLog;
 import io.zab.transport.Transport;
 import io.zab.transport.TransportProvider;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -47,6 +56,7 @@ public final class NodeWiring {
     private TxnLog log;
     private EpochStore epochs;
     private SnapshotStore snapshots;
+    private MembershipStore membership;
     private FileStorage.Options fileOptions;
     private FileIo fileIo = FileIo.REAL;
     private ZabMetrics metrics = ZabMetrics.NONE;
@@ -111,10 +121,12 @@ public final class NodeWiring {
      * Replaces the stores. A node given its stores cannot reopen them, so it stops for good
      * after a storage failure.
      */
-    public NodeWiring stores(TxnLog txnLog, EpochStore epochStore, SnapshotStore snapshotStore) {
+    public NodeWiring stores(TxnLog txnLog, EpochStore epochStore, SnapshotStore snapshotStore,
+            MembershipStore membershipStore) {
         this.log = txnLog;
         this.epochs = epochStore;
         this.snapshots = snapshotStore;
+        this.membership = membershipStore;
         return this;
     }
 
@@ -146,8 +158,8 @@ public final class NodeWiring {
             noResume = log == null ? "its stores are in memory" : "its stores were given";
             NodeLoop.Stores given = log == null
                     ? new NodeLoop.Stores(new MemoryTxnLog(), new MemoryEpochStore(),
-                            new MemorySnapshotStore(), () -> { })
-                    : new NodeLoop.Stores(log, epochs, snapshots, () -> { });
+                            new MemorySnapshotStore(), new MemoryMembershipStore(), () -> { })
+                    : new NodeLoop.Stores(log, epochs, snapshots, membership, () -> { });
             stores = () -> given;
         }
         Supplier<? extends Transport> transports = transportFactory;
@@ -231,6 +243,30 @@ public final class NodeWiring {
                 snapBytesPerTick(c));
     }
 
+    /**
+     * The state the core starts from: what the stores held, with the static membership of the
+     * config when no membership was ever saved, so the core always knows every member's
+     * address.
+     */
+    public static PersistentState startState(ZabConfig c, PersistentState recovered) {
+        if (recovered.membership() != null) {
+            return recovered;
+        }
+        return new PersistentState(recovered.acceptedEpoch(), recovered.currentEpoch(),
+                recovered.snapshotZxid(), recovered.log(), staticMembership(c));
+    }
+
+    /** The config's members and their addresses ({@code host:port}), at version zero. */
+    public static Membership staticMembership(ZabConfig c) {
+        return new Membership(Zxid.ZERO, addresses(c.voters()), addresses(c.observers()));
+    }
+
+    private static Map<PeerId, String> addresses(Map<PeerId, InetSocketAddress> members) {
+        Map<PeerId, String> out = new TreeMap<>();
+        members.forEach((id, a) -> out.put(id, a.getHostString() + ":" + a.getPort()));
+        return out;
+    }
+
     /** The snapshot rate limit in the core's unit: bytes per tick, at least 1 when set. */
     private static long snapBytesPerTick(ZabConfig c) {
         if (c.snapshotSendBytesPerSecond() == 0) {
@@ -262,7 +298,8 @@ public final class NodeWiring {
             @Override
             public NodeLoop.Stores open() throws IOException {
                 FileStorage files = FileStorage.open(dir, options, io);
-                return new NodeLoop.Stores(files.log(), files.epochs(), files.snapshots(), files);
+                return new NodeLoop.Stores(files.log(), files.epochs(), files.snapshots(),
+                        files.membership(), files);
             }
 
             @Override

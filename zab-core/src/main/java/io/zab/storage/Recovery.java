@@ -1,5 +1,6 @@
 package io.zab.storage;
 
+import io.zab.Membership;
 import io.zab.Zxid;
 import io.zab.protocol.PersistentState;
 import io.zab.protocol.Txn;
@@ -10,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a node's stores at start: the newest snapshot, the log after it, both epochs. The state
- * machine is restored from {@link #snapshot()} before the core starts with {@link #state()}.
+ * Reads a node's stores at start: the newest snapshot, the log after it, both epochs and the
+ * committed membership. The state machine is restored from {@link #snapshot()} before the core
+ * starts with {@link #state()}.
  */
 public final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
@@ -24,8 +26,8 @@ public final class Recovery {
         this.snapshot = snapshot;
     }
 
-    public static Recovery load(TxnLog log, EpochStore epochs, SnapshotStore snapshots)
-            throws IOException {
+    public static Recovery load(TxnLog log, EpochStore epochs, SnapshotStore snapshots,
+            MembershipStore membership) throws IOException {
         Optional<SnapshotStore.StoredSnapshot> snap = snapshots.latest();
         Zxid snapZxid = snap.map(SnapshotStore.StoredSnapshot::zxid).orElse(Zxid.ZERO);
         if (log.base().isAfter(snapZxid)) {
@@ -54,7 +56,9 @@ public final class Recovery {
             throw new IOException("currentEpoch " + current + " is above acceptedEpoch "
                     + accepted + ": the epoch files are damaged");
         }
-        return new Recovery(new PersistentState(accepted, current, snapZxid, txns), snap);
+        Membership committed = membership.committed().orElse(null);
+        return new Recovery(new PersistentState(accepted, current, snapZxid, txns, committed),
+                snap);
     }
 
     private static boolean reaches(TxnLog log, Zxid snapZxid) throws IOException {

@@ -1,5 +1,6 @@
 package io.zab.codec;
 
+import io.zab.Membership;
 import io.zab.PeerId;
 import io.zab.Role;
 import io.zab.Zxid;
@@ -27,12 +28,14 @@ import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
 import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /** Seeded random messages of every type, biased towards boundary values. Test helper. */
 public final class RandomMessages {
     /** Number of message types {@link #next(int)} knows; kept equal to Message's permits. */
-    public static final int TYPES = 24;
+    public static final int TYPES = 25;
 
     private final SplittableRandom random;
     private final int maxBytes;
@@ -57,7 +60,8 @@ public final class RandomMessages {
             case 5: return new Trunc(epoch(), zxid());
             case 6: return new Snap(epoch(), zxid(), random.nextLong(Long.MAX_VALUE),
                     random.nextInt());
-            case 7: return new NewLeader(epoch(), zxid());
+            case 7: return new NewLeader(epoch(), zxid(),
+                    random.nextInt(4) == 0 ? null : membership());
             case 8: return new AckNewLeader(epoch(), zxid());
             case 9: return new UpToDate(epoch(), zxid());
             case 10: return new Proposal(txn(), random.nextBoolean() ? null : peer(), anyLong());
@@ -78,6 +82,8 @@ public final class RandomMessages {
             case 22: return new io.zab.protocol.message.SnapAck(zxid(),
                     random.nextLong(Long.MAX_VALUE));
             case 23: return new io.zab.protocol.message.Takeover(epoch(), zxid(), peer());
+            case 24: return new io.zab.protocol.message.ChangeRequest(anyLong(), membership(),
+                    1 + random.nextInt(Integer.MAX_VALUE - 1));
             default: throw new IllegalArgumentException("kind " + kind);
         }
     }
@@ -126,6 +132,24 @@ public final class RandomMessages {
     }
 
     private Txn txn() {
-        return new Txn(zxid(), bytes());
+        Zxid zxid = zxid();
+        return random.nextInt(4) == 0 ? Txn.membershipChange(zxid, membership())
+                : new Txn(zxid, bytes());
+    }
+
+    /** A membership of up to 5 voters and 2 observers, ids from a small range so they clash. */
+    private Membership membership() {
+        Map<PeerId, String> voters = new TreeMap<>();
+        Map<PeerId, String> observers = new TreeMap<>();
+        int n = 1 + random.nextInt(5);
+        for (int i = 0; i < n; i++) {
+            voters.put(new PeerId(1 + random.nextInt(9)), "h" + random.nextInt(100) + ":"
+                    + random.nextInt(65536));
+        }
+        for (int i = random.nextInt(3); i > 0; i--) {
+            PeerId o = new PeerId(10 + random.nextInt(5));
+            observers.put(o, random.nextBoolean() ? "" : "o" + o.value() + ":2181");
+        }
+        return new Membership(zxid(), voters, observers);
     }
 }

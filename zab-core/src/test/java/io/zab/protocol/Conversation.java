@@ -20,6 +20,14 @@ final class Conversation {
     static final PeerId N2 = PeerId.of(2);
     static final PeerId N3 = PeerId.of(3);
     static final PeerId N4 = PeerId.of(4);
+    /** The membership of the default conversation's static config: what NEWLEADER carries. */
+    static final io.zab.Membership MEMBERS = io.zab.Membership.of(Set.of(N1, N2, N3),
+            Set.of(N4));
+
+    /** NEWLEADER as a leader of the default membership sends it. */
+    static io.zab.protocol.message.NewLeader newLeader(long epoch, io.zab.Zxid last) {
+        return new io.zab.protocol.message.NewLeader(epoch, last, MEMBERS);
+    }
 
     final ZabCore core;
     private long maxSeq;

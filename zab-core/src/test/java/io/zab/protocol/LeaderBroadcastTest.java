@@ -183,7 +183,8 @@ class LeaderBroadcastTest {
         List<?> msgs = sent(a, N3);
         assertEquals(4, msgs.size(), msgs.toString());
         assertEquals(new Proposal(txn(2, 2), null, 0), msgs.get(1));
-        assertEquals(new io.zab.protocol.message.NewLeader(3, z(3, 1)), msgs.get(3));
+        assertEquals(new io.zab.protocol.message.NewLeader(3, z(3, 1), io.zab.Membership.of(
+                java.util.Set.of(N1, N2, N3), java.util.Set.of())), msgs.get(3));
         a = c.receive(N3, new AckNewLeader(3, z(3, 1)));
         assertEquals(List.of(new io.zab.protocol.message.UpToDate(3, z(2, 2))), sent(a, N3));
     }

@@ -49,14 +49,14 @@ class LeaderSynchronizationTest {
                 send(N2, new Diff(3, z(2, 5))),
                 send(N2, new Proposal(txn(2, 4), null, 0)),
                 send(N2, new Proposal(txn(2, 5), null, 0)),
-                send(N2, new NewLeader(3, z(2, 5))));
+                send(N2, Conversation.newLeader(3, z(2, 5))));
     }
 
     @Test
     void aLearnerUpToDateGetsAnEmptyDiff() {
         Conversation c = leaderAfterEpoch(z(2, 5), 2);
         assertActions(c.receive(N2, new AckEpoch(3, 2, z(2, 5))), new Action.SaveEpoch(2, 3, 3),
-                send(N2, new Diff(3, z(2, 5))), send(N2, new NewLeader(3, z(2, 5))));
+                send(N2, new Diff(3, z(2, 5))), send(N2, Conversation.newLeader(3, z(2, 5))));
     }
 
     @Test
@@ -65,7 +65,7 @@ class LeaderSynchronizationTest {
         List<Action> a = c.receive(N2, new AckEpoch(3, 1, z(1, 7)));
         assertEquals(List.of(send(N2, new Trunc(3, z(1, 3))),
                 send(N2, new Proposal(txn(2, 1), null, 0))), a.subList(1, 3));
-        assertEquals(send(N2, new NewLeader(3, z(2, 5))), a.get(a.size() - 1));
+        assertEquals(send(N2, Conversation.newLeader(3, z(2, 5))), a.get(a.size() - 1));
     }
 
     /**
@@ -100,7 +100,7 @@ class LeaderSynchronizationTest {
         assertActions(d.on(new Event.SnapshotChunk(N2, z(3, 1), 0, snapshot)),
                 send(N2, new SnapChunk(4, z(3, 1), 0, snapshot)),
                 send(N2, new Proposal(txn(3, 2), null, 0)),
-                send(N2, new NewLeader(4, z(3, 2))));
+                send(N2, Conversation.newLeader(4, z(3, 2))));
     }
 
     /** A learner that kept part of this snapshot from a broken transfer gets only the rest. */

@@ -40,7 +40,7 @@ final class PerfectCluster {
             MemoryTxnLog log = new MemoryTxnLog();
             logs.put(id, log);
             appliers.put(id, new StorageApplier(log, new MemoryEpochStore(),
-                    new MemorySnapshotStore()));
+                    new MemorySnapshotStore(), new io.zab.storage.memory.MemoryMembershipStore()));
             delivered.put(id, new ArrayList<>());
             completions.put(id, new ArrayList<>());
             cores.put(id, new ZabCore(CoreConfig.of(id, v, o), PersistentState.empty(),

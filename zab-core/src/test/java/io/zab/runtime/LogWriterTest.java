@@ -14,10 +14,12 @@ import io.zab.protocol.Action.SaveEpoch;
 import io.zab.protocol.Action.StorageAction;
 import io.zab.protocol.Txn;
 import io.zab.storage.LogCapture;
+import io.zab.storage.MembershipStore;
 import io.zab.storage.TxnLog;
 import io.zab.storage.file.CrashFs;
 import io.zab.storage.file.FileTxnLog;
 import io.zab.storage.memory.MemoryEpochStore;
+import io.zab.storage.memory.MemoryMembershipStore;
 import io.zab.storage.memory.MemorySnapshotStore;
 import io.zab.storage.memory.MemoryTxnLog;
 import java.io.IOException;
@@ -143,7 +145,7 @@ class LogWriterTest {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                50, reports);
+                new MemoryMembershipStore(), 50, reports);
         w.start();
         w.submit(append(1));
         assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
@@ -165,7 +167,7 @@ class LogWriterTest {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                10, reports);
+                new MemoryMembershipStore(), 10, reports);
         w.start();
         w.submit(append(1));
         assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
@@ -197,7 +199,7 @@ class LogWriterTest {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                10, reports);
+                new MemoryMembershipStore(), 10, reports);
         w.start();
         w.submit(append(1));
         log.permits.release();
@@ -224,7 +226,7 @@ class LogWriterTest {
         Reports reports = new Reports();
         LogCapture logs = new LogCapture(LogWriter.class);
         LogWriter w = new LogWriter("t", new MemoryTxnLog(), new MemoryEpochStore(),
-                new MemorySnapshotStore(), 10, reports);
+                new MemorySnapshotStore(), new MemoryMembershipStore(), 10, reports);
         w.start();
         w.submit(new SaveEpoch(5, 1, 0));
         reports.awaitPersisted(5);
@@ -233,6 +235,38 @@ class LogWriterTest {
         assertTrue(cause instanceof IllegalStateException, String.valueOf(cause));
         w.close();
         logs.close();
+    }
+
+    @Test
+    void aMembershipIsSavedAfterTheTxnsBeforeItAreForced() throws Exception {
+        MemoryTxnLog log = new MemoryTxnLog();
+        List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        Txn change = io.zab.storage.Txns.membershipTxn(z(1, 2));
+        MemoryMembershipStore saved = new MemoryMembershipStore();
+        MembershipStore store = new MembershipStore() {
+            @Override
+            public java.util.Optional<io.zab.Membership> committed() {
+                return saved.committed();
+            }
+
+            @Override
+            public void save(io.zab.Membership m) {
+                if (!log.durableTxns().equals(List.of(txn(1, 1), change))) {
+                    problems.add("saved with durable log " + log.durableTxns());
+                }
+                saved.save(m);
+            }
+        };
+        Reports reports = new Reports();
+        LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
+                store, 10, reports);
+        w.start();
+        w.submit(new AppendTxns(1, List.of(txn(1, 1), change)));
+        w.submit(new io.zab.protocol.Action.SaveMembership(2, change.newMembership()));
+        reports.awaitPersisted(2);
+        w.close();
+        assertEquals(List.of(), problems);
+        assertEquals(change.newMembership(), saved.committed().get());
     }
 
     @Test
@@ -263,7 +297,7 @@ class LogWriterTest {
             }
         };
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                16, reports);
+                new MemoryMembershipStore(), 16, reports);
         w.start();
         for (long seq = 1; seq <= 120; seq++) {
             w.submit(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));
@@ -280,7 +314,7 @@ class LogWriterTest {
         FileTxnLog log = FileTxnLog.open(dir, new FileTxnLog.Options(512, false));
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                16, reports);
+                new MemoryMembershipStore(), 16, reports);
         w.start();
         for (long seq = 1; seq <= 30; seq++) {
             w.submit(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));

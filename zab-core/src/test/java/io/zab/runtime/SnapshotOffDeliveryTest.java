@@ -81,7 +81,8 @@ class SnapshotOffDeliveryTest {
                 nodes.add(new NodeWiring().config(b.build()).stateMachine(sm)
                         .transport(net.transport())
                         .electionFactory(io.zab.election.QuorumMaxElection::new)
-                        .stores(new MemoryTxnLog(), new MemoryEpochStore(), store).build()
+                        .stores(new MemoryTxnLog(), new MemoryEpochStore(), store,
+                                new io.zab.storage.memory.MemoryMembershipStore()).build()
                         .start());
                 machines.add(sm);
                 snaps.add(store);

@@ -36,7 +36,7 @@ public final class Checkers {
     /** Leadership: the sid that reached broadcast in each epoch. */
     private final Map<Long, Integer> leaderOfEpoch = new HashMap<>();
     /** Integrity: every txn a leader proposed, by zxid. */
-    private final Map<Long, byte[]> proposed = new HashMap<>();
+    private final Map<Long, Txn> proposed = new HashMap<>();
     private long[] chainZxid = new long[1024];
     private long[] chainHash = new long[1024];
     private int chainSize;
@@ -64,11 +64,17 @@ public final class Checkers {
 
     private void recordProposal(SimNode node, Txn t) {
         long z = t.zxid().toLong();
-        byte[] known = proposed.putIfAbsent(z, t.data());
-        if (known != null && known != t.data() && !Arrays.equals(known, t.data())) {
+        Txn known = proposed.putIfAbsent(z, t);
+        if (known != null && !sameTxn(known, t)) {
             throw violation("Integrity", "leader " + node.id() + " proposed a second, different"
                     + " txn under " + t.zxid() + " (a zxid must name one proposal)");
         }
+    }
+
+    /** Same data and same kind (a membership change is never the host's txn, nor back). */
+    private static boolean sameTxn(Txn a, Txn b) {
+        return a == b || a.membership() == b.membership()
+                && (a.data() == b.data() || Arrays.equals(a.data(), b.data()));
     }
 
     // ---- what nodes send ----
@@ -215,8 +221,8 @@ public final class Checkers {
             throw violation(name, "node " + node.id() + " delivered " + z + " right after "
                     + prev);
         }
-        byte[] known = proposed.get(z.toLong());
-        if (known == null || (known != txn.data() && !Arrays.equals(known, txn.data()))) {
+        Txn known = proposed.get(z.toLong());
+        if (known == null || !sameTxn(known, txn)) {
             throw violation("Integrity", "node " + node.id() + " delivered " + txn + " that no"
                     + " leader proposed" + (known == null ? "" : " (the proposal differs)"));
         }
@@ -225,19 +231,32 @@ public final class Checkers {
                     + " before it was on its disk (durable log ends "
                     + node.disk().durableLastZxid() + ")");
         }
-        long position = sm.apply(z, txn.data());
+        long position = txn.membership() ? applyMembership(node, txn) : sm.apply(z, txn.data());
         int k = (int) position - 1;
         if (k < chainSize) {
             if (chainZxid[k] != z.toLong() || chainHash[k] != sm.hash()) {
                 throw chainMismatch(node, k, z);
             }
         } else if (k == chainSize) {
-            extendChain(z, sm.hash(), txn.data());
+            extendChain(z, sm.hash(), txn.membership() ? null : txn.data());
         } else {
             throw violation("PrefixConsistency", "node " + node.id() + " is at position "
                     + position + " beyond the chain of " + chainSize);
         }
         return position;
+    }
+
+    /**
+     * A membership txn takes a position of the chain (its zxid is compared like any other) but
+     * never reaches the host's state: the hash at its position is the one before it.
+     */
+    private static long applyMembership(SimNode node, Txn txn) {
+        try {
+            return node.stateMachine().applyMembership(txn.zxid(), txn.data());
+        } catch (IllegalArgumentException e) {
+            throw violation("Integrity", "node " + node.id() + " delivered membership txn "
+                    + txn.zxid() + " that carries no membership of its zxid: " + e.getMessage());
+        }
     }
 
     private AssertionError chainMismatch(SimNode node, int k, Zxid z) {
@@ -256,6 +275,7 @@ public final class Checkers {
         return violation("Agreement", where);
     }
 
+    /** @param data the host's payload, or null for a membership txn (no client wrote it) */
     private void extendChain(Zxid z, long hash, byte[] data) {
         if (chainSize > 0 && Long.compareUnsigned(chainZxid[chainSize - 1], z.toLong()) >= 0) {
             throw violation("TotalOrder", z + " extends a chain that ends at "
@@ -269,7 +289,7 @@ public final class Checkers {
         chainHash[chainSize] = hash;
         chainIndex.put(z.toLong(), chainSize);
         chainSize++;
-        SimRequest r = cluster.generatedRequest(data);
+        SimRequest r = data == null ? null : cluster.generatedRequest(data);
         if (r == null) {
             return;
         }
@@ -321,14 +341,17 @@ public final class Checkers {
 
     // ---- client requests ----
 
-    /** A write bound to this node delivered its txn: the client sees success. */
+    /**
+     * A write bound to this node delivered its txn: the client sees success. A request bound
+     * to a membership txn (a membership change) carries no host payload to compare.
+     */
     void onWriteDelivered(SimNode node, SimRequest r, Txn txn, long position) {
         if (r.kind == SimRequest.Kind.CHANGE ? !txn.membership()
                 : !Arrays.equals(r.payload, txn.data())) {
             throw violation("RequestOutcome", r + " was bound to " + txn.zxid()
                     + " but that txn carries another payload");
         }
-        if (r.payload.length > cluster.options().maxTxnBytes) {
+        if (!txn.membership() && r.payload.length > cluster.options().maxTxnBytes) {
             throw violation("RequestOutcome", r + " of " + r.payload.length + " bytes, above"
                     + " maxTxnBytes, succeeded");
         }

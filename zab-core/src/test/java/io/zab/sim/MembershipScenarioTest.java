@@ -158,6 +158,30 @@ class MembershipScenarioTest {
         settle(c);
     }
 
+    /**
+     * Asked of a follower and of an observer, the change is forwarded to the leader and
+     * completes there once delivered; asked again, it is refused (nothing to change).
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {51, 52, 53})
+    void forwardsAChangeFromALearner(long seed) {
+        SimCluster c = start(seed, SimOptions.defaults().observers(1).spares(1));
+        int leader = leaderId(c);
+        int follower = leader == 1 ? 2 : 1;
+        Map<PeerId, String> v = new TreeMap<>(voters(1, 2, 3).voters());
+        v.put(PeerId.of(5), "");
+        Membership withFive = new Membership(Zxid.ZERO, v, Map.of(PeerId.of(4), ""));
+        SimRequest change = c.changeMembership(follower, withFive, TIMEOUT_TICKS);
+        assertTrue(c.runUntil(change::isDone, T), c.states());
+        assertTrue(change.succeeded(), change + " " + c.states());
+        assertMembership(c, withFive);
+        SimRequest again = c.changeMembership(4, withFive, TIMEOUT_TICKS);
+        assertTrue(c.runUntil(again::isDone, T), c.states());
+        assertEquals(Outcome.Kind.REFUSED, again.outcome().kind(), again.toString());
+        write(c, 5);
+        settle(c);
+    }
+
     /** Where in a change a node is crashed (the hook fires right before the action). */
     enum Step {
         /** The leader, when it starts talking to the member being added. */

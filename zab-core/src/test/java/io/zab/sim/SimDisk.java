@@ -5,10 +5,12 @@ import io.zab.protocol.Action;
 import io.zab.protocol.Action.AppendTxns;
 import io.zab.protocol.Action.InstallSnapshot;
 import io.zab.protocol.Action.SaveEpoch;
+import io.zab.protocol.Action.SaveMembership;
 import io.zab.protocol.Action.TruncateLog;
 import io.zab.protocol.Txn;
 import io.zab.storage.StorageApplier;
 import io.zab.storage.memory.MemoryEpochStore;
+import io.zab.storage.memory.MemoryMembershipStore;
 import io.zab.storage.memory.MemorySnapshotStore;
 import io.zab.storage.memory.MemoryTxnLog;
 import java.io.IOException;
@@ -30,7 +32,8 @@ public final class SimDisk {
     private MemoryTxnLog log = new MemoryTxnLog();
     private MemoryEpochStore epochs = new MemoryEpochStore();
     private MemorySnapshotStore snapshots = new MemorySnapshotStore();
-    private StorageApplier applier = new StorageApplier(log, epochs, snapshots);
+    private MemoryMembershipStore membership = new MemoryMembershipStore();
+    private StorageApplier applier = new StorageApplier(log, epochs, snapshots, membership);
 
     /** Log operations applied since the log was last synced: AppendTxns, TruncateLog, Zxid. */
     private final List<Object> unsynced = new ArrayList<>();
@@ -39,6 +42,8 @@ public final class SimDisk {
     private int durableSize;
     private long maxAccepted;
     private long maxCurrent;
+    /** The version of the newest membership saved, or null before the first. */
+    private Zxid savedMembership;
     /** What wipes destroyed: the durable zxids and the highest snapshot base lost. */
     private final java.util.Set<Long> lostToWipes = new java.util.HashSet<>();
     private Zxid lostBase = Zxid.ZERO;
@@ -55,9 +60,14 @@ public final class SimDisk {
         return snapshots;
     }
 
+    /** Like the epochs: a saved membership is durable at once and survives every crash. */
+    public MemoryMembershipStore membership() {
+        return membership;
+    }
+
     /**
      * Applies one storage action as the log writer would, keeping the shadow in step with the
-     * applier (which forces the log before an epoch or a snapshot is written).
+     * applier (which forces the log before an epoch, a membership or a snapshot is written).
      */
     void apply(Action.StorageAction action) throws IOException {
         applier.apply(action);
@@ -66,6 +76,9 @@ public final class SimDisk {
         } else if (action instanceof SaveEpoch s) {
             flushUnsynced();
             checkEpochs(s);
+        } else if (action instanceof SaveMembership m) {
+            flushUnsynced();
+            checkMembership(m);
         } else if (action instanceof InstallSnapshot i) {
             flushUnsynced();
             unsynced.add(i.zxid());
@@ -84,6 +97,16 @@ public final class SimDisk {
         maxCurrent = current;
     }
 
+    /** A committed membership is never undone, so the one on disk only moves forward. */
+    private void checkMembership(SaveMembership m) {
+        Zxid version = m.committed().version();
+        if (savedMembership != null && version.isBefore(savedMembership)) {
+            throw new AssertionError("PersistedMembership: the membership on disk went back"
+                    + " from version " + savedMembership + " to " + version + " (" + m + ")");
+        }
+        savedMembership = version;
+    }
+
     /** fsync: everything applied so far is durable. */
     void sync() throws IOException {
         applier.sync();
@@ -99,7 +122,8 @@ public final class SimDisk {
 
     /**
      * The disk is replaced by a blank one (a lost data directory, a new disk, an operator who
-     * wiped a corrupt node): no log, no snapshot, epochs 0. Only while the node is down.
+     * wiped a corrupt node): no log, no snapshot, epochs 0, no membership. Only while the node
+     * is down.
      */
     void wipe() {
         for (int i = 0; i < durableSize; i++) {
@@ -111,9 +135,11 @@ public final class SimDisk {
         log = new MemoryTxnLog();
         epochs = new MemoryEpochStore();
         snapshots = new MemorySnapshotStore();
-        applier = new StorageApplier(log, epochs, snapshots);
+        membership = new MemoryMembershipStore();
+        applier = new StorageApplier(log, epochs, snapshots, membership);
         maxAccepted = 0;
         maxCurrent = 0;
+        savedMembership = null;
         rebuildShadow();
     }
 

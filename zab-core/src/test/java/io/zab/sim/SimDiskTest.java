@@ -3,13 +3,17 @@ package io.zab.sim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zab.Membership;
+import io.zab.PeerId;
 import io.zab.Zxid;
 import io.zab.protocol.Action.AppendTxns;
 import io.zab.protocol.Action.InstallSnapshot;
 import io.zab.protocol.Action.SaveEpoch;
+import io.zab.protocol.Action.SaveMembership;
 import io.zab.protocol.Action.TruncateLog;
 import io.zab.protocol.PersistentState;
 import io.zab.protocol.Txn;
@@ -17,7 +21,9 @@ import io.zab.storage.Recovery;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +68,44 @@ class SimDiskTest {
         AssertionError e = assertThrows(AssertionError.class,
                 () -> disk.apply(new SaveEpoch(++seq, 2, 2)));
         assertTrue(e.getMessage().startsWith("PersistedEpochs"), e.getMessage());
+    }
+
+    private static Membership members(Zxid version, int... voters) {
+        Map<PeerId, String> v = new TreeMap<>();
+        for (int id : voters) {
+            v.put(PeerId.of(id), "n" + id + ":1");
+        }
+        return new Membership(version, v, Map.of());
+    }
+
+    @Test
+    void aMembershipWriteForcesTheLogFirstAndSurvivesEveryCrash() throws IOException {
+        SimDisk disk = new SimDisk();
+        Membership next = members(new Zxid(1, 2), 1, 2, 3, 4);
+        disk.apply(append(txn(1, 1), Txn.membershipChange(new Zxid(1, 2), next)));
+        disk.apply(new SaveMembership(++seq, next));
+        assertTrue(disk.durablyHolds(new Zxid(1, 2)), "the txn of the membership first");
+        disk.apply(append(txn(1, 3)));
+        disk.crash(() -> 0L);
+        PersistentState state = Recovery.load(disk.log(), disk.epochs(), disk.snapshots(),
+                disk.membership()).state();
+        assertEquals(next, state.membership(), "saved is durable, as an epoch is");
+        assertEquals(new Zxid(1, 2), state.lastZxid());
+        assertTrue(state.log().get(1).membership(), "the flag survives the crash");
+        disk.wipe();
+        assertTrue(disk.membership().committed().isEmpty(), "a blank disk has none");
+        assertNull(Recovery.load(disk.log(), disk.epochs(), disk.snapshots(),
+                disk.membership()).state().membership());
+    }
+
+    @Test
+    void theMembershipOnDiskNeverGoesBack() throws IOException {
+        SimDisk disk = new SimDisk();
+        disk.apply(new SaveMembership(++seq, members(new Zxid(2, 4), 1, 2, 3)));
+        disk.apply(new SaveMembership(++seq, members(new Zxid(2, 4), 1, 2, 3)));
+        AssertionError e = assertThrows(AssertionError.class,
+                () -> disk.apply(new SaveMembership(++seq, members(new Zxid(2, 3), 1, 2))));
+        assertTrue(e.getMessage().startsWith("PersistedMembership"), e.getMessage());
     }
 
     /**
@@ -156,12 +200,35 @@ class SimDiskTest {
         // Crash before the reset is synced, dropping it: the old log stays beside the snapshot.
         RandomGenerator keepNothing = () -> 0L;
         disk.crash(keepNothing);
-        PersistentState state = Recovery.load(disk.log(), disk.epochs(), disk.snapshots())
-                .state();
+        PersistentState state = Recovery.load(disk.log(), disk.epochs(), disk.snapshots(),
+                disk.membership()).state();
         disk.rebuildShadow();
         disk.verifyShadow(1);
         assertEquals(new Zxid(2, 5), state.snapshotZxid());
         assertTrue(state.log().isEmpty(), "the old history does not reach the snapshot");
+    }
+
+    @Test
+    void aMembershipTxnTakesAPositionButNotTheHostsState() {
+        SimStateMachine host = new SimStateMachine();
+        host.apply(new Zxid(1, 1), new byte[] {1});
+        long before = host.hash();
+        Txn change = Txn.membershipChange(new Zxid(1, 2), members(Zxid.ZERO, 1, 2));
+        assertEquals(2, host.applyMembership(change.zxid(), change.data()));
+        assertEquals(before, host.hash(), "the host-visible state is untouched");
+        assertEquals(new Zxid(1, 2), host.lastZxid());
+        assertEquals(change.newMembership(), host.membership());
+        SimStateMachine asHostData = new SimStateMachine();
+        asHostData.apply(new Zxid(1, 1), new byte[] {1});
+        asHostData.apply(change.zxid(), change.data());
+        assertTrue(asHostData.hash() != host.hash(), "a node that gave it to its host differs");
+        SimStateMachine restored = new SimStateMachine();
+        restored.restoreBytes(host.snapshotBytes());
+        assertEquals(List.of(2L, new Zxid(1, 2), before),
+                List.of(restored.count(), restored.lastZxid(), restored.hash()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> host.applyMembership(new Zxid(1, 3), change.data()));
+        assertTrue(e.getMessage().contains("version"), e.getMessage());
     }
 
     @Test

@@ -195,7 +195,8 @@ public final class SimNode {
     void start() {
         Recovery recovery;
         try {
-            recovery = Recovery.load(disk.log(), disk.epochs(), disk.snapshots());
+            recovery = Recovery.load(disk.log(), disk.epochs(), disk.snapshots(),
+                    disk.membership());
         } catch (IOException | RuntimeException e) {
             throw Checkers.violation("Recovery", "node " + id + " cannot start from its disk: "
                     + e);

@@ -1,5 +1,6 @@
 package io.zab.sim;
 
+import io.zab.Membership;
 import io.zab.StateMachine;
 import io.zab.Zxid;
 import java.io.DataInputStream;
@@ -11,8 +12,14 @@ import java.nio.ByteBuffer;
 
 /**
  * The replicated state of a simulated node: a hash chain over every delivered (zxid, payload)
- * and their count. Two nodes with the same count and hash delivered the same txns in the same
- * order. A snapshot is the triple (count, last zxid, hash): 24 bytes.
+ * of the host's txns, and the count and last zxid of every delivered txn. Two nodes with the
+ * same count and hash delivered the same txns in the same order. A snapshot is the triple
+ * (count, last zxid, hash): 24 bytes.
+ *
+ * <p>A membership txn is not the host's data: {@link #applyMembership} moves the count and the
+ * last zxid (the node's delivered position, which the runtime reports too) but leaves the hash,
+ * the host-visible state, as it was. A node that handed one to its host would show a different
+ * hash at the same position.
  *
  * <p>Usable as a host {@link StateMachine} in other modules' tests too. Not thread-safe: one
  * delivery thread, as the interface promises.
@@ -27,6 +34,7 @@ public final class SimStateMachine implements StateMachine {
     private long count;
     private Zxid lastZxid = Zxid.ZERO;
     private long hash;
+    private Membership membership;
 
     /** The chain step: the hash after {@code hash} once (zxid, data) is delivered. */
     public static long chain(long hash, Zxid zxid, byte[] data) {
@@ -46,6 +54,29 @@ public final class SimStateMachine implements StateMachine {
         hash = chain(hash, zxid, data);
         lastZxid = zxid;
         return ++count;
+    }
+
+    /**
+     * Passes a delivered membership txn: its position, not the host's state.
+     *
+     * @return the count after it
+     * @throws IllegalArgumentException if {@code data} is not a membership of version
+     *     {@code zxid}
+     */
+    public long applyMembership(Zxid zxid, byte[] data) {
+        Membership m = Membership.decode(data);
+        if (!m.version().equals(zxid)) {
+            throw new IllegalArgumentException("membership txn " + zxid + " carries version "
+                    + m.version());
+        }
+        membership = m;
+        lastZxid = zxid;
+        return ++count;
+    }
+
+    /** The newest membership delivered since the last reset or restore, or null. */
+    public Membership membership() {
+        return membership;
     }
 
     @Override
@@ -85,6 +116,7 @@ public final class SimStateMachine implements StateMachine {
         count = c;
         lastZxid = z;
         hash = h;
+        membership = null;
     }
 
     @Override
@@ -104,6 +136,7 @@ public final class SimStateMachine implements StateMachine {
         count = 0;
         lastZxid = Zxid.ZERO;
         hash = 0;
+        membership = null;
     }
 
     public long count() {

@@ -17,8 +17,9 @@
  *   <li>{@link io.zab.sim.SimDisk}: the in-memory stores behind the production
  *       {@code StorageApplier}; a crash keeps a random prefix of the unsynced writes and may tear
  *       the last append.</li>
- *   <li>{@link io.zab.sim.SimStateMachine}: a hash chain over delivered (zxid, payload);
- *       lost at a crash, restored from the snapshot store at restart.</li>
+ *   <li>{@link io.zab.sim.SimStateMachine}: a hash chain over delivered (zxid, payload) of
+ *       the host's txns, and the position and zxid of every delivered txn (membership changes
+ *       included); lost at a crash, restored from the snapshot store at restart.</li>
  *   <li>{@link io.zab.sim.SimNode}: a crash loses memory, pipelines, timers and pending client
  *       requests (their outcome becomes unknown); a pause freezes the process while its inbox
  *       fills up (a zombie leader).</li>

@@ -1,6 +1,7 @@
 package io.zab.storage;
 
 import static io.zab.storage.Txns.concat;
+import static io.zab.storage.Txns.membershipTxn;
 import static io.zab.storage.Txns.range;
 import static io.zab.storage.Txns.txn;
 import static io.zab.storage.Txns.z;
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zab.Zxid;
 import io.zab.protocol.Txn;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,6 +92,43 @@ public abstract class TxnLogContract {
         assertEquals(big, log.readAfter(Zxid.ZERO));
         crash();
         assertEquals(big, log.readAfter(Zxid.ZERO));
+    }
+
+    @Test
+    void membershipTxnsKeepTheirFlagThroughSyncCrashAndTruncation() throws IOException {
+        List<Txn> mixed = List.of(txn(1, 1), membershipTxn(z(1, 2)), txn(1, 3),
+                membershipTxn(z(1, 4)));
+        log.append(mixed);
+        assertEquals(mixed, log.readAfter(Zxid.ZERO));
+        log.sync();
+        crash();
+        assertEquals(mixed, log.readAfter(Zxid.ZERO));
+        assertEquals(mixed.subList(3, 4), log.readAfter(z(1, 3)));
+        assertEquals(membershipTxn(z(1, 4)).newMembership(),
+                log.readAfter(z(1, 3)).get(0).newMembership());
+        log.truncateAfter(z(1, 2));
+        log.append(List.of(membershipTxn(z(2, 1)), txn(2, 2)));
+        log.sync();
+        crash();
+        assertEquals(List.of(txn(1, 1), membershipTxn(z(1, 2)), membershipTxn(z(2, 1)),
+                txn(2, 2)), log.readAfter(Zxid.ZERO));
+    }
+
+    @Test
+    void membershipTxnsAcrossSegmentsSurviveATruncationIntoAnOlderOne() throws IOException {
+        List<Txn> all = new ArrayList<>();
+        for (long c = 1; c <= 300; c++) {
+            all.add(c % 7 == 0 ? membershipTxn(z(1, c)) : txn(z(1, c), 100));
+        }
+        log.append(all);
+        log.sync();
+        log.truncateAfter(z(1, 140));
+        log.append(List.of(membershipTxn(z(2, 1))));
+        log.sync();
+        crash();
+        List<Txn> kept = concat(all.subList(0, 140), List.of(membershipTxn(z(2, 1))));
+        assertEquals(kept, log.readAfter(Zxid.ZERO));
+        assertEquals(kept.subList(133, 141), log.readAfter(z(1, 133)));
     }
 
     @Test

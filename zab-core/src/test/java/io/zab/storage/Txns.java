@@ -1,10 +1,14 @@
 package io.zab.storage;
 
+import io.zab.Membership;
+import io.zab.PeerId;
 import io.zab.Zxid;
 import io.zab.protocol.Txn;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Txns for storage tests: the payload says which zxid it belongs to, so mix-ups show. */
 public final class Txns {
@@ -40,6 +44,19 @@ public final class Txns {
             data[i] = tag[i % tag.length];
         }
         return new Txn(zxid, data);
+    }
+
+    /**
+     * A membership-change txn at {@code zxid} whose voters depend on its counter, so that two of
+     * them differ.
+     */
+    public static Txn membershipTxn(Zxid zxid) {
+        Map<PeerId, String> voters = new TreeMap<>();
+        for (int id = 1; id <= 3; id++) {
+            voters.put(PeerId.of(id), "host" + id + ":" + (2000 + zxid.counter()));
+        }
+        return Txn.membershipChange(zxid, new Membership(Zxid.ZERO, voters,
+                Map.of(PeerId.of(9), "observer:9")));
     }
 
     /** Txns {@code from..to} (counters) of one epoch. */

@@ -7,5 +7,5 @@ package io.zab.protocol.message;
 public sealed interface Message permits FollowerInfo, ObserverInfo, LeaderInfo, AckEpoch, Diff,
         Trunc, Snap, NewLeader, AckNewLeader, UpToDate, Proposal, Ack, Commit, Inform, Ping,
         PingAck, Request, RequestRefused, SyncRequest, SyncReply, Notification, SnapChunk, SnapAck,
-        Takeover {
+        Takeover, ChangeRequest {
 }

@@ -12,7 +12,14 @@ public record RequestRefused(long requestId, Reason reason) implements Message {
         /** The leader is not (or no longer) in broadcast. */
         NOT_LEADER(2),
         /** The payload exceeds the leader's maxTxnBytes. */
-        TOO_LARGE(3);
+        TOO_LARGE(3),
+        /**
+         * A membership change: nothing to change, or the new members did not catch up within
+         * the timeout.
+         */
+        CHANGE_REFUSED(4),
+        /** A membership change: another change or a leadership transfer is in flight. */
+        CHANGE_IN_FLIGHT(5);
 
         public final byte code;
 

@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
  * <pre>
  * dataDir/lock             held while the stores are open (one process per directory)
  * dataDir/acceptedEpoch    dataDir/currentEpoch     ({@link FileEpochStore})
+ * dataDir/membership       the committed membership ({@link FileMembershipStore})
  * dataDir/log/log.*        transaction log segments ({@link FileTxnLog})
  * dataDir/snapshots/snapshot.*                      ({@link FileSnapshotStore})
  * </pre>
@@ -55,9 +56,11 @@ public final class FileStorage implements AutoCloseable {
     private final FileTxnLog log;
     private final FileEpochStore epochs;
     private final FileSnapshotStore snapshots;
+    private final FileMembershipStore membership;
 
     private FileStorage(Path dataDir, Options options, FileChannel lockFile, FileLock lock,
-            FileTxnLog log, FileEpochStore epochs, FileSnapshotStore snapshots) {
+            FileTxnLog log, FileEpochStore epochs, FileSnapshotStore snapshots,
+            FileMembershipStore membership) {
         this.dataDir = dataDir;
         this.options = options;
         this.lockFile = lockFile;
@@ -65,6 +68,7 @@ public final class FileStorage implements AutoCloseable {
         this.log = log;
         this.epochs = epochs;
         this.snapshots = snapshots;
+        this.membership = membership;
     }
 
     public static FileStorage open(Path dataDir, Options options) throws IOException {
@@ -83,10 +87,12 @@ public final class FileStorage implements AutoCloseable {
                         + " (cannot lock " + dataDir.resolve("lock") + ")");
             }
             FileEpochStore epochs = FileEpochStore.open(dataDir, io);
+            FileMembershipStore membership = FileMembershipStore.open(dataDir, io);
             FileSnapshotStore snapshots = FileSnapshotStore.open(dataDir.resolve("snapshots"),
                     options.snapshotsKept(), io);
             FileTxnLog log = FileTxnLog.open(dataDir.resolve("log"), options.log(), io);
-            return new FileStorage(dataDir, options, lockFile, lock, log, epochs, snapshots);
+            return new FileStorage(dataDir, options, lockFile, lock, log, epochs, snapshots,
+                    membership);
         } catch (IOException | RuntimeException e) {
             lockFile.close();
             throw e;
@@ -103,7 +109,7 @@ public final class FileStorage implements AutoCloseable {
 
     /** Reads what the stores hold, as {@link Recovery#load} does. */
     public Recovery recover() throws IOException {
-        return Recovery.load(log, epochs, snapshots);
+        return Recovery.load(log, epochs, snapshots, membership);
     }
 
     public Path dataDir() {
@@ -124,6 +130,10 @@ public final class FileStorage implements AutoCloseable {
 
     public FileSnapshotStore snapshots() {
         return snapshots;
+    }
+
+    public FileMembershipStore membership() {
+        return membership;
     }
 
     @Override

@@ -230,7 +230,8 @@ public final class FileTxnLog implements TxnLog {
         }
         long zxid = t.zxid().toLong();
         ByteBuffer h = ByteBuffer.wrap(recordHeader);
-        h.putInt(0, data.length).putLong(8, zxid).putInt(16, (int) unforcedFrom);
+        h.putInt(0, LogFormat.lengthField(data.length, t.membership())).putLong(8, zxid)
+                .putInt(16, (int) unforcedFrom);
         h.putInt(4, LogFormat.recordCrc(recordHeader, 0, data, 0, data.length));
         if (staging.remaining() < total) {
             flush();

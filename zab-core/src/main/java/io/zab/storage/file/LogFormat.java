@@ -1,6 +1,7 @@
 package io.zab.storage.file;
 
 import io.zab.Zxid;
+import io.zab.storage.CorruptLogException;
 import io.zab.storage.CorruptStorageException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -12,9 +13,17 @@ import java.util.zip.CRC32C;
  * <pre>
  * header: magic "ZABL" (4) | version (4) | kind (4) | 0 (4) | generation (8) | base zxid (8)
  *         | CRC32C of the 32 bytes before (4) | 0 (4)
- * record: payload length (4) | CRC32C (4) | zxid (8) | batch start (4) | payload
+ * record: length field (4) | CRC32C (4) | zxid (8) | batch start (4) | payload
+ * length field: membership flag (bit 31) | 0 (bit 30) | payload length (bits 0-29)
  * </pre>
- * The record CRC covers the length, zxid, batch start and payload. "Batch start" is the offset in
+ * The flag marks a membership-change txn ({@link io.zab.protocol.Txn#membership()}). It lives in
+ * bits the payload length can never use ({@link #MAX_PAYLOAD} is below 2^30), so the records of
+ * host txns are byte for byte what version 1 wrote before the flag existed and no record grows.
+ * An intact record with bit 30 set was written by nothing we know: that is corruption, not a torn
+ * write, and the log refuses to open.
+ *
+ * <p>The record CRC covers the length field (flag included), zxid, batch start and payload.
+ * "Batch start" is the offset in
  * the segment where the writes not yet forced began when the record was written: every record
  * of one group-commit batch carries the same value. Recovery uses it to tell a hole that a power
  * cut may leave inside the last batch (the disk may persist its sectors in any order) from a bad
@@ -36,6 +45,10 @@ final class LogFormat {
     /** Keeps every offset of a segment within an int (the batch start field). */
     static final int MAX_PAYLOAD = (1 << 30) - 1024;
     static final int MAX_SEGMENT_BYTES = 1 << 30;
+    static final int MEMBERSHIP_FLAG = 1 << 31;
+    /** Flag bits no writer sets; an intact record with one of them is corruption. */
+    static final int UNKNOWN_FLAGS = 1 << 30;
+    static final int LENGTH_MASK = (1 << 30) - 1;
     static final String PREFIX = "log.";
     static final String TMP_SUFFIX = ".tmp";
 
@@ -101,6 +114,33 @@ final class LogFormat {
             return new long[] {gen, base};
         } catch (NumberFormatException e) {
             return null;
+        }
+    }
+
+    /** The length field of a record of {@code payloadLen} bytes. */
+    static int lengthField(int payloadLen, boolean membership) {
+        return membership ? payloadLen | MEMBERSHIP_FLAG : payloadLen;
+    }
+
+    /** The payload length in a length field, without the flag bits. */
+    static int payloadLength(int lengthField) {
+        return lengthField & LENGTH_MASK;
+    }
+
+    static boolean isMembership(int lengthField) {
+        return (lengthField & MEMBERSHIP_FLAG) != 0;
+    }
+
+    /**
+     * Throws if the intact record at {@code offset} of {@code file} has flag bits no writer
+     * sets: its CRC matched, so the bits were written that way, which no crash explains.
+     */
+    static void checkFlags(int lengthField, Path file, long offset, long zxid, long prev)
+            throws CorruptLogException {
+        if ((lengthField & UNKNOWN_FLAGS) != 0) {
+            throw new CorruptLogException(file, offset, zxid(prev), "record " + zxid(zxid)
+                    + " is intact but its length field 0x" + Integer.toHexString(lengthField)
+                    + " has flag bits this version does not know");
         }
     }
 

@@ -76,14 +76,15 @@ final class RecordReader {
 
     /**
      * The total length of an intact record at {@code pos} (its length fits the file and its CRC
-     * matches), or -1. On success the whole record is loaded.
+     * matches), or -1. On success the whole record is loaded. The flag bits of the length field
+     * are the caller's to check ({@link LogFormat#checkFlags}).
      */
     int intactRecord(long pos) throws IOException {
         if (!load(pos, RECORD_HEADER_BYTES)) {
             return -1;
         }
-        int len = getInt(pos);
-        if (len < 0 || len > MAX_PAYLOAD || pos + RECORD_HEADER_BYTES + len > limit) {
+        int len = LogFormat.payloadLength(getInt(pos));
+        if (len > MAX_PAYLOAD || pos + RECORD_HEADER_BYTES + len > limit) {
             return -1;
         }
         int total = RECORD_HEADER_BYTES + len;

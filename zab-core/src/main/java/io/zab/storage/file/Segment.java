@@ -98,10 +98,12 @@ final class Segment {
                         "a record that was intact when the log was opened no longer is");
             }
             long zxid = in.getLong(pos + 8);
+            int field = in.getInt(pos);
+            LogFormat.checkFlags(field, path, pos, zxid, lastZxid);
             if (LogFormat.compare(zxid, after) > 0) {
                 int i = in.index(pos) + RECORD_HEADER_BYTES;
                 byte[] data = Arrays.copyOfRange(in.array(), i, i + total - RECORD_HEADER_BYTES);
-                out.add(new Txn(LogFormat.zxid(zxid), data));
+                out.add(new Txn(LogFormat.zxid(zxid), data, LogFormat.isMembership(field)));
             }
             pos += total;
         }
@@ -126,7 +128,7 @@ final class Segment {
                 break;
             }
             prev = zxid;
-            pos += RECORD_HEADER_BYTES + in.getInt(pos);
+            pos += RECORD_HEADER_BYTES + LogFormat.payloadLength(in.getInt(pos));
         }
         return new long[] {pos, prev};
     }

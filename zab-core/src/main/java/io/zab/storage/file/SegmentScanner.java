@@ -8,10 +8,10 @@ import io.zab.storage.CorruptLogException;
 import java.io.IOException;
 
 /**
- * Reads one segment at start-up: checks every record (CRC, zxid continuity, batch start) up to
- * the first one that is not intact, and fills the segment's in-memory state. What lies after that
- * point is judged by {@link LogRecovery}, which knows the segment's place in the chain. One
- * thread: the one opening the log.
+ * Reads one segment at start-up: checks every record (CRC, flags, zxid continuity, batch start)
+ * up to the first one that is not intact, and fills the segment's in-memory state. What lies
+ * after that point is judged by {@link LogRecovery}, which knows the segment's place in the
+ * chain. One thread: the one opening the log.
  */
 final class SegmentScanner {
     /** What lies after the last intact record of a segment. */
@@ -51,6 +51,7 @@ final class SegmentScanner {
             }
             long zxid = in.getLong(pos + 8);
             long batch = in.getInt(pos + 16);
+            LogFormat.checkFlags(in.getInt(pos), seg.path, pos, zxid, prev);
             if (!LogFormat.follows(prev, zxid)) {
                 throw new CorruptLogException(seg.path, pos, LogFormat.zxid(prev), "record "
                         + LogFormat.zxid(zxid) + " is intact but does not follow the one before");
@@ -102,8 +103,8 @@ final class SegmentScanner {
 
     /** Cheap checks before a CRC: length fits, batch start before the record, zxid ahead. */
     private static boolean plausible(RecordReader in, long p, long limit, long prev) {
-        int len = in.getInt(p);
-        if (len < 0 || len > MAX_PAYLOAD || p + RECORD_HEADER_BYTES + len > limit) {
+        int len = LogFormat.payloadLength(in.getInt(p));
+        if (len > MAX_PAYLOAD || p + RECORD_HEADER_BYTES + len > limit) {
             return false;
         }
         long batch = in.getInt(p + 16);

@@ -1,6 +1,7 @@
 package io.zab.storage.file;
 
 import static io.zab.storage.Txns.concat;
+import static io.zab.storage.Txns.membershipTxn;
 import static io.zab.storage.Txns.range;
 import static io.zab.storage.Txns.z;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -11,6 +12,7 @@ import io.zab.Zxid;
 import io.zab.protocol.Action.AppendTxns;
 import io.zab.protocol.Action.InstallSnapshot;
 import io.zab.protocol.Action.SaveEpoch;
+import io.zab.protocol.Action.SaveMembership;
 import io.zab.protocol.Action.StorageAction;
 import io.zab.protocol.Action.TruncateLog;
 import io.zab.protocol.PersistentState;
@@ -44,6 +46,7 @@ class DurabilityOrderTest {
         FileTxnLog log;
         FileEpochStore epochs;
         FileSnapshotStore snapshots;
+        FileMembershipStore membership;
         StorageApplier applier;
 
         Node(Path dir) throws IOException {
@@ -54,9 +57,10 @@ class DurabilityOrderTest {
 
         void open() throws IOException {
             epochs = FileEpochStore.open(dir, fs);
+            membership = FileMembershipStore.open(dir, fs);
             snapshots = FileSnapshotStore.open(dir.resolve("snapshots"), 2, fs);
             log = FileTxnLog.open(dir.resolve("log"), SMALL, fs);
-            applier = new StorageApplier(log, epochs, snapshots);
+            applier = new StorageApplier(log, epochs, snapshots, membership);
         }
 
         /** Applies the actions and syncs; false if an injected crash stopped it. */
@@ -76,7 +80,7 @@ class DurabilityOrderTest {
         PersistentState crashAndRecover(CrashFs.Mode mode, Random random) throws IOException {
             fs.crash(mode, random);
             open();
-            return Recovery.load(log, epochs, snapshots).state();
+            return Recovery.load(log, epochs, snapshots, membership).state();
         }
 
         @Override
@@ -124,6 +128,35 @@ class DurabilityOrderTest {
                 assertTrue(s.log().size() >= 5, "synced txns lost");
             }
             assertEquals(2, s.acceptedEpoch());
+        });
+    }
+
+    @Test
+    void aMembershipIsNeverDurableWithoutTheTxnsAppendedBeforeIt() throws IOException {
+        // The membership file says which txn made the membership (its version); were it
+        // durable without that txn and those before it, a restarted node would run under a
+        // membership its own log cannot explain.
+        Txn firstChange = membershipTxn(z(1, 3));
+        List<StorageAction> setup = List.of(new AppendTxns(1, concat(range(1, 1, 2),
+                List.of(firstChange))), new SaveMembership(2, firstChange.newMembership()));
+        Txn change = membershipTxn(z(1, 9));
+        List<Txn> more = concat(concat(range(1, 4, 8, 100), List.of(change)),
+                range(1, 10, 14, 100));
+        List<StorageAction> steps = List.of(new AppendTxns(3, more),
+                new SaveMembership(4, change.newMembership()),
+                new AppendTxns(5, range(1, 15, 16, 100)));
+        everyCrashPoint("membership", setup, steps, (s, completed, n) -> {
+            List<Txn> all = concat(concat(range(1, 1, 2), List.of(firstChange)), more);
+            if (s.membership().equals(change.newMembership()) || completed) {
+                assertEquals(change.newMembership(), s.membership());
+                assertTrue(s.log().size() >= all.size(), "txns before the membership lost: "
+                        + s.log().size());
+                assertEquals(all, s.log().subList(0, all.size()));
+                assertTrue(s.log().get(8).membership(), "its txn keeps the flag");
+            } else {
+                assertEquals(firstChange.newMembership(), s.membership());
+                assertEquals(all.subList(0, s.log().size()), s.log());
+            }
         });
     }
 

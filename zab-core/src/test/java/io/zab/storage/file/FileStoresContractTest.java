@@ -2,6 +2,8 @@ package io.zab.storage.file;
 
 import io.zab.storage.EpochStore;
 import io.zab.storage.EpochStoreContract;
+import io.zab.storage.MembershipStore;
+import io.zab.storage.MembershipStoreContract;
 import io.zab.storage.SnapshotStore;
 import io.zab.storage.SnapshotStoreContract;
 import java.io.IOException;
@@ -9,7 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The epoch and snapshot contracts on real files; a restart reopens the directory. */
+/** The epoch, snapshot and membership contracts on real files; a restart reopens the directory. */
 class FileStoresContractTest {
     @TempDir
     Path dir;
@@ -37,6 +39,19 @@ class FileStoresContractTest {
         @Override
         protected SnapshotStore restart(SnapshotStore store) throws IOException {
             return FileSnapshotStore.open(dir.resolve("snapshots"), 2);
+        }
+    }
+
+    @Nested
+    class Memberships extends MembershipStoreContract {
+        @Override
+        protected MembershipStore create() throws IOException {
+            return FileMembershipStore.open(dir);
+        }
+
+        @Override
+        protected MembershipStore restart(MembershipStore store) throws IOException {
+            return FileMembershipStore.open(dir);
         }
     }
 }

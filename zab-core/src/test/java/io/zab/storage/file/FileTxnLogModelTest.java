@@ -137,7 +137,9 @@ class FileTxnLogModelTest {
             Zxid next = random.nextInt(10) == 0 || prev.counter() == Zxid.MAX_PART
                     ? new Zxid(prev.epoch() + 1, 1) : new Zxid(prev.epoch(), prev.counter() + 1);
             int size = random.nextInt(20) == 0 ? 3000 + random.nextInt(3000) : random.nextInt(200);
-            out.add(Txns.txn(next, size));
+            Txn t = Txns.txn(next, size);
+            // Some flagged as membership changes: the flag must survive like the data.
+            out.add(next.counter() % 6 == 0 ? new Txn(next, t.data(), true) : t);
             prev = next;
         }
         return out;

@@ -1,7 +1,9 @@
 package io.zab.storage.file;
 
 import static io.zab.storage.Txns.concat;
+import static io.zab.storage.Txns.membershipTxn;
 import static io.zab.storage.Txns.range;
+import static io.zab.storage.Txns.txn;
 import static io.zab.storage.Txns.z;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,6 +16,7 @@ import io.zab.storage.CorruptStorageException;
 import io.zab.storage.LogCapture;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -122,6 +125,77 @@ class FileTxnLogTest {
         assertEquals(z(1, 6), e.lastGoodZxid());
         assertTrue(e.getMessage().contains("wipe its data directory")
                 && e.getMessage().contains("--initial-cluster-state existing"), e.getMessage());
+    }
+
+    private static int lengthFieldAt(Path seg, long offset) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "r")) {
+            f.seek(offset);
+            return f.readInt();
+        }
+    }
+
+    /** Rewrites the length field of the record at {@code offset}, with a CRC that matches. */
+    private static void rewriteLengthField(Path seg, long offset, int field) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            byte[] header = new byte[LogFormat.RECORD_HEADER_BYTES];
+            f.seek(offset);
+            f.readFully(header);
+            byte[] payload = new byte[LogFormat.payloadLength(field)];
+            f.readFully(payload);
+            ByteBuffer.wrap(header).putInt(0, field);
+            ByteBuffer.wrap(header).putInt(4,
+                    LogFormat.recordCrc(header, 0, payload, 0, payload.length));
+            f.seek(offset);
+            f.write(header);
+        }
+    }
+
+    @Test
+    void theMembershipFlagIsTheTopBitOfTheLengthField() throws IOException {
+        try (FileTxnLog log = open()) {
+            log.append(List.of(txn(1, 1), membershipTxn(z(1, 2))));
+            log.sync();
+        }
+        Path seg = segments().get(0);
+        assertEquals(8, lengthFieldAt(seg, LogFormat.HEADER_BYTES));
+        int m = membershipTxn(z(1, 2)).data().length;
+        assertEquals(0x8000_0000 | m, lengthFieldAt(seg, LogFormat.HEADER_BYTES + RECORD));
+        assertEquals(LogFormat.RECORD_HEADER_BYTES + m, FileTxnLog.recordBytes(m),
+                "the flag takes no room");
+    }
+
+    @Test
+    void aFlippedMembershipFlagFailsTheCrc() throws IOException {
+        threeBatches();
+        Path seg = segments().get(0);
+        long offset = LogFormat.HEADER_BYTES + 6L * RECORD; // txn 7, second batch
+        poke(seg, offset, 0x80); // a host txn would read as a membership change
+        CorruptLogException e = assertThrows(CorruptLogException.class, this::open);
+        assertEquals(seg, e.file());
+        assertEquals(offset, e.offset());
+        assertEquals(z(1, 6), e.lastGoodZxid());
+        poke(seg, offset, 0);
+        long last = LogFormat.HEADER_BYTES + 14L * RECORD; // txn 15, the last batch
+        poke(seg, last, 0x80);
+        try (LogCapture logs = new LogCapture(LogRecovery.class); FileTxnLog log = open()) {
+            assertEquals(range(1, 1, 14), log.readAfter(Zxid.ZERO), "cut as a torn write");
+            assertEquals(1, logs.warnings().size(), logs.warnings().toString());
+        }
+    }
+
+    @Test
+    void anIntactRecordWithAnUnknownFlagStopsStartUp() throws IOException {
+        threeBatches();
+        Path seg = segments().get(0);
+        // Txn 15 is the last record of the last batch: were it not intact, recovery would cut
+        // it as a torn write. Its CRC matches, so the bit was written: corruption.
+        long offset = LogFormat.HEADER_BYTES + 14L * RECORD;
+        rewriteLengthField(seg, offset, 8 | 1 << 30);
+        CorruptLogException e = assertThrows(CorruptLogException.class, this::open);
+        assertEquals(seg, e.file());
+        assertEquals(offset, e.offset());
+        assertEquals(z(1, 14), e.lastGoodZxid());
+        assertTrue(e.getMessage().contains("flag bits"), e.getMessage());
     }
 
     @Test

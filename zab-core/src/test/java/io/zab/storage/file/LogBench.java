@@ -5,6 +5,7 @@ import io.zab.protocol.Action.AppendTxns;
 import io.zab.protocol.Txn;
 import io.zab.runtime.LogWriter;
 import io.zab.storage.memory.MemoryEpochStore;
+import io.zab.storage.memory.MemoryMembershipStore;
 import io.zab.storage.memory.MemorySnapshotStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -79,7 +80,8 @@ public final class LogBench {
         AtomicLong persisted = new AtomicLong();
         FileTxnLog log = FileTxnLog.open(d, FileTxnLog.Options.defaults());
         LogWriter w = new LogWriter("bench", log, new MemoryEpochStore(),
-                new MemorySnapshotStore(), maxBatch, new LogWriter.Listener() {
+                new MemorySnapshotStore(), new MemoryMembershipStore(), maxBatch,
+                new LogWriter.Listener() {
                     @Override
                     public void onPersisted(long seq) {
                         persisted.set(seq);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Over 10,000 damaged log, snapshot and epoch files (bit flips, truncations, zero runs,
+ * Over 10,000 damaged log, snapshot, epoch and membership files (bit flips, truncations, zero runs,
  * overwritten runs, appended garbage). Each must end in a clean recovery or a clear start-up
  * error, never another exception, and recovery may only drop records that no intact record of a
  * later batch follows (a torn last batch looks exactly like that), and never silently.
@@ -38,6 +38,7 @@ class StorageFuzzTest {
     private static final long SEED = Long.getLong("zab.storage.fuzzSeed", 20240601);
     private static final int SNAPSHOT_CASES = 2000;
     private static final int EPOCH_CASES = 500;
+    private static final int MEMBERSHIP_CASES = 500;
 
     /** On tmpfs if there is one: the cases are many and tiny, so file system calls dominate. */
     @TempDir(factory = ShmTempDir.class)
@@ -65,7 +66,9 @@ class StorageFuzzTest {
                     List<Txn> batch = new ArrayList<>();
                     for (int i = 1 + random.nextInt(5); i > 0; i--) {
                         c++;
-                        batch.add(Txns.txn(new Zxid(1, c), random.nextInt(60)));
+                        Txn t = Txns.txn(new Zxid(1, c), random.nextInt(60));
+                        // Some carry the membership flag, so damage to it is fuzzed too.
+                        batch.add(c % 5 == 0 ? new Txn(t.zxid(), t.data(), true) : t);
                     }
                     log.append(batch);
                     log.sync();
@@ -82,7 +85,8 @@ class StorageFuzzTest {
                 long pos = LogFormat.HEADER_BYTES;
                 while (pos + LogFormat.RECORD_HEADER_BYTES <= b.length
                         && bb.getLong((int) pos + 8) != 0) {
-                    int len = LogFormat.RECORD_HEADER_BYTES + bb.getInt((int) pos);
+                    int len = LogFormat.RECORD_HEADER_BYTES
+                            + LogFormat.payloadLength(bb.getInt((int) pos));
                     recs.add(new Rec(i, pos, len, i * 1_000_000L + bb.getInt((int) pos + 16)));
                     pos += len;
                 }
@@ -322,6 +326,29 @@ class StorageFuzzTest {
                 assertEquals(4096, s.acceptedEpoch());
             } catch (CorruptStorageException e) {
                 assertEquals(dir.resolve(FileEpochStore.ACCEPTED), e.file(), "case " + i);
+            }
+        }
+    }
+
+    @Test
+    void damagedMembershipFilesStopStartUpNamingThemAndTheOffset() throws IOException {
+        Random random = new Random(6);
+        Path dir = tmp.resolve("membership");
+        io.zab.Membership saved = Txns.membershipTxn(new Zxid(3, 9)).newMembership();
+        FileMembershipStore.open(dir).save(saved);
+        Path file = dir.resolve(FileMembershipStore.FILE);
+        byte[] good = Files.readAllBytes(file);
+        for (int i = 0; i < MEMBERSHIP_CASES; i++) {
+            byte[] damaged = mutate(good, random);
+            Files.write(file, damaged);
+            try {
+                FileMembershipStore s = FileMembershipStore.open(dir);
+                assertArrayEquals(good, damaged, "case " + i + " accepted a damaged file");
+                assertEquals(saved, s.committed().get());
+            } catch (CorruptStorageException e) {
+                assertEquals(file, e.file(), "case " + i);
+                assertTrue(e.offset() >= 0 && e.offset() <= damaged.length, "case " + i + ": "
+                        + e.getMessage());
             }
         }
     }

@@ -2,6 +2,8 @@ package io.zab.storage.memory;
 
 import io.zab.storage.EpochStore;
 import io.zab.storage.EpochStoreContract;
+import io.zab.storage.MembershipStore;
+import io.zab.storage.MembershipStoreContract;
 import io.zab.storage.SnapshotStore;
 import io.zab.storage.SnapshotStoreContract;
 import org.junit.jupiter.api.Nested;
@@ -30,6 +32,19 @@ class MemoryStoresContractTest {
 
         @Override
         protected SnapshotStore restart(SnapshotStore store) {
+            return store;
+        }
+    }
+
+    @Nested
+    class Memberships extends MembershipStoreContract {
+        @Override
+        protected MembershipStore create() {
+            return new MemoryMembershipStore();
+        }
+
+        @Override
+        protected MembershipStore restart(MembershipStore store) {
             return store;
         }
     }
