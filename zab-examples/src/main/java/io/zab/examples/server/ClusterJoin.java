@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -43,11 +42,21 @@ final class ClusterJoin {
     private final PrintStream out;
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(2)).build();
+    /** How {@link #withMembers} starts the node: JOIN unless the cluster lists it already. */
+    private ZabConfig.InitialClusterState startAs = ZabConfig.InitialClusterState.JOIN;
+
+    /** How long the node may take to learn the change the member committed. */
+    private final Duration learnWait;
 
     ClusterJoin(ServerOptions options, PrintStream out) {
+        this(options, out, Duration.ofSeconds(30));
+    }
+
+    ClusterJoin(ServerOptions options, PrintStream out, Duration learnWait) {
         this.options = options;
         this.join = options.join();
         this.out = out;
+        this.learnWait = learnWait;
     }
 
     /** How the membership endpoints and the transport spell an address. */
@@ -81,11 +90,12 @@ final class ClusterJoin {
                         + " at " + listed + ", not " + hostPort(join.listen()) + "; listen"
                         + " there, or remove the member first (DELETE /members/" + self + ")");
             }
-            return options.withMembers(voters, observers,
-                    ZabConfig.InitialClusterState.EXISTING);
+            startAs = ZabConfig.InitialClusterState.EXISTING;
+            return options.withMembers(voters, observers, startAs);
         }
         (join.asObserver() ? observers : voters).put(self, join.listen());
-        return options.withMembers(voters, observers, ZabConfig.InitialClusterState.JOIN);
+        startAs = ZabConfig.InitialClusterState.JOIN;
+        return options.withMembers(voters, observers, startAs);
     }
 
     private static Map<Integer, InetSocketAddress> addresses(Map<Integer, String> members) {
@@ -136,7 +146,11 @@ final class ClusterJoin {
     void awaitAdded(ZabNode node, BooleanSupplier stopping) throws InterruptedException {
         PeerId self = node.id();
         Membership now = node.membership();
-        if (now.contains(self)) {
+        // A joining node that never saved a membership holds version zero, its static
+        // configuration, which lists it by construction: that does not make it a member.
+        boolean staticOnly = startAs == ZabConfig.InitialClusterState.JOIN
+                && now.version().equals(io.zab.Zxid.ZERO);
+        if (now.contains(self) && !staticOnly) {
             out.println("server " + self + ": a member already (" + role(now, self)
                     + ", membership " + now.version() + "); not asking to be added");
             return;
@@ -179,16 +193,21 @@ final class ClusterJoin {
 
     /** The change committed; this node learns it a moment later, as the leader's commit. */
     private void added(ZabNode node, String membership) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!node.membership().contains(node.id()) && System.nanoTime() - deadline < 0) {
+        long deadline = System.nanoTime() + learnWait.toNanos();
+        while (!isIn(node.membership(), node.id()) && System.nanoTime() - deadline < 0) {
             Thread.sleep(50);
         }
         Membership m = node.membership();
-        out.println("server " + node.id() + ": added as " + join.role() + "; " + (m.contains(
+        out.println("server " + node.id() + ": added as " + join.role() + "; " + (isIn(m,
                 node.id()) ? "membership " + m.version() + ", voters " + m.voters().keySet()
                 + (m.observers().isEmpty() ? "" : ", observers " + m.observers().keySet())
                 : "the cluster committed " + membership + " but this node has not learned it"
-                + " within 30 s"));
+                + " within " + learnWait.toMillis() + " ms"));
+    }
+
+    /** Listed by a membership a change made (its static one lists a joining node too). */
+    private static boolean isIn(Membership m, PeerId id) {
+        return m.contains(id) && !m.version().equals(io.zab.Zxid.ZERO);
     }
 
     private static String role(Membership m, PeerId id) {

@@ -27,7 +27,7 @@ class MembersJsonTest {
     void whatIsNotAMembersBodyIsRefusedSayingWhere() {
         assertFails("<html>", "unexpected '<' at offset 0");
         assertFails("{\"voters\":{\"1\":\"a:1\"}", "the document ends early at offset 21");
-        assertFails("{\"voters\":{\"1\":\"a:1\"}} x", "text after the document at offset 24");
+        assertFails("{\"voters\":{\"1\":\"a:1\"}} x", "text after the document at offset 23");
         assertFails("{\"voters\":{\"1\":\"a:1}}", "a string does not end");
         assertFails("{\"voters\":{\"x\":\"a:1\"},\"observers\":{}}",
                 "voters: not a member id and its address: x=a:1");
