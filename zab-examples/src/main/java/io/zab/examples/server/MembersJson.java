@@ -87,7 +87,15 @@ final class MembersJson {
         if (at == start) {
             throw error("unexpected '" + c + "'");
         }
-        return text.substring(start, at); // numbers and literals: only skipped here
+        return new Literal(text.substring(start, at));
+    }
+
+    /** A number, true, false or null: only skipped, and never taken for a string. */
+    private record Literal(String text) {
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 
     private Map<String, Object> object() {
