@@ -41,7 +41,8 @@ import java.util.Map;
  * <p>Field encodings: epochs as unsigned 32 bits (an epoch is the high half of a zxid), zxids as
  * the 64-bit {@link Zxid#toLong} form, peer ids as positive 32-bit ints (0 for an absent origin),
  * rounds and request ids as 64 bits, byte arrays as a 32-bit length then the bytes, flags as one
- * byte whose undefined bits must be zero (NOTIFICATION and FOLLOWERINFO: {@link #ABSTAINS}).
+ * byte whose undefined bits must be zero (NOTIFICATION and FOLLOWERINFO: {@link #ABSTAINS};
+ * NOTIFICATION also {@link #VERSIONED}, which says an optional field follows).
  * A txn is its zxid, a kind byte ({@link #TXN_HOST} or {@link #TXN_MEMBERSHIP}, nothing else)
  * and its data as a byte array. A membership ({@link io.zab.Membership#encode()}) travels as a
  * byte array, empty for none.
@@ -418,7 +419,10 @@ enum WireType {
     },
     NOTIFICATION(20, Notification.class, "NOTIFICATION") {
         int bodySize(Message m) {
-            return PEER + EPOCH + ZXID + LONG + 1 + 1;
+            Notification x = (Notification) m;
+            boolean versioned = !x.membershipVersion().equals(Zxid.ZERO);
+            return sum(PEER + EPOCH + ZXID + LONG + 1 + 1 + (versioned ? ZXID : 0),
+                    x.membership() == null ? 0 : bytesSize(x.membership().encode()));
         }
 
         void write(Message m, ByteBuffer out) {
@@ -429,7 +433,16 @@ enum WireType {
             out.putLong(v.zxid().toLong());
             out.putLong(x.round());
             out.put(roleCode(x.state()));
-            out.put(x.abstains() ? ABSTAINS : 0);
+            boolean versioned = !x.membershipVersion().equals(Zxid.ZERO);
+            boolean members = x.membership() != null;
+            out.put((byte) ((x.abstains() ? ABSTAINS : 0) | (versioned ? VERSIONED : 0)
+                    | (members ? MEMBERS : 0)));
+            if (versioned) {
+                out.putLong(x.membershipVersion().toLong());
+            }
+            if (members) {
+                putBytes(out, x.membership().encode());
+            }
         }
 
         Message read(WireReader in) throws CodecException {
@@ -437,7 +450,42 @@ enum WireType {
                     in.zxid("vote.zxid"));
             long round = in.i64("round");
             Role state = in.role("state");
-            return new Notification(vote, round, state, abstains(in, "NOTIFICATION"));
+            byte flags = in.u8("flags");
+            if ((flags & ~(ABSTAINS | VERSIONED | MEMBERS)) != 0) {
+                throw new CodecException("NOTIFICATION.flags: unknown bits in "
+                        + Integer.toHexString(flags & 0xFF));
+            }
+            Zxid version = Zxid.ZERO;
+            if ((flags & VERSIONED) != 0) {
+                int at = in.offset();
+                version = in.zxid("membershipVersion");
+                if (version.equals(Zxid.ZERO)) { // one encoding per notification
+                    throw new CodecException("NOTIFICATION.membershipVersion: flagged but zero"
+                            + " at offset " + at);
+                }
+            }
+            io.zab.Membership members = null;
+            if ((flags & MEMBERS) != 0) {
+                int at = in.offset();
+                if ((flags & VERSIONED) == 0) {
+                    throw new CodecException("NOTIFICATION.flags: a membership without its"
+                            + " version at offset " + at);
+                }
+                byte[] bytes = in.bytes("membership");
+                try {
+                    members = io.zab.Membership.decode(bytes);
+                } catch (IllegalArgumentException e) {
+                    throw new CodecException("NOTIFICATION.membership: " + e.getMessage()
+                            + " at offset " + at);
+                }
+                if (!members.version().equals(version)) {
+                    throw new CodecException("NOTIFICATION.membership: version "
+                            + members.version() + " is not the notification's " + version
+                            + " at offset " + at);
+                }
+            }
+            return new Notification(vote, round, state, (flags & ABSTAINS) != 0, version,
+                    members);
         }
     },
     TAKEOVER(24, Takeover.class, "TAKEOVER") {
@@ -488,6 +536,14 @@ enum WireType {
     /** The kind byte of a txn: the host's data, or a membership change. */
     static final byte TXN_HOST = 0;
     static final byte TXN_MEMBERSHIP = 1;
+    /**
+     * Flag bit of NOTIFICATION: a membership version (a zxid) follows the flags. Absent, the
+     * version is {@link Zxid#ZERO}: the configured membership's, and the bytes are those of a
+     * node from before membership changes, so the two still understand each other.
+     */
+    static final byte VERSIONED = 2;
+    /** Flag bit of NOTIFICATION: the membership of that version follows, as a byte array. */
+    static final byte MEMBERS = 4;
 
     /** The flags byte: only {@link #ABSTAINS} is defined; other bits are a corrupt frame. */
     private static boolean abstains(WireReader in, String type) throws CodecException {

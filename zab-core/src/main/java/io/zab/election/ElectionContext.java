@@ -1,6 +1,7 @@
 package io.zab.election;
 
 import io.zab.PeerId;
+import io.zab.Zxid;
 import io.zab.protocol.message.Notification;
 import io.zab.protocol.quorum.QuorumVerifier;
 import java.util.Set;
@@ -8,7 +9,8 @@ import java.util.Set;
 /**
  * What an election sees of its node: its id, who votes, who observes, and a way to send. Given
  * by {@code ZabCore} on the protocol thread; {@link #send} only records an action, it does no
- * I/O.
+ * I/O. Who votes and who observes may change with the membership: an election reads them at
+ * init and again at every {@code lookForLeader}, with {@link #membershipVersion}.
  */
 public interface ElectionContext {
     PeerId self();
@@ -46,5 +48,15 @@ public interface ElectionContext {
 
     default boolean abstains() {
         return quorum().isVoter(self()) && !mayVote();
+    }
+
+    /**
+     * The version of the newest membership this node knows ({@link io.zab.Membership#version()};
+     * {@link Zxid#ZERO} while it knows only the configured one). Its notifications carry it, and
+     * an election counts only the votes of nodes at the same version. Read at every
+     * {@code lookForLeader}.
+     */
+    default Zxid membershipVersion() {
+        return Zxid.ZERO;
     }
 }

@@ -72,7 +72,7 @@ public final class QuorumMaxElection implements LeaderElection {
         all.remove(context.self());
         for (PeerId p : new TreeSet<>(all)) {
             context.send(p, new Notification(voteOrSelf(), round, Role.LOOKING,
-                    context.abstains()));
+                    context.abstains(), context.membershipVersion()));
         }
     }
 
@@ -86,7 +86,7 @@ public final class QuorumMaxElection implements LeaderElection {
         if (!looking) {
             if (n.state() == Role.LOOKING && settledVote != null) {
                 context.send(from, new Notification(settledVote, round, settledRole,
-                        context.abstains()));
+                        context.abstains(), context.membershipVersion()));
             }
             return;
         }

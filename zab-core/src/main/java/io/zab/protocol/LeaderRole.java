@@ -650,6 +650,9 @@ final class LeaderRole implements RoleState {
             return;
         }
         phase = Phase.BROADCAST;
+        // Our history is the established one now: a membership heard of while looking that
+        // is not in it was never committed.
+        core.memberships().forgetHeard();
         Zxid initial = core.lastLoggedZxid();
         core.setCommitted(initial);
         LOG.info("node {}: established as leader of epoch {} (history ends {})", self, epoch,

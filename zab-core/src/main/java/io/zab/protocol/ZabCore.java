@@ -209,6 +209,14 @@ public final class ZabCore {
             return;
         }
         if (message instanceof Notification n) {
+            if (role == null && n.membership() != null && memberships.hear(n.membership())) {
+                // Start over at the version the others count by, talking to its members.
+                LOG.info("node {}: peer {} knows {}, newer than ours; looking again with it",
+                        config.self(), from, n.membership());
+                announcePeers();
+                lookForLeader("heard of " + n.membership());
+                return;
+            }
             election.onNotification(from, n);
             checkElection();
         } else if (role != null) {
@@ -580,7 +588,17 @@ public final class ZabCore {
 
         @Override
         public void send(PeerId to, Notification notification) {
+            Membership newest = memberships.newest();
+            if (!newest.version().equals(Zxid.ZERO)
+                    && notification.membershipVersion().equals(newest.version())) {
+                notification = notification.withMembership(newest);
+            }
             actions.add(new Send(to, notification));
+        }
+
+        @Override
+        public Zxid membershipVersion() {
+            return memberships.newest().version();
         }
 
         @Override
@@ -793,6 +811,7 @@ public final class ZabCore {
      * cluster started with).
      */
     void adoptMembership(Membership leaders) {
+        memberships.forgetHeard();
         Membership ours = memberships.committed();
         if (leaders == null || leaders.version().isBefore(ours.version())
                 || (leaders.version().equals(ours.version()) && leaders.sameMembers(ours))) {

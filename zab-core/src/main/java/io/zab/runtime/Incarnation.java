@@ -105,6 +105,7 @@ final class Incarnation {
     private final LogWriter logWriter;
     private final Deliverer deliverer;
     private final Transport transport;
+    private final TransportPeers transportPeers;
     private final LongSupplier nanoTime;
     private final Thread thread;
     private final AtomicBoolean storesClosed = new AtomicBoolean();
@@ -135,6 +136,8 @@ final class Incarnation {
         this.stores = stores;
         this.nanoTime = nanoTime;
         this.transport = transport;
+        Map<PeerId, java.net.InetSocketAddress> others = new HashMap<>(config.members());
+        others.remove(config.peerId());
         this.log = new DurableMarkLog(stores.log());
         this.core = new ZabCore(NodeWiring.coreConfig(config),
                 NodeWiring.startState(config, recovery.state()), election);
@@ -142,6 +145,8 @@ final class Incarnation {
         this.appliedMark = new AtomicReference<>(recovery.state().snapshotZxid());
         this.appliedFed = recovery.state().snapshotZxid();
         String id = "zab-" + config.peerId() + (number > 1 ? "." + number : "");
+        this.transportPeers = new TransportPeers(config.peerId(), transport, others, inbox::add,
+                id + "-resolver");
         this.logWriter = new LogWriter(id, log, stores.epochs(), stores.snapshots(),
                 stores.membership(), BATCH_ACTIONS_MAX, new LogWriter.Listener() {
                     @Override
@@ -278,6 +283,7 @@ final class Incarnation {
     /** Leaves the ensemble: peers see the links drop. */
     void closeTransport() {
         transport.close();
+        transportPeers.close();
     }
 
     private void run() {
@@ -353,6 +359,10 @@ final class Incarnation {
             }
             return;
         }
+        if (item instanceof TransportPeers.Resolved r) {
+            transportPeers.resolved(r);
+            return;
+        }
         Event e = (Event) item;
         if (e instanceof Event.Received r) {
             long left = inboxBytes.addAndGet(-weight(r.message()));
@@ -379,6 +389,8 @@ final class Incarnation {
                 deliverer.readChunk(r.learner(), r.zxid(), r.offset(), r.length());
             } else if (a instanceof Action.Disconnect d) {
                 transport.disconnect(d.peer());
+            } else if (a instanceof Action.PeersChanged pc) {
+                transportPeers.changed(pc.peers());
             } else if (a instanceof Action.RoleChanged rc) {
                 tellRole(rc.role(), rc.epoch(), Optional.ofNullable(rc.leader()));
             }
@@ -493,6 +505,7 @@ final class Incarnation {
     boolean leave(long deliveryWaitMs) throws InterruptedException {
         running = false;
         transport.close();
+        transportPeers.close();
         stopThreads();
         long epoch = status.epoch();
         for (io.zab.RoleListener l : host.listeners()) {
@@ -512,6 +525,7 @@ final class Incarnation {
     void close() {
         running = false;
         transport.close();
+        transportPeers.close();
         try {
             stopThreads();
         } catch (InterruptedException e) {

@@ -258,12 +258,19 @@ public final class NodeWiring {
 
     /** The config's members and their addresses ({@code host:port}), at version zero. */
     public static Membership staticMembership(ZabConfig c) {
-        return new Membership(Zxid.ZERO, addresses(c.voters()), addresses(c.observers()));
+        Map<PeerId, String> voters = addresses(c.voters());
+        Map<PeerId, String> observers = addresses(c.observers());
+        if (c.initialClusterState() == ZabConfig.InitialClusterState.JOIN) {
+            // The running cluster's: a joining node is not a member until a leader adds it.
+            voters.remove(c.peerId());
+            observers.remove(c.peerId());
+        }
+        return new Membership(Zxid.ZERO, voters, observers);
     }
 
     private static Map<PeerId, String> addresses(Map<PeerId, InetSocketAddress> members) {
         Map<PeerId, String> out = new TreeMap<>();
-        members.forEach((id, a) -> out.put(id, a.getHostString() + ":" + a.getPort()));
+        members.forEach((id, a) -> out.put(id, TransportPeers.format(a)));
         return out;
     }
 

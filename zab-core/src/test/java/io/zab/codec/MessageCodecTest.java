@@ -297,8 +297,48 @@ class MessageCodecTest {
         byte[] bytes = MessageCodec.encode(abstaining);
         assertEquals(1, bytes[bytes.length - 1]);
         assertEquals(abstaining, MessageCodec.decode(bytes));
-        bytes[bytes.length - 1] = 6;
-        assertError("NOTIFICATION.flags: unknown bits in 6", bytes);
+        bytes[bytes.length - 1] = 9;
+        assertError("NOTIFICATION.flags: unknown bits in 9", bytes);
+    }
+
+    @Test
+    void aNotificationMayCarryTheMembershipOfItsVersion() throws CodecException {
+        Vote v = new Vote(PeerId.of(2), 4, new Zxid(4, 7));
+        io.zab.Membership m = new io.zab.Membership(new Zxid(5, 2),
+                java.util.Map.of(PeerId.of(1), "127.0.0.1:1", PeerId.of(4), "127.0.0.4:4"),
+                java.util.Map.of());
+        Notification n = new Notification(v, 3, Role.FOLLOWING, false, m.version(), m);
+        byte[] bytes = MessageCodec.encode(n);
+        assertEquals(n, MessageCodec.decode(bytes));
+        int flags = MessageCodec.encode(new Notification(v, 3, Role.LOOKING, true)).length - 1;
+        assertEquals(2 | 4, bytes[flags]);
+        bytes[flags] = 4; // the membership without its version
+        assertThrows(CodecException.class, () -> MessageCodec.decode(bytes));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Notification(v, 3, Role.FOLLOWING, false, new Zxid(5, 3), m));
+    }
+
+    @Test
+    void aMembershipVersionFollowsTheFlagsOnlyWhenItIsNotZero() throws CodecException {
+        Vote v = new Vote(PeerId.of(2), 4, new Zxid(4, 7));
+        byte[] plain = MessageCodec.encode(new Notification(v, 3, Role.LOOKING, true));
+        // The configured membership's notification is byte for byte the one of a node from
+        // before membership changes, so the two still understand each other.
+        byte[] zero = MessageCodec.encode(new Notification(v, 3, Role.LOOKING, true, Zxid.ZERO));
+        assertArrayEquals(plain, zero);
+        Notification versioned = new Notification(v, 3, Role.FOLLOWING, false, new Zxid(5, 2));
+        byte[] bytes = MessageCodec.encode(versioned);
+        assertEquals(plain.length + 8, bytes.length);
+        assertEquals(2, bytes[plain.length - 1]);
+        assertEquals(new Zxid(5, 2).toLong(), ByteBuffer.wrap(bytes).getLong(plain.length));
+        assertEquals(versioned, MessageCodec.decode(bytes));
+
+        assertError("truncated NOTIFICATION: field membershipVersion needs 8 bytes at offset 28,"
+                + " only 4 left", Arrays.copyOf(bytes, bytes.length - 4));
+        ByteBuffer.wrap(bytes).putLong(plain.length, 0);
+        assertError("NOTIFICATION.membershipVersion: flagged but zero at offset 28", bytes);
+        byte[] trailing = Arrays.copyOf(plain, plain.length + 8); // a version without its flag
+        assertError("8 trailing bytes after NOTIFICATION at offset 28", trailing);
     }
 
     @Test

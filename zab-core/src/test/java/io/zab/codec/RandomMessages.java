@@ -73,8 +73,7 @@ public final class RandomMessages {
             case 16: return new Request(anyLong(), bytes(), random.nextInt(Integer.MAX_VALUE));
             case 17: return new SyncRequest(anyLong());
             case 18: return new SyncReply(anyLong(), zxid());
-            case 19: return new Notification(new Vote(peer(), epoch(), zxid()), anyLong(), role(),
-                    random.nextBoolean());
+            case 19: return notification();
             case 20: return new RequestRefused(anyLong(),
                     RequestRefused.Reason.values()[random.nextInt(RequestRefused.Reason.values().length)]);
             case 21: return new io.zab.protocol.message.SnapChunk(epoch(), zxid(),
@@ -138,6 +137,26 @@ public final class RandomMessages {
     }
 
     /** A membership of up to 5 voters and 2 observers, ids from a small range so they clash. */
+    /** Without a version, with one, or with the membership of that version. */
+    private Notification notification() {
+        Vote v = new Vote(peer(), epoch(), zxid());
+        long round = anyLong();
+        Role state = role();
+        boolean abstains = random.nextBoolean();
+        switch (random.nextInt(3)) {
+            case 0: return new Notification(v, round, state, abstains, Zxid.ZERO);
+            case 1: return new Notification(v, round, state, abstains, nonZeroZxid());
+            default:
+                Membership m = membership().withVersion(nonZeroZxid());
+                return new Notification(v, round, state, abstains, m.version(), m);
+        }
+    }
+
+    private Zxid nonZeroZxid() {
+        Zxid z = zxid();
+        return z.equals(Zxid.ZERO) ? new Zxid(0, 1) : z;
+    }
+
     private Membership membership() {
         Map<PeerId, String> voters = new TreeMap<>();
         Map<PeerId, String> observers = new TreeMap<>();

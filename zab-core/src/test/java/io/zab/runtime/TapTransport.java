@@ -76,6 +76,11 @@ final class TapTransport implements Transport {
     }
 
     @Override
+    public void updatePeers(Map<PeerId, java.net.InetSocketAddress> peers) {
+        inner.updatePeers(peers);
+    }
+
+    @Override
     public void close() {
         closed = true;
         inner.close();

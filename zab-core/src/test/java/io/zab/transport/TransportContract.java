@@ -48,6 +48,9 @@ public abstract class TransportContract {
      */
     protected abstract Transport create(PeerId id) throws Exception;
 
+    /** Where member {@code id} of the prepared cluster listens: what updatePeers is given. */
+    protected abstract java.net.InetSocketAddress address(PeerId id);
+
     protected RecordingReceiver start(PeerId id) throws Exception {
         Transport t = create(id);
         RecordingReceiver r = new RecordingReceiver();
@@ -212,6 +215,33 @@ public abstract class TransportContract {
         long round = probeUntilDelivered(TWO, ONE, r1);
         transport(ONE).send(TWO, new Ping(1, round));
         expectSequence(r2, ONE, 1, round, 1);
+    }
+
+    @Test
+    void aRemovedPeerIsCutOffAtBothEndsAndTalksAgainOnceAddedBack() throws Exception {
+        prepareCluster(3);
+        RecordingReceiver r1 = start(ONE);
+        RecordingReceiver r2 = start(TWO);
+        RecordingReceiver r3 = start(THREE);
+        probeUntilDelivered(TWO, ONE, r1);
+        probeUntilDelivered(ONE, TWO, r2);
+        transport(ONE).updatePeers(Map.of(THREE, address(THREE)));
+        r1.awaitDisconnect(TWO, DEADLINE);
+        r2.awaitDisconnect(ONE, DEADLINE);
+        for (int i = 0; i < 5; i++) {
+            transport(ONE).send(TWO, new Ping(1, i)); // dropped, not an error: two just left
+            transport(TWO).send(ONE, new Ping(2, i)); // refused at one's end
+        }
+        r2.awaitDisconnect(ONE, DEADLINE); // two hears its messages were lost
+        long round = probeUntilDelivered(THREE, ONE, r1); // one's other links are untouched
+        transport(ONE).send(THREE, new Ping(1, round));
+        expectSequence(r3, ONE, 1, round, 1);
+        assertTrue(r1.drain().isEmpty(), "one heard more of two after its single disconnect");
+        assertTrue(r2.drain().stream().allMatch(Event::isDisconnect), "two got a message");
+
+        transport(ONE).updatePeers(Map.of(TWO, address(TWO), THREE, address(THREE)));
+        probeUntilDelivered(TWO, ONE, r1);
+        probeUntilDelivered(ONE, TWO, r2);
     }
 
     /** Sends rounds until one arrives at {@code receiver}; returns the round that arrived. */

@@ -1,6 +1,7 @@
 package io.zab.protocol.message;
 
 import io.zab.Role;
+import io.zab.Zxid;
 import io.zab.election.Vote;
 
 /**
@@ -12,9 +13,42 @@ import io.zab.election.Vote;
  * established leader. Its history is empty although it may have acknowledged txns before it lost
  * them, so counting it could elect a node that misses a committed txn (RELIABILITY S26). Others
  * treat it like an observer: they answer it, never count it and never follow its vote.
+ *
+ * <p>{@code membershipVersion} is the version of the newest membership the sender knows
+ * ({@link io.zab.Membership#version()}, {@link Zxid#ZERO} for the configured one). Votes only
+ * count among nodes at the same version: two nodes that know different memberships disagree on
+ * who votes and what a quorum is.
+ *
+ * <p>{@code membership} is that newest membership itself, when the sender knows it (null
+ * otherwise): a node that missed a change learns from it whom to talk to (the new members'
+ * addresses) and which quorum the others count by (ZooKeeper's notifications carry the
+ * configuration for the same reason). Its version is {@code membershipVersion}.
  */
-public record Notification(Vote vote, long round, Role state, boolean abstains)
-        implements Message {
+public record Notification(Vote vote, long round, Role state, boolean abstains,
+        Zxid membershipVersion, io.zab.Membership membership) implements Message {
+
+    public Notification {
+        if (membership != null && !membership.version().equals(membershipVersion)) {
+            throw new IllegalArgumentException("membership " + membership.version()
+                    + " is not of version " + membershipVersion);
+        }
+    }
+
+    /** A notification with a membership version only. */
+    public Notification(Vote vote, long round, Role state, boolean abstains,
+            Zxid membershipVersion) {
+        this(vote, round, state, abstains, membershipVersion, null);
+    }
+
+    /** The same notification carrying the membership of its version. */
+    public Notification withMembership(io.zab.Membership m) {
+        return new Notification(vote, round, state, abstains, membershipVersion, m);
+    }
+
+    /** A notification of a node that knows only the configured membership. */
+    public Notification(Vote vote, long round, Role state, boolean abstains) {
+        this(vote, round, state, abstains, Zxid.ZERO);
+    }
 
     /** A notification of a node that may vote (every voter after its first sync). */
     public Notification(Vote vote, long round, Role state) {

@@ -2,13 +2,16 @@ package io.zab.election.fle;
 
 import io.zab.PeerId;
 import io.zab.Role;
+import io.zab.Zxid;
 import io.zab.election.ElectionContext;
 import io.zab.election.LeaderElection;
 import io.zab.election.Vote;
 import io.zab.protocol.message.Notification;
+import io.zab.protocol.quorum.QuorumVerifier;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +33,17 @@ import org.slf4j.LoggerFactory;
  * voter that hears a worse vote of its own round answers the sender with its vote (the sender
  * cannot have seen it, since a vote only improves within a round), so a lost notification is
  * repaired without waiting for the next resend.
+ *
+ * <p>Membership versions. Every notification carries the version of the newest membership its
+ * sender knows ({@link ElectionContext#membershipVersion}, read at each {@link #lookForLeader}).
+ * Nodes that know different memberships disagree on who votes and what a quorum is, so a looking
+ * node never counts, nor adopts, the vote of a notification at another version. One that hears
+ * of a newer version knows it is stale: for the rest of the election it abstains (it neither
+ * votes for itself nor adopts votes, and says so, so the nodes at its version stop counting it)
+ * and it joins a leader only on that leader's own word that it is LEADING at the newest version
+ * heard, since it cannot judge a quorum of a membership it does not know. A notification at an
+ * older version is still answered, so its stale sender learns of the newer version and, from the
+ * leader, who leads.
  *
  * <p>Threading: deterministic and single-threaded. {@code ZabCore} calls every method on the
  * protocol thread (the simulator on its own thread); the election never calls back except
@@ -53,6 +67,9 @@ public final class FastLeaderElection implements LeaderElection {
      * Fixed per election.
      */
     private boolean abstaining;
+    /** The context's quorum and observers this election's view was made from. */
+    private QuorumVerifier members;
+    private Set<PeerId> observing;
     private NotificationCheck check;
     private List<PeerId> otherVoters;
     /** This round's latest vote of each voter (ZooKeeper's recvset). */
@@ -69,6 +86,12 @@ public final class FastLeaderElection implements LeaderElection {
     private Vote proposal;
     /** The leader's vote this node answers looking peers with once it has a role. */
     private Vote settledVote;
+    /** The membership version of this election: what this node knew at lookForLeader. */
+    private Zxid version = Zxid.ZERO;
+    /** This election heard of a membership newer than {@link #version}. */
+    private boolean stale;
+    /** The newest membership version heard in this election ({@link #version} at first). */
+    private Zxid newestVersion = Zxid.ZERO;
     /** Ticks left of the finalize wait; 0 when no quorum backs the proposal. */
     private int finalizeTicksLeft;
     private PeerId decision;
@@ -91,26 +114,45 @@ public final class FastLeaderElection implements LeaderElection {
             throw new IllegalStateException("init called twice on the election of "
                     + this.context.self());
         }
-        PeerId me = context.self();
-        boolean isObserver = context.observers().contains(me);
-        if (!isObserver && !context.quorum().isVoter(me)) {
-            throw new IllegalArgumentException("peer " + me + " is neither a voter of "
-                    + context.quorum() + " nor an observer " + context.observers());
-        }
+        this.self = context.self();
+        readMembers(context);
         this.context = context;
-        this.self = me;
-        this.observer = isObserver;
-        this.check = new NotificationCheck(me, context.quorum().voters(), context.observers());
-        this.otherVoters = context.quorum().voters().stream().filter(p -> !p.equals(me))
-                .sorted().toList();
-        this.roundVotes = new VoteTally(context.quorum());
-        this.settledVotes = new VoteTally(context.quorum());
+    }
+
+    /**
+     * Takes who votes and who observes from the context: at init, and at each lookForLeader,
+     * since a membership change may have changed them (a tally always holds the quorum it was
+     * made with, so the tallies are made again; each election starts them empty anyway).
+     */
+    private void readMembers(ElectionContext from) {
+        QuorumVerifier quorum = from.quorum();
+        Set<PeerId> observers = Set.copyOf(from.observers());
+        if (quorum == members && observers.equals(observing)) {
+            return;
+        }
+        boolean isObserver = observers.contains(self);
+        if (!isObserver && !quorum.isVoter(self)) {
+            throw new IllegalArgumentException("peer " + self + " is neither a voter of "
+                    + quorum + " nor an observer " + observers);
+        }
+        members = quorum;
+        observing = observers;
+        observer = isObserver;
+        check = new NotificationCheck(self, quorum.voters(), observers);
+        otherVoters = quorum.voters().stream().filter(p -> !p.equals(self)).sorted().toList();
+        roundVotes = new VoteTally(quorum);
+        settledVotes = new VoteTally(quorum);
     }
 
     @Override
     public void lookForLeader(Vote self) {
         requireInit();
+        readMembers(context);
         requireOwnVote(self);
+        version = java.util.Objects.requireNonNull(context.membershipVersion(),
+                "membershipVersion");
+        newestVersion = version;
+        stale = false;
         abstaining = observer || !context.mayVote();
         // An observer follows the voters' rounds: a round of its own could run ahead of them
         // and make it ignore every vote they send.
@@ -125,7 +167,8 @@ public final class FastLeaderElection implements LeaderElection {
         settledVotes.clear();
         backoff.reset();
         recordOwnVote();
-        LOG.debug("peer {} looks for a leader in round {} with {}", this.self, round, self);
+        LOG.debug("peer {} looks for a leader in round {} with {} at membership version {}",
+                this.self, round, self, version);
         broadcast();
         checkProposal();
     }
@@ -133,7 +176,7 @@ public final class FastLeaderElection implements LeaderElection {
     @Override
     public void onNotification(PeerId from, Notification n) {
         requireInit();
-        String problem = check.problem(from, n);
+        String problem = check.problem(from, n, version);
         if (problem != null) {
             ignore(from, n, problem);
             return;
@@ -141,9 +184,12 @@ public final class FastLeaderElection implements LeaderElection {
         if (role == null) {
             return;
         }
-        if (!context.quorum().isVoter(from) || n.abstains()) {
+        if (role == Role.LOOKING && !n.membershipVersion().equals(version)) {
+            onOtherMembership(from, n);
+        } else if (!context.quorum().isVoter(from) || n.abstains()) {
             // An observer (or an abstaining voter) is asking who leads; tell it what this node
-            // knows, never count it.
+            // knows, never count it. A voter's word that it abstains replaces its vote.
+            forget(from);
             answer(from, n);
         } else if (role != Role.LOOKING) {
             answer(from, n);
@@ -220,7 +266,7 @@ public final class FastLeaderElection implements LeaderElection {
                 reply(from);
             }
             return;
-        } else if (isBetter(n.vote())) {
+        } else if (!stale && isBetter(n.vote())) {
             adopt(n.vote());
         } else if (!abstaining && proposal.isBetterThan(n.vote())) {
             // The sender has not seen our better vote (a vote only improves within a round).
@@ -229,6 +275,57 @@ public final class FastLeaderElection implements LeaderElection {
         settledVotes.remove(from);
         roundVotes.put(from, n.vote(), Role.LOOKING);
         checkProposal();
+    }
+
+    /**
+     * Looking, and the sender knows another membership: its vote is never counted or adopted,
+     * and any word of its at our version no longer stands. An older sender is answered, so it
+     * learns it is stale; a newer one makes this node stale, and if it is the leader saying it
+     * leads at the newest version heard, this node joins it.
+     */
+    private void onOtherMembership(PeerId from, Notification n) {
+        forget(from);
+        Zxid theirs = n.membershipVersion();
+        if (theirs.compareTo(version) < 0) {
+            answer(from, n);
+            return;
+        }
+        becomeStale(theirs);
+        if (n.state() == Role.LEADING && theirs.equals(newestVersion)) {
+            round = Math.max(round, n.round());
+            decide(n.vote(), "it leads at membership version " + theirs + ", newer than this"
+                    + " node's " + version);
+        }
+    }
+
+    private void becomeStale(Zxid seen) {
+        if (seen.compareTo(newestVersion) > 0) {
+            newestVersion = seen;
+        }
+        if (stale) {
+            return;
+        }
+        stale = true;
+        LOG.info("peer {} knows membership version {} and heard of {}: it is stale, so it"
+                + " abstains for the rest of this election", self, version, seen);
+        if (!abstaining) {
+            abstaining = true;
+            proposal = null;
+            finalizeTicksLeft = 0;
+            roundVotes.remove(self);
+            // The nodes at our version may count our vote: tell them it is withdrawn.
+            broadcast();
+        }
+    }
+
+    /** The latest word of {@code peer} is that it cannot be counted: drop what it said before. */
+    private void forget(PeerId peer) {
+        if (role == Role.LOOKING && (roundVotes.get(peer) != null
+                || settledVotes.get(peer) != null)) {
+            roundVotes.remove(peer);
+            settledVotes.remove(peer);
+            checkProposal(); // the finalize wait ends if the quorum went with it
+        }
     }
 
     private void onSettledVote(PeerId from, Notification n) {
@@ -281,7 +378,9 @@ public final class FastLeaderElection implements LeaderElection {
         round = n.round();
         roundVotes.clear();
         finalizeTicksLeft = 0;
-        if (abstaining || n.vote().isBetterThan(ownVote)) {
+        if (stale) {
+            proposal = null; // adopts nothing; still follows a leader established at its version
+        } else if (abstaining || n.vote().isBetterThan(ownVote)) {
             proposal = n.vote();
         } else {
             proposal = ownVote;
@@ -353,13 +452,18 @@ public final class FastLeaderElection implements LeaderElection {
         }
     }
 
+    /**
+     * While looking, the version is the election's; once settled, the newest this node knows
+     * (it may learn of a change while it follows), which is what a node joining must match.
+     */
     private Notification current() {
-        boolean abstains = context.abstains();
+        boolean abstains = context.abstains() || (stale && !observer);
         if (role == Role.LOOKING) {
             return new Notification(proposal != null ? proposal : ownVote, round, Role.LOOKING,
-                    abstains);
+                    abstains, version);
         }
-        return new Notification(settledVote, round, role, abstains);
+        return new Notification(settledVote, round, role, abstains,
+                context.membershipVersion());
     }
 
     /** Sends our vote to every other voter (observers ask; they are not told unasked). */

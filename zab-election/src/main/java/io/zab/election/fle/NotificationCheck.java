@@ -34,8 +34,13 @@ final class NotificationCheck {
         return peer != null && (voters.contains(peer) || observers.contains(peer));
     }
 
-    /** Why {@code n} from {@code from} must be ignored, or null when it is usable. */
-    String problem(PeerId from, Notification n) {
+    /**
+     * Why {@code n} from {@code from} must be ignored, or null when it is usable.
+     *
+     * @param version the membership version of this node's election: a notification at another
+     *     one may vote for a member this node does not know yet (its vote is never counted)
+     */
+    String problem(PeerId from, Notification n, Zxid version) {
         if (from == null) {
             return "no sender";
         }
@@ -55,12 +60,15 @@ final class NotificationCheck {
             return n.state() == Role.LOOKING || n.state() == Role.OBSERVING ? null
                     : "observer claims state " + n.state();
         }
-        return voterProblem(from, n);
+        return voterProblem(from, n, !n.membershipVersion().equals(version));
     }
 
     private static String shapeProblem(Notification n) {
         if (n == null || n.vote() == null || n.state() == null) {
             return "malformed: missing vote or state";
+        }
+        if (n.membershipVersion() == null) {
+            return "malformed: no membership version";
         }
         Vote v = n.vote();
         if (v.leader() == null || v.zxid() == null) {
@@ -72,12 +80,12 @@ final class NotificationCheck {
         return null;
     }
 
-    private String voterProblem(PeerId from, Notification n) {
+    private String voterProblem(PeerId from, Notification n, boolean otherMembership) {
         Vote v = n.vote();
         if (n.state() == Role.OBSERVING) {
             return "voter claims state OBSERVING";
         }
-        if (!voters.contains(v.leader())) {
+        if (!voters.contains(v.leader()) && !otherMembership) {
             return "vote for " + v.leader() + ", which is not a voter";
         }
         String epoch = epochProblem(v);

@@ -57,13 +57,20 @@ class BadNotificationTest {
                 new Object[] {p(2), new Notification(vote(2, 1, 1), 1, OBSERVING), "OBSERVING"},
                 new Object[] {p(2), new Notification(vote(3, 1, 1), 1, LEADING), "LEADING"},
                 new Object[] {p(2), new Notification(vote(2, 1, 1), 1, FOLLOWING), "itself"},
-                new Object[] {p(4), new Notification(vote(2, 1, 1), 1, FOLLOWING), "observer"});
+                new Object[] {p(4), new Notification(vote(2, 1, 1), 1, FOLLOWING), "observer"},
+                new Object[] {p(2), new Notification(vote(2, 1, 1), 1, LOOKING, false, null),
+                    "no membership version"});
+    }
+
+    /** As an election at the configured membership (version zero) sees it. */
+    private String problem(PeerId from, Notification n) {
+        return check.problem(from, n, Zxid.ZERO);
     }
 
     @Test
     void everyKindOfBadNotificationIsNamed() {
         for (Object[] c : badOnes()) {
-            String problem = check.problem((PeerId) c[0], (Notification) c[1]);
+            String problem = problem((PeerId) c[0], (Notification) c[1]);
             assertNotNull(problem, "accepted " + c[1] + " from " + c[0]);
             assertTrue(problem.contains((String) c[2]), problem + " should say " + c[2]);
         }
@@ -71,18 +78,24 @@ class BadNotificationTest {
 
     @Test
     void goodNotificationsPass() {
-        assertNull(check.problem(p(2), looking(vote(3, 1, 1), 0)));
-        assertNull(check.problem(p(2), new Notification(vote(2, 4, 1), 1, LEADING)));
-        assertNull(check.problem(p(3), new Notification(vote(2, 1, 1), 1, FOLLOWING)));
+        assertNull(problem(p(2), looking(vote(3, 1, 1), 0)));
+        assertNull(problem(p(2), new Notification(vote(2, 4, 1), 1, LEADING)));
+        assertNull(problem(p(3), new Notification(vote(2, 1, 1), 1, FOLLOWING)));
         // Observers only ask; whatever they vote is not looked at.
-        assertNull(check.problem(p(4), looking(vote(4, 1, 1), 0)));
+        assertNull(problem(p(4), looking(vote(4, 1, 1), 0)));
         // A currentEpoch above the epoch of the last zxid is normal (a new epoch, no txn yet),
         // and so is one below it: a learner that logged the new epoch's txns in sync before
         // it saved the new currentEpoch (zab-core's simulator found one, seed 4).
-        assertNull(check.problem(p(2), looking(new Vote(p(2), 5, new Zxid(3, 9)), 1)));
-        assertNull(check.problem(p(2), looking(new Vote(p(2), 15, new Zxid(16, 4)), 1)));
-        assertNull(check.problem(p(2), new Notification(new Vote(p(3), 15, new Zxid(16, 4)), 1,
+        assertNull(problem(p(2), looking(new Vote(p(2), 5, new Zxid(3, 9)), 1)));
+        assertNull(problem(p(2), looking(new Vote(p(2), 15, new Zxid(16, 4)), 1)));
+        assertNull(problem(p(2), new Notification(new Vote(p(3), 15, new Zxid(16, 4)), 1,
                 FOLLOWING)));
+        // At another membership version a vote may name a member this node does not know yet;
+        // it is never counted, so it is no reason to warn.
+        assertNull(problem(p(2), new Notification(vote(7, 1, 1), 1, FOLLOWING, false,
+                new Zxid(1, 5))));
+        assertTrue(problem(p(2), new Notification(vote(7, 1, 1), 1, LEADING, false,
+                new Zxid(1, 5))).contains("LEADING"));
     }
 
     @Test

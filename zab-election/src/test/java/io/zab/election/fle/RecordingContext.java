@@ -1,6 +1,7 @@
 package io.zab.election.fle;
 
 import io.zab.PeerId;
+import io.zab.Zxid;
 import io.zab.election.ElectionContext;
 import io.zab.protocol.message.Notification;
 import io.zab.protocol.quorum.MajorityQuorum;
@@ -16,10 +17,11 @@ final class RecordingContext implements ElectionContext {
     }
 
     private final PeerId self;
-    private final QuorumVerifier quorum;
-    private final Set<PeerId> observers;
+    private QuorumVerifier quorum;
+    private Set<PeerId> observers;
     private final List<Sent> sent = new ArrayList<>();
     private boolean mayVote = true;
+    private Zxid membershipVersion = Zxid.ZERO;
 
     RecordingContext(int self, Set<Integer> voters, Set<Integer> observers) {
         this.self = PeerId.of(self);
@@ -71,6 +73,22 @@ final class RecordingContext implements ElectionContext {
     /** False: this node is blank and joining an existing cluster (it must abstain). */
     void mayVote(boolean may) {
         this.mayVote = may;
+    }
+
+    @Override
+    public Zxid membershipVersion() {
+        return membershipVersion;
+    }
+
+    /** The newest membership this node knows is now the one of {@code version}. */
+    void membershipVersion(Zxid version) {
+        this.membershipVersion = version;
+    }
+
+    /** The members changed (a membership change this node learned of). */
+    void members(Set<Integer> voters, Set<Integer> observers) {
+        this.quorum = new MajorityQuorum(ids(voters));
+        this.observers = ids(observers);
     }
 
     /** What was sent since the last call, in order. */

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
@@ -36,11 +37,14 @@ import io.zab.transport.netty.handler.Strangers;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -54,9 +58,15 @@ import org.slf4j.LoggerFactory;
  * nodes (see {@link PeerLink}); a bounded outbound queue per peer; reconnects with exponential
  * backoff and seeded jitter; native epoll when available, NIO otherwise.
  *
- * <p>Threading: {@link #send} from any thread, never blocking on the network. {@link #start} and
- * {@link #close} from the owner's thread. Receiver callbacks come from the transport's event
- * loops, one loop per peer, so callbacks about one peer are serialized; they must only enqueue.
+ * <p>The peers are the configured ones until {@link #updatePeers} replaces them (a membership
+ * change): a peer added is dialed and accepted like a configured one, a peer removed has its
+ * connection closed and is refused afterwards like any unknown sid, and a peer whose address
+ * changed is dialed again at the new one (its connections must then come from there).
+ *
+ * <p>Threading: {@link #send} and {@link #updatePeers} from any thread, never blocking on the
+ * network. {@link #start} and {@link #close} from the owner's thread. Receiver callbacks come
+ * from the transport's event loops, one loop per peer (a peer keeps its loop across address
+ * changes), so callbacks about one peer are serialized; they must only enqueue.
  */
 public final class NettyTransport implements Transport {
     static final AttributeKey<Outbox> OUTBOX = AttributeKey.valueOf("zab.outbox");
@@ -69,7 +79,16 @@ public final class NettyTransport implements Transport {
     private final Wiring wiring = new Wiring();
     private volatile PeerId self;
     private volatile Receiver receiver;
+    /** The current peers' links; replaced whole (copy on write) under {@link #peersLock}. */
     private volatile Map<PeerId, PeerLink> links = Map.of();
+    /**
+     * Peers that were removed and not added again: a send to one is a message for a member that
+     * just left, dropped, not a bug. Ids only, so a few bytes per peer that ever left.
+     */
+    private final Set<PeerId> former = ConcurrentHashMap.newKeySet();
+    private final Object peersLock = new Object();
+    /** Jitter seeds of new links; under {@link #peersLock}. */
+    private SplittableRandom linkSeeds;
     private InetSocketAddress ownAddress;
     private TlsContexts tls;
     private PeerAuth auth;
@@ -173,17 +192,108 @@ public final class NettyTransport implements Transport {
     private Map<PeerId, PeerLink> createLinks() {
         // Each link derives its own jitter stream; mixing in our sid keeps nodes that share
         // a configured seed from backing off in lockstep.
-        SplittableRandom seeds = new SplittableRandom(config.jitterSeed()
-                ^ (self.value() * 0x9E37_79B9_7F4A_7C15L));
         Map<PeerId, PeerLink> out = new TreeMap<>();
-        config.peers().entrySet().stream()
-                .filter(e -> !e.getKey().equals(self))
-                .sorted(Map.Entry.comparingByKey())
-                .forEach(e -> out.put(e.getKey(), new PeerLink(e.getKey(), e.getValue(),
-                        group.next(), this, new Backoff(config.reconnectBackoffMinMs(),
-                        config.reconnectBackoffMaxMs(), seeds.split()),
-                        config.outboundQueueMessages())));
+        synchronized (peersLock) {
+            linkSeeds = new SplittableRandom(config.jitterSeed()
+                    ^ (self.value() * 0x9E37_79B9_7F4A_7C15L));
+            new TreeMap<>(config.peers()).forEach((peer, address) -> {
+                if (!peer.equals(self)) {
+                    out.put(peer, newLink(peer, address, group.next()));
+                }
+            });
+        }
         return Map.copyOf(out);
+    }
+
+    /** Under {@link #peersLock}. */
+    private PeerLink newLink(PeerId peer, InetSocketAddress address, EventLoop loop) {
+        return new PeerLink(peer, address, loop, this, new Backoff(
+                config.reconnectBackoffMinMs(), config.reconnectBackoffMaxMs(),
+                linkSeeds.split()), config.outboundQueueMessages());
+    }
+
+    /**
+     * Makes {@code peers} (this node excluded) the ones this node talks to. A peer kept at the
+     * same address keeps its connection and queue. A peer removed, or moved to another address,
+     * has its link retired on the link's loop: the connection is closed, what was queued for it
+     * is dropped, and the receiver hears {@code onDisconnected} once, after every message
+     * delivered from that link. A moved peer's new link lives on the same loop, so that
+     * disconnect also comes before anything from the new address, and it dials at once (the
+     * old link may have been carrying traffic); a peer added dials when something is sent, as
+     * configured ones do. From then on the handshakes of a removed peer are refused as from any
+     * unknown sid, and a moved one must connect from its new address.
+     *
+     * <p>Any thread; never blocks (the links' work is queued to their loops).
+     *
+     * @throws IllegalArgumentException if {@code peers} names this node, or an address is
+     *     unresolved or has port 0 (nothing could be dialed there)
+     * @throws IllegalStateException before {@link #start}
+     */
+    @Override
+    public void updatePeers(Map<PeerId, InetSocketAddress> peers) {
+        Map<PeerId, InetSocketAddress> wanted = new TreeMap<>(peers);
+        if (!started.get()) {
+            throw new IllegalStateException("transport not started");
+        }
+        wanted.forEach((peer, address) -> {
+            if (peer.equals(self)) {
+                throw new IllegalArgumentException("peers must not name this node (sid " + self
+                        + ")");
+            }
+            if (address == null || address.isUnresolved() || address.getPort() == 0) {
+                throw new IllegalArgumentException("peer " + peer + " needs a resolved address"
+                        + " with a fixed port: " + address);
+            }
+        });
+        synchronized (peersLock) {
+            if (closed.get()) {
+                return;
+            }
+            Map<PeerId, PeerLink> old = links;
+            Map<PeerId, PeerLink> next = new TreeMap<>();
+            List<PeerLink> retired = new ArrayList<>();
+            List<PeerLink> moved = new ArrayList<>();
+            wanted.forEach((peer, address) -> {
+                PeerLink link = old.get(peer);
+                if (link != null && link.address.equals(address)) {
+                    next.put(peer, link);
+                    return;
+                }
+                PeerLink fresh = newLink(peer, address, link == null ? group.next() : link.loop);
+                next.put(peer, fresh);
+                former.remove(peer);
+                if (link != null) {
+                    retired.add(link);
+                    moved.add(fresh);
+                }
+            });
+            old.forEach((peer, link) -> {
+                if (!wanted.containsKey(peer)) {
+                    retired.add(link);
+                    former.add(peer);
+                }
+            });
+            if (retired.isEmpty() && next.size() == old.size()) {
+                return;
+            }
+            // Retire before publishing: whatever finds a moved peer's new link queues its task
+            // on the same loop behind the retirement, so the disconnect is told first.
+            for (PeerLink link : retired) {
+                link.runOnLoop(link::retire);
+            }
+            links = Map.copyOf(next);
+            for (PeerLink link : moved) {
+                link.runOnLoop(link::connectNow);
+            }
+            LOG.info("Sid {}: peers now {} (removed or moved: {})", self, describe(next),
+                    retired.stream().map(l -> l.peer + " at " + l.address).toList());
+        }
+    }
+
+    private static String describe(Map<PeerId, PeerLink> links) {
+        List<String> out = new ArrayList<>();
+        links.forEach((peer, link) -> out.add(peer + "=" + link.address));
+        return out.toString();
     }
 
     private static WriteBufferWaterMark waterMark() {
@@ -197,6 +307,11 @@ public final class NettyTransport implements Transport {
         if (link == null) {
             if (!started.get()) {
                 throw new IllegalStateException("transport not started");
+            }
+            if (former.contains(to)) {
+                // Sent before the node saw the removal through: its link told the loss already.
+                LOG.debug("Dropped {} to peer {}: no longer a peer", message, to);
+                return;
             }
             throw new IllegalArgumentException("no peer " + to + " in the configuration"
                     + (to.equals(self) ? " (a node does not send to itself)" : ""));
@@ -235,7 +350,11 @@ public final class NettyTransport implements Transport {
         if (!started.get() || !closed.compareAndSet(false, true)) {
             return;
         }
-        for (PeerLink link : links.values()) {
+        Map<PeerId, PeerLink> last;
+        synchronized (peersLock) { // an update that got in first published its links by now
+            last = links;
+        }
+        for (PeerLink link : last.values()) {
             link.runOnLoop(link::close);
         }
         if (server != null) {
@@ -262,7 +381,7 @@ public final class NettyTransport implements Transport {
     /** For tests: the established connection to {@code peer} (or null), read on its loop. */
     Channel connectionTo(PeerId peer) throws Exception {
         PeerLink link = links.get(peer);
-        return link.loop.submit(link::connection).get(10, TimeUnit.SECONDS);
+        return link == null ? null : link.loop.submit(link::connection).get(10, TimeUnit.SECONDS);
     }
 
     String clusterId() {
@@ -343,10 +462,11 @@ public final class NettyTransport implements Transport {
     }
 
     private String checkIdentity(Channel ch, int sid) {
-        InetSocketAddress configured = config.peers().get(new PeerId(sid));
-        if (configured == null) {
+        PeerLink link = links.get(new PeerId(sid));
+        if (link == null) {
             return "unknown sid " + sid;
         }
+        InetSocketAddress configured = link.address; // the current one, after any move
         if (tls != null) {
             return TlsContexts.checkPeer(ch, sid);
         }
@@ -389,7 +509,10 @@ public final class NettyTransport implements Transport {
 
         @Override
         public void inboundHello(Channel ch, PeerId peer, Handshake hello) {
-            PeerLink link = links.get(peer);
+            PeerLink link = linkOrClose(ch, peer);
+            if (link == null) {
+                return;
+            }
             if (peer.compareTo(self) > 0) {
                 link.runOnLoop(() -> link.onInboundHello(ch, hello));
             } else {
@@ -401,14 +524,31 @@ public final class NettyTransport implements Transport {
 
         @Override
         public void outboundAccepted(Channel ch, PeerId peer, Handshake reply) {
-            PeerLink link = links.get(peer);
-            link.runOnLoop(() -> link.onOutboundAccepted(ch, reply));
+            PeerLink link = linkOrClose(ch, peer);
+            if (link != null) {
+                link.runOnLoop(() -> link.onOutboundAccepted(ch, reply));
+            }
         }
 
         @Override
         public void outboundDialBack(Channel ch, PeerId peer) {
+            PeerLink link = linkOrClose(ch, peer);
+            if (link != null) {
+                link.runOnLoop(() -> link.onDialBackPromised(ch));
+            }
+        }
+
+        /**
+         * The peer's current link, or null (the channel closed) when it was removed while this
+         * handshake ran: the identity check passed just before, so this is no stranger's doing.
+         */
+        private PeerLink linkOrClose(Channel ch, PeerId peer) {
             PeerLink link = links.get(peer);
-            link.runOnLoop(() -> link.onDialBackPromised(ch));
+            if (link == null) {
+                LOG.debug("Peer {}: removed during the handshake of {}; closing it", peer, ch);
+                ConnectionGuard.closeQuietly(ch);
+            }
+            return link;
         }
 
         @Override

@@ -65,7 +65,10 @@ public final class NettyTransportConfig {
         return clusterId;
     }
 
-    /** The listening address of every member, this node's included. */
+    /**
+     * The listening address of every member, this node's included: the peers at start, until
+     * {@link NettyTransport#updatePeers} replaces them.
+     */
     public Map<PeerId, InetSocketAddress> peers() {
         return peers;
     }

@@ -332,6 +332,30 @@ final class PeerLink {
         }
     }
 
+    /**
+     * Link loop: the peer left the membership, or moved to another address (a new link takes
+     * over): closes the connection and any dial, drops what is queued (keeping nothing for it),
+     * and tells the receiver once. Nothing from this link reaches the receiver afterwards.
+     */
+    void retire() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        boolean connected = conn != null;
+        int dropped = outbox.kill();
+        close();
+        LOG.info("Peer {} at {}: no longer a peer there; {}{} unsent messages dropped", peer,
+                address, connected ? "connection closed, " : "", dropped);
+        notifyDisconnected();
+    }
+
+    /** Link loop: dials now, without waiting for a send (a peer that moved). */
+    void connectNow() {
+        if (state == State.IDLE) {
+            startConnect(); // if it fails, the next send dials again, as for any link
+        }
+    }
+
     void close() {
         state = State.CLOSED;
         cancelTimer();

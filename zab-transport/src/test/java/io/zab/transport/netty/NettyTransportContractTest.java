@@ -19,4 +19,9 @@ class NettyTransportContractTest extends TransportContract {
     protected Transport create(PeerId id) {
         return new NettyTransport(TestNet.config(peers).build());
     }
+
+    @Override
+    protected InetSocketAddress address(PeerId id) {
+        return peers.get(id);
+    }
 }
