@@ -3,7 +3,6 @@ package io.zab.examples.server;
 import io.zab.Membership;
 import io.zab.PeerId;
 import io.zab.ZabConfig;
-import io.zab.ZabNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -15,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * {@code --join}: a new server reads the members from a running member's {@code GET /members},
@@ -42,8 +42,6 @@ final class ClusterJoin {
     private final PrintStream out;
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(2)).build();
-    /** How {@link #withMembers} starts the node: JOIN unless the cluster lists it already. */
-    private ZabConfig.InitialClusterState startAs = ZabConfig.InitialClusterState.JOIN;
 
     /** How long the node may take to learn the change the member committed. */
     private final Duration learnWait;
@@ -90,12 +88,11 @@ final class ClusterJoin {
                         + " at " + listed + ", not " + hostPort(join.listen()) + "; listen"
                         + " there, or remove the member first (DELETE /members/" + self + ")");
             }
-            startAs = ZabConfig.InitialClusterState.EXISTING;
-            return options.withMembers(voters, observers, startAs);
+            return options.withMembers(voters, observers,
+                    ZabConfig.InitialClusterState.EXISTING);
         }
         (join.asObserver() ? observers : voters).put(self, join.listen());
-        startAs = ZabConfig.InitialClusterState.JOIN;
-        return options.withMembers(voters, observers, startAs);
+        return options.withMembers(voters, observers, ZabConfig.InitialClusterState.JOIN);
     }
 
     private static Map<Integer, InetSocketAddress> addresses(Map<Integer, String> members) {
@@ -139,18 +136,17 @@ final class ClusterJoin {
      * "not now" (503: not caught up yet, no leader; 409: another change runs; 504: unknown, and
      * the same PUT again is harmless) for up to {@link #ADD_LIMIT}.
      *
+     * @param self this node's id
+     * @param membership the node's membership now ({@code ZabNode::membership}); a joining
+     *     node's starting one leaves it out
      * @param stopping true once the server is shutting down: stop asking
      * @throws IllegalStateException naming {@code --join} when the member refuses for good
      *     (4xx) or the limit passes
      */
-    void awaitAdded(ZabNode node, BooleanSupplier stopping) throws InterruptedException {
-        PeerId self = node.id();
-        Membership now = node.membership();
-        // A joining node that never saved a membership holds version zero, its static
-        // configuration, which lists it by construction: that does not make it a member.
-        boolean staticOnly = startAs == ZabConfig.InitialClusterState.JOIN
-                && now.version().equals(io.zab.Zxid.ZERO);
-        if (now.contains(self) && !staticOnly) {
+    void awaitAdded(PeerId self, Supplier<Membership> membership, BooleanSupplier stopping)
+            throws InterruptedException {
+        Membership now = membership.get();
+        if (now.contains(self)) {
             out.println("server " + self + ": a member already (" + role(now, self)
                     + ", membership " + now.version() + "); not asking to be added");
             return;
@@ -166,7 +162,7 @@ final class ClusterJoin {
                         .timeout(ADD_TIMEOUT).PUT(HttpRequest.BodyPublishers.ofString(body))
                         .build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
-                    added(node, r.body());
+                    added(self, membership, r.body());
                     return;
                 }
                 answer = r.statusCode() + " " + r.body();
@@ -192,22 +188,18 @@ final class ClusterJoin {
     }
 
     /** The change committed; this node learns it a moment later, as the leader's commit. */
-    private void added(ZabNode node, String membership) throws InterruptedException {
+    private void added(PeerId self, Supplier<Membership> membership, String committed)
+            throws InterruptedException {
         long deadline = System.nanoTime() + learnWait.toNanos();
-        while (!isIn(node.membership(), node.id()) && System.nanoTime() - deadline < 0) {
+        while (!membership.get().contains(self) && System.nanoTime() - deadline < 0) {
             Thread.sleep(50);
         }
-        Membership m = node.membership();
-        out.println("server " + node.id() + ": added as " + join.role() + "; " + (isIn(m,
-                node.id()) ? "membership " + m.version() + ", voters " + m.voters().keySet()
+        Membership m = membership.get();
+        out.println("server " + self + ": added as " + join.role() + "; " + (m.contains(self)
+                ? "membership " + m.version() + ", voters " + m.voters().keySet()
                 + (m.observers().isEmpty() ? "" : ", observers " + m.observers().keySet())
-                : "the cluster committed " + membership + " but this node has not learned it"
+                : "the cluster committed " + committed + " but this node has not learned it"
                 + " within " + learnWait.toMillis() + " ms"));
-    }
-
-    /** Listed by a membership a change made (its static one lists a joining node too). */
-    private static boolean isIn(Membership m, PeerId id) {
-        return m.contains(id) && !m.version().equals(io.zab.Zxid.ZERO);
     }
 
     private static String role(Membership m, PeerId id) {

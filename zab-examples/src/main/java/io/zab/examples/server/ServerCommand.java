@@ -92,7 +92,7 @@ public final class ServerCommand {
             stopped.countDown();
         }, "shutdown"));
         if (join != null) {
-            join.awaitAdded(node, stopping::get);
+            join.awaitAdded(node.id(), node::membership, stopping::get);
         }
         stopped.await();
         return 0;

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.zab.Membership;
 import io.zab.PeerId;
 import io.zab.ZabConfig;
-import io.zab.ZabNode;
-import io.zab.examples.kv.KvStateMachine;
-import io.zab.runtime.NodeWiring;
+import io.zab.Zxid;
 import io.zab.testkit.FreePorts;
-import io.zab.transport.LoopbackNetwork;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,14 +23,15 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * --join against a stand-in member (the JDK's HTTP server): the members it lists make the
- * config; each answer to the PUT is retried or final as documented; a node that is a member
- * already never asks.
+ * --join against a stand-in member (the JDK's HTTP server) and a stand-in node (its
+ * membership): the members listed make the config; each answer to the PUT is retried or final
+ * as documented; a node that is a member already never asks.
  */
 class ClusterJoinTest {
     private static final String THREE = "{\"version\":\"0x100000002\",\"voters\":{"
@@ -46,7 +45,6 @@ class ClusterJoinTest {
     private final List<String> puts = Collections.synchronizedList(new ArrayList<>());
     private volatile String members = THREE;
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    private final List<ZabNode> nodes = new ArrayList<>();
 
     /** A member on the loopback address; its /members answers {@link #members}. */
     private InetSocketAddress startMember() throws IOException {
@@ -83,7 +81,6 @@ class ClusterJoinTest {
         if (member != null) {
             member.stop(0);
         }
-        nodes.forEach(ZabNode::close);
     }
 
     private ClusterJoin join(InetSocketAddress at, String... more) {
@@ -144,18 +141,16 @@ class ClusterJoinTest {
         assertTrue(System.nanoTime() - start < 30_000_000_000L, "bounded");
     }
 
-    /** A node of its own on a loopback network: JOIN (not a member) or a one-voter member. */
-    private ZabNode node(boolean member) throws Exception {
-        ZabConfig.Builder b = ZabConfig.builder().peerId(4).tickIntervalMs(50)
-                .allowEvenVoters(true).voter(4, new InetSocketAddress("127.0.0.1", 7004));
-        if (!member) {
-            b.voter(1, new InetSocketAddress("127.0.0.1", 7001))
-                    .initialClusterState(ZabConfig.InitialClusterState.JOIN);
-        }
-        ZabNode n = new NodeWiring().config(b.build()).stateMachine(new KvStateMachine())
-                .transport(new LoopbackNetwork().transport()).build().start();
-        nodes.add(n);
-        return n;
+    /** The three founders' membership at version zero: what a joining node starts with. */
+    private static final Membership WITHOUT_4 = new Membership(Zxid.ZERO, Map.of(
+            PeerId.of(1), "127.0.0.1:7001", PeerId.of(2), "127.0.0.1:7002",
+            PeerId.of(3), "127.0.0.1:7003"), Map.of());
+
+    private static Membership with4(String role) {
+        Map<PeerId, String> voters = new TreeMap<>(WITHOUT_4.voters());
+        Map<PeerId, String> observers = new TreeMap<>();
+        (role.equals("voter") ? voters : observers).put(PeerId.of(4), "127.0.0.1:7004");
+        return new Membership(new Zxid(1, 5), voters, observers);
     }
 
     @Test
@@ -168,14 +163,34 @@ class ClusterJoinTest {
             answers.add(new Object[] {504, "{\"error\":\"timeout, outcome unknown\"}"});
             answers.add(new Object[] {503, "{\"error\":\"refused\",\"leader\":2}"});
         }
-        ZabNode n = node(false);
-        join(at).awaitAdded(n, () -> false);
+        join(at).awaitAdded(PeerId.of(4), () -> WITHOUT_4, () -> false);
         assertEquals(5, puts.size(), puts.toString());
         assertEquals("PUT /members/4 voter=127.0.0.1:7004", puts.get(0));
         String out = printed.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("server 4: not added yet (503 ") && out.contains("(409 ")
                 && out.contains("--join must name the leader's HTTP address")
                 && out.contains("server 4: added as voter; the cluster committed"), out);
+    }
+
+    /** Once added, the node says so with the membership it learned. */
+    @Test
+    void addedPrintsTheMembershipTheNodeLearned() throws Exception {
+        InetSocketAddress at = startMember();
+        List<Membership> learned = new ArrayList<>(List.of(WITHOUT_4));
+        synchronized (answers) {
+            answers.add(new Object[] {503, "{\"error\":\"not caught up\"}"});
+        }
+        // The node learns the change only once the member has answered 200.
+        join(at, "--join-as", "observer").awaitAdded(PeerId.of(4), () -> {
+            Membership m = learned.get(learned.size() - 1);
+            if (puts.size() == 2) {
+                learned.add(with4("observer"));
+            }
+            return m;
+        }, () -> false);
+        assertTrue(printed.toString(StandardCharsets.UTF_8).contains("server 4: added as"
+                + " observer; membership 0x100000005, voters [1, 2, 3], observers [4]"),
+                printed.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -185,7 +200,8 @@ class ClusterJoinTest {
             answers.add(new Object[] {400, "{\"error\":\"bad\"}"});
         }
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> join(at, "--join-as", "observer").awaitAdded(node(false), () -> false));
+                () -> join(at, "--join-as", "observer").awaitAdded(PeerId.of(4),
+                        () -> WITHOUT_4, () -> false));
         assertTrue(e.getMessage().startsWith("--join: PUT http://127.0.0.1:" + at.getPort()
                 + "/members/4 observer=127.0.0.1:7004 answered 400"), e.getMessage());
     }
@@ -199,9 +215,7 @@ class ClusterJoinTest {
         ClusterJoin j = join(at);
         assertEquals(ZabConfig.InitialClusterState.EXISTING, j.withMembers()
                 .initialClusterState());
-        ZabNode n = node(true);
-        assertTrue(n.membership().contains(PeerId.of(4)));
-        j.awaitAdded(n, () -> false);
+        j.awaitAdded(PeerId.of(4), () -> with4("voter"), () -> false);
         assertTrue(puts.isEmpty(), puts.toString());
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains(
                 "server 4: a member already (voter"), printed.toString(StandardCharsets.UTF_8));
@@ -210,8 +224,7 @@ class ClusterJoinTest {
     @Test
     void stoppingEndsTheAsking() throws Exception {
         InetSocketAddress at = startMember();
-        ZabNode n = node(false);
-        join(at).awaitAdded(n, () -> true);
+        join(at).awaitAdded(PeerId.of(4), () -> WITHOUT_4, () -> true);
         assertTrue(puts.isEmpty(), puts.toString());
     }
 }
