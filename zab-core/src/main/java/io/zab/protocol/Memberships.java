@@ -138,14 +138,13 @@ final class Memberships {
         return m != null && (observer ? m.isObserver(peer) : m.isVoter(peer));
     }
 
-    /** Every observer this node knows of (not counted in any quorum). */
+    /**
+     * Every member this node knows of that counts in no quorum: observers, and members being
+     * added (learners that do not vote yet). An election answers them and never counts them.
+     */
     Set<PeerId> observers() {
-        Set<PeerId> out = new TreeSet<>();
-        for (PeerId p : peers(null).keySet()) {
-            if (isObserver(p)) {
-                out.add(p);
-            }
-        }
+        Set<PeerId> out = new TreeSet<>(peers(null).keySet());
+        out.removeAll(quorum.voters());
         return out;
     }
 

@@ -90,6 +90,8 @@ public final class FastLeaderElection implements LeaderElection {
     private Zxid version = Zxid.ZERO;
     /** This election heard of a membership newer than {@link #version}. */
     private boolean stale;
+    /** This node is in no membership it knows: it joins, and follows a leader on its word. */
+    private boolean outsider;
     /** The newest membership version heard in this election ({@link #version} at first). */
     private Zxid newestVersion = Zxid.ZERO;
     /** Ticks left of the finalize wait; 0 when no quorum backs the proposal. */
@@ -131,13 +133,12 @@ public final class FastLeaderElection implements LeaderElection {
             return;
         }
         boolean isObserver = observers.contains(self);
-        if (!isObserver && !quorum.isVoter(self)) {
-            throw new IllegalArgumentException("peer " + self + " is neither a voter of "
-                    + quorum + " nor an observer " + observers);
-        }
+        // A node not in the membership (started to join) asks like an observer and follows
+        // the leader on its own word: only the leader adding it talks to it.
+        outsider = !isObserver && !quorum.isVoter(self);
         members = quorum;
         observing = observers;
-        observer = isObserver;
+        observer = isObserver || outsider;
         check = new NotificationCheck(self, quorum.voters(), observers);
         otherVoters = quorum.voters().stream().filter(p -> !p.equals(self)).sorted().toList();
         roundVotes = new VoteTally(quorum);
@@ -176,6 +177,16 @@ public final class FastLeaderElection implements LeaderElection {
     @Override
     public void onNotification(PeerId from, Notification n) {
         requireInit();
+        if (role != null && role != Role.LOOKING) {
+            // Settled: the membership may have changed since (a member being added asks us).
+            readMembers(context);
+        }
+        if (outsider && role == Role.LOOKING && n.state() == Role.LEADING
+                && n.vote().leader().equals(from) && check.isMember(from)) {
+            round = Math.max(round, n.round());
+            decide(n.vote(), "it leads, and this node is not a member yet");
+            return;
+        }
         String problem = check.problem(from, n, version);
         if (problem != null) {
             ignore(from, n, problem);
@@ -508,7 +519,7 @@ public final class FastLeaderElection implements LeaderElection {
         if (r == null || r == Role.LOOKING || leader == null || leader.leader() == null) {
             return "a role other than LOOKING and a leader's vote are needed";
         }
-        if (observer != (r == Role.OBSERVING)) {
+        if (!outsider && observer != (r == Role.OBSERVING)) {
             return observer ? "an observer can only observe" : "a voter cannot observe";
         }
         if (!context.quorum().isVoter(leader.leader())) {

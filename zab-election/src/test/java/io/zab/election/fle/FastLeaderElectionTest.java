@@ -307,9 +307,27 @@ class FastLeaderElectionTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> e.lookForLeader(new Vote(p(1), 1L << 32, new Zxid(2, 1))));
         assertTrue(bad.getMessage().contains("future"), bad.getMessage());
+    }
+
+    /**
+     * A node in no membership it knows (started to join) asks like an observer, never votes
+     * for itself, and follows a leader on that leader's own LEADING word: a follower's claim
+     * alone does not move it.
+     */
+    @Test
+    void aNodeOutsideTheMembershipFollowsTheLeaderOnItsWord() {
         FastLeaderElection stranger = new FastLeaderElection();
-        assertThrows(IllegalArgumentException.class,
-                () -> stranger.init(RecordingContext.voters(9, 3)));
+        RecordingContext sc = RecordingContext.voters(9, 3);
+        stranger.init(sc);
+        stranger.lookForLeader(new Vote(p(9), 0, Zxid.ZERO));
+        assertEquals(Optional.empty(), stranger.currentVote(), "it backs no vote, not its own");
+        stranger.onNotification(p(2), new Notification(vote(1, 2, 5), 1,
+                io.zab.Role.FOLLOWING));
+        assertEquals(Optional.empty(), stranger.takeDecision());
+        stranger.onNotification(p(3), new Notification(vote(3, 2, 5), 1,
+                io.zab.Role.LEADING));
+        assertEquals(Optional.of(p(3)), stranger.takeDecision());
+        stranger.onSettled(io.zab.Role.FOLLOWING, vote(3, 2, 5));
     }
 
     @Test
