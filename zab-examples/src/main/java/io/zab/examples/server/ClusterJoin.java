@@ -27,7 +27,6 @@ final class ClusterJoin {
     /** Attempts at reading /members: a member restarting at that moment gets a few seconds. */
     private static final int READ_ATTEMPTS = 5;
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration PAUSE = Duration.ofSeconds(1);
     /**
      * How long the node may take to be added: each PUT gives it the member's catch-up wait
      * (half that member's --timeout-ms), and a node far behind keeps what it received between
@@ -43,17 +42,20 @@ final class ClusterJoin {
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** Between two attempts at reading /members, and between two PUTs. */
+    private final Duration pause;
     /** How long the node may take to learn the change the member committed. */
     private final Duration learnWait;
 
     ClusterJoin(ServerOptions options, PrintStream out) {
-        this(options, out, Duration.ofSeconds(30));
+        this(options, out, Duration.ofSeconds(1), Duration.ofSeconds(30));
     }
 
-    ClusterJoin(ServerOptions options, PrintStream out, Duration learnWait) {
+    ClusterJoin(ServerOptions options, PrintStream out, Duration pause, Duration learnWait) {
         this.options = options;
         this.join = options.join();
         this.out = out;
+        this.pause = pause;
         this.learnWait = learnWait;
     }
 
@@ -122,7 +124,7 @@ final class ClusterJoin {
                 last = e.toString();
             }
             if (attempt < READ_ATTEMPTS) {
-                Thread.sleep(PAUSE.toMillis());
+                Thread.sleep(pause.toMillis());
             }
         }
         throw new IllegalArgumentException("--join: cannot read the members from " + uri
@@ -183,7 +185,7 @@ final class ClusterJoin {
                 throw new IllegalStateException("--join: not added within "
                         + ADD_LIMIT.toSeconds() + " s; " + uri + " last answered " + last);
             }
-            Thread.sleep(PAUSE.toMillis());
+            Thread.sleep(pause.toMillis());
         }
     }
 

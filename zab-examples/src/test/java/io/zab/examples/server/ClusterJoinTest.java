@@ -88,9 +88,9 @@ class ClusterJoinTest {
                 "127.0.0.1:" + at.getPort(), "--listen", "127.0.0.1:7004", "--data-dir",
                 dir.resolve("d").toString(), "--http", "127.0.0.1:0"));
         args.addAll(List.of(more));
-        // The stand-in commits nothing: the node never learns a change, so no long wait for it.
+        // Short pauses; and the stand-in commits nothing, so no long wait to learn a change.
         return new ClusterJoin(ServerOptions.parse(args), new PrintStream(printed, true),
-                java.time.Duration.ofMillis(200));
+                java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(200));
     }
 
     @Test
