@@ -96,6 +96,10 @@ public final class ThreeNodeDemo implements AutoCloseable {
      * acknowledged is then on every member.
      */
     private void replaceANode(int retire, List<String> acked) throws Exception {
+        if (!waitFor(() -> cluster.leader() != null, 30)) {
+            check("a leader to replace node " + retire + " with", false);
+            return;
+        }
         int leader = cluster.leader();
         say("Replacing node " + retire + " with a new node 4 while writing through node "
                 + leader + " ...");
@@ -112,8 +116,8 @@ public final class ThreeNodeDemo implements AutoCloseable {
                 .membership().isVoter(PeerId.of(4)), 10));
         voters.remove(PeerId.of(retire));
         Integer now = cluster.leader();
-        Membership shrunk = change(now == null ? leader : now, new Membership(before.version(), voters,
-                before.observers()));
+        Membership shrunk = change(now == null ? leader : now, new Membership(before.version(),
+                voters, before.observers()));
         check("node " + retire + " is no longer a member", shrunk != null
                 && !shrunk.contains(PeerId.of(retire)));
         List<String> written = writer.finish();
