@@ -288,9 +288,12 @@ final class LeaderRole implements RoleState {
     private void onLearnerInfo(PeerId from, Message m, boolean observer, long accepted,
             Zxid last, boolean abstains) {
         if (!core.memberships().mayLearnAs(from, observer)) {
-            reject(from, m, "type", m.getClass().getSimpleName(), "peer " + from + " is "
-                    + (observer ? "a voter" : "an observer") + " in our membership");
-            return;
+            // Honest when it knows a membership we do not (a change it saw that our history
+            // lacks, or the other way round): it learns in the role it asks for and counts
+            // only as our quorum says; our NEWLEADER then tells it the membership.
+            LOG.info("node {}: {} asks to learn as {}, not its role in {}; it learns so and"
+                    + " counts as our quorum says", self, from, observer ? "an observer"
+                    : "a follower", core.memberships());
         }
         if (accepted >= EPOCH_MAX) {
             // One above it is the least we could propose: 0xFFFFFFFF would halt us, and
@@ -367,9 +370,10 @@ final class LeaderRole implements RoleState {
                     "an observer is never ahead of its leader");
             return;
         }
-        if (isAhead(ae.currentEpoch(), ae.lastZxid())) {
+        if (isAhead(ae.currentEpoch(), ae.lastZxid()) && core.quorum().isVoter(p.id)) {
             // The election picked a node missing txns a quorum member has: leading would lose
-            // them. Start over, so that a better candidate can win.
+            // them. Start over, so that a better candidate can win. (A learner outside our
+            // quorum holds nothing committed we lack: its extra txns are cut by TRUNC.)
             core.stepDown("learner " + p.id + " is ahead (currentEpoch " + ae.currentEpoch()
                     + ", last zxid " + ae.lastZxid() + ")");
             return;
@@ -650,9 +654,6 @@ final class LeaderRole implements RoleState {
             return;
         }
         phase = Phase.BROADCAST;
-        // Our history is the established one now: a membership heard of while looking that
-        // is not in it was never committed.
-        core.memberships().forgetHeard();
         Zxid initial = core.lastLoggedZxid();
         core.setCommitted(initial);
         LOG.info("node {}: established as leader of epoch {} (history ends {})", self, epoch,

@@ -27,14 +27,7 @@ final class Memberships {
     private Membership committed;
     private final NavigableMap<Zxid, Membership> seen = new TreeMap<>();
     private Membership staging;
-    /**
-     * A membership newer than any in our history that a peer's election notification told of
-     * while we looked for a leader (ZooKeeper's "last seen" config from notifications): we talk
-     * to its members and count quorums of it too, so a node that missed a change can find the
-     * leader and never helps elect one the others cannot follow. Dropped once a leader's
-     * history settles what is ours.
-     */
-    private Membership heard;
+
     private QuorumVerifier quorum;
 
     Memberships(Membership committed, Iterable<Txn> log) {
@@ -49,28 +42,9 @@ final class Memberships {
         return committed;
     }
 
-    /** The newest membership this node knows: in its history, or heard of. */
+    /** The newest membership in this node's history (committed or not). */
     Membership newest() {
-        Membership m = seen.isEmpty() ? committed : seen.lastEntry().getValue();
-        return heard != null && heard.version().isAfter(m.version()) ? heard : m;
-    }
-
-    /** Takes a membership a peer told of, if it is newer than all we know; true if it was. */
-    boolean hear(Membership m) {
-        if (!m.version().isAfter(newest().version())) {
-            return false;
-        }
-        heard = m;
-        refresh();
-        return true;
-    }
-
-    /** A leader's history decides now: what we heard of is in it, or was never committed. */
-    void forgetHeard() {
-        if (heard != null) {
-            heard = null;
-            refresh();
-        }
+        return seen.isEmpty() ? committed : seen.lastEntry().getValue();
     }
 
     /** The change in flight: the newest membership seen and not known committed, or null. */
@@ -88,8 +62,7 @@ final class Memberships {
 
     /** A member of the committed membership, of one seen, or one being staged. */
     boolean knows(PeerId peer) {
-        if (committed.contains(peer) || (staging != null && staging.contains(peer))
-                || (heard != null && heard.contains(peer))) {
+        if (committed.contains(peer) || (staging != null && staging.contains(peer))) {
             return true;
         }
         for (Membership m : seen.values()) {
@@ -156,9 +129,6 @@ final class Memberships {
         }
         if (staging != null) {
             out.putAll(staging.addresses());
-        }
-        if (heard != null) {
-            out.putAll(heard.addresses());
         }
         if (self != null) {
             out.remove(self);
@@ -231,11 +201,6 @@ final class Memberships {
         QuorumVerifier q = new MajorityQuorum(committed.voters().keySet());
         for (Membership m : seen.values()) {
             q = new JointQuorum(q, new MajorityQuorum(m.voters().keySet()));
-        }
-        if (heard != null && !heard.version().isAfter(committed.version())) {
-            heard = null; // what we heard of is committed here now
-        } else if (heard != null && !seen.containsKey(heard.version())) {
-            q = new JointQuorum(q, new MajorityQuorum(heard.voters().keySet()));
         }
         quorum = q;
     }

@@ -209,12 +209,16 @@ public final class ZabCore {
             return;
         }
         if (message instanceof Notification n) {
-            if (role == null && n.membership() != null && memberships.hear(n.membership())) {
-                // Start over at the version the others count by, talking to its members.
-                LOG.info("node {}: peer {} knows {}, newer than ours; looking again with it",
+            if (role == null && n.membership() != null && n.membership().version()
+                    .isAfter(memberships.committed().version())) {
+                // A committed membership we missed (ZooKeeper's notifications carry the
+                // config for this): a fact, taken as NEWLEADER's; we look again with it,
+                // talking to its members and counting its quorum.
+                LOG.info("node {}: peer {} has committed {}; looking again with it",
                         config.self(), from, n.membership());
+                adoptMembership(n.membership());
                 announcePeers();
-                lookForLeader("heard of " + n.membership());
+                lookForLeader("learned of " + n.membership());
                 return;
             }
             election.onNotification(from, n);
@@ -588,17 +592,22 @@ public final class ZabCore {
 
         @Override
         public void send(PeerId to, Notification notification) {
-            Membership newest = memberships.newest();
-            if (!newest.version().equals(Zxid.ZERO)
-                    && notification.membershipVersion().equals(newest.version())) {
-                notification = notification.withMembership(newest);
+            Membership committed = memberships.committed();
+            if (!committed.version().equals(Zxid.ZERO)
+                    && notification.membershipVersion().equals(committed.version())) {
+                notification = notification.withMembership(committed);
             }
             actions.add(new Send(to, notification));
         }
 
+        /**
+         * The committed membership's: nodes that saw a change proposed and nodes that did not
+         * still count each other (each by its own quorum, joint while it saw one); a node that
+         * missed a commit learns it from the notifications and looks again.
+         */
         @Override
         public Zxid membershipVersion() {
-            return memberships.newest().version();
+            return memberships.committed().version();
         }
 
         @Override
@@ -811,7 +820,6 @@ public final class ZabCore {
      * cluster started with).
      */
     void adoptMembership(Membership leaders) {
-        memberships.forgetHeard();
         Membership ours = memberships.committed();
         if (leaders == null || leaders.version().isBefore(ours.version())
                 || (leaders.version().equals(ours.version()) && leaders.sameMembers(ours))) {

@@ -356,6 +356,9 @@ public final class Checkers {
                     + " maxTxnBytes, succeeded");
         }
         r.status = SimRequest.Status.SUCCEEDED;
+        if (r.kind == SimRequest.Kind.CHANGE) {
+            cluster.stats().changesDone++;
+        }
         r.zxid = txn.zxid();
         r.completedAt = cluster.now();
         if (r.chainPosition == 0) {

@@ -46,6 +46,9 @@ public final class RandomRun {
      */
     private final SplittableRandom wipeRandom;
     private final boolean wipes;
+    /** Membership changes at random (grow, shrink, replace, remove the leader), or none. */
+    private final SplittableRandom changeRandom;
+    private int changes;
     private final double writesPerSecond;
     private final double syncFraction;
     private final long meanFaultGapMicros;
@@ -56,10 +59,19 @@ public final class RandomRun {
     private int slowGen;
 
     private RandomRun(long seed, Supplier<LeaderElection> election, boolean wipes) {
+        this(seed, election, wipes, false);
+    }
+
+    private RandomRun(long seed, Supplier<LeaderElection> election, boolean wipes,
+            boolean membershipChanges) {
         this.random = new SplittableRandom(seed);
         this.wipeRandom = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 26);
         this.wipes = wipes;
+        this.changeRandom = membershipChanges ? new SplittableRandom(seed * 31 + 17) : null;
         SimOptions o = swarm(random);
+        if (changeRandom != null) {
+            o.spares(1 + changeRandom.nextInt(2));
+        }
         resources(o, new SplittableRandom(seed ^ 0x5DEECE66DL));
         if (election != null) {
             o.election(election);
@@ -122,6 +134,16 @@ public final class RandomRun {
         return new RandomRun(seed, election, wipes).execute(runMillis);
     }
 
+    /**
+     * With membership changes: one or two spare nodes (started to join) and, every few seconds
+     * of virtual time, a change asked of a random live node: a random odd set of voters out of
+     * the voters and spares (so the cluster grows, shrinks, replaces members and removes its
+     * leader), mixed into the faults. Its own random stream decides them.
+     */
+    public static Result runWithMembershipChanges(long seed, long runMillis) {
+        return new RandomRun(seed, null, false, true).execute(runMillis);
+    }
+
     /** The same with another election, e.g. zab-election's FLE (a fresh one per node start). */
     public static Result run(long seed, long runMillis, Supplier<LeaderElection> election) {
         return new RandomRun(seed, election, false).execute(runMillis);
@@ -131,6 +153,9 @@ public final class RandomRun {
         long safetyMillis = Math.max(0, runMillis - LIVENESS_MILLIS - CONVERGE_MILLIS);
         scheduleClient();
         scheduleFault();
+        if (changeRandom != null) {
+            scheduleChange();
+        }
         cluster.runFor(safetyMillis);
         livenessPhase();
         SimOptions o = cluster.options();
@@ -215,6 +240,47 @@ public final class RandomRun {
             }
         }
         return up;
+    }
+
+    // ---- membership changes ----
+
+    private void scheduleChange() {
+        cluster.clock().after((2_000 + changeRandom.nextLong(8_000)) * SimClock.MILLIS, () -> {
+            if (faults) {
+                changeMembership();
+                scheduleChange();
+            }
+        });
+    }
+
+    /** Asks a random live node for a random odd set of voters; observers stay observers. */
+    private void changeMembership() {
+        List<SimNode> up = upNodes();
+        if (up.isEmpty()) {
+            return;
+        }
+        SimOptions o = cluster.options();
+        List<Integer> candidates = new ArrayList<>();
+        for (int id = 1; id <= o.nodeCount(); id++) {
+            if (id <= o.voters || id > o.voters + o.observers) {
+                candidates.add(id);
+            }
+        }
+        int size = candidates.size() >= 5 && changeRandom.nextBoolean() ? 5 : 3;
+        java.util.Map<io.zab.PeerId, String> voters = new java.util.TreeMap<>();
+        while (voters.size() < size) {
+            voters.put(io.zab.PeerId.of(candidates.get(changeRandom.nextInt(candidates.size()))),
+                    "");
+        }
+        java.util.Map<io.zab.PeerId, String> observers = new java.util.TreeMap<>();
+        for (int id = o.voters + 1; id <= o.voters + o.observers; id++) {
+            observers.put(io.zab.PeerId.of(id), "");
+        }
+        SimNode at = up.get(changeRandom.nextInt(up.size()));
+        changes++;
+        cluster.stats().membershipChanges++;
+        cluster.changeMembership(at.id(), new io.zab.Membership(io.zab.Zxid.ZERO, voters,
+                observers), 20 + changeRandom.nextInt(60)); // answered within CONVERGE_MILLIS
     }
 
     // ---- faults ----

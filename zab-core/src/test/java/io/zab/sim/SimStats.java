@@ -16,6 +16,11 @@ public final class SimStats {
     long crashes;
     long pauses;
     long wipes;
+    /** Membership changes asked (RandomRun with changes). */
+    long membershipChanges;
+    long changesInFlight;
+    /** Membership changes whose txn the asking node delivered (committed). */
+    long changesDone;
     long connectionBreaks;
     long partitions;
     long leaders;
@@ -55,6 +60,7 @@ public final class SimStats {
             case OVERLOADED -> overloaded++;
             case TOO_LARGE -> tooLarge++;
             case TRANSFERRED, REFUSED, TIMED_OUT -> transfers++;
+            case CHANGE_IN_FLIGHT -> changesInFlight++;
             default -> throw new IllegalArgumentException("unknown outcome " + o);
         }
     }
@@ -63,6 +69,9 @@ public final class SimStats {
         crashes += o.crashes;
         pauses += o.pauses;
         wipes += o.wipes;
+        membershipChanges += o.membershipChanges;
+        changesInFlight += o.changesInFlight;
+        changesDone += o.changesDone;
         connectionBreaks += o.connectionBreaks;
         partitions += o.partitions;
         leaders += o.leaders;
@@ -93,6 +102,10 @@ public final class SimStats {
                 + messages + " messages (" + messagesLost + " lost); requests: " + succeeded
                 + " written, " + synced + " synced, " + notLeader + " NOT_LEADER, " + unknown
                 + " OUTCOME_UNKNOWN, " + overloaded + " OVERLOADED, " + tooLarge
-                + " TOO_LARGE, " + lostInCrash + " lost in a crash";
+                + " TOO_LARGE, " + lostInCrash + " lost in a crash"
+                + (membershipChanges == 0 ? "" : "; " + membershipChanges
+                        + " membership changes asked, " + changesDone + " committed, "
+                        + changesInFlight
+                        + " refused as CHANGE_IN_FLIGHT");
     }
 }

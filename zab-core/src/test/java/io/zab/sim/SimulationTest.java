@@ -41,7 +41,26 @@ class SimulationTest {
         run(Integer.getInteger("sim.wipeSeeds", 150), true, REPLAY_WIPES);
     }
 
+    private static final String REPLAY_CHANGES = "mvn -pl zab-core test"
+            + " -Dtest=SimulationTest#randomSeedsWithMembershipChanges -Dsim.changeSeeds=1"
+            + " -Dsim.firstSeed=";
+
+    /**
+     * The same with membership changes (issue 17): spares, and random changes of the voters
+     * (grow, shrink, replace, remove the leader) mixed into the faults. {@code sim.changeSeeds}
+     * seeds (default 150) from {@code sim.firstSeed}.
+     */
+    @Test
+    void randomSeedsWithMembershipChanges() throws InterruptedException {
+        run(Integer.getInteger("sim.changeSeeds", 150), false, true, REPLAY_CHANGES);
+    }
+
     private static void run(int seeds, boolean wipes, String replay)
+            throws InterruptedException {
+        run(seeds, wipes, false, replay);
+    }
+
+    private static void run(int seeds, boolean wipes, boolean changes, String replay)
             throws InterruptedException {
         long first = Long.getLong("sim.firstSeed", 1);
         long runMillis = Long.getLong("sim.runMillis", 200_000);
@@ -52,7 +71,8 @@ class SimulationTest {
         List<Future<RandomRun.Result>> runs = new ArrayList<>();
         for (long s = first; s < first + seeds; s++) {
             long seed = s;
-            runs.add(pool.submit(() -> RandomRun.run(seed, runMillis, null, wipes)));
+            runs.add(pool.submit(() -> changes ? RandomRun.runWithMembershipChanges(seed,
+                    runMillis) : RandomRun.run(seed, runMillis, null, wipes)));
         }
         pool.shutdown();
         long virtual = 0;
@@ -86,7 +106,7 @@ class SimulationTest {
         double wall = (System.nanoTime() - wallStart) / 1e9;
         System.out.printf("simulation%s: %d seeds (%d failed), %.2f virtual hours, %d steps,"
                 + " %d acknowledged writes, %.1f s wall on %d threads%n",
-                wipes ? " with wiped disks" : "", seeds, failed.size(),
+                wipes ? " with wiped disks" : changes ? " with membership changes" : "", seeds, failed.size(),
                 virtual / 3.6e9, steps, acked, wall, threads);
         System.out.println("simulation: " + stats);
         if (firstFailure != null) {

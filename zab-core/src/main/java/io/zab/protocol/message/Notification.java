@@ -14,15 +14,13 @@ import io.zab.election.Vote;
  * them, so counting it could elect a node that misses a committed txn (RELIABILITY S26). Others
  * treat it like an observer: they answer it, never count it and never follow its vote.
  *
- * <p>{@code membershipVersion} is the version of the newest membership the sender knows
- * ({@link io.zab.Membership#version()}, {@link Zxid#ZERO} for the configured one). Votes only
- * count among nodes at the same version: two nodes that know different memberships disagree on
- * who votes and what a quorum is.
- *
- * <p>{@code membership} is that newest membership itself, when the sender knows it (null
- * otherwise): a node that missed a change learns from it whom to talk to (the new members'
- * addresses) and which quorum the others count by (ZooKeeper's notifications carry the
- * configuration for the same reason). Its version is {@code membershipVersion}.
+ * <p>{@code membershipVersion} is the version of the newest committed membership the sender
+ * knows ({@link io.zab.Membership#version()}, {@link Zxid#ZERO} for the configured one). Votes
+ * only count among nodes at the same version: two nodes that know different committed
+ * memberships disagree on who votes and what a quorum is. {@code membership} is that
+ * membership itself (null at version zero): a node that missed the commit adopts it (a
+ * committed membership is a fact), talks to its members and looks again, as ZooKeeper's
+ * notifications carry the configuration for the same reason.
  */
 public record Notification(Vote vote, long round, Role state, boolean abstains,
         Zxid membershipVersion, io.zab.Membership membership) implements Message {
