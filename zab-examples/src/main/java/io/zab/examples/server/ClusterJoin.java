@@ -176,9 +176,7 @@ final class ClusterJoin {
                 answer = e.toString();
             }
             if (!answer.equals(last)) {
-                out.println("server " + self + ": not added yet (" + answer + "); asking again"
-                        + (answer.contains("\"leader\":") ? " (until members forward changes,"
-                        + " --join must name the leader's HTTP address)" : ""));
+                out.println("server " + self + ": not added yet (" + answer + "); asking again");
                 last = answer;
             }
             if (System.nanoTime() - deadline > 0) {

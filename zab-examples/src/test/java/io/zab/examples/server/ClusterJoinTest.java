@@ -168,7 +168,7 @@ class ClusterJoinTest {
         assertEquals("PUT /members/4 voter=127.0.0.1:7004", puts.get(0));
         String out = printed.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("server 4: not added yet (503 ") && out.contains("(409 ")
-                && out.contains("--join must name the leader's HTTP address")
+                && out.contains("(503 {\"error\":\"refused\",\"leader\":2}); asking again")
                 && out.contains("server 4: added as voter; the cluster committed"), out);
     }
 
