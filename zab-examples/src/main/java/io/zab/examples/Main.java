@@ -57,7 +57,7 @@ public final class Main {
                     out.println("usage: demo [--exit-after-tour] [--http-base PORT]");
                     out.println("  --exit-after-tour  stop after the tour; exit 0 only if every"
                             + " check held");
-                    out.println("  --http-base PORT   HTTP ports PORT..PORT+2 (default 8081)");
+                    out.println("  --http-base PORT   HTTP ports PORT..PORT+3 (default 8081)");
                     return 0;
                 }
                 default -> usageError("unknown demo option: " + args.get(i));

@@ -11,8 +11,9 @@ import java.util.TreeMap;
 
 /**
  * The nodes of the demo, each with its own data directory under one root, its own Netty
- * transport on 127.0.0.1 and Fast Leader Election, started and stopped by id. A restarted node
- * gets a fresh state machine and recovers from its directory.
+ * transport on 127.0.0.1 and Fast Leader Election, started and stopped by id. Nodes 1 to 3
+ * found the cluster; a node with a higher id joins it. A restarted node gets a fresh state
+ * machine and recovers from its directory.
  */
 public final class DemoCluster implements AutoCloseable {
     private final Path root;
@@ -29,15 +30,32 @@ public final class DemoCluster implements AutoCloseable {
         return root;
     }
 
+    /** Node {@code id}'s quorum address. */
+    public InetSocketAddress address(int id) {
+        return new InetSocketAddress("127.0.0.1", quorumBase + id - 1);
+    }
+
+    /**
+     * The founders 1 to 3 list each other; any other node is a new server: it lists them and
+     * itself, and starts outside the membership until a change adds it (JOIN).
+     */
     ZabConfig config(int id) {
         ZabConfig.Builder b = ZabConfig.builder().peerId(id).clusterId("zab-demo")
                 .tickIntervalMs(50).dataDir(root.resolve("node" + id));
         for (int i = 1; i <= 3; i++) {
-            b.voter(i, new InetSocketAddress("127.0.0.1", quorumBase + i - 1));
+            b.voter(i, address(i));
+        }
+        if (id > 3) {
+            b.voter(id, address(id)).initialClusterState(ZabConfig.InitialClusterState.JOIN);
         }
         return b.build();
     }
 
+    /**
+     * Starts node {@code id} from its data directory: a founder (1 to 3), or a new server
+     * that joins (see {@link #config}); a node restarted after it was added starts from the
+     * membership it saved.
+     */
     public ZabNode start(int id) throws Exception {
         KvStateMachine kv = new KvStateMachine();
         ZabConfig config = config(id);

@@ -1,5 +1,7 @@
 package io.zab.examples.demo;
 
+import io.zab.Membership;
+import io.zab.PeerId;
 import io.zab.Role;
 import io.zab.ZabNode;
 import io.zab.examples.kv.KvCommand;
@@ -8,22 +10,26 @@ import io.zab.examples.kv.KvStateMachine;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
  * Three replicas of the KV store in one JVM, each with an HTTP port, and a narrated tour: who
  * leads, writes through a follower, reads everywhere, the leader killed, a new leader, writes
- * continue with nothing acknowledged lost, the old leader back and caught up.
+ * continue with nothing acknowledged lost, the old leader back and caught up; then, while a
+ * writer keeps writing, a fourth node added and the old leader removed by membership changes.
  */
 public final class ThreeNodeDemo implements AutoCloseable {
     private final DemoCluster cluster;
     private final PrintStream out;
-    private final Map<Integer, KvServer> http = new TreeMap<>();
+    private final TreeMap<Integer, KvServer> http = new TreeMap<>();
     private final int httpBase;
     private boolean allHeld = true;
 
@@ -79,18 +85,122 @@ public final class ThreeNodeDemo implements AutoCloseable {
                 + " with all " + acked.size() + " keys; digests: " + digests());
         check("all replicas are identical", waitFor(() -> digests().values().stream()
                 .distinct().count() == 1, 10));
+        replaceANode(leader, acked);
         say(allHeld ? "Tour complete: every check held." : "Tour complete: SOME CHECKS FAILED.");
         return allHeld;
+    }
+
+    /**
+     * Node 4 joins and node {@code retire} (an original) leaves, each by a membership change
+     * on the leader, while a writer keeps writing through the leader; every write it got
+     * acknowledged is then on every member.
+     */
+    private void replaceANode(int retire, List<String> acked) throws Exception {
+        if (!waitFor(() -> cluster.leader() != null, 30)) {
+            check("a leader to replace node " + retire + " with", false);
+            return;
+        }
+        int leader = cluster.leader();
+        say("Replacing node " + retire + " with a new node 4 while writing through node "
+                + leader + " ...");
+        Writer writer = new Writer(cluster.node(leader));
+        writer.start();
+        startNode(4);
+        Membership before = cluster.node(leader).membership();
+        Map<PeerId, String> voters = new TreeMap<>(before.voters());
+        InetSocketAddress four = cluster.address(4);
+        voters.put(PeerId.of(4), four.getHostString() + ":" + four.getPort());
+        Membership grown = change(leader, new Membership(before.version(), voters,
+                before.observers()));
+        check("node 4 is a voter", grown != null && waitFor(() -> cluster.node(4)
+                .membership().isVoter(PeerId.of(4)), 10));
+        voters.remove(PeerId.of(retire));
+        Integer now = cluster.leader();
+        Membership shrunk = change(now == null ? leader : now, new Membership(before.version(),
+                voters, before.observers()));
+        check("node " + retire + " is no longer a member", shrunk != null
+                && !shrunk.contains(PeerId.of(retire)));
+        List<String> written = writer.finish();
+        say(written.size() + " writes committed during the replacement, " + writer.failed
+                + " failed; stopping node " + retire + ", now outside the ensemble");
+        stopNode(retire);
+        acked.addAll(written);
+        for (int id : cluster.running()) {
+            check("node " + id + " has every write", waitFor(() -> acked.stream()
+                    .allMatch(k -> cluster.kv(id).get(k) != null), 10));
+        }
+        check("the remaining replicas are identical", waitFor(() -> digests().values()
+                .stream().distinct().count() == 1, 10));
+    }
+
+    /** Asks node {@code id} (the leader) for the change; the committed membership, or null. */
+    private Membership change(int id, Membership target) throws Exception {
+        try {
+            Membership m = cluster.node(id).changeMembership(target, Duration.ofSeconds(10))
+                    .get(30, TimeUnit.SECONDS);
+            say("membership " + m.version() + " committed: voters " + m.voters().keySet());
+            return m;
+        } catch (ExecutionException | TimeoutException e) {
+            say("membership change to voters " + target.voters().keySet() + " failed: "
+                    + (e.getCause() != null ? e.getCause() : e));
+            return null;
+        }
+    }
+
+    /**
+     * Writes through one node, one at a time, until {@link #finish}; a write that fails is
+     * counted and the next one goes on. Bounded in count and time. It holds the node itself:
+     * the cluster's maps belong to the tour's thread.
+     */
+    private static final class Writer extends Thread {
+        private final ZabNode through;
+        private volatile boolean stop;
+        private final List<String> acked = new ArrayList<>();
+        private int failed;
+
+        Writer(ZabNode through) {
+            super("demo-writer");
+            this.through = through;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            for (int i = 0; !stop && i < 100_000 && System.nanoTime() < deadline; i++) {
+                String key = "during-replace-" + i;
+                try {
+                    through.submit(ByteBuffer.wrap(KvCommand.put(key, "v" + i).encode()))
+                            .get(30, TimeUnit.SECONDS);
+                    acked.add(key);
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    failed++;
+                }
+            }
+        }
+
+        List<String> finish() throws InterruptedException {
+            stop = true;
+            join(TimeUnit.SECONDS.toMillis(60));
+            return acked;
+        }
     }
 
     /** Prints how to poke the cluster by hand. */
     public void printUrls() {
         say("Try it:");
-        for (int id = 1; id <= 3; id++) {
+        for (int id : http.keySet()) {
             out.println("  curl -s http://127.0.0.1:" + (httpBase + id - 1) + "/status");
         }
-        out.println("  curl -s -X PUT --data world http://127.0.0.1:" + httpBase + "/kv/hello");
-        out.println("  curl -s http://127.0.0.1:" + (httpBase + 1)
+        int first = http.keySet().iterator().next();
+        int last = http.lastKey();
+        out.println("  curl -s http://127.0.0.1:" + (httpBase + first - 1) + "/members");
+        out.println("  curl -s -X PUT --data world http://127.0.0.1:" + (httpBase + first - 1)
+                + "/kv/hello");
+        out.println("  curl -s http://127.0.0.1:" + (httpBase + last - 1)
                 + "/kv/hello?linearizable=true");
         out.println("Ctrl-C to stop.");
     }

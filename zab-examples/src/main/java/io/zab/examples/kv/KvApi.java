@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *       first); {@code GET /status}; {@code GET /metrics} (Prometheus text 0.0.4);</li>
  *   <li>{@code POST /leader} with a voter's id as body: hands this node's leadership to it
  *       (200 once it leads; 400 for a bad body; 503 refused, nothing changed; 504 timed
- *       out).</li>
+ *       out);</li>
+ *   <li>{@code GET /members}, {@code PUT /members/{id}} ({@code voter=HOST:PORT} or
+ *       {@code observer=HOST:PORT}), {@code DELETE /members/{id}}: see {@link MembersApi}.</li>
  * </ul>
  */
 final class KvApi implements AutoCloseable {
@@ -54,6 +56,7 @@ final class KvApi implements AutoCloseable {
     private final ExecutorService statusThread;
     /** The node's metrics for GET /metrics, or null when the node reports none. */
     private final MetricsRecorder metrics;
+    private final MembersApi members;
 
     KvApi(ZabNode node, KvStateMachine kv, long timeoutMs, InFlightBudget budget, String name,
             MetricsRecorder metrics) {
@@ -62,6 +65,7 @@ final class KvApi implements AutoCloseable {
         this.kv = kv;
         this.timeoutMs = timeoutMs;
         this.budget = budget;
+        this.members = new MembersApi(node, admissionWait());
         this.statusThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
@@ -106,9 +110,13 @@ final class KvApi implements AutoCloseable {
             onlyParams(query);
             return transferLeadership(request.body());
         }
+        if (path.equals("/members") || path.startsWith("/members/")) {
+            onlyParams(query);
+            return members(method, path, request.body());
+        }
         if (!path.startsWith("/kv/") || path.length() == 4) {
             throw new BadRequest(404, "no such resource: " + path
-                    + " (use /kv/{key}, /leader, /status or /metrics)");
+                    + " (use /kv/{key}, /members, /leader, /status or /metrics)");
         }
         String key = decode(path.substring(4), "key");
         return switch (method) {
@@ -119,6 +127,19 @@ final class KvApi implements AutoCloseable {
                 yield write(KvCommand.delete(key));
             }
             default -> throw new BadRequest(405, "method " + method + " not allowed on /kv/");
+        };
+    }
+
+    private CompletableFuture<Reply> members(String method, String path, byte[] body) {
+        if (path.equals("/members")) {
+            requireMethod(method, "GET");
+            return done(members.list());
+        }
+        String id = decode(path.substring("/members/".length()), "member id");
+        return switch (method) {
+            case "PUT" -> members.put(id, utf8(body, "body"));
+            case "DELETE" -> members.delete(id);
+            default -> throw new BadRequest(405, "method " + method + " not allowed on /members/");
         };
     }
 
@@ -282,7 +303,7 @@ final class KvApi implements AutoCloseable {
         return Reply.metrics(out.toString());
     }
 
-    private static CompletableFuture<Reply> done(Reply r) {
+    static CompletableFuture<Reply> done(Reply r) {
         return CompletableFuture.completedFuture(r);
     }
 
@@ -343,7 +364,8 @@ final class KvApi implements AutoCloseable {
         statusThread.shutdownNow();
     }
 
-    private static final class BadRequest extends RuntimeException {
+    /** A request refused for what it says, before it reaches the node. */
+    static final class BadRequest extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final int status;
 

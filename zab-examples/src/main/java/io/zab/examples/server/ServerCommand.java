@@ -7,6 +7,7 @@ import io.zab.examples.kv.KvStateMachine;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One node of a multi-process KV cluster: Netty transport, Fast Leader Election, storage in
@@ -16,7 +17,11 @@ public final class ServerCommand {
     private ServerCommand() {
     }
 
-    /** Builds the node's configuration; a bad relation names its option. */
+    /**
+     * Builds the node's configuration; a bad relation names its option. With {@code --join}
+     * and no members read yet, this node alone stands in for them, so the other options can
+     * be checked before anything is dialed.
+     */
     public static ZabConfig zabConfig(ServerOptions o) {
         ZabConfig.Builder b = ZabConfig.builder().peerId(o.id()).clusterId(o.clusterId())
                 .dataDir(o.dataDir())
@@ -33,6 +38,13 @@ public final class ServerCommand {
                 .initialClusterState(o.initialClusterState());
         o.peers().forEach(b::voter);
         o.observers().forEach(b::observer);
+        if (o.join() != null) {
+            if (o.peers().isEmpty() && o.observers().isEmpty()) {
+                b.voter(o.id(), o.join().listen());
+            }
+            // The running cluster chose its voter count (a change may have made it even).
+            b.allowEvenVoters(true);
+        }
         if (o.peerSecretFile() != null) {
             b.peerSecretFile(o.peerSecretFile());
         }
@@ -42,14 +54,21 @@ public final class ServerCommand {
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             String key = m.startsWith("peerId") ? "--id" : m.startsWith("voters")
-                    || m.startsWith("peers") ? "--peers" : m.startsWith("dataDir")
+                    || m.startsWith("peers") ? (o.join() != null ? "--join" : "--peers")
+                    : m.startsWith("dataDir")
                     ? "--data-dir" : m.startsWith("peerSecret") ? "--peer-secret-file"
                     : m.startsWith("tls") ? "--tls-key/--tls-cert-chain/--tls-ca" : "--config";
             throw new IllegalArgumentException(key + ": " + m);
         }
     }
 
-    public static int run(ServerOptions o, PrintStream out) throws Exception {
+    /**
+     * Runs the server until SIGTERM. With {@code --join}, reads the members from the member
+     * named there first, and once serving asks it to add this node (see {@link ClusterJoin}).
+     */
+    public static int run(ServerOptions options, PrintStream out) throws Exception {
+        ClusterJoin join = options.join() != null ? new ClusterJoin(options, out) : null;
+        ServerOptions o = join != null ? join.withMembers() : options;
         ZabConfig config = zabConfig(o);
         Map<io.zab.PeerId, java.net.InetSocketAddress> members = config.members();
         KvStateMachine kv = new KvStateMachine();
@@ -65,11 +84,16 @@ public final class ServerCommand {
         out.println("server " + o.id() + ": quorum " + members.get(config.peerId())
                 + ", http " + http.address() + ", data " + o.dataDir());
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             http.close();
             node.close();
             stopped.countDown();
         }, "shutdown"));
+        if (join != null) {
+            join.awaitAdded(node.id(), node::membership, stopping::get);
+        }
         stopped.await();
         return 0;
     }

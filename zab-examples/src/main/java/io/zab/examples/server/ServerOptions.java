@@ -7,6 +7,7 @@ import java.io.Reader;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,9 @@ import java.util.TreeMap;
  * The settings of one {@code server} process, from command-line options or a properties file
  * with the same keys (without the leading dashes). Every bad value is an
  * {@link IllegalArgumentException} whose message starts with the option's name.
+ *
+ * <p>With {@code --join}, {@code peers} and {@code observers} are empty until
+ * {@link #withMembers} fills them from a running member's {@code GET /members}.
  */
 public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
         Map<Integer, InetSocketAddress> observers, Path dataDir, InetSocketAddress http,
@@ -24,14 +28,28 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
         long timeoutMs, ZabConfig.InitialClusterState initialClusterState,
         int historyMaxBytes, long snapshotSendRate, int httpMaxHeaderBytes,
         int httpMaxConnections, int httpIdleMs, int httpMaxInflightBytes,
-        Path peerSecretFile, ZabConfig.Tls tls) {
+        Path peerSecretFile, ZabConfig.Tls tls, Join join) {
+
+    /**
+     * How a new server joins a running cluster.
+     *
+     * @param member the HTTP address of any current member ({@code --join})
+     * @param listen this node's quorum address ({@code --listen})
+     * @param asObserver whether it joins as an observer rather than a voter ({@code --join-as})
+     */
+    public record Join(InetSocketAddress member, InetSocketAddress listen, boolean asObserver) {
+        /** The role as the membership endpoints spell it. */
+        public String role() {
+            return asObserver ? "observer" : "voter";
+        }
+    }
 
     static final List<String> KEYS = List.of("id", "peers", "observers", "data-dir", "http",
             "config", "cluster-id", "tick-ms", "init-limit", "sync-limit", "max-txn-bytes",
             "timeout-ms", "initial-cluster-state", "history-max-bytes",
             "snapshot-send-rate", "http-max-header-bytes", "http-max-connections",
             "http-idle-ms", "http-max-inflight-bytes", "peer-secret-file", "tls-key",
-            "tls-cert-chain", "tls-ca");
+            "tls-cert-chain", "tls-ca", "join", "listen", "join-as");
 
     /** Each connection may hold a request in the node's pending budget (1,000,000 at most). */
     static final int MAX_HTTP_CONNECTIONS = 100_000;
@@ -39,6 +57,8 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
     public static String usage() {
         return String.join("\n",
                 "usage: server --id N --peers 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT"
+                        + " --data-dir DIR --http HOST:PORT [options]",
+                "   or: server --id N --join HOST:PORT --listen HOST:PORT"
                         + " --data-dir DIR --http HOST:PORT [options]",
                 "  --id N                 this node's id (one of --peers or --observers)",
                 "  --peers LIST           voters: id=host:port,... (quorum and election port)",
@@ -83,7 +103,17 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                         + " it then",
                 "                         votes only after a leader has synced it, so it cannot"
                         + " help",
-                "                         elect a node that misses writes it had acknowledged");
+                "                         elect a node that misses writes it had acknowledged",
+                "  --join HOST:PORT       add this new node to a running cluster: the HTTP"
+                        + " address of any",
+                "                         current member. The members come from its"
+                        + " /members (no --peers);",
+                "                         once caught up, the node is added by PUT"
+                        + " /members/ID there.",
+                "                         Restarted with the same options, a member is not"
+                        + " added again",
+                "  --listen HOST:PORT     this node's quorum address (required with --join)",
+                "  --join-as voter|observer  the role to join in (default voter)");
     }
 
     /** Parses {@code --key value} pairs; a {@code --config} file fills what is missing. */
@@ -124,19 +154,21 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
     }
 
     static ServerOptions fromMap(Map<String, String> v) {
+        Join join = join(v);
         for (String required : List.of("id", "peers", "data-dir", "http")) {
-            if (!v.containsKey(required)) {
+            if (!v.containsKey(required) && !(join != null && required.equals("peers"))) {
                 throw new IllegalArgumentException("--" + required + ": required");
             }
         }
         return new ServerOptions(positive(v, "id", null),
-                members(v.get("peers"), "peers"),
+                join != null ? Map.of() : members(v.get("peers"), "peers"),
                 v.containsKey("observers") ? members(v.get("observers"), "observers") : Map.of(),
                 Path.of(v.get("data-dir")), address(v.get("http"), "http"),
                 v.getOrDefault("cluster-id", "zab"), positive(v, "tick-ms", 100),
                 positive(v, "init-limit", 10), positive(v, "sync-limit", 10),
                 positive(v, "max-txn-bytes", 1 << 20), positive(v, "timeout-ms", 10_000),
-                clusterState(v.getOrDefault("initial-cluster-state", "new")),
+                join != null ? ZabConfig.InitialClusterState.JOIN
+                        : clusterState(v.getOrDefault("initial-cluster-state", "new")),
                 positive(v, "history-max-bytes", 256 << 20),
                 notNegative(v, "snapshot-send-rate"),
                 positive(v, "http-max-header-bytes", HttpLimits.DEFAULT_MAX_HEADER_BYTES),
@@ -146,7 +178,67 @@ public record ServerOptions(int id, Map<Integer, InetSocketAddress> peers,
                 positive(v, "http-max-inflight-bytes",
                         (int) HttpLimits.DEFAULT_MAX_IN_FLIGHT_BYTES),
                 v.containsKey("peer-secret-file") ? Path.of(v.get("peer-secret-file")) : null,
-                tls(v));
+                tls(v), join);
+    }
+
+    /**
+     * --join and its companions, or null without --join. A joining node learns the members
+     * from the cluster itself, so the options that would name them, or say how it starts,
+     * would only contradict what it finds there.
+     */
+    private static Join join(Map<String, String> v) {
+        if (!v.containsKey("join")) {
+            for (String only : List.of("listen", "join-as")) {
+                if (v.containsKey(only)) {
+                    throw new IllegalArgumentException("--" + only + ": only with --join");
+                }
+            }
+            return null;
+        }
+        for (String not : List.of("peers", "observers", "initial-cluster-state")) {
+            if (v.containsKey(not)) {
+                throw new IllegalArgumentException("--" + not + ": not with --join (the members"
+                        + " and how this node starts come from the cluster it joins)");
+            }
+        }
+        if (!v.containsKey("listen")) {
+            throw new IllegalArgumentException("--listen: required with --join (this node's"
+                    + " quorum address)");
+        }
+        String role = v.getOrDefault("join-as", "voter").trim();
+        if (!role.equals("voter") && !role.equals("observer")) {
+            throw new IllegalArgumentException("--join-as: must be voter or observer, was '"
+                    + role + "'");
+        }
+        return new Join(dialable(v.get("join"), "join"), dialable(v.get("listen"), "listen"),
+                role.equals("observer"));
+    }
+
+    /** An address others connect to: port 0 (any free port) would tell them nothing. */
+    private static InetSocketAddress dialable(String s, String key) {
+        InetSocketAddress a = address(s, key);
+        if (a.getPort() == 0) {
+            throw new IllegalArgumentException("--" + key + ": port 0 cannot be dialed: " + s);
+        }
+        return a;
+    }
+
+    /**
+     * These options with the members a running cluster lists, and how the node starts: for a
+     * node joining with {@code --join}, once it has read them from a member.
+     *
+     * @param voters the voters, this node included if it is to be one
+     * @param observers the observers, this node included if it is to be one
+     * @param state JOIN for a node new to the cluster, EXISTING for one it lists already
+     * @return the options
+     */
+    public ServerOptions withMembers(Map<Integer, InetSocketAddress> voters,
+            Map<Integer, InetSocketAddress> observers, ZabConfig.InitialClusterState state) {
+        return new ServerOptions(id, Collections.unmodifiableMap(new TreeMap<>(voters)),
+                Collections.unmodifiableMap(new TreeMap<>(observers)), dataDir, http,
+                clusterId, tickMs, initLimit, syncLimit, maxTxnBytes, timeoutMs, state,
+                historyMaxBytes, snapshotSendRate, httpMaxHeaderBytes, httpMaxConnections,
+                httpIdleMs, httpMaxInflightBytes, peerSecretFile, tls, join);
     }
 
     private static ZabConfig.Tls tls(Map<String, String> v) {

@@ -59,6 +59,10 @@ final class ProcessCluster implements AutoCloseable {
     private final Set<Integer> paused = new TreeSet<>();
     /** Nodes whose data directory was wiped: they restart as joining the existing cluster. */
     private final Set<Integer> joinExisting = new TreeSet<>();
+    /** Nodes 1 to this many are in --peers; the others start with --join (see joinVia). */
+    private int founders;
+    /** Node to the member whose HTTP address it gets as --join. */
+    private final Map<Integer, Integer> joinVia = new HashMap<>();
     private List<String> jvmOptions = List.of("-Xmx192m");
     private List<String> serverOptions = List.of();
     private final HttpClient http = HttpClient.newBuilder()
@@ -79,6 +83,7 @@ final class ProcessCluster implements AutoCloseable {
      */
     ProcessCluster(int n, Path root, int tmpfsMegabytes) throws IOException {
         this.n = n;
+        this.founders = n;
         this.root = root;
         this.hosts = hosts(n);
         this.quorumPorts = freePorts(hosts);
@@ -98,6 +103,37 @@ final class ProcessCluster implements AutoCloseable {
     synchronized ProcessCluster serverOptions(String... options) {
         serverOptions = List.of(options);
         return this;
+    }
+
+    /**
+     * Only nodes 1 to {@code count} found the cluster (are in --peers); the others are new
+     * servers, each started with {@code --join} once given a member by {@link #joinVia}.
+     */
+    synchronized ProcessCluster founders(int count) {
+        founders = count;
+        return this;
+    }
+
+    /**
+     * Node {@code id}, not a founder, starts (and restarts) with {@code --join} naming member
+     * {@code via}'s HTTP address and {@code --listen} its own quorum address.
+     */
+    synchronized ProcessCluster joinVia(int id, int via) {
+        if (id <= founders) {
+            throw new IllegalArgumentException("node " + id + " founds the cluster");
+        }
+        joinVia.put(id, via);
+        return this;
+    }
+
+    /** Node {@code id}'s HTTP address, host:port. */
+    String httpAddress(int id) {
+        return host(id) + ":" + httpPorts[id - 1];
+    }
+
+    /** Node {@code id}'s quorum address, host:port, as the members' /members lists it. */
+    String quorumAddress(int id) {
+        return host(id) + ":" + quorumPorts[id - 1];
     }
 
     /** The servers' --sync-limit from their next start on (default {@link #SYNC_LIMIT_TICKS}). */
@@ -148,10 +184,10 @@ final class ProcessCluster implements AutoCloseable {
         return ports;
     }
 
-    /** The ensemble, the same for every node: node j at its own address and quorum port. */
+    /** The founders, the same for every one: node j at its own address and quorum port. */
     private String peers() {
         StringBuilder b = new StringBuilder();
-        for (int j = 1; j <= n; j++) {
+        for (int j = 1; j <= founders; j++) {
             b.append(j > 1 ? "," : "").append(j).append('=').append(host(j)).append(':')
                     .append(quorumPorts[j - 1]);
         }
@@ -218,15 +254,23 @@ final class ProcessCluster implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(jvmOptions);
+        List<String> members = joinVia.containsKey(id)
+                ? List.of("--join", httpAddress(joinVia.get(id)), "--listen", quorumAddress(id))
+                : List.of("--peers", peers());
+        if (id > founders && members.get(0).equals("--peers")) {
+            throw new IllegalStateException("node " + id + " is no founder: joinVia first");
+        }
         command.addAll(List.of("-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-jar", jar().toString(), "server",
-                "--id", String.valueOf(id), "--peers", peers(),
-                "--data-dir", dataDir(id).toString(),
+                "--id", String.valueOf(id)));
+        command.addAll(members);
+        command.addAll(List.of("--data-dir", dataDir(id).toString(),
                 "--http", host(id) + ":" + httpPorts[id - 1], "--tick-ms", "50",
                 "--sync-limit", String.valueOf(syncLimitTicks), "--init-limit", "40",
                 "--timeout-ms", "3000"));
         ProcessBuilder pb = new ProcessBuilder(command);
-        if (joinExisting.contains(id)) {
+        // A joiner the cluster lists starts as an existing member by itself (ClusterJoin).
+        if (joinExisting.contains(id) && !joinVia.containsKey(id)) {
             pb.command().addAll(List.of("--initial-cluster-state", "existing"));
         }
         pb.command().addAll(serverOptions);

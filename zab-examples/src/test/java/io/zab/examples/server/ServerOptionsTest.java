@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zab.ZabConfig;
 import io.zab.examples.kv.HttpLimits;
+import io.zab.PeerId;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -136,5 +141,88 @@ class ServerOptionsTest {
         ZabConfig d = ServerCommand.zabConfig(ServerOptions.parse(base()));
         assertEquals(32L << 20, d.pendingMaxBytes());
         assertEquals(10_000, d.pendingMaxTxns());
+    }
+
+    private List<String> joining(String... more) {
+        List<String> args = new ArrayList<>(List.of("--id", "4", "--join", "127.0.0.1:8081",
+                "--listen", "127.0.0.1:7004", "--data-dir", dir.resolve("d").toString(),
+                "--http", "127.0.0.1:8084"));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    @Test
+    void joinNeedsNoPeersAndImpliesJoin() {
+        ServerOptions o = ServerOptions.parse(joining());
+        assertEquals(new ServerOptions.Join(new InetSocketAddress("127.0.0.1", 8081),
+                new InetSocketAddress("127.0.0.1", 7004), false), o.join());
+        assertEquals("voter", o.join().role());
+        assertEquals(ZabConfig.InitialClusterState.JOIN, o.initialClusterState());
+        assertTrue(o.peers().isEmpty());
+        // Before the members are read, the node alone stands in for them: the other options
+        // are checked at start.
+        ZabConfig alone = ServerCommand.zabConfig(o);
+        assertEquals(ZabConfig.InitialClusterState.JOIN, alone.initialClusterState());
+        assertEquals(Set.of(PeerId.of(4)), alone.voters().keySet());
+        assertTrue(ServerOptions.parse(joining("--join-as", "observer")).join().asObserver());
+        assertEquals("observer", ServerOptions.parse(joining("--join-as", "observer")).join()
+                .role());
+        assertTrue(ServerOptions.usage().contains("--join HOST:PORT"));
+        assertTrue(ServerOptions.usage().contains("--listen HOST:PORT"));
+        assertTrue(ServerOptions.usage().contains("--join-as voter|observer"));
+    }
+
+    @Test
+    void theMembersReadFromTheClusterMakeTheConfig() {
+        ServerOptions o = ServerOptions.parse(joining("--join-as", "observer"));
+        Map<Integer, InetSocketAddress> voters = new TreeMap<>();
+        for (int i = 1; i <= 4; i++) {
+            voters.put(i, new InetSocketAddress("127.0.0.1", 7000 + i));
+        }
+        Map<Integer, InetSocketAddress> observers = Map.of(5,
+                new InetSocketAddress("127.0.0.1", 7005));
+        // Four voters: the running cluster's count, even or not, is not this node's choice.
+        ZabConfig c = ServerCommand.zabConfig(o.withMembers(voters, observers,
+                ZabConfig.InitialClusterState.EXISTING));
+        assertEquals(4, c.voters().size());
+        assertEquals(Set.of(PeerId.of(5)), c.observers().keySet());
+        assertEquals(ZabConfig.InitialClusterState.EXISTING, c.initialClusterState());
+    }
+
+    @Test
+    void joinOptionsNameThemselvesWhenWrong() {
+        assertParseFails(joining("--peers", "1=127.0.0.1:7001"), "--peers: not with --join");
+        assertParseFails(joining("--observers", "5=127.0.0.1:7005"),
+                "--observers: not with --join");
+        assertParseFails(joining("--initial-cluster-state", "existing"),
+                "--initial-cluster-state: not with --join");
+        assertParseFails(joining("--join-as", "leader"),
+                "--join-as: must be voter or observer, was 'leader'");
+        assertParseFails(base("--listen", "127.0.0.1:7002"), "--listen: only with --join");
+        assertParseFails(base("--join-as", "voter"), "--join-as: only with --join");
+        assertParseFails(List.of("--id", "4", "--join", "127.0.0.1:8081", "--data-dir", "d",
+                "--http", "127.0.0.1:8084"), "--listen: required with --join");
+        assertParseFails(joining("--join", "nowhere"), "--join: expected host:port");
+        assertParseFails(joining("--join", "127.0.0.1:0"), "--join: port 0 cannot be dialed");
+        assertParseFails(joining("--listen", "127.0.0.1:x"), "--listen: bad port");
+        assertParseFails(joining("--listen", "127.0.0.1:0"), "--listen: port 0");
+        assertParseFails(List.of("--id", "4", "--listen", "127.0.0.1:7004", "--data-dir", "d",
+                "--http", "127.0.0.1:8084"), "--listen: only with --join");
+    }
+
+    private static void assertParseFails(List<String> args, String start) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerOptions.parse(args));
+        assertTrue(e.getMessage().startsWith(start), e.getMessage());
+    }
+
+    @Test
+    void joinTakesItsKeysFromTheConfigFileToo() throws Exception {
+        Path f = dir.resolve("join.properties");
+        Files.writeString(f, "join=127.0.0.1:8081\nlisten=127.0.0.1:7004\njoin-as=observer\n");
+        ServerOptions o = ServerOptions.parse(List.of("--id", "4", "--config", f.toString(),
+                "--data-dir", dir.resolve("d").toString(), "--http", "127.0.0.1:8084"));
+        assertTrue(o.join().asObserver());
+        assertEquals(7004, o.join().listen().getPort());
     }
 }
