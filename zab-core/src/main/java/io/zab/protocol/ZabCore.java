@@ -503,6 +503,8 @@ public final class ZabCore {
         }
         if (role != null) {
             role.onPersisted();
+        } else {
+            deliverUpTo(lastCommittedZxid); // what was committed before we lost our role
         }
     }
 
@@ -566,11 +568,15 @@ public final class ZabCore {
         RoleState leaving = role;
         role = null;
         leaving.leave();
-        for (Long requestId : awaitingDelivery.values()) {
+        // A txn known committed is settled: its request waits for its delivery (a member
+        // removed by a change it asked for learns of it so), the others' outcome is unknown.
+        Map<Zxid, Long> undecided = awaitingDelivery.tailMap(lastCommittedZxid, false);
+        for (Long requestId : undecided.values()) {
             complete(requestId, Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
                     "leadership changed before the txn was delivered: " + reason));
         }
-        awaitingDelivery.clear();
+        undecided.clear();
+        deliverUpTo(lastCommittedZxid);
         lookForLeader(reason);
     }
 
