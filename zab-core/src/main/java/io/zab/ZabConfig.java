@@ -718,9 +718,10 @@ public final class ZabConfig {
         /**
          * {@link InitialClusterState#NEW} (default) when this node founds the cluster with the
          * others; {@link InitialClusterState#EXISTING} when it (re)joins a cluster that already
-         * ran, above all after its data directory was lost: it then votes only once synced.
+         * ran, above all after its data directory was lost: it then votes only once synced;
+         * {@link InitialClusterState#JOIN} for a new server a membership change will add.
          *
-         * @param state NEW or EXISTING; null fails {@link #build()}
+         * @param state NEW, EXISTING or JOIN; null fails {@link #build()}
          * @return this builder
          */
         public Builder initialClusterState(InitialClusterState state) {
