@@ -193,6 +193,11 @@ public final class ZabNode implements AutoCloseable {
      *
      * <p>May be called from any thread; the future completes on the delivery thread.
      *
+     * <p>A target built from {@link #membership()} ({@link Membership#withVoter} and the like)
+     * keeps that membership's version: it is refused if another change committed since (it
+     * would undo it), so read the membership again and retry. A target of version zero is taken
+     * as the whole new membership, whatever is committed.
+     *
      * @param target the members after the change, with their quorum addresses
      * @param timeout how long the new members may take to catch up, counted in ticks from when
      *     the leader takes the request

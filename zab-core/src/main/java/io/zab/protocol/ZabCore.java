@@ -370,9 +370,18 @@ public final class ZabCore {
                             + " running" : "a membership change is in flight ("
                             + memberships + ")");
         }
-        if (target.sameMembers(memberships.committed())) {
+        Membership committed = memberships.committed();
+        if (!target.version().equals(Zxid.ZERO)
+                && !target.version().equals(committed.version())) {
+            // Built from a membership another change has replaced since: applying it would
+            // undo that change (a compare-and-set on the version).
+            return Outcome.failed(Outcome.Kind.REFUSED, config.self(), "the target was built"
+                    + " from membership " + target.version() + " but " + committed
+                    + " is committed now; build it again from that one");
+        }
+        if (target.sameMembers(committed)) {
             return Outcome.failed(Outcome.Kind.REFUSED, config.self(),
-                    "the membership is that already (" + memberships.committed() + ")");
+                    "the membership is that already (" + committed + ")");
         }
         LOG.info("node {}: changing the membership from {} to voters {} observers {} for {}"
                 + " (new members catch up first, within {} ticks)", config.self(),

@@ -181,7 +181,19 @@ class MembershipScenarioTest {
         SimRequest again = c.changeMembership(4, withFive, TIMEOUT_TICKS);
         assertTrue(c.runUntil(again::isDone, T), c.states());
         assertEquals(Outcome.Kind.REFUSED, again.outcome().kind(), again.toString());
-        write(c, 5);
+        // Two clients build their targets from the same membership; the second, applied
+        // after the first committed, would undo it: refused (compare-and-set on the version).
+        Membership read = c.node(leaderId(c)).core().membership();
+        SimRequest first = c.changeMembership(leaderId(c), read.without(PeerId.of(5)),
+                TIMEOUT_TICKS);
+        assertTrue(c.runUntil(first::isDone, T) && first.succeeded(), first + c.states());
+        SimRequest second = c.changeMembership(leaderId(c), read.without(PeerId.of(4)),
+                TIMEOUT_TICKS);
+        assertTrue(c.runUntil(second::isDone, T), c.states());
+        assertEquals(Outcome.Kind.REFUSED, second.outcome().kind(), second.toString());
+        assertTrue(second.outcome().detail().contains("build it again"), second.toString());
+        assertTrue(c.node(leaderId(c)).core().membership().isObserver(PeerId.of(4)));
+        write(c, 1);
         settle(c);
     }
 
