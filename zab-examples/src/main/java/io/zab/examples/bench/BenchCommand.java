@@ -19,6 +19,12 @@ public final class BenchCommand {
             deleteQuietly(dir);
             return 0;
         }
+        if (o.transfer() > 0) {
+            Path dir = Files.createTempDirectory("zab-transfer-");
+            new FailoverBench(dir).runTransfers(o.transfer(), out);
+            deleteQuietly(dir);
+            return 0;
+        }
         if (o.overload()) {
             return overload(o, out);
         }

@@ -6,7 +6,7 @@ import java.util.List;
 /** The bench's knobs; every bad value is an IllegalArgumentException naming the option. */
 public record BenchOptions(int nodes, int clients, int window, int payload, int durationS,
         int warmupS, boolean fsync, boolean viaFollowers, Path json, String compare, int failover,
-        boolean overload, double overloadFactor, boolean diskBound) {
+        boolean overload, double overloadFactor, boolean diskBound, int transfer) {
 
     public static String usage() {
         return String.join("\n",
@@ -29,6 +29,10 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
                         + " per log",
                 "  --failover N       instead: kill the leader of 3 nodes N times and time"
                         + " each failover to a committed write",
+                "  --transfer N       instead: under writes, hand the leadership of 3 nodes to"
+                        + " another voter N times",
+                "                     and time each from the call to a write committed by the"
+                        + " target",
                 "  --overload         after the normal run, offer F x its ops/s from C threads"
                         + " to all nodes",
                 "                     (refused at once when full): report committed, refused,"
@@ -48,6 +52,7 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
         Path json = null;
         String compare = null;
         int failover = 0;
+        int transfer = 0;
         boolean overload = false;
         String factorGiven = null;
         boolean diskBound = true;
@@ -66,6 +71,7 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
                 case "--duration" -> duration = num(args, ++i, a, 1);
                 case "--warmup" -> warmup = num(args, ++i, a, 0);
                 case "--failover" -> failover = num(args, ++i, a, 1);
+                case "--transfer" -> transfer = num(args, ++i, a, 1);
                 case "--json" -> json = Path.of(value(args, ++i, a));
                 case "--compare" -> {
                     compare = value(args, ++i, a);
@@ -95,8 +101,12 @@ public record BenchOptions(int nodes, int clients, int window, int payload, int 
         if (overload && failover > 0) {
             throw new IllegalArgumentException("--overload: cannot be combined with --failover");
         }
+        if (transfer > 0 && (failover > 0 || overload)) {
+            throw new IllegalArgumentException("--transfer: cannot be combined with --failover"
+                    + " or --overload");
+        }
         return new BenchOptions(nodes, clients, window, payload, duration, warmup, fsync, via,
-                json, compare, failover, overload, factor, diskBound);
+                json, compare, failover, overload, factor, diskBound, transfer);
     }
 
     private static String value(List<String> args, int i, String name) {

@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code bench --failover N}: three nodes with default timing (Netty on 127.0.0.1, FLE, file
  * storage); N times, close the leader abruptly and time until a new leader has committed a
- * write; then restart the old one from its directory.
+ * write; then restart the old one from its directory. {@code bench --transfer N}: the same
+ * nodes under a writer, N leadership transfers, each timed from the call to a write the target
+ * committed.
  */
 final class FailoverBench {
     private final Path root;
@@ -57,6 +59,64 @@ final class FailoverBench {
                 throw new IllegalStateException("timed out waiting for " + what);
             }
             Thread.sleep(1);
+        }
+    }
+
+    void runTransfers(int rounds, PrintStream out) throws Exception {
+        for (int id = 1; id <= 3; id++) {
+            start(id);
+        }
+        java.util.concurrent.atomic.AtomicBoolean writing =
+                new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicLong written =
+                new java.util.concurrent.atomic.AtomicLong();
+        // A steady writer through every node: the transfer's cost is measured under load.
+        Thread writer = new Thread(() -> {
+            int i = 0;
+            while (writing.get()) {
+                ZabNode n = nodes[1 + (i++ % 3)];
+                try {
+                    n.submit(ByteBuffer.wrap(new byte[16]), java.time.Duration.ofSeconds(1))
+                            .get(5, TimeUnit.SECONDS);
+                    written.incrementAndGet();
+                } catch (Exception refusedOrMoved) {
+                    // Writes are refused while the leadership moves; the next one goes on.
+                }
+            }
+        }, "transfer-writer");
+        writer.start();
+        List<Double> millis = new ArrayList<>();
+        try {
+            for (int r = 0; r < rounds; r++) {
+                await("all in broadcast", () -> leader() != 0 && Arrays.stream(nodes, 1, 4)
+                        .allMatch(n -> n.status().broadcasting()));
+                int old = leader();
+                int target = old % 3 + 1;
+                long epoch = nodes[old].status().epoch();
+                long t0 = System.nanoTime();
+                nodes[old].transferLeadership(new io.zab.PeerId(target),
+                        java.time.Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS);
+                io.zab.SubmitResult w = nodes[target].submit(ByteBuffer.wrap(new byte[16]),
+                        java.time.Duration.ofSeconds(10)).get(30, TimeUnit.SECONDS);
+                double ms = (System.nanoTime() - t0) / 1e6;
+                if (w.zxid().epoch() <= epoch) {
+                    throw new IllegalStateException("the write after the transfer committed in"
+                            + " epoch " + w.zxid().epoch() + ", not after " + epoch);
+                }
+                millis.add(ms);
+                out.printf(Locale.ROOT, "transfer %d: leader %d -> %d, %.1f ms to a write"
+                        + " committed by the target%n", r + 1, old, target, ms);
+            }
+        } finally {
+            writing.set(false);
+            writer.join(10_000);
+        }
+        double[] s = millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        out.printf(Locale.ROOT, "transfer over %d rounds under writes (%d written): median %.1f"
+                + " ms, p90 %.1f ms, max %.1f ms%n", s.length, written.get(), s[s.length / 2],
+                s[(int) Math.ceil(s.length * 0.9) - 1], s[s.length - 1]);
+        for (int id = 1; id <= 3; id++) {
+            nodes[id].close();
         }
     }
 

@@ -45,4 +45,15 @@ class BenchOptionsTest {
                 () -> BenchOptions.parse(List.of("--overload-factor", "2")));
         assertTrue(e.getMessage().startsWith("--overload-factor"), e.getMessage());
     }
+
+    @Test
+    void transferTakesARoundCountAndStandsAlone() {
+        assertEquals(20, BenchOptions.parse(List.of("--transfer", "20")).transfer());
+        assertEquals(0, BenchOptions.parse(List.of()).transfer());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> BenchOptions.parse(List.of("--transfer", "3", "--failover", "2")));
+        assertTrue(e.getMessage().startsWith("--transfer"),
+                e.getMessage());
+    }
 }
