@@ -1,5 +1,6 @@
 package io.zab.testkit;
 
+import io.zab.Membership;
 import io.zab.NodeStatus;
 import io.zab.StateMachine;
 import io.zab.Zxid;
@@ -8,23 +9,29 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiPredicate;
 
 /**
  * One look at whether a cluster has converged: a single leader in broadcast, every running
  * member (leader included) has logged and delivered exactly the leader's last committed zxid,
- * and their state machines are equal. Called again and again by a wait; remembers what the
- * last look found so a failed wait can tell "still moving" from "diverged".
+ * and their state machines are equal. The members are those of the newest membership (see
+ * {@link Census}): a spare not added yet, or a member removed, need not keep up. Called again
+ * and again by a wait; remembers what the last look found so a failed wait can tell "still
+ * moving" from "diverged".
  */
 final class Convergence<S extends StateMachine> {
-    private final Collection<Member<S>> members;
+    private final Collection<Member<S>> nodes;
+    private final AtomicReference<Membership> newest;
     /** Null: compare snapshot bytes. */
     private final BiPredicate<? super S, ? super S> sameState;
     private Zxid at;
     private String divergence;
 
-    Convergence(Collection<Member<S>> members, BiPredicate<? super S, ? super S> sameState) {
-        this.members = members;
+    Convergence(Collection<Member<S>> nodes, AtomicReference<Membership> newest,
+            BiPredicate<? super S, ? super S> sameState) {
+        this.nodes = nodes;
+        this.newest = newest;
         this.sameState = sameState;
     }
 
@@ -43,7 +50,7 @@ final class Convergence<S extends StateMachine> {
 
     boolean reached() {
         divergence = null;
-        Census before = new Census(members);
+        Census before = new Census(nodes, newest);
         List<Integer> leaders = before.leaders();
         if (leaders.size() != 1) {
             return false;
@@ -52,7 +59,7 @@ final class Convergence<S extends StateMachine> {
         if (!allAt(before, committed)) {
             return false;
         }
-        List<Member<S>> up = members.stream().filter(m -> before.status(m.id) != null)
+        List<Member<S>> up = nodes.stream().filter(m -> before.running().contains(m.id))
                 .toList();
         for (int i = 1; i < up.size(); i++) {
             String difference = difference(up.get(0), up.get(i));
@@ -62,7 +69,7 @@ final class Convergence<S extends StateMachine> {
             }
         }
         // Nothing moved while the machines were compared: they are equal at this zxid.
-        Census after = new Census(members);
+        Census after = new Census(nodes, newest);
         if (!after.running().equals(before.running()) || !allAt(after, committed)) {
             return false;
         }

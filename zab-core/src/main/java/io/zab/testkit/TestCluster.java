@@ -1,6 +1,8 @@
 package io.zab.testkit;
 
+import io.zab.Membership;
 import io.zab.NodeStatus;
+import io.zab.PeerId;
 import io.zab.StateMachine;
 import io.zab.ZabConfig;
 import io.zab.ZabNode;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -25,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiPredicate;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -53,6 +57,17 @@ import java.util.stream.Stream;
  * leader (the timed {@code submit} waits for one, or call {@link #awaitLeader}). Each member
  * gets a fresh state machine from the supplier every time it starts; a restarted member
  * restores it from its own data directory and catches up from the leader.
+ *
+ * <p><b>Membership changes.</b> {@link Builder#spares} adds nodes that start as new servers,
+ * not members, for a {@link ZabNode#changeMembership} to add ({@link #membershipOf} builds
+ * its target). Who the members are is always the newest committed membership that the running
+ * nodes report ({@link #membership()}), not the builder's list: {@link #members()},
+ * {@link #voters()}, {@link #running()} and {@link #leader()} answer for its members, and
+ * {@link #awaitLeader} and {@link #awaitConverged} wait for them alone, so a spare not added
+ * yet and a member removed (still running or not) are left out. Every node, member or not,
+ * can still be killed, restarted, wiped, partitioned and read by its id ({@link #ids()}). A
+ * restarted node starts from the membership saved in its data directory, whatever its
+ * config lists, as a production node does.
  *
  * <p><b>Threads.</b> The kit starts no thread of its own: the nodes run theirs, and the state
  * machines are called on each node's delivery thread, as in production (and, while a member's
@@ -100,12 +115,18 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     private final BiPredicate<? super S, ? super S> sameState;
     private final NodeFactory nodeFactory;
     private final LoopbackLinks links;
-    private final Map<Integer, Member<S>> members;
+    /** Every node the kit made, members, spares and removed members alike, by id. */
+    private final Map<Integer, Member<S>> nodes;
+    /**
+     * The newest committed membership any node reported, starting from the builder's
+     * ensemble; only ever replaced by a newer one (see {@link Census}).
+     */
+    private final AtomicReference<Membership> newest;
     private boolean closed;
 
     /**
      * @param nodeFactory null in loopback mode
-     * @param ports one per member; all 0 in loopback mode, where nothing listens
+     * @param ports one per node; in loopback mode placeholders that nothing binds
      */
     private TestCluster(Builder<S> b, Network network, NodeFactory nodeFactory, int[] ports,
             Path root, boolean ownRoot) {
@@ -117,14 +138,24 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
         this.sameState = b.sameState;
         this.nodeFactory = nodeFactory;
         this.links = network == Network.LOOPBACK ? new LoopbackLinks() : null;
-        int count = b.voters + b.observers;
+        int founders = b.voters + b.observers;
         Map<Integer, Member<S>> all = new TreeMap<>();
-        for (int id = 1; id <= count; id++) {
+        for (int id = 1; id <= founders + b.spares; id++) {
             InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(),
                     ports[id - 1]);
-            all.put(id, new Member<>(id, id <= b.voters, address, root.resolve("node" + id)));
+            boolean spare = id > founders;
+            all.put(id, new Member<>(id, spare || id <= b.voters, spare, address,
+                    root.resolve("node" + id)));
         }
-        this.members = Collections.unmodifiableMap(all);
+        this.nodes = Collections.unmodifiableMap(all);
+        Map<PeerId, String> voters = new TreeMap<>();
+        Map<PeerId, String> observers = new TreeMap<>();
+        for (Member<S> m : all.values()) {
+            if (!m.spare) {
+                (m.voter ? voters : observers).put(PeerId.of(m.id), format(m.address));
+            }
+        }
+        this.newest = new AtomicReference<>(new Membership(Zxid.ZERO, voters, observers));
     }
 
     /**
@@ -174,40 +205,112 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     }
 
     /**
-     * Every member's id, voters first; any thread.
+     * The members' ids, voters first, then observers, each ascending; any thread. The members
+     * are those of {@link #membership()}: at first the builder's voters and observers; a
+     * committed change adds spares and drops the members it removes. Ids it names that the kit
+     * runs no node for (a host's own, through {@link Builder#configure}) are left out.
      *
-     * @return the ids 1 to voters plus observers, ascending, running or not
+     * @return the members' ids, running or not
      */
     public List<Integer> members() {
-        return List.copyOf(members.keySet());
+        Membership now = census().membership(); // one read: voters and observers agree
+        List<Integer> out = new ArrayList<>(kitIds(now.voters().keySet()));
+        out.addAll(kitIds(now.observers().keySet()));
+        return out;
     }
 
     /**
-     * The voters' ids; any thread.
+     * The ids of the voters of {@link #membership()}; any thread.
      *
-     * @return the ids 1 to the builder's voter count, ascending, running or not
+     * @return the voters' ids the kit runs nodes for, ascending, running or not; at first 1 to
+     *     the builder's voter count
      */
     public List<Integer> voters() {
-        return members.values().stream().filter(m -> m.voter).map(m -> m.id).toList();
+        return kitIds(census().membership().voters().keySet());
     }
 
     /**
-     * The observers' ids, those after the voters'; any thread.
+     * The ids of the observers of {@link #membership()}; any thread.
      *
-     * @return the observers' ids, ascending, running or not; empty without observers
+     * @return the observers' ids the kit runs nodes for, ascending, running or not; at first
+     *     those after the voters', empty without observers
      */
     public List<Integer> observers() {
-        return members.values().stream().filter(m -> !m.voter).map(m -> m.id).toList();
+        return kitIds(census().membership().observers().keySet());
     }
 
     /**
-     * The ids of the members running now, in order; any thread. A member counts as running
-     * from its node's start until it is killed, whatever the node's role or failure.
+     * The spares' ids, the last {@link Builder#spares} ids, whether or not a change has made
+     * them members since; any thread.
+     *
+     * @return the spares' ids, ascending; empty without spares
+     */
+    public List<Integer> spares() {
+        return nodes.values().stream().filter(m -> m.spare).map(m -> m.id).toList();
+    }
+
+    /**
+     * Every node's id: members, spares and members since removed; any thread. Each one can be
+     * killed, restarted, wiped, partitioned and read.
+     *
+     * @return the ids 1 to voters plus observers plus spares, ascending
+     */
+    public List<Integer> ids() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    /**
+     * The newest committed membership that the running nodes report
+     * ({@link ZabNode#membership()}); while none runs, the newest one reported before. At first
+     * the builder's voters and observers (version {@link Zxid#ZERO}). It decides who the
+     * {@link #members()} are, whom {@link #awaitLeader} and {@link #awaitConverged} wait for,
+     * and who {@link #running()} and {@link #leader()} consider. Any thread.
+     *
+     * @return the membership, with the addresses the members were configured with
+     */
+    public Membership membership() {
+        return census().membership();
+    }
+
+    /**
+     * A membership of the kit's nodes, for {@link ZabNode#changeMembership}: each with the
+     * address every config gives it (a placeholder in loopback mode, which ignores addresses).
+     * Any thread.
+     *
+     * @param voters the ids to be voters
+     * @param observers the ids to be observers
+     * @return the membership, at version {@link Zxid#ZERO} (a change ignores it)
+     * @throws IllegalArgumentException when an id is no node's, is in both, or there is no
+     *     voter
+     */
+    public Membership membershipOf(Collection<Integer> voters, Collection<Integer> observers) {
+        Map<PeerId, String> v = new TreeMap<>();
+        voters.forEach(id -> v.put(PeerId.of(id), format(member(id).address)));
+        Map<PeerId, String> o = new TreeMap<>();
+        observers.forEach(id -> o.put(PeerId.of(id), format(member(id).address)));
+        return new Membership(Zxid.ZERO, v, o);
+    }
+
+    /**
+     * The ids of the {@link #members()} running now, in order; any thread. A node counts as
+     * running from its start until it is killed, whatever its role or failure; see
+     * {@link #isRunning} for a spare or a removed member.
      *
      * @return the running members' ids, ascending
      */
     public List<Integer> running() {
-        return members.values().stream().filter(m -> m.node != null).map(m -> m.id).toList();
+        return List.copyOf(census().running());
+    }
+
+    /**
+     * Whether node {@code id} runs, member or not; any thread.
+     *
+     * @param id the node's id
+     * @return true from its start until it is killed
+     * @throws IllegalArgumentException when there is no node {@code id}
+     */
+    public boolean isRunning(int id) {
+        return member(id).node != null;
     }
 
     /**
@@ -286,20 +389,23 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     }
 
     /**
-     * The id of a running member that leads in broadcast, right now; the one of the highest
-     * epoch if an old leader cut off from the rest has not yet noticed. Any thread. Does not
-     * wait; see {@link #awaitLeader} for a leader that a quorum follows.
+     * The id of a running member (of {@link #membership()}) that leads in broadcast, right
+     * now; the one of the highest epoch if an old leader cut off from the rest has not yet
+     * noticed. Any thread. Does not wait; see {@link #awaitLeader} for a leader that a quorum
+     * follows.
      *
      * @return the leader's id, or empty while no running member leads in broadcast
      */
     public Optional<Integer> leader() {
-        return new Census(members.values()).newestLeader();
+        return census().newestLeader();
     }
 
     /**
      * Waits until exactly one running member leads in broadcast, a majority of the voters
      * follow it in broadcast (itself included), and so does every other running member not cut
-     * off from it by a {@link #partition}; returns its id. A leader that lost its quorum but
+     * off from it by a {@link #partition}; returns its id. Members and voters are those of
+     * {@link #membership()}, as it is at each poll: a spare not added yet and a removed member
+     * are not waited for. A leader that lost its quorum but
      * has not noticed yet is not taken, nor is a member on the other side of a partition waited
      * for; members that are down are not waited for either. Polls on the calling thread about
      * every 10 ms, without the cluster's lock.
@@ -315,8 +421,7 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
         int[] found = new int[1];
         Poll.until("a leader followed by a majority of the voters and every running member"
                 + " that can reach it", timeout, () -> {
-                    Optional<Integer> l = new Census(members.values())
-                            .settledLeader(this::reachable);
+                    Optional<Integer> l = census().settledLeader(this::reachable);
                     l.ifPresent(id -> found[0] = id);
                     return l.isPresent();
                 }, this::describe);
@@ -331,7 +436,9 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
      * Waits until the cluster has converged: one leader in broadcast, every running member has
      * logged and delivered exactly the leader's last committed zxid, and all their state
      * machines are equal (by the builder's {@link Builder#sameState} check, or else byte for
-     * byte by {@link StateMachine#snapshot}); returns that zxid. Call it once the test's
+     * byte by {@link StateMachine#snapshot}); returns that zxid. The members are those of
+     * {@link #membership()}: a spare not added yet and a removed member need not keep up (a
+     * change that commits meanwhile makes the wait look again). Call it once the test's
      * writes are answered: while writes go on it waits for a moment when none is in flight.
      * Members that are down are left out: restart them first to have them checked. A running
      * member cut off by a {@link #partition} is checked, so a write it missed (or one it logged
@@ -352,7 +459,7 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
      *     (without a {@link Builder#sameState} check)
      */
     public Zxid awaitConverged(Duration timeout) throws InterruptedException, TimeoutException {
-        Convergence<S> check = new Convergence<>(members.values(), sameState);
+        Convergence<S> check = new Convergence<>(nodes.values(), newest, sameState);
         try {
             Poll.until("convergence (one leader; every running member logged and delivered"
                     + " the leader's last committed zxid; equal state machines)", timeout,
@@ -407,9 +514,12 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     }
 
     /**
-     * Starts member {@code id} again from its data directory with a fresh state machine,
+     * Starts node {@code id} again from its data directory with a fresh state machine,
      * killing it first if it runs; returns its new node, started, without waiting for it to
-     * join a leader. A member once wiped starts as joining an existing cluster again. Takes the
+     * join a leader. Its config is the one it started with (a spare's still says JOIN), but a
+     * node that saved a membership starts from that one: a spare added meanwhile restarts a
+     * member, and a founding member restarts in the membership it last knew. A node once wiped
+     * starts as it did after the wipe. Takes the
      * cluster's lock; the node is built (its state machine restored from its newest snapshot,
      * if any) and started on this thread. If that fails the member stays down.
      *
@@ -431,16 +541,21 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     }
 
     /**
-     * Gives member {@code id} a new, empty disk: kills it if it runs, deletes its data
-     * directory and starts it again as joining an existing cluster
+     * Gives node {@code id} a new, empty disk: kills it if it runs, deletes its data directory
+     * and starts it again as joining an existing cluster
      * ({@link ZabConfig.InitialClusterState#EXISTING}), as an operator restarts a member that
-     * lost its disk. It then takes no part in elections until a leader has synced it. Returns
-     * its new node, started. Works in both network modes. Takes the cluster's lock; the node is
-     * built and started on this thread. If that fails the member stays down.
+     * lost its disk. It then takes no part in elections until a leader has synced it. Its
+     * config lists the members of {@link #membership()} as it is now (the blank disk has no
+     * saved membership to start from), and does so at its later restarts too. A spare that is
+     * no member yet starts as a spare again ({@link ZabConfig.InitialClusterState#JOIN}); a
+     * removed member keeps the builder's ensemble, as before. Returns its new node, started.
+     * Works in both network modes. Takes the cluster's lock; the node is built and started on
+     * this thread. If that fails the node stays down.
      *
-     * @param id the member's id
-     * @return the member's new node, started
-     * @throws IllegalArgumentException when there is no member {@code id}
+     * @param id the node's id
+     * @return the node's new node, started
+     * @throws IllegalArgumentException when there is no node {@code id}, or the config made
+     *     from the membership is invalid (an even number of voters the host did not allow)
      * @throws IllegalStateException when the cluster is closed, or from a node that cannot
      *     start (see {@link #restart})
      * @throws IOException when the data directory cannot be deleted, or the node cannot be
@@ -449,10 +564,15 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     public synchronized ZabNode wipe(int id) throws IOException {
         checkOpen();
         Member<S> m = member(id);
+        Membership now = census().membership();
         if (m.node != null) {
             kill(id);
         }
+        boolean member = now.contains(PeerId.of(id));
         m.wiped = true;
+        m.wipedAs = member || !m.spare ? ZabConfig.InitialClusterState.EXISTING
+                : ZabConfig.InitialClusterState.JOIN;
+        m.listed = member ? now : null;
         deleteTree(m.dataDir);
         return startMember(m);
     }
@@ -491,7 +611,7 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
                 all.add(Set.copyOf(g));
             }
         }
-        Set<Integer> rest = new TreeSet<>(members.keySet());
+        Set<Integer> rest = new TreeSet<>(nodes.keySet());
         rest.removeAll(named);
         if (!rest.isEmpty()) {
             all.add(rest);
@@ -505,7 +625,7 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
      */
     public synchronized void heal() {
         if (links != null) {
-            links.heal(members.keySet());
+            links.heal(nodes.keySet());
         }
     }
 
@@ -519,7 +639,7 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
      *     fault as its cause and every member described
      */
     public void assertNoFailures() {
-        for (Member<S> m : members.values()) {
+        for (Member<S> m : nodes.values()) {
             ZabNode n = m.node;
             Optional<Throwable> f = n == null ? Optional.empty() : n.failure();
             if (f.isPresent()) {
@@ -530,11 +650,13 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     }
 
     /**
-     * The cluster's state, one line per member, for failure messages; any thread.
+     * The cluster's state, one line per node, for failure messages; any thread.
      *
      * @return the network (and in loopback mode the election and any partition), the data
-     *     root, then per member its role, epoch, leader and logged, committed and delivered
-     *     zxids, or that it is down
+     *     root, the {@link #membership()}, then per node its place in that membership (voter,
+     *     observer, a spare not added, or no member), its role, epoch, leader, logged,
+     *     committed and delivered zxids and the version of the membership it knows, or that it
+     *     is down
      */
     public String describe() {
         StringBuilder b = new StringBuilder();
@@ -546,11 +668,14 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
                 b.append(", partitioned ").append(LoopbackLinks.format(groups));
             }
         }
-        b.append(", data under ").append(root);
-        for (Member<S> m : members.values()) {
-            b.append("\n  ").append(m.id).append(m.voter ? " voter" : " observer");
+        Membership now = census().membership();
+        b.append(", data under ").append(root).append(", ").append(now);
+        for (Member<S> m : nodes.values()) {
+            PeerId p = PeerId.of(m.id);
+            b.append("\n  ").append(m.id).append(now.isVoter(p) ? " voter"
+                    : now.isObserver(p) ? " observer" : m.spare ? " spare" : " no member");
             if (m.wiped) {
-                b.append(" (wiped, joined as EXISTING)");
+                b.append(" (wiped, joined as ").append(m.wipedAs).append(")");
             }
             ZabNode n = m.node;
             if (n == null) {
@@ -564,7 +689,9 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
                     .append(s.abstaining() ? ", abstaining" : "")
                     .append(", logged ").append(s.lastLoggedZxid())
                     .append(" committed ").append(s.lastCommittedZxid())
-                    .append(" delivered ").append(s.lastDeliveredZxid());
+                    .append(" delivered ").append(s.lastDeliveredZxid())
+                    .append(", membership ").append(s.membership().version());
+            s.membershipChange().ifPresent(c -> b.append(", changing to ").append(c));
             n.failure().ifPresent(f -> b.append(", FAILED: ").append(f));
         }
         return b.toString();
@@ -586,7 +713,7 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
         }
         closed = true;
         RuntimeException first = null;
-        for (Member<S> m : members.values()) {
+        for (Member<S> m : nodes.values()) {
             try {
                 if (m.node != null) {
                     kill(m.id);
@@ -614,12 +741,30 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     }
 
     private Member<S> member(int id) {
-        Member<S> m = members.get(id);
+        Member<S> m = nodes.get(id);
         if (m == null) {
-            throw new IllegalArgumentException("no member " + id + "; the members are "
-                    + members.keySet());
+            throw new IllegalArgumentException("no member " + id + "; the nodes are "
+                    + nodes.keySet());
         }
         return m;
+    }
+
+    private Census census() {
+        return new Census(nodes.values(), newest);
+    }
+
+    /** Of {@code ids}, those the kit runs a node for, ascending. */
+    private List<Integer> kitIds(Set<PeerId> ids) {
+        return ids.stream().map(PeerId::value).filter(nodes::containsKey).sorted().toList();
+    }
+
+    /**
+     * An address as the nodes write it in a membership ({@code host:port}, an IPv6 host in
+     * brackets), so that one the kit gives a change reads as the one each config gives.
+     */
+    private static String format(InetSocketAddress a) {
+        String host = a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private void checkOpen() {
@@ -656,23 +801,33 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
     }
 
     /**
-     * Member m's config: the kit's timing, every member, then the host's changes, then what
-     * the kit must decide itself (id, data directory, and EXISTING once wiped).
+     * Node m's config: the kit's timing, the members it lists, then the host's changes, then
+     * what the kit must decide itself (id, data directory, and how it starts). It lists the
+     * builder's voters and observers, and a spare itself too (JOIN needs its own address and
+     * role); or, once wiped as a member, the membership of that moment. A node that saved a
+     * membership starts from that one whatever its config lists.
      */
     private ZabConfig config(Member<S> m) {
         ZabConfig.Builder b = ZabConfig.builder().tickIntervalMs(TICK_MS)
                 .initLimitTicks(INIT_LIMIT_TICKS).syncLimitTicks(SYNC_LIMIT_TICKS);
-        for (Member<S> other : members.values()) {
-            if (other.voter) {
+        Membership listed = m.listed;
+        for (Member<S> other : nodes.values()) {
+            PeerId p = PeerId.of(other.id);
+            boolean voter = listed != null ? listed.isVoter(p) : other.voter;
+            boolean listedHere = listed != null ? listed.contains(p)
+                    : !other.spare || other == m;
+            if (listedHere && voter) {
                 b.voter(other.id, other.address);
-            } else {
+            } else if (listedHere) {
                 b.observer(other.id, other.address);
             }
         }
         configure.accept(b);
         b.peerId(m.id).dataDir(m.dataDir);
         if (m.wiped) {
-            b.initialClusterState(ZabConfig.InitialClusterState.EXISTING);
+            b.initialClusterState(m.wipedAs);
+        } else if (m.spare) {
+            b.initialClusterState(ZabConfig.InitialClusterState.JOIN);
         }
         return b.build();
     }
@@ -699,6 +854,7 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
         private final Supplier<? extends S> stateMachines;
         private int voters = 3;
         private int observers;
+        private int spares;
         private Network network;
         private Path dataRoot;
         private Consumer<ZabConfig.Builder> configure = b -> { };
@@ -729,6 +885,23 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
          */
         public Builder<S> observers(int n) {
             this.observers = n;
+            return this;
+        }
+
+        /**
+         * How many spares, the ids after the voters and observers; default 0. A spare is a
+         * new server, not a member: it starts with the others to join
+         * ({@link ZabConfig.InitialClusterState#JOIN}), its config listing the voters and
+         * observers and itself as a voter, and it neither votes nor follows until a
+         * {@link ZabNode#changeMembership} on the members adds it (build the target with
+         * {@link TestCluster#membershipOf}). The members' configs do not list spares. Checked
+         * by {@link #start()}.
+         *
+         * @param n the spare count, at least 0; voters, observers and spares at most 16 in all
+         * @return this builder
+         */
+        public Builder<S> spares(int n) {
+            this.spares = n;
             return this;
         }
 
@@ -807,14 +980,14 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
         }
 
         /**
-         * Makes the members' directories and starts every member (without waiting for a
-         * leader), on this thread. If one fails to start, those started are closed again (and
+         * Makes the nodes' directories and starts every node, spares too (without waiting for
+         * a leader), on this thread. If one fails to start, those started are closed again (and
          * a temporary data root deleted). Each call builds a new cluster, with new ports and,
          * without a {@link #dataRoot}, a new temporary directory.
          *
          * @return the started cluster; close it
          * @throws IllegalArgumentException when fewer than 1 voter, fewer than 0 observers or
-         *     more than 16 members are asked for, or a member's config is invalid (an even
+         *     spares, or more than 16 nodes are asked for, or a node's config is invalid (an even
          *     number of voters without {@code allowEvenVoters(true)}, a data directory that
          *     cannot be made, a bad {@link #configure} change)
          * @throws IllegalStateException when Netty mode without a node factory lacks
@@ -825,10 +998,11 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
          *     exception
          */
         public TestCluster<S> start() throws IOException {
-            if (voters < 1 || observers < 0 || voters + observers > MAX_MEMBERS) {
-                throw new IllegalArgumentException("voters: at least 1, observers: at least 0,"
-                        + " at most " + MAX_MEMBERS + " members; was " + voters + " and "
-                        + observers);
+            if (voters < 1 || observers < 0 || spares < 0
+                    || voters + observers + spares > MAX_MEMBERS) {
+                throw new IllegalArgumentException("voters: at least 1, observers and spares:"
+                        + " at least 0, at most " + MAX_MEMBERS + " nodes; was " + voters + ", "
+                        + observers + " and " + spares);
             }
             Network n = network != null ? network
                     : NodeWiring.hasDefaultTransport() ? Network.NETTY : Network.LOOPBACK;
@@ -849,13 +1023,13 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
                 factory = (config, machine) -> ZabNode.builder().config(config)
                         .stateMachine(machine).build();
             }
-            int count = voters + observers;
-            int[] ports = n == Network.NETTY ? FreePorts.pick(count) : new int[count];
+            int count = voters + observers + spares;
+            int[] ports = n == Network.NETTY ? FreePorts.pick(count) : placeholderPorts(count);
             boolean own = dataRoot == null;
             Path root = own ? Files.createTempDirectory("zab-testkit-") : dataRoot;
             TestCluster<S> c = new TestCluster<>(this, n, factory, ports, root, own);
             try {
-                for (int id : c.members()) {
+                for (int id : c.ids()) {
                     c.startMember(c.member(id));
                 }
             } catch (IOException | RuntimeException | Error e) {
@@ -867,6 +1041,18 @@ public final class TestCluster<S extends StateMachine> implements AutoCloseable 
                 throw e;
             }
             return c;
+        }
+
+        /**
+         * Loopback ports, one per node and distinct: nothing binds them, but an address given
+         * in a membership change must name a real port (1 to 65535) to be taken.
+         */
+        private static int[] placeholderPorts(int count) {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ports[i] = i + 1;
+            }
+            return ports;
         }
     }
 }

@@ -22,9 +22,11 @@
  * <p>{@link io.zab.testkit.TestCluster#start(int, java.util.function.Supplier)} gives each
  * member a temporary data directory and, with zab-transport and zab-election on the test class
  * path, the production wiring: Netty on 127.0.0.1 with free ports and Fast Leader Election.
- * {@link io.zab.testkit.TestCluster#builder} chooses observers, the loopback network (in
- * memory, and the only one that can be {@linkplain io.zab.testkit.TestCluster#partition
- * partitioned}), a data root and config changes.
+ * {@link io.zab.testkit.TestCluster#builder} chooses observers, spares (new servers for a
+ * membership change to add), the loopback network (in memory, and the only one that can be
+ * {@linkplain io.zab.testkit.TestCluster#partition partitioned}), a data root and config
+ * changes. Once the membership changes, the kit's members, leader and waits follow the newest
+ * committed membership the nodes report.
  *
  * <p><b>Threads.</b> The kit has no thread of its own. The nodes run theirs and call the state
  * machines on their delivery threads (and, while a member is built, on the thread that starts

@@ -24,7 +24,11 @@ public interface Transport extends AutoCloseable {
     /** Starts listening and connecting on behalf of {@code self}. */
     void start(PeerId self, Receiver receiver) throws Exception;
 
-    /** Queues a message to a peer; dropped (with a later onDisconnected) if it cannot go. */
+    /**
+     * Queues a message to a peer; dropped (with a later onDisconnected) if it cannot go. A
+     * message to a node that is not a peer now (removed, or named by the membership before
+     * {@link #updatePeers} gave it) is dropped without one: no connection was lost.
+     */
     void send(PeerId to, Message message);
 
     /**

@@ -244,6 +244,22 @@ public abstract class TransportContract {
         probeUntilDelivered(ONE, TWO, r2);
     }
 
+    /**
+     * A node's membership may name a peer before updatePeers gives it to the transport (its
+     * host name is resolved off the protocol thread): a send to it is dropped, not an error,
+     * and the other links go on.
+     */
+    @Test
+    void aSendToANodeThatIsNoPeerYetIsDropped() throws Exception {
+        prepareCluster(2);
+        RecordingReceiver r2 = start(TWO);
+        start(ONE);
+        for (int i = 0; i < 5; i++) {
+            transport(ONE).send(PeerId.of(9), new Ping(1, i));
+        }
+        probeUntilDelivered(ONE, TWO, r2);
+    }
+
     /** Sends rounds until one arrives at {@code receiver}; returns the round that arrived. */
     protected long probeUntilDelivered(PeerId from, PeerId to, RecordingReceiver receiver)
             throws InterruptedException {
