@@ -189,7 +189,8 @@ public final class ZabCore {
     }
 
     private void announcePeers() {
-        Map<PeerId, String> peers = memberships.peers(config.self());
+        // A member removed for good talks to no one: the others refuse it anyway.
+        Map<PeerId, String> peers = mayFollow() ? memberships.peers(config.self()) : Map.of();
         if (!peers.equals(peersSent)) {
             peersSent = peers;
             actions.add(new Action.PeersChanged(peers));
@@ -521,8 +522,12 @@ public final class ZabCore {
 
     private void lookForLeader(String reason) {
         LOG.info("node {}: LOOKING ({}), currentEpoch {}, last zxid {}{}", config.self(), reason,
-                currentEpoch, history.last(), mayVote() ? "" : "; abstaining: joining an"
-                        + " existing cluster blank, it votes after its first sync");
+                currentEpoch, history.last(), mayVote() ? "" : !mayFollow()
+                        ? "; removed from the membership: it takes no part any more"
+                        : !memberships.newest().isVoter(config.self())
+                                ? "; not a voter of " + memberships.newest()
+                                : "; abstaining: joining an existing cluster blank, it votes"
+                                        + " after its first sync");
         actions.add(new Action.RoleChanged(Role.LOOKING, currentEpoch, null));
         earlyInfos.clear();
         election.lookForLeader(new Vote(config.self(), currentEpoch, history.last()));
@@ -649,6 +654,11 @@ public final class ZabCore {
     /** A voter that may not vote yet (observers never vote and are not said to abstain). */
     public boolean isAbstaining() {
         return electionContext.abstains();
+    }
+
+    /** A member removed by a committed change (not one started to join): it takes no part. */
+    public boolean isRemoved() {
+        return !mayFollow();
     }
 
     // ---- services for the roles ----

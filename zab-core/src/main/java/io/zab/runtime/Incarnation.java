@@ -467,6 +467,10 @@ final class Incarnation {
             }
             return what;
         }
+        if (core.isRemoved()) {
+            return "removed from the membership by " + core.membership() + ": it takes no part"
+                    + " any more and may be stopped";
+        }
         long now = nanoTime.getAsLong();
         long recentNanos = TimeUnit.MILLISECONDS.toNanos((long) config.syncLimitTicks()
                 * config.tickIntervalMs());

@@ -228,12 +228,13 @@ public final class NodeWiring {
     /** The protocol core's settings, as the config gives them. */
     public static CoreConfig coreConfig(ZabConfig c) {
         boolean join = c.initialClusterState() == ZabConfig.InitialClusterState.JOIN;
-        // A joining node starts outside the membership: the leader adds it by a change.
+        // A voter to be added starts outside the membership: the leader adds it by a change.
+        // One to be an observer may stay in it as one (an observer never counts), so it asks
+        // the leader as an observer from the start.
         java.util.Set<io.zab.PeerId> voters = new java.util.TreeSet<>(c.voters().keySet());
         java.util.Set<io.zab.PeerId> observers = new java.util.TreeSet<>(c.observers().keySet());
         if (join) {
             voters.remove(c.peerId());
-            observers.remove(c.peerId());
         }
         return new CoreConfig(c.peerId(), voters, observers,
                 c.initLimitTicks(), c.syncLimitTicks(), c.maxTxnBytes(), c.historyMaxTxns(),
@@ -261,9 +262,9 @@ public final class NodeWiring {
         Map<PeerId, String> voters = addresses(c.voters());
         Map<PeerId, String> observers = addresses(c.observers());
         if (c.initialClusterState() == ZabConfig.InitialClusterState.JOIN) {
-            // The running cluster's: a joining node is not a member until a leader adds it.
+            // The running cluster's: a voter to be added is not one until a leader adds it
+            // (one to be an observer stays in as one; see coreConfig).
             voters.remove(c.peerId());
-            observers.remove(c.peerId());
         }
         return new Membership(Zxid.ZERO, voters, observers);
     }

@@ -401,4 +401,31 @@ class MembershipScenarioTest {
         assertMembership(c, four);
         settle(c);
     }
+
+    /**
+     * A spare started to join as an observer is added as one, then promoted to voter, then
+     * demoted again, writes going on: each node learns in its new role after each commit.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {91, 92, 93})
+    void addsAnObserverThenPromotesAndDemotesIt(long seed) {
+        SimCluster c = start(seed, SimOptions.defaults().spares(1).sparesObserve());
+        SplittableRandom r = new SplittableRandom(seed);
+        List<SimRequest> writes = new ArrayList<>();
+        Membership observed = voters(1, 2, 3).withObserver(PeerId.of(4), "");
+        assertTrue(changeUnderLoad(c, r, observed, writes).succeeded(), c.states());
+        assertMembership(c, observed);
+        assertTrue(c.runUntil(() -> c.node(4).core().role() == io.zab.Role.OBSERVING
+                && c.node(4).core().isBroadcasting(), T), "4 observes: " + c.states());
+        Membership promoted = voters(1, 2, 3, 4);
+        assertTrue(changeUnderLoad(c, r, promoted, writes).succeeded(), c.states());
+        assertMembership(c, promoted);
+        assertTrue(c.runUntil(() -> c.node(4).core().role() != io.zab.Role.OBSERVING
+                && c.node(4).core().isBroadcasting(), T), "4 votes: " + c.states());
+        assertTrue(changeUnderLoad(c, r, observed, writes).succeeded(), c.states());
+        assertMembership(c, observed);
+        assertTrue(c.runUntil(() -> c.node(4).core().role() == io.zab.Role.OBSERVING
+                && c.node(4).core().isBroadcasting(), T), "4 observes again: " + c.states());
+        settle(c);
+    }
 }

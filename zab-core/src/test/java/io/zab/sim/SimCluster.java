@@ -82,7 +82,13 @@ public final class SimCluster {
             boolean spare = i > options.voters + options.observers;
             // A spare starts outside the membership, as an operator's --join does: it learns
             // the leader from the leader itself once it is being added.
-            CoreConfig config = new CoreConfig(PeerId.of(i), voters, observers,
+            Set<PeerId> myObservers = observers;
+            if (spare && options.sparesObserve) {
+                // JOIN as an observer: listed as one, as NodeWiring does for the config.
+                myObservers = new TreeSet<>(observers);
+                myObservers.add(PeerId.of(i));
+            }
+            CoreConfig config = new CoreConfig(PeerId.of(i), voters, myObservers,
                     options.initLimitTicks, options.syncLimitTicks, options.maxTxnBytes,
                     options.historyMaxTxns, options.proposalsInflightMax, options.zxidCounterMax,
                     spare, options.historyMaxBytes, options.proposalsInflightMaxBytes,

@@ -18,6 +18,8 @@ public final class SimOptions {
     int observers;
     /** Nodes started to join (not members at first): they become members by a change. */
     int spares;
+    /** Spares start to join as observers (listed as one, as JOIN with an observer role). */
+    boolean sparesObserve;
     int initLimitTicks = 10;
     int syncLimitTicks = 5;
     int maxTxnBytes = 256;
@@ -126,6 +128,12 @@ public final class SimOptions {
             throw new IllegalArgumentException("spares must be in [0, 4]: " + n);
         }
         this.spares = n;
+        return this;
+    }
+
+    /** The spares are to join as observers. */
+    public SimOptions sparesObserve() {
+        this.sparesObserve = true;
         return this;
     }
 

@@ -215,8 +215,9 @@ public final class NettyTransport implements Transport {
     /**
      * Makes {@code peers} (this node excluded) the ones this node talks to. A peer kept at the
      * same address keeps its connection and queue. A peer removed, or moved to another address,
-     * has its link retired on the link's loop: the connection is closed, what was queued for it
-     * is dropped, and the receiver hears {@code onDisconnected} once, after every message
+     * has its link retired on the link's loop: the connection is closed (a removed peer's after
+     * what was queued for it went out, {@link PeerLink#RETIRE_GRACE_MS} at most; a moved peer's
+     * at once, its queue dropped), and the receiver hears {@code onDisconnected} once, after every message
      * delivered from that link. A moved peer's new link lives on the same loop, so that
      * disconnect also comes before anything from the new address, and it dials at once (the
      * old link may have been carrying traffic); a peer added dials when something is sent, as
@@ -279,7 +280,13 @@ public final class NettyTransport implements Transport {
             // Retire before publishing: whatever finds a moved peer's new link queues its task
             // on the same loop behind the retirement, so the disconnect is told first.
             for (PeerLink link : retired) {
-                link.runOnLoop(link::retire);
+                if (wanted.containsKey(link.peer)) {
+                    link.runOnLoop(link::retire);
+                } else {
+                    // A member removed: what was queued for it (the COMMIT of its removal)
+                    // still goes out, so it learns it was removed.
+                    link.runOnLoop(link::retireAfterFlush);
+                }
             }
             links = Map.copyOf(next);
             for (PeerLink link : moved) {

@@ -349,6 +349,42 @@ final class PeerLink {
         notifyDisconnected();
     }
 
+    /** How long a removed peer's connection stays open for what was queued for it. */
+    static final long RETIRE_GRACE_MS = 500;
+
+    /**
+     * Link loop: the peer left the membership. Nothing new is queued for it (the transport no
+     * longer routes to this link), but what is queued (the COMMIT of its removal) is written
+     * first: the connection closes once the queue is empty, or after {@link #RETIRE_GRACE_MS}.
+     */
+    void retireAfterFlush() {
+        if (state != State.CONNECTED || conn == null || !outbox.hasMessages()) {
+            retire();
+            return;
+        }
+        long deadline = System.nanoTime() + RETIRE_GRACE_MS * 1_000_000;
+        retireWhenFlushed(deadline);
+    }
+
+    private void retireWhenFlushed(long deadline) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        Channel ch = conn;
+        if (ch == null || !outbox.hasMessages() || System.nanoTime() >= deadline) {
+            if (ch != null && !outbox.hasMessages()) {
+                // Written to the channel: close after its last flush reaches the socket.
+                ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                        .addListener(f -> runOnLoop(this::retire));
+                return;
+            }
+            retire();
+            return;
+        }
+        loop.schedule(() -> retireWhenFlushed(deadline), 10,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     /** Link loop: dials now, without waiting for a send (a peer that moved). */
     void connectNow() {
         if (state == State.IDLE) {
