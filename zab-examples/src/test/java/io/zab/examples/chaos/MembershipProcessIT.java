@@ -89,7 +89,7 @@ class MembershipProcessIT {
     }
 
     /** The voters node {@code id}'s GET /members lists, or none when it does not answer. */
-    private static Set<Integer> voters(ProcessCluster c, int id) {
+    static Set<Integer> voters(ProcessCluster c, int id) {
         Set<Integer> out = new TreeSet<>();
         try {
             HttpResponse<String> r = c.call(id, "GET", "/members", null, Duration.ofSeconds(2));
@@ -108,20 +108,34 @@ class MembershipProcessIT {
         return out;
     }
 
-    /**
-     * A DELETE /members/{id}, asked again on the answers that mean "not now" (503, 409) and on
-     * 504 (outcome unknown), bounded at 20 attempts. After a 504, a 404 means the earlier
-     * attempt did remove it: that counts as done (200).
-     */
     private static HttpResponse<String> changeUntilDone(ProcessCluster c, int id, String method,
             String path) throws Exception {
+        return changeUntilDone(c, id, method, path, false);
+    }
+
+    /**
+     * A DELETE /members/{id}, asked again on the answers that mean "not now" (503, 409) and on
+     * 504 or a lost connection (outcome unknown), bounded at 20 attempts and 90 s. After an
+     * unknown outcome (this call's or, with {@code unknown}, the caller's earlier attempt), a
+     * 404 means that attempt did remove it: that counts as done, answered with GET /members.
+     */
+    static HttpResponse<String> changeUntilDone(ProcessCluster c, int id, String method,
+            String path, boolean unknown) throws Exception {
         HttpResponse<String> r = null;
-        boolean unknown = false;
-        for (int attempt = 0; attempt < 20; attempt++) {
-            r = c.call(id, method, path, null, Duration.ofSeconds(20));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        for (int attempt = 0; attempt < 20 && System.nanoTime() - deadline < 0; attempt++) {
+            try {
+                r = c.call(id, method, path, null, Duration.ofSeconds(20));
+            } catch (IOException e) {
+                System.out.println("membership servers: " + method + " " + path + ": " + e
+                        + "; asking again");
+                unknown = true;
+                Thread.sleep(500);
+                continue;
+            }
             if (r.statusCode() == 404 && unknown) {
                 System.out.println("membership servers: " + path + " had committed before its"
-                        + " 504");
+                        + " unknown outcome");
                 return c.call(id, "GET", "/members", null, CALL);
             }
             if (r.statusCode() != 503 && r.statusCode() != 409 && r.statusCode() != 504) {
@@ -131,6 +145,10 @@ class MembershipProcessIT {
             System.out.println("membership servers: " + method + " " + path + " answered "
                     + r.statusCode() + " " + r.body() + "; asking again");
             Thread.sleep(500);
+        }
+        if (r == null) {
+            throw new AssertionError(method + " " + path + " on node " + id + " never answered;"
+                    + " logs in " + c.root);
         }
         return r;
     }

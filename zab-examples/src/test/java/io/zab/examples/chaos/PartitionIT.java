@@ -468,7 +468,8 @@ class PartitionIT {
                 Thread t = new Thread(() -> {
                     long at = System.nanoTime();
                     try {
-                        sent.add(new Sent(key, node, at, r.put(node, key, key)));
+                        Long zxid = r.put(node, key, key);
+                        sent.add(new Sent(key, node, at, System.nanoTime(), zxid));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }

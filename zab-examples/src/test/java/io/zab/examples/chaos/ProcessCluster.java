@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -407,6 +408,19 @@ final class ProcessCluster implements AutoCloseable {
                 : HttpRequest.BodyPublishers.ofString(body);
         return http.send(HttpRequest.newBuilder(uri).timeout(timeout).method(method, p).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * As {@link #call}, without waiting: for a fault injected while the request is in flight.
+     * The future fails with the IOException a connection lost mid-request gives.
+     */
+    CompletableFuture<HttpResponse<String>> callAsync(int id, String method, String path,
+            String body, Duration timeout) {
+        URI uri = URI.create("http://" + host(id) + ":" + httpPorts[id - 1] + path);
+        HttpRequest.BodyPublisher p = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body);
+        return http.sendAsync(HttpRequest.newBuilder(uri).timeout(timeout).method(method, p)
+                .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** The node's /status, or null if it does not answer within a second. */

@@ -8,14 +8,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.regex.Pattern;
@@ -47,6 +50,8 @@ final class ScenarioRun implements AutoCloseable {
     final Map<String, String> unknown = new ConcurrentHashMap<>();
     /** Keys answered 503: never applied, so never readable anywhere. */
     final Map<String, String> refused = new ConcurrentHashMap<>();
+    /** The nodes the end checks read: all of them, unless the membership changed. */
+    private volatile List<Integer> members;
     private boolean passed;
 
     /**
@@ -55,19 +60,47 @@ final class ScenarioRun implements AutoCloseable {
      * own (see {@link ProcessCluster}).
      */
     ScenarioRun(String kind, String name, int nodes, int tmpfsMegabytes) throws Exception {
+        this(kind, name, nodes, tmpfsMegabytes, nodes, c -> { });
+    }
+
+    /**
+     * As above, but {@code setup} shapes the cluster first (options, founders) and only nodes
+     * 1 to {@code started} start: the others are servers a membership change adds later.
+     */
+    ScenarioRun(String kind, String name, int nodes, int tmpfsMegabytes, int started,
+            Consumer<ProcessCluster> setup) throws Exception {
         this.name = name;
         this.n = nodes;
+        this.members = range(1, nodes);
         root = Files.createTempDirectory("zab-" + kind + "-" + name + "-");
         System.out.println(name + ": servers, logs and data in " + root);
         c = new ProcessCluster(nodes, root, tmpfsMegabytes);
         try {
-            for (int id = 1; id <= nodes; id++) {
+            setup.accept(c);
+            for (int id = 1; id <= started; id++) {
                 c.start(id);
             }
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
         }
+    }
+
+    private static List<Integer> range(int from, int to) {
+        List<Integer> out = new ArrayList<>();
+        for (int id = from; id <= to; id++) {
+            out.add(id);
+        }
+        return out;
+    }
+
+    /**
+     * The nodes {@link #finish} and {@link #checkRefusedAbsent} check from now on: the members
+     * of the final membership (a removed node keeps its last state, and one never added has
+     * none).
+     */
+    void members(Collection<Integer> ids) {
+        members = List.copyOf(new TreeSet<>(ids));
     }
 
     interface Condition {
@@ -214,18 +247,18 @@ final class ScenarioRun implements AutoCloseable {
     }
 
     /**
-     * Convergence, then every acknowledged key read back on every node. Local reads: with
+     * Convergence, then every acknowledged key read back on every member. Local reads: with
      * the same applied zxid everywhere and no write in flight they see the final state
      * (linearizability is ChaosIT's job), and cost no sync round each.
      */
     void finish() throws Exception {
-        await("convergence (same digest and applied zxid on every node)",
+        await("convergence (same digest and applied zxid on every member " + members + ")",
                 this::converged, CONVERGENCE);
         List<String> wrong = perNode(this::readBack);
         if (!wrong.isEmpty()) {
             fail(wrong.size() + " acknowledged writes read back wrong: " + wrong);
         }
-        note("every acknowledged key read back on every node");
+        note(acked.size() + " acknowledged keys read back on every member");
     }
 
     /**
@@ -253,19 +286,19 @@ final class ScenarioRun implements AutoCloseable {
         if (!present.isEmpty()) {
             fail(present.size() + " writes answered 503 (not applied) were applied: " + present);
         }
-        note(refused.size() + " refused writes absent on every node");
+        note(refused.size() + " refused writes absent on every member");
     }
 
     /**
-     * {@code check} on every node, one thread each (a request costs tens of ms on a loaded
+     * {@code check} on every member, one thread each (a request costs tens of ms on a loaded
      * host; the common pool may have a single thread), its findings concatenated.
      */
     private List<String> perNode(IntFunction<List<String>> check) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(n);
+        List<Integer> ids = members;
+        ExecutorService pool = Executors.newFixedThreadPool(ids.size());
         try {
             List<Future<List<String>>> checks = new ArrayList<>();
-            for (int id = 1; id <= n; id++) {
-                int node = id;
+            for (int node : ids) {
                 checks.add(pool.submit(() -> check.apply(node)));
             }
             List<String> out = new ArrayList<>();
@@ -323,12 +356,13 @@ final class ScenarioRun implements AutoCloseable {
     }
 
     boolean converged() {
-        String digest = c.digest(1);
-        String applied = c.applied(1);
+        List<Integer> ids = members;
+        String digest = c.digest(ids.get(0));
+        String applied = c.applied(ids.get(0));
         if (digest == null || applied == null) {
             return false;
         }
-        for (int id = 2; id <= n; id++) {
+        for (int id : ids) {
             if (!digest.equals(c.digest(id)) || !applied.equals(c.applied(id))) {
                 return false;
             }
@@ -353,8 +387,11 @@ final class ScenarioRun implements AutoCloseable {
      * was sent and its zxid if acknowledged.
      */
     static final class Writer extends Thread {
-        /** One request: its key, node, send time (System.nanoTime) and zxid (null: not acked). */
-        record Sent(String key, int node, long sentNanos, Long zxid) {
+        /**
+         * One request: its key, node, send and answer times (System.nanoTime) and zxid (null:
+         * not acked).
+         */
+        record Sent(String key, int node, long sentNanos, long answeredNanos, Long zxid) {
         }
 
         private final ScenarioRun run;
@@ -386,7 +423,7 @@ final class ScenarioRun implements AutoCloseable {
                     long at = System.nanoTime();
                     Long z = run.put(node, prefix + i, prefix + i);
                     synchronized (sent) {
-                        sent.add(new Sent(prefix + i, node, at, z));
+                        sent.add(new Sent(prefix + i, node, at, System.nanoTime(), z));
                     }
                     Thread.sleep(pauseMillis);
                 } catch (InterruptedException e) {
@@ -419,6 +456,28 @@ final class ScenarioRun implements AutoCloseable {
             if (isAlive()) {
                 throw new IllegalStateException("the writer " + getName() + " did not stop");
             }
+        }
+    }
+
+    /**
+     * The nodes a {@link Writer} sends to, round robin, changed by the test thread as members
+     * come, go, die and come back; the writer thread reads them.
+     */
+    static final class Targets {
+        private volatile List<Integer> ids;
+
+        Targets(Collection<Integer> ids) {
+            set(ids);
+        }
+
+        void set(Collection<Integer> now) {
+            ids = List.copyOf(new TreeSet<>(now));
+        }
+
+        /** The node for the writer's {@code i}th request. */
+        int pick(int i) {
+            List<Integer> now = ids;
+            return now.get(i % now.size());
         }
     }
 }
