@@ -27,6 +27,8 @@ final class Memberships {
     private Membership committed;
     private final NavigableMap<Zxid, Membership> seen = new TreeMap<>();
     private Membership staging;
+    /** The committed membership before the last change: where a removed leader was. */
+    private Membership former;
 
     private QuorumVerifier quorum;
 
@@ -136,6 +138,15 @@ final class Memberships {
         return out;
     }
 
+    /** {@code peer}'s address in any membership this node knows or knew last, or null. */
+    String addressOf(PeerId peer) {
+        Map<PeerId, String> all = peers(null);
+        if (all.containsKey(peer)) {
+            return all.get(peer);
+        }
+        return former == null ? null : former.addresses().get(peer);
+    }
+
     void stage(Membership target) {
         staging = target;
     }
@@ -177,6 +188,7 @@ final class Memberships {
         if (done.isEmpty()) {
             return null;
         }
+        former = committed;
         committed = done.lastEntry().getValue();
         done.clear();
         refresh();

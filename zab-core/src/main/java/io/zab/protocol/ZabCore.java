@@ -189,8 +189,18 @@ public final class ZabCore {
     }
 
     private void announcePeers() {
-        // A member removed for good talks to no one: the others refuse it anyway.
-        Map<PeerId, String> peers = mayFollow() ? memberships.peers(config.self()) : Map.of();
+        // A member removed for good talks to no one once it has no role: the others refuse it
+        // anyway. Until then (a removed leader handing over) it talks to the members.
+        Map<PeerId, String> peers = mayFollow() || role != null
+                ? memberships.peers(config.self()) : Map.of();
+        PeerId leader = leaderHint();
+        if (leader != null && !leader.equals(config.self()) && !peers.containsKey(leader)
+                && memberships.addressOf(leader) != null) {
+            // Our leader was just removed by the change it committed: we follow it until its
+            // TAKEOVER names the next leader (or we lose it), so its link must stay.
+            peers = new java.util.TreeMap<>(peers);
+            peers.put(leader, memberships.addressOf(leader));
+        }
         if (!peers.equals(peersSent)) {
             peersSent = peers;
             actions.add(new Action.PeersChanged(peers));
@@ -204,7 +214,7 @@ public final class ZabCore {
     }
 
     private void onReceived(PeerId from, Message message) {
-        if (!memberships.knows(from)) {
+        if (!memberships.knows(from) && !from.equals(leaderHint())) {
             LOG.warn("node {}: dropping {} from unknown peer {}", config.self(),
                     message.getClass().getSimpleName(), from);
             return;
@@ -642,8 +652,12 @@ public final class ZabCore {
      * the leader's history is durable here), its empty history must not count in an election.
      */
     public boolean mayVote() {
+        // A voter being removed keeps its vote until the removal commits: the old voters'
+        // side of the joint quorum may need it if the leader fails mid-change (a stall seen
+        // with real processes). One being added votes as soon as it has seen the change.
         return !(config.joinExisting() && currentEpoch == 0)
-                && memberships.newest().isVoter(config.self());
+                && (memberships.committed().isVoter(config.self())
+                        || memberships.newest().isVoter(config.self()));
     }
 
     /** Whether this node learns as an observer: its role in the newest membership it knows. */

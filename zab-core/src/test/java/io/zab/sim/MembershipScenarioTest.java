@@ -107,13 +107,17 @@ class MembershipScenarioTest {
         Set<Integer> rest = new TreeSet<>(List.of(1, 2, 3));
         rest.remove(leader);
         Membership two = voters(rest.toArray(new Integer[0]));
+        int[] named = {0};
         Hook<io.zab.protocol.Action> takeover = c.onAction(leader, a -> Scenarios.sends(a,
-                io.zab.protocol.message.Takeover.class), x -> { });
+                io.zab.protocol.message.Takeover.class), x -> named[0] = ((io.zab.protocol
+                        .message.Takeover) ((io.zab.protocol.Action.Send) x.item()).message())
+                        .target().value());
         SimRequest change = changeUnderLoad(c, r, two, writes);
         assertTrue(change.succeeded(), change + " " + c.states());
         assertMembership(c, two);
         assertNotEquals(leader, leaderId(c), "a new voter leads");
         assertTrue(takeover.fired() > 0, "handed over without an election");
+        assertEquals(named[0], leaderId(c), "the node its TAKEOVER named leads: " + c.states());
         write(c, leaderId(c));
         settle(c);
     }
