@@ -21,6 +21,9 @@ import java.util.concurrent.TimeUnit;
  * committed.
  */
 final class FailoverBench {
+    /** Writer threads of {@code --transfer}, each one write at a time. */
+    private static final int TRANSFER_WRITERS = 32;
+
     private final Path root;
     private final int[] ports;
     private final ZabNode[] nodes = new ZabNode[4];
@@ -70,21 +73,27 @@ final class FailoverBench {
                 new java.util.concurrent.atomic.AtomicBoolean(true);
         java.util.concurrent.atomic.AtomicLong written =
                 new java.util.concurrent.atomic.AtomicLong();
-        // A steady writer through every node: the transfer's cost is measured under load.
-        Thread writer = new Thread(() -> {
-            int i = 0;
-            while (writing.get()) {
-                ZabNode n = nodes[1 + (i++ % 3)];
-                try {
-                    n.submit(ByteBuffer.wrap(new byte[16]), java.time.Duration.ofSeconds(1))
-                            .get(5, TimeUnit.SECONDS);
-                    written.incrementAndGet();
-                } catch (Exception refusedOrMoved) {
-                    // Writes are refused while the leadership moves; the next one goes on.
+        // Steady writers through every node: the transfer's cost is measured under load.
+        List<Thread> writers = new ArrayList<>();
+        for (int t = 0; t < TRANSFER_WRITERS; t++) {
+            int first = t;
+            Thread writer = new Thread(() -> {
+                int i = first;
+                while (writing.get()) {
+                    ZabNode n = nodes[1 + (i++ % 3)];
+                    try {
+                        n.submit(ByteBuffer.wrap(new byte[16]), java.time.Duration.ofSeconds(1))
+                                .get(5, TimeUnit.SECONDS);
+                        written.incrementAndGet();
+                    } catch (Exception refusedOrMoved) {
+                        // Refused while the leadership moves; the next one goes on.
+                    }
                 }
-            }
-        }, "transfer-writer");
-        writer.start();
+            }, "transfer-writer-" + t);
+            writer.start();
+            writers.add(writer);
+        }
+        await("writes flowing", () -> written.get() >= 1000);
         List<Double> millis = new ArrayList<>();
         try {
             for (int r = 0; r < rounds; r++) {
@@ -109,7 +118,9 @@ final class FailoverBench {
             }
         } finally {
             writing.set(false);
-            writer.join(10_000);
+            for (Thread w : writers) {
+                w.join(10_000);
+            }
         }
         double[] s = millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         out.printf(Locale.ROOT, "transfer over %d rounds under writes (%d written): median %.1f"
