@@ -143,7 +143,8 @@ enum WireType {
     },
     SNAP(7, Snap.class, "SNAP") {
         int bodySize(Message m) {
-            return EPOCH + ZXID + LONG + INT;
+            return sum(EPOCH + ZXID + LONG + INT,
+                    bytesSize(membershipBytes(((Snap) m).membership())));
         }
 
         void write(Message m, ByteBuffer out) {
@@ -152,6 +153,7 @@ enum WireType {
             out.putLong(x.zxid().toLong());
             out.putLong(x.size());
             out.putInt(x.crc());
+            putBytes(out, membershipBytes(x.membership()));
         }
 
         Message read(WireReader in) throws CodecException {
@@ -161,7 +163,10 @@ enum WireType {
             if (size < 0) {
                 throw in.error("negative size " + size);
             }
-            return new Snap(epoch, zxid, size, in.i32("crc"));
+            int crc = in.i32("crc");
+            int at = in.offset();
+            byte[] m = in.bytes("membership");
+            return new Snap(epoch, zxid, size, crc, m.length == 0 ? null : membership(in, m, at));
         }
     },
     NEW_LEADER(8, NewLeader.class, "NEWLEADER") {

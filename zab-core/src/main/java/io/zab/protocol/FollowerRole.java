@@ -315,6 +315,9 @@ final class FollowerRole implements RoleState {
                     + " hold nothing uncommitted");
             return;
         }
+        // Before the snapshot replaces our history (and the changes in it): saved first, as
+        // every storage action is durable in order.
+        core.adoptMembership(s.membership());
         syncMode = SyncMode.SNAP;
         snapZxid = s.zxid();
         snapSize = s.size();
@@ -560,7 +563,7 @@ final class FollowerRole implements RoleState {
     public void onMembershipChanged() {
         io.zab.Membership committed = core.memberships().committed();
         if (!committed.contains(self())) {
-            if (!core.config().joinExisting()) {
+            if (core.isRemoved()) {
                 core.stepDown("this node was removed from the membership (" + committed + ")");
             }
         } else if (committed.isObserver(self()) != observer) {

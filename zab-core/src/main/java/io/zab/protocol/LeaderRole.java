@@ -485,7 +485,7 @@ final class LeaderRole implements RoleState {
         p.state = State.SNAP_SENDING;
         // The learner answers with where to start: after what it holds of this very snapshot
         // from a transfer that broke, or at 0.
-        core.send(p.id, new Snap(epoch, zxid, size, crc));
+        core.send(p.id, new Snap(epoch, zxid, size, crc, core.memberships().committed()));
     }
 
     /** Under a snapshot rate limit, each transfer gets one tick's bytes and reads on. */
@@ -933,23 +933,37 @@ final class LeaderRole implements RoleState {
             return;
         }
         if (!committed.isVoter(self) && ms.pending() == null && transferTarget == null) {
-            PeerId next = null;
-            for (LearnerProgress p : learners.values()) {
-                if (committed.isVoter(p.id) && p.state == State.BROADCAST && !p.observer
-                        && (next == null || p.ackedZxid.isAfter(learners.get(next).ackedZxid))) {
-                    next = p.id;
-                }
-            }
-            if (next == null) {
-                core.stepDown("no longer a voter of " + committed);
+            if (!pickSuccessor()) {
                 return;
             }
-            LOG.info("node {}: no longer a voter of {}; handing leadership to {}", self,
-                    committed, next);
-            transferTarget = next;
             handHeldToNextLeader();
         }
         advanceCommit();
+    }
+
+    /**
+     * A leader the membership no longer has as a voter names the new voter in broadcast that
+     * holds most of its log, and hands over to it; with none, it steps down (an election
+     * follows). Returns whether it named one.
+     */
+    private boolean pickSuccessor() {
+        io.zab.Membership committed = core.memberships().committed();
+        PeerId next = null;
+        for (LearnerProgress p : learners.values()) {
+            if (committed.isVoter(p.id) && p.state == State.BROADCAST && !p.observer
+                    && (next == null || p.ackedZxid.isAfter(learners.get(next).ackedZxid))) {
+                next = p.id;
+            }
+        }
+        if (next == null) {
+            core.stepDown("no longer a voter of " + committed + ", and no voter of it in"
+                    + " broadcast to hand over to");
+            return false;
+        }
+        LOG.info("node {}: no longer a voter of {}; handing leadership to {}", self, committed,
+                next);
+        transferTarget = next;
+        return true;
     }
 
     /** What a learner is sent for a txn: followers a PROPOSAL, observers (committed) INFORM. */
@@ -1247,6 +1261,16 @@ final class LeaderRole implements RoleState {
             return;
         }
         expireChange(now);
+        if (transferTarget != null && !core.memberships().committed().isVoter(self)) {
+            LearnerProgress t = learners.get(transferTarget);
+            if ((t == null || t.state != State.BROADCAST) && !pickSuccessor()) {
+                return; // the successor we named is gone: another, or an election
+            }
+            maybeHandOver();
+            if (left) {
+                return;
+            }
+        }
         for (HeldRequests.Held h : awaitingRoom.expire(now)) {
             refuse(h.requestId(), h.origin(), RequestRefused.Reason.OVERLOADED, "no room in the"
                     + " in-flight budget within the wait (" + inflight.size() + " txns, "

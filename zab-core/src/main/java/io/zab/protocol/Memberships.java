@@ -76,10 +76,15 @@ final class Memberships {
     }
 
     /**
-     * Whether {@code peer} learns as an observer: its role in the newest membership that has it
-     * (a staged one first, then the newest seen, then the committed one).
+     * Whether {@code peer} learns as an observer: its role in the committed membership while it
+     * is a member of it (a role change takes effect at its commit: until then a voter being
+     * demoted still votes and may be elected, as its election counts it), otherwise in the
+     * newest membership that has it (staged, then seen).
      */
     boolean isObserver(PeerId peer) {
+        if (committed.contains(peer)) {
+            return committed.isObserver(peer);
+        }
         if (staging != null && staging.contains(peer)) {
             return staging.isObserver(peer);
         }
@@ -118,8 +123,14 @@ final class Memberships {
      * added (learners that do not vote yet). An election answers them and never counts them.
      */
     Set<PeerId> observers() {
-        Set<PeerId> out = new TreeSet<>(peers(null).keySet());
-        out.removeAll(quorum.voters());
+        Set<PeerId> out = new TreeSet<>();
+        for (PeerId p : peers(null).keySet()) {
+            // An observer being promoted still observes until the change commits (as the
+            // core has it learn), though the joint quorum already counts it on the new side.
+            if (!quorum.isVoter(p) || isObserver(p)) {
+                out.add(p);
+            }
+        }
         return out;
     }
 
@@ -200,8 +211,9 @@ final class Memberships {
      * returns whether it was.
      */
     boolean adoptCommitted(Membership m) {
-        if (m == null || !m.version().isAfter(committed.version())) {
-            return false;
+        if (m == null || m.version().isBefore(committed.version())
+                || (m.version().equals(committed.version()) && m.sameMembers(committed))) {
+            return false; // an equal version with other members: a joiner's static one
         }
         committed = m;
         seen.headMap(m.version(), true).clear();

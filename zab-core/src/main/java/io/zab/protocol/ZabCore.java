@@ -179,6 +179,7 @@ public final class ZabCore {
      * left (the COMMIT of its removal) are queued before its connection is closed.
      */
     private void membershipSettled() {
+        mayFollow(); // notes that we are a member before the roles hear of a change
         if (memberships.quorum() != quorumSeen) {
             quorumSeen = memberships.quorum();
             if (role != null) {
@@ -194,12 +195,18 @@ public final class ZabCore {
         Map<PeerId, String> peers = mayFollow() || role != null
                 ? memberships.peers(config.self()) : Map.of();
         PeerId leader = leaderHint();
-        if (leader != null && !leader.equals(config.self()) && !peers.containsKey(leader)
-                && memberships.addressOf(leader) != null) {
-            // Our leader was just removed by the change it committed: we follow it until its
-            // TAKEOVER names the next leader (or we lose it), so its link must stay.
-            peers = new java.util.TreeMap<>(peers);
-            peers.put(leader, memberships.addressOf(leader));
+        if (leader != null && !leader.equals(config.self()) && !peers.containsKey(leader)) {
+            // Our leader was just removed by the change it committed, or we have not learned
+            // of it yet (a SNAP replaced the history that named it): we follow it until its
+            // TAKEOVER names the next leader, or we lose it, so its link must stay.
+            String address = memberships.addressOf(leader);
+            if (address == null && peersSent != null) {
+                address = peersSent.get(leader);
+            }
+            if (address != null) {
+                peers = new java.util.TreeMap<>(peers);
+                peers.put(leader, address);
+            }
         }
         if (!peers.equals(peersSent)) {
             peersSent = peers;
@@ -408,8 +415,17 @@ public final class ZabCore {
      * was started to join (it syncs as a learner the leader is staging, before it is one).
      */
     private boolean mayFollow() {
-        return memberships.committed().contains(config.self()) || config.joinExisting();
+        if (memberships.committed().contains(config.self())) {
+            wasMember = true;
+            return true;
+        }
+        // Started to join (or blank): it follows until a change makes it a member; once it
+        // was one, a committed membership without it removed it.
+        return config.joinExisting() && !wasMember;
     }
+
+    /** This node was a member of a committed membership since it started. */
+    private boolean wasMember;
 
     /**
      * Ends a transfer once the target is seen leading in broadcast (this node, the old leader,
@@ -885,7 +901,15 @@ public final class ZabCore {
         lastDeliveredZxid = pendingRestoreZxid;
         appliedZxid = Zxid.min(appliedZxid, pendingRestoreZxid);
         lastCommittedZxid = Zxid.max(lastCommittedZxid, pendingRestoreZxid);
-        awaitingDelivery.headMap(lastDeliveredZxid, true).clear();
+        // Requests whose txns the snapshot holds: committed, but their results were computed
+        // elsewhere; the caller learns no more than that.
+        Map<Zxid, Long> covered = awaitingDelivery.headMap(lastDeliveredZxid, true);
+        for (Long requestId : covered.values()) {
+            complete(requestId, Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, leaderHint(),
+                    "applied here by restoring a snapshot that holds it; its result was not"
+                            + " computed on this node (read it back)"));
+        }
+        covered.clear();
         pendingRestoreZxid = null;
     }
 

@@ -59,7 +59,7 @@ public final class RandomMessages {
             case 4: return new Diff(epoch(), zxid());
             case 5: return new Trunc(epoch(), zxid());
             case 6: return new Snap(epoch(), zxid(), random.nextLong(Long.MAX_VALUE),
-                    random.nextInt());
+                    random.nextInt(), random.nextBoolean() ? null : membership());
             case 7: return new NewLeader(epoch(), zxid(),
                     random.nextInt(4) == 0 ? null : membership());
             case 8: return new AckNewLeader(epoch(), zxid());

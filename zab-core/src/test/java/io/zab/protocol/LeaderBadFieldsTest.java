@@ -254,7 +254,7 @@ class LeaderBadFieldsTest {
         c.receive(N3, new FollowerInfo(2, z(2, 1)));
         c.receive(N3, new AckEpoch(3, 2, z(2, 1)));
         List<Action> a = c.on(new Event.SnapshotReady(N3, z(2, 2), 100, 7));
-        assertTrue(sent(a, N3).contains(new Snap(3, z(2, 2), 100, 7)), a.toString());
+        assertTrue(sent(a, N3).contains(new Snap(3, z(2, 2), 100, 7, Conversation.MEMBERS)), a.toString());
         return c;
     }
 

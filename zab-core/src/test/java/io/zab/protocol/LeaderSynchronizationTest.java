@@ -94,7 +94,7 @@ class LeaderSynchronizationTest {
         assertEquals(new Action.TakeSnapshot(N2), a.get(1));
         byte[] snapshot = {1, 2, 3};
         assertActions(d.on(new Event.SnapshotReady(N2, z(3, 1), 3, 77)),
-                send(N2, new Snap(4, z(3, 1), 3, 77)));
+                send(N2, new Snap(4, z(3, 1), 3, 77, Conversation.MEMBERS)));
         assertActions(d.receive(N2, new SnapAck(z(3, 1), 0)),
                 new Action.ReadSnapshotChunk(N2, z(3, 1), 0, 3));
         assertActions(d.on(new Event.SnapshotChunk(N2, z(3, 1), 0, snapshot)),

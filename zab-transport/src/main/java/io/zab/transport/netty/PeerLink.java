@@ -358,7 +358,7 @@ final class PeerLink {
      * first: the connection closes once the queue is empty, or after {@link #RETIRE_GRACE_MS}.
      */
     void retireAfterFlush() {
-        if (state != State.CONNECTED || conn == null || !outbox.hasMessages()) {
+        if (state != State.CONNECTED || conn == null) {
             retire();
             return;
         }
