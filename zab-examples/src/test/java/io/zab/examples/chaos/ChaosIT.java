@@ -20,21 +20,28 @@ import org.junit.jupiter.api.Test;
  * compare-and-sets on a few keys while a {@link Nemesis} kills -9 and restarts nodes, freezes
  * them (SIGSTOP/SIGCONT), partitions them (iptables packet drops, see {@link Firewall}) and,
  * as root, fills their disks and fails their fsyncs (S21, S22: each data directory on its own
- * tmpfs, see {@link NodeDisks}; {@code -Dchaos.disks=false} leaves those out). Afterwards:
+ * tmpfs, see {@link NodeDisks}; {@code -Dchaos.disks=false} leaves those out). The nemesis
+ * also changes the membership (issue 17, {@link MemberChanges}): the cluster has one or two
+ * spare server slots beyond its founders, and one nemesis step in four adds a spare, removes a
+ * voter (the leader half the time) or replaces one, within the same fault time; the clients
+ * send only to the members of the moment. {@code -Dchaos.membership=false} leaves those out.
+ * Afterwards:
  * <ol>
+ *   <li>the membership settles: every voter of the newest committed membership runs and lists
+ *       it, with no change in flight;</li>
  *   <li>liveness: once every fault is healed, a write commits within 30 s;</li>
- *   <li>convergence: every node reaches the same KV digest and applied zxid;</li>
- *   <li>a final linearizable read of every key on every node joins the history, and the
+ *   <li>convergence: every member reaches the same KV digest and applied zxid;</li>
+ *   <li>a final linearizable read of every key on every member joins the history, and the
  *       whole history must be linearizable (per-key register, {@link LinearizabilityChecker}),
  *       which also proves no acknowledged write was lost.</li>
  * </ol>
  * A failure keeps the logs, data directories, nemesis log and history under the printed
  * directory.
  *
- * <p>Default: 3 nodes, 5 clients, 60 s of faults, then 5 nodes, 6 clients, 40 s of faults
- * (about 3 min in all). Longer: {@code -Dchaos.long=true} (the 5-node run becomes 8 clients,
- * 600 s, kill -9 of every node included), or any of {@code -Dchaos.clients -Dchaos.seconds
- * -Dchaos.seed -Dchaos.keep=true} (for both runs).
+ * <p>Default: 3 nodes (and 2 spares), 5 clients, 60 s of faults, then 5 nodes (and 1 spare),
+ * 6 clients, 40 s of faults (about 3 min in all). Longer: {@code -Dchaos.long=true} (the
+ * 5-node run becomes 8 clients, 600 s, kill -9 of every node included), or any of {@code
+ * -Dchaos.clients -Dchaos.seconds -Dchaos.seed -Dchaos.keep=true} (for both runs).
  *
  * <p>Negative control: {@code -Dchaos.plainReads=true} makes the clients read without
  * {@code ?linearizable=true} (no sync, the local replica's state); the run is then expected to
@@ -56,6 +63,8 @@ class ChaosIT {
 
     private static final Duration LIVENESS = Duration.ofSeconds(30);
     private static final Duration CONVERGENCE = Duration.ofSeconds(60);
+    /** For the membership to settle after the final heal: a change may still be finishing. */
+    private static final Duration SETTLE = Duration.ofSeconds(60);
     private static final List<String> KEYS = List.of("x", "y", "z");
 
     @Test
@@ -80,40 +89,54 @@ class ChaosIT {
         if (noDisks == null) {
             NodeDisks.ensureStrace();
         }
+        boolean membership = Boolean.parseBoolean(System.getProperty("chaos.membership",
+                "true"));
+        // Enough slots for 3 -> 5 voters, or 5 -> 6 and, once voters are removed, any mix.
+        int spares = membership ? (nodes == 3 ? 2 : 1) : 0;
         String setup = nodes + " nodes, " + clients + " clients, " + seconds + " s of faults,"
                 + " seed " + seed + " (-Dchaos.seed=" + seed + "), disk faults "
-                + (noDisks == null ? "on" : "OFF (" + noDisks + ")") + ", in " + root;
+                + (noDisks == null ? "on" : "OFF (" + noDisks + ")") + ", membership changes "
+                + (membership ? "on (" + spares + " spare" + (spares > 1 ? "s" : "") + ")"
+                : "OFF (-Dchaos.membership=false)") + ", in " + root;
         System.out.println("chaos: " + setup);
+        long started = System.nanoTime();
         Workload work = null;
         Nemesis nemesis = null;
         boolean passed = false;
-        try (ProcessCluster c = new ProcessCluster(nodes, root, noDisks == null ? 160 : 0)) {
+        try (ProcessCluster c = new ProcessCluster(nodes + spares, root,
+                noDisks == null ? 160 : 0).founders(nodes)) {
             for (int id = 1; id <= nodes; id++) {
                 c.start(id);
             }
             await("a first leader", Duration.ofSeconds(60), () -> c.leader() != null, c);
-            work = new Workload(c, KEYS, clients, seed, epoch);
-            nemesis = new Nemesis(c, new SplittableRandom(seed), epoch, killAll);
+            nemesis = new Nemesis(c, new SplittableRandom(seed), epoch, killAll,
+                    membership ? nodes : 0);
+            work = new Workload(c, KEYS, clients, seed, epoch, nemesis::nodes);
             work.start();
             nemesis.run(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
             work.stop();
-            c.healAll();
+            List<Integer> members = nemesis.healAll(SETTLE);
             long healed = System.nanoTime();
-            Duration toCommit = commitAfterHeal(c, healed);
-            await("convergence (same digest and applied zxid on every node)", CONVERGENCE,
-                    () -> converged(c), c);
+            Duration toCommit = commitAfterHeal(c, members, healed);
+            await("convergence (same digest and applied zxid on every member " + members + ")",
+                    CONVERGENCE, () -> converged(c, members), c);
             List<Op> history = new ArrayList<>(work.history());
             history.addAll(work.finalReads());
             System.out.println("chaos: checker " + work.checkLinearizable(history));
-            System.out.printf("chaos: passed; %d ops recorded (%s); faults: %d (%s); a write"
-                    + " committed %d ms after the last heal; %s%n", history.size(),
-                    work.summary(), nemesis.total(), nemesis.summary(), toCommit.toMillis(),
-                    setup);
+            report(nemesis);
+            System.out.printf("chaos: passed in %d s; %d ops recorded (%s); faults: %d (%s); a"
+                    + " write committed %d ms after the last heal; %s%n",
+                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started),
+                    history.size(), work.summary(), nemesis.total(), nemesis.summary(),
+                    toCommit.toMillis(), setup);
             passed = true;
             c.keepDisksOnClose(Boolean.getBoolean("chaos.keep"));
         } finally {
             if (work != null) {
                 work.close();
+            }
+            if (!passed && nemesis != null) {
+                report(nemesis);
             }
             keep(root, work, nemesis, passed);
         }
@@ -135,11 +158,21 @@ class ChaosIT {
         }
     }
 
-    /** Liveness after the final heal: the time until some node acknowledges a write. */
-    private static Duration commitAfterHeal(ProcessCluster c, long healed) throws Exception {
+    /** Each membership change and the totals. */
+    private static void report(Nemesis nemesis) {
+        MemberChanges m = nemesis.members();
+        if (m != null) {
+            m.changes().forEach(l -> System.out.println("chaos: membership " + l));
+            System.out.println("chaos: membership: " + m.summary());
+        }
+    }
+
+    /** Liveness after the final heal: the time until some member acknowledges a write. */
+    private static Duration commitAfterHeal(ProcessCluster c, List<Integer> members,
+            long healed) throws Exception {
         long deadline = healed + LIVENESS.toNanos();
         for (int attempt = 0; System.nanoTime() < deadline; attempt++) {
-            int node = 1 + attempt % c.size();
+            int node = members.get(attempt % members.size());
             try {
                 HttpResponse<String> r = c.call(node, "PUT", "/kv/after-heal", "a" + attempt,
                         Duration.ofSeconds(5));
@@ -156,13 +189,13 @@ class ChaosIT {
         return null;
     }
 
-    private static boolean converged(ProcessCluster c) {
-        String digest = c.digest(1);
-        String applied = c.applied(1);
+    private static boolean converged(ProcessCluster c, List<Integer> members) {
+        String digest = c.digest(members.get(0));
+        String applied = c.applied(members.get(0));
         if (digest == null || applied == null) {
             return false;
         }
-        for (int id = 2; id <= c.size(); id++) {
+        for (int id : members) {
             if (!digest.equals(c.digest(id)) || !applied.equals(c.applied(id))) {
                 return false;
             }

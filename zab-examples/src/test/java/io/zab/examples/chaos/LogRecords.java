@@ -14,14 +14,18 @@ import java.util.stream.Stream;
  * Reads the records of a transaction-log segment the way io.zab.storage.file.LogFormat lays
  * them out, for tests that cut or damage a real log file at a record boundary: a 40-byte
  * header, then records of {@code length (4) | CRC32C (4) | zxid (8) | batch start (4) |
- * payload}, then zeros (preallocated space). Reads from the header on until a zero length, a
- * length that runs past the file, or the end; it does not check CRCs (the server does).
+ * payload}, then zeros (preallocated space). The length field's top two bits are flags (the
+ * top one marks a membership change), the rest the payload's length. Reads from the header on
+ * until a zero length field, a length that runs past the file, or the end; it does not check
+ * CRCs (the server does).
  *
  * <p>Stateless; any thread.
  */
 final class LogRecords {
     static final int HEADER_BYTES = 40;
     static final int RECORD_HEADER_BYTES = 20;
+    /** LogFormat.LENGTH_MASK: the payload length without the flag bits. */
+    static final int LENGTH_MASK = (1 << 30) - 1;
 
     /** One record: where it starts, how long it is (header included), its zxid and batch. */
     record Rec(long offset, int total, long zxid, long batchStart) {
@@ -62,8 +66,11 @@ final class LogRecords {
                 while (h.hasRemaining() && ch.read(h, pos + h.position()) > 0) {
                     // read the whole record header
                 }
-                int len = h.getInt(0);
-                if (len <= 0 || pos + RECORD_HEADER_BYTES + len > size) {
+                int field = h.getInt(0);
+                // A membership record's field is negative (its flag is the sign bit): read
+                // as the end, it made NodeDisks punch the live records after the first one.
+                int len = field & LENGTH_MASK;
+                if (field == 0 || pos + RECORD_HEADER_BYTES + len > size) {
                     break;
                 }
                 out.add(new Rec(pos, RECORD_HEADER_BYTES + len, h.getLong(8),

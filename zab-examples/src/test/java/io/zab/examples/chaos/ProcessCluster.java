@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntUnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,6 +66,7 @@ final class ProcessCluster implements AutoCloseable {
     private int founders;
     /** Node to the member whose HTTP address it gets as --join. */
     private final Map<Integer, Integer> joinVia = new HashMap<>();
+    private IntUnaryOperator joinPicker;
     private List<String> jvmOptions = List.of("-Xmx192m");
     private List<String> serverOptions = List.of();
     private final HttpClient http = HttpClient.newBuilder()
@@ -116,14 +119,26 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /**
-     * Node {@code id}, not a founder, starts (and restarts) with {@code --join} naming member
-     * {@code via}'s HTTP address and {@code --listen} its own quorum address.
+     * Node {@code id} starts (and restarts) with {@code --join} naming member {@code via}'s
+     * HTTP address and {@code --listen} its own quorum address. A founder too, once it was
+     * removed and its data directory wiped: it comes back as a new server, and its --peers
+     * would name members the cluster no longer has.
      */
     synchronized ProcessCluster joinVia(int id, int via) {
-        if (id <= founders) {
-            throw new IllegalArgumentException("node " + id + " founds the cluster");
+        if (id == via) {
+            throw new IllegalArgumentException("node " + id + " cannot join through itself");
         }
         joinVia.put(id, via);
+        return this;
+    }
+
+    /**
+     * From now on the member a node given {@link #joinVia} joins through is asked of
+     * {@code via} at each start (0: keep the one given), so a restart the cluster does by
+     * itself ({@link #restartExited}, {@link #healAll}) names a member that is up now.
+     */
+    synchronized ProcessCluster joinVia(IntUnaryOperator via) {
+        joinPicker = via;
         return this;
     }
 
@@ -256,7 +271,7 @@ final class ProcessCluster implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(jvmOptions);
         List<String> members = joinVia.containsKey(id)
-                ? List.of("--join", httpAddress(joinVia.get(id)), "--listen", quorumAddress(id))
+                ? List.of("--join", httpAddress(via(id)), "--listen", quorumAddress(id))
                 : List.of("--peers", peers());
         if (id > founders && members.get(0).equals("--peers")) {
             throw new IllegalStateException("node " + id + " is no founder: joinVia first");
@@ -280,6 +295,35 @@ final class ProcessCluster implements AutoCloseable {
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(
                 root.resolve("node" + id + ".log").toFile()));
         running.put(id, pb.start());
+    }
+
+    private int via(int id) {
+        int picked = joinPicker == null ? 0 : joinPicker.applyAsInt(id);
+        if (picked != 0 && picked != id) {
+            joinVia.put(id, picked);
+        }
+        return joinVia.get(id);
+    }
+
+    /**
+     * Stops node {@code id} as an operator decommissions a server: SIGTERM, then SIGKILL if it
+     * has not exited within 10 s.
+     */
+    synchronized void stop(int id) throws IOException, InterruptedException {
+        if (paused.contains(id)) {
+            resume(id); // SIGTERM waits until a stopped process runs again
+        }
+        Process p = running.remove(id);
+        if (p == null) {
+            throw new IllegalStateException("node " + id + " is not running");
+        }
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("node " + id + " survived SIGTERM and SIGKILL");
+            }
+        }
     }
 
     synchronized void kill9(int id) throws InterruptedException {
@@ -369,13 +413,25 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Resumes frozen nodes, starts dead ones and heals every link. */
     synchronized void healAll() throws IOException, InterruptedException {
+        List<Integer> all = new ArrayList<>();
+        for (int id = 1; id <= n; id++) {
+            all.add(id);
+        }
+        healAll(all);
+    }
+
+    /**
+     * As {@link #healAll()}, but starts only the dead ones of {@code ids}: the members, when
+     * the others are spares or removed servers that must stay down.
+     */
+    synchronized void healAll(Collection<Integer> ids) throws IOException, InterruptedException {
         for (int id : new ArrayList<>(paused)) {
             resume(id);
         }
         healNetwork();
         healDisks();
         restartExited();
-        for (int id = 1; id <= n; id++) {
+        for (int id : ids) {
             if (!running.containsKey(id)) {
                 start(id);
             }
@@ -495,6 +551,9 @@ final class ProcessCluster implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         for (int id = 1; id <= n; id++) {
             Path log = root.resolve("node" + id + ".log");
+            if (!Files.exists(log)) {
+                continue; // a spare never started
+            }
             try {
                 List<String> all = Files.readAllLines(log);
                 b.append("== ").append(log).append('\n');

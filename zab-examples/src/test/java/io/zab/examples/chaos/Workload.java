@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Supplier;
 
 /**
  * Concurrent clients of the KV HTTP API, each a thread issuing one request at a time to a
@@ -37,6 +38,7 @@ final class Workload implements AutoCloseable {
     private final int clients;
     private final long seed;
     private final long epochNanos;
+    private final Supplier<List<Integer>> nodes;
     private final List<Op> history = Collections.synchronizedList(new ArrayList<>());
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLongArray counts = new AtomicLongArray(Count.values().length);
@@ -47,11 +49,29 @@ final class Workload implements AutoCloseable {
     private volatile boolean running;
 
     Workload(ProcessCluster cluster, List<String> keys, int clients, long seed, long epochNanos) {
+        this(cluster, keys, clients, seed, epochNanos, () -> allOf(cluster));
+    }
+
+    /**
+     * @param nodes the nodes a client may send its next request to (the members, as a
+     *     membership-changing nemesis knows them), asked before each request; never empty
+     */
+    Workload(ProcessCluster cluster, List<String> keys, int clients, long seed, long epochNanos,
+            Supplier<List<Integer>> nodes) {
         this.cluster = cluster;
         this.keys = keys;
         this.clients = clients;
         this.seed = seed;
         this.epochNanos = epochNanos;
+        this.nodes = nodes;
+    }
+
+    private static List<Integer> allOf(ProcessCluster cluster) {
+        List<Integer> all = new ArrayList<>();
+        for (int id = 1; id <= cluster.size(); id++) {
+            all.add(id);
+        }
+        return all;
     }
 
     void start() {
@@ -112,14 +132,14 @@ final class Workload implements AutoCloseable {
     }
 
     /**
-     * A linearizable read of every key on every node, one after the other, for the end of a
-     * run (after convergence): what each node finally holds joins the history, so a lost
-     * acknowledged write makes it non-linearizable.
+     * A linearizable read of every key on every node the clients use (the final members), one
+     * after the other, for the end of a run (after convergence): what each node finally holds
+     * joins the history, so a lost acknowledged write makes it non-linearizable.
      */
     List<Op> finalReads() throws IOException, InterruptedException {
         List<Op> out = new ArrayList<>();
         for (String key : keys) {
-            for (int id = 1; id <= cluster.size(); id++) {
+            for (int id : nodes.get()) {
                 out.add(finalRead(key, id));
             }
         }
@@ -180,7 +200,8 @@ final class Workload implements AutoCloseable {
         int seq = 0;
         while (running) {
             String key = keys.get(r.nextInt(keys.size()));
-            int node = 1 + r.nextInt(cluster.size());
+            List<Integer> now = nodes.get();
+            int node = now.get(r.nextInt(now.size()));
             int p = r.nextInt(10);
             try {
                 if (p < 4) {
