@@ -31,6 +31,7 @@ final class Memberships {
     private Membership former;
 
     private QuorumVerifier quorum;
+    private long generation;
 
     Memberships(Membership committed, Iterable<Txn> log) {
         this.committed = committed;
@@ -160,10 +161,17 @@ final class Memberships {
 
     void stage(Membership target) {
         staging = target;
+        generation++;
     }
 
     void unstage() {
         staging = null;
+        generation++;
+    }
+
+    /** Counts every change of what this node knows, so callers can skip recomputing. */
+    long generation() {
+        return generation;
     }
 
     void onAppend(Txn t) {
@@ -222,6 +230,7 @@ final class Memberships {
     }
 
     private void refresh() {
+        generation++;
         QuorumVerifier q = new MajorityQuorum(committed.voters().keySet());
         for (Membership m : seen.values()) {
             q = new JointQuorum(q, new MajorityQuorum(m.voters().keySet()));

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -53,8 +54,11 @@ public final class ZabCore {
 
     private final CoreConfig config;
     private final Memberships memberships;
-    /** The peers last given to the driver (Action.PeersChanged). */
+    /** The peers last given to the driver (Action.PeersChanged), and what they came from. */
     private Map<PeerId, String> peersSent;
+    private long peersGeneration = -1;
+    private PeerId peersLeader;
+    private boolean peersTalk;
     /** What the roles were last told of the membership (to tell them when it changes). */
     private QuorumVerifier quorumSeen;
     /** A committed membership being saved: delivery stops before its txn until it is durable. */
@@ -190,11 +194,19 @@ public final class ZabCore {
     }
 
     private void announcePeers() {
+        PeerId leader = leaderHint();
+        boolean talks = mayFollow() || role != null;
+        if (memberships.generation() == peersGeneration && Objects.equals(leader, peersLeader)
+                && talks == peersTalk) {
+            return; // nothing it depends on changed: no map built for every event
+        }
+        peersGeneration = memberships.generation();
+        peersLeader = leader;
+        peersTalk = talks;
         // A member removed for good talks to no one once it has no role: the others refuse it
         // anyway. Until then (a removed leader handing over) it talks to the members.
         Map<PeerId, String> peers = mayFollow() || role != null
                 ? memberships.peers(config.self()) : Map.of();
-        PeerId leader = leaderHint();
         if (leader != null && !leader.equals(config.self()) && !peers.containsKey(leader)) {
             // Our leader was just removed by the change it committed, or we have not learned
             // of it yet (a SNAP replaced the history that named it): we follow it until its
