@@ -473,15 +473,7 @@ public final class ZabCore {
      * their delivery (the txn at a committed zxid is settled); the others' outcome is unknown.
      */
     void handOver(PeerId next, String reason) {
-        RoleState leaving = role;
-        role = null;
-        leaving.leave();
-        Map<Zxid, Long> undecided = awaitingDelivery.tailMap(lastCommittedZxid, false);
-        for (Long requestId : undecided.values()) {
-            complete(requestId, Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
-                    "leadership changed before the txn was delivered: " + reason));
-        }
-        undecided.clear();
+        leaveRole(reason);
         LOG.info("node {}: {}; {} {} without an election", config.self(), reason,
                 next.equals(config.self()) ? "leading" : "following", next);
         if (next.equals(config.self())) {
@@ -617,19 +609,26 @@ public final class ZabCore {
         if (role == null) {
             return;
         }
+        leaveRole(reason);
+        deliverUpTo(lastCommittedZxid);
+        lookForLeader(reason);
+    }
+
+    /**
+     * Leaves the current role. A txn known committed is settled: its request waits for its
+     * delivery (a member removed by a change it asked for learns of it so); the others'
+     * outcome is unknown.
+     */
+    private void leaveRole(String reason) {
         RoleState leaving = role;
         role = null;
         leaving.leave();
-        // A txn known committed is settled: its request waits for its delivery (a member
-        // removed by a change it asked for learns of it so), the others' outcome is unknown.
         Map<Zxid, Long> undecided = awaitingDelivery.tailMap(lastCommittedZxid, false);
         for (Long requestId : undecided.values()) {
             complete(requestId, Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
                     "leadership changed before the txn was delivered: " + reason));
         }
         undecided.clear();
-        deliverUpTo(lastCommittedZxid);
-        lookForLeader(reason);
     }
 
     private final class Context implements ElectionContext {
