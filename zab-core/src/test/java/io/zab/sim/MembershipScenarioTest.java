@@ -432,4 +432,16 @@ class MembershipScenarioTest {
                 && c.node(4).core().isBroadcasting(), T), "4 observes again: " + c.states());
         settle(c);
     }
+
+    /**
+     * Random-run seeds with membership changes that once failed, kept as regressions: 16 (an
+     * observer asking as a follower was rejected though honest), 117 (a stale observer could
+     * never meet a joint quorum of memberships heard of; now it adopts the committed one), 151
+     * (a change whose timeout outlived the convergence window).
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {16, 117, 151})
+    void randomRunRegressions(long seed) {
+        RandomRun.runWithMembershipChanges(seed, 200_000);
+    }
 }
