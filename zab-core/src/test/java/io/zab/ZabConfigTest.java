@@ -163,7 +163,27 @@ class ZabConfigTest {
         assertRejected("maxTxnBytes", valid().maxTxnBytes((64 << 20) + 1));
         assertEquals(64 << 20, valid().maxTxnBytes(64 << 20).pendingMaxBytes(64 << 20).build()
                 .maxTxnBytes());
-        assertRejected("pendingMaxBytes", valid().maxTxnBytes(64 << 20));
+        assertRejected("pendingMaxBytes",
+                valid().maxTxnBytes(64 << 20).pendingMaxBytes(32L << 20));
+        // Left unset, the pending budget grows to hold one largest txn.
+        assertEquals(64L << 20, valid().maxTxnBytes(64 << 20).build().pendingMaxBytes());
+    }
+
+    @Test
+    void theMembersTogetherCannotFillTheLeadersBudgetByDefault() {
+        ZabConfig three = valid().build();
+        assertEquals(3, three.members().size());
+        assertEquals(10_000 / 3, three.pendingMaxTxns());
+        assertEquals(three.proposalsInflightMaxBytes() / 3, three.pendingMaxBytes());
+        ZabConfig.Builder five = valid().voter(4, addr(7004)).observer(5, addr(7005))
+                .allowEvenVoters(true).proposalsInflightMax(1000)
+                .proposalsInflightMaxBytes(50L << 20);
+        assertEquals(200, five.build().pendingMaxTxns());
+        assertEquals(10L << 20, five.build().pendingMaxBytes());
+        ZabConfig set = valid().pendingMaxTxns(9000).pendingMaxBytes(1L << 30).build();
+        assertEquals(9000, set.pendingMaxTxns());
+        assertEquals(1L << 30, set.pendingMaxBytes());
+        assertEquals(1, valid().proposalsInflightMax(2).build().pendingMaxTxns());
     }
 
     @Test
