@@ -56,6 +56,7 @@ public final class ZabConfig {
     private final int proposalsInflightMax;
     private final long proposalsInflightMaxBytes;
     private final long learnerWindowBytes;
+    private final long groupCommitMaxBytes;
     private final long snapshotSendBytesPerSecond;
     private final int historyMaxTxns;
     private final long historyMaxBytes;
@@ -114,6 +115,7 @@ public final class ZabConfig {
         this.proposalsInflightMax = b.proposalsInflightMax;
         this.proposalsInflightMaxBytes = b.proposalsInflightMaxBytes;
         this.learnerWindowBytes = b.learnerWindowBytes;
+        this.groupCommitMaxBytes = b.groupCommitMaxBytes;
         this.snapshotSendBytesPerSecond = b.snapshotSendBytesPerSecond;
         this.historyMaxTxns = b.historyMaxTxns;
         this.historyMaxBytes = b.historyMaxBytes;
@@ -302,6 +304,19 @@ public final class ZabConfig {
     }
 
     /**
+     * Payload bytes of appends the log writer writes before one force (group commit): a batch
+     * ends at this many bytes or when nothing more is queued, and takes at least one append, so a
+     * larger txn is forced alone. The first txns of a batch wait for the whole batch's write and
+     * force, so a batch well beyond what the disk writes in a few milliseconds only delays them.
+     * Default 4 MiB, positive.
+     *
+     * @return the limit in bytes
+     */
+    public long groupCommitMaxBytes() {
+        return groupCommitMaxBytes;
+    }
+
+    /**
      * Payload bytes a leader sends one learner (follower or observer) beyond what that learner
      * acknowledged; a slow learner falls behind inside the leader's history and catches up as
      * it acks, without slowing the others. Default 8 MiB, positive.
@@ -460,6 +475,7 @@ public final class ZabConfig {
         private int proposalsInflightMax = 10_000;
         private long proposalsInflightMaxBytes = CoreConfig.PROPOSALS_INFLIGHT_MAX_BYTES;
         private long learnerWindowBytes = CoreConfig.LEARNER_WINDOW_BYTES;
+        private long groupCommitMaxBytes = 4L << 20;
         private long snapshotSendBytesPerSecond;
         private int historyMaxTxns = 10_000;
         private long historyMaxBytes = CoreConfig.HISTORY_MAX_BYTES;
@@ -638,6 +654,17 @@ public final class ZabConfig {
          */
         public Builder proposalsInflightMaxBytes(long v) {
             this.proposalsInflightMaxBytes = v;
+            return this;
+        }
+
+        /**
+         * See {@link ZabConfig#groupCommitMaxBytes()}; default 4 MiB.
+         *
+         * @param v the limit in bytes, positive
+         * @return this builder
+         */
+        public Builder groupCommitMaxBytes(long v) {
+            this.groupCommitMaxBytes = v;
             return this;
         }
 
@@ -859,6 +886,7 @@ public final class ZabConfig {
             positive("pendingMaxTxns", pendingTxns());
             positive("pendingMaxBytes", pendingBytes());
             positive("learnerWindowBytes", learnerWindowBytes);
+            positive("groupCommitMaxBytes", groupCommitMaxBytes);
             if (snapshotSendBytesPerSecond < 0) {
                 throw new IllegalArgumentException("snapshotSendBytesPerSecond: must be 0 (no"
                         + " limit) or positive, was " + snapshotSendBytesPerSecond);

@@ -145,6 +145,7 @@ class ZabConfigTest {
                 new Limit("proposalsInflightMax", b -> b.proposalsInflightMax(bad)),
                 new Limit("proposalsInflightMaxBytes", b -> b.proposalsInflightMaxBytes(bad)),
                 new Limit("learnerWindowBytes", b -> b.learnerWindowBytes(bad)),
+                new Limit("groupCommitMaxBytes", b -> b.groupCommitMaxBytes(bad)),
                 new Limit("historyMaxTxns", b -> b.historyMaxTxns(bad)),
                 new Limit("historyMaxBytes", b -> b.historyMaxBytes(bad)),
                 new Limit("snapshotEveryTxns", b -> b.snapshotEveryTxns(bad)));

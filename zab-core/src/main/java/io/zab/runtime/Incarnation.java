@@ -148,7 +148,8 @@ final class Incarnation {
         this.transportPeers = new TransportPeers(config.peerId(), transport, others, inbox::add,
                 id + "-resolver");
         this.logWriter = new LogWriter(id, log, stores.epochs(), stores.snapshots(),
-                stores.membership(), BATCH_ACTIONS_MAX, new LogWriter.Listener() {
+                stores.membership(), BATCH_ACTIONS_MAX, config.groupCommitMaxBytes(),
+                new LogWriter.Listener() {
                     @Override
                     public void onPersisted(long seq) {
                         madeDurable = true;

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The log-writer thread: takes the core's storage actions from a bounded queue, applies them in
- * batches through a {@link StorageApplier}, forces once per batch (group commit) and then reports
- * the highest seq made durable; the runtime posts {@code Event.Persisted(seq)} to the core. While
+ * batches (bounded in actions and in payload bytes) through a {@link StorageApplier}, forces once
+ * per batch (group commit) and then reports the highest seq made durable; the runtime posts
+ * {@code Event.Persisted(seq)} to the core. While
  * one batch is being forced the next one queues up, so the number of forces per second stays
  * near what the disk can do whatever the rate of actions.
  *
@@ -67,6 +68,7 @@ public final class LogWriter implements AutoCloseable {
     /** Payload bytes of the AppendTxns queued and not yet applied. */
     private final AtomicLong queuedBytes = new AtomicLong();
     private final int maxBatchActions;
+    private final long maxBatchBytes;
     private final Listener listener;
     private final Thread thread;
     private volatile Exception failure;
@@ -74,13 +76,25 @@ public final class LogWriter implements AutoCloseable {
     private long lastSeq = Long.MIN_VALUE;
     private volatile long batches;
 
-    /** @param maxBatchActions the most actions applied before one force */
+    /**
+     * @param maxBatchActions the most actions applied before one force
+     * @param maxBatchBytes a batch ends once its appends hold this many payload bytes (it takes
+     *     at least one action, so a larger txn is forced alone): the first txns of a batch wait
+     *     for the whole batch's write and force, and a batch beyond what the disk writes in a
+     *     few milliseconds only delays them without saving a force that matters
+     */
     public LogWriter(String nodeName, TxnLog log, EpochStore epochs, SnapshotStore snapshots,
-            MembershipStore membership, int maxBatchActions, Listener listener) {
+            MembershipStore membership, int maxBatchActions, long maxBatchBytes,
+            Listener listener) {
         if (maxBatchActions < 1) {
             throw new IllegalArgumentException("maxBatchActions must be positive: "
                     + maxBatchActions);
         }
+        if (maxBatchBytes < 1) {
+            throw new IllegalArgumentException("maxBatchBytes must be positive: "
+                    + maxBatchBytes);
+        }
+        this.maxBatchBytes = maxBatchBytes;
         this.applier = new StorageApplier(log, epochs, snapshots, membership);
         this.log = log;
         this.maxBatchActions = maxBatchActions;
@@ -156,8 +170,20 @@ public final class LogWriter implements AutoCloseable {
         try {
             while (true) {
                 batch.clear();
-                batch.add(queue.take());
-                queue.drainTo(batch, maxBatchActions - 1);
+                Object item = queue.take();
+                long bytes = 0;
+                while (true) {
+                    batch.add(item);
+                    bytes += bytesOf(item);
+                    if (batch.size() >= maxBatchActions || bytes >= maxBatchBytes
+                            || item == STOP) {
+                        break;
+                    }
+                    item = queue.poll();
+                    if (item == null) {
+                        break;
+                    }
+                }
                 if (!applyBatch(batch)) {
                     return;
                 }

@@ -145,7 +145,7 @@ class LogWriterTest {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                new MemoryMembershipStore(), 50, reports);
+                new MemoryMembershipStore(), 50, Long.MAX_VALUE, reports);
         w.start();
         w.submit(append(1));
         assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
@@ -163,11 +163,32 @@ class LogWriterTest {
     }
 
     @Test
+    void endsABatchOnceItHoldsMaxBatchBytes() throws Exception {
+        GatedLog log = new GatedLog();
+        Reports reports = new Reports();
+        int txnBytes = txn(1, 2).data().length;
+        LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
+                new MemoryMembershipStore(), 50, 10L * txnBytes, reports);
+        w.start();
+        w.submit(append(1));
+        assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
+        for (long seq = 2; seq <= 31; seq++) {
+            w.submit(append(seq)); // 30 txns queue up behind the first force
+        }
+        log.permits.release(100);
+        reports.awaitPersisted(31);
+        assertEquals(4, log.syncs, "the first action, then three batches of ten txns' bytes");
+        assertEquals(List.of(1L, 11L, 21L, 31L), reports.all);
+        assertEquals(range(1, 1, 31), log.readAfter(Zxid.ZERO));
+        w.close();
+    }
+
+    @Test
     void takesWithoutBlockingWhileAForceIsStuckAndCountsTheQueuedBytes() throws Exception {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                new MemoryMembershipStore(), 10, reports);
+                new MemoryMembershipStore(), 10, Long.MAX_VALUE, reports);
         w.start();
         w.submit(append(1));
         assertTrue(log.firstSync.await(WAIT_S, TimeUnit.SECONDS));
@@ -199,7 +220,7 @@ class LogWriterTest {
         GatedLog log = new GatedLog();
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                new MemoryMembershipStore(), 10, reports);
+                new MemoryMembershipStore(), 10, Long.MAX_VALUE, reports);
         w.start();
         w.submit(append(1));
         log.permits.release();
@@ -226,7 +247,8 @@ class LogWriterTest {
         Reports reports = new Reports();
         LogCapture logs = new LogCapture(LogWriter.class);
         LogWriter w = new LogWriter("t", new MemoryTxnLog(), new MemoryEpochStore(),
-                new MemorySnapshotStore(), new MemoryMembershipStore(), 10, reports);
+                new MemorySnapshotStore(), new MemoryMembershipStore(), 10, Long.MAX_VALUE,
+                reports);
         w.start();
         w.submit(new SaveEpoch(5, 1, 0));
         reports.awaitPersisted(5);
@@ -259,7 +281,7 @@ class LogWriterTest {
         };
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                store, 10, reports);
+                store, 10, Long.MAX_VALUE, reports);
         w.start();
         w.submit(new AppendTxns(1, List.of(txn(1, 1), change)));
         w.submit(new io.zab.protocol.Action.SaveMembership(2, change.newMembership()));
@@ -297,7 +319,7 @@ class LogWriterTest {
             }
         };
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                new MemoryMembershipStore(), 16, reports);
+                new MemoryMembershipStore(), 16, Long.MAX_VALUE, reports);
         w.start();
         for (long seq = 1; seq <= 120; seq++) {
             w.submit(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));
@@ -314,7 +336,7 @@ class LogWriterTest {
         FileTxnLog log = FileTxnLog.open(dir, new FileTxnLog.Options(512, false));
         Reports reports = new Reports();
         LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
-                new MemoryMembershipStore(), 16, reports);
+                new MemoryMembershipStore(), 16, Long.MAX_VALUE, reports);
         w.start();
         for (long seq = 1; seq <= 30; seq++) {
             w.submit(new AppendTxns(seq, List.of(io.zab.storage.Txns.txn(z(1, seq), 100))));

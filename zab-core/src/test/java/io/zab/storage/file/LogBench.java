@@ -80,7 +80,7 @@ public final class LogBench {
         AtomicLong persisted = new AtomicLong();
         FileTxnLog log = FileTxnLog.open(d, FileTxnLog.Options.defaults());
         LogWriter w = new LogWriter("bench", log, new MemoryEpochStore(),
-                new MemorySnapshotStore(), new MemoryMembershipStore(), maxBatch,
+                new MemorySnapshotStore(), new MemoryMembershipStore(), maxBatch, Long.MAX_VALUE,
                 new LogWriter.Listener() {
                     @Override
                     public void onPersisted(long seq) {
