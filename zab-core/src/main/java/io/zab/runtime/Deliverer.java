@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -75,7 +74,7 @@ final class Deliverer implements AutoCloseable {
     private final Map<io.zab.PeerId, Transfer> transfers = new HashMap<>();
     private final Listener listener;
     /** Takes without blocking; bounded upstream (see {@link Incarnation}). */
-    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final Handoff<Object> queue = new Handoff<>();
     /** Payload bytes of the txns queued and not yet applied. */
     private final AtomicLong queuedBytes = new AtomicLong();
     /** Requests bound to a txn, both ways: a completion must not scan (overload sends many). */
@@ -170,7 +169,11 @@ final class Deliverer implements AutoCloseable {
 
     /** As {@link #post}, unless the thread has ended; false then. */
     boolean tryPost(Runnable task) {
-        return thread.isAlive() && queue.add(task);
+        if (!thread.isAlive()) {
+            return false;
+        }
+        queue.add(task);
+        return true;
     }
 
     Zxid lastDelivered() {

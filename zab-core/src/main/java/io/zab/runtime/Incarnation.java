@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -88,7 +87,7 @@ final class Incarnation {
     private final DurableMarkLog log;
     private final ZabCore core;
     /** Events and the {@link #MARKS} wake-up; bounded as the class javadoc says. */
-    private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    private final Handoff<Object> inbox = new Handoff<>();
     /** Weight of the received messages in the inbox (see {@link #weight}). */
     private final AtomicLong inboxBytes = new AtomicLong();
     /** Peers a message arrived from since the last tick, handled or not ({@link Event.Heard}). */

@@ -12,7 +12,6 @@ import io.zab.storage.TxnLog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +63,7 @@ public final class LogWriter implements AutoCloseable {
 
     private final StorageApplier applier;
     private final TxnLog log;
-    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final Handoff<Object> queue = new Handoff<>();
     /** Payload bytes of the AppendTxns queued and not yet applied. */
     private final AtomicLong queuedBytes = new AtomicLong();
     private final int maxBatchActions;
