@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -121,6 +122,18 @@ final class Deliverer implements AutoCloseable {
         queue.add(action);
     }
 
+    /** Queues actions, in order, as one item of the queue; never blocks. */
+    void submitAll(List<DeliveryAction> actions) {
+        long bytes = 0;
+        for (DeliveryAction a : actions) {
+            if (a instanceof Action.Deliver d) {
+                bytes += bytesOf(d);
+            }
+        }
+        queuedBytes.addAndGet(bytes);
+        queue.add(actions);
+    }
+
     /**
      * Replaces the state machine's state with a kept snapshot, streamed from the store, before
      * anything queued after this call is delivered.
@@ -189,6 +202,10 @@ final class Deliverer implements AutoCloseable {
                 }
                 if (a instanceof DeliveryAction d) {
                     apply(d);
+                } else if (a instanceof List<?> actions) {
+                    for (Object d : actions) {
+                        apply((DeliveryAction) d);
+                    }
                 } else if (a instanceof SnapshotStore.StoredSnapshot s) {
                     try (java.io.InputStream in = s.open()) {
                         stateMachine.restore(in);

@@ -18,6 +18,7 @@ import io.zab.protocol.message.Inform;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.SnapChunk;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -55,6 +56,11 @@ import org.slf4j.LoggerFactory;
 final class Incarnation {
     private static final Logger LOG = LoggerFactory.getLogger(Incarnation.class);
     private static final int BATCH_ACTIONS_MAX = 4096;
+    /**
+     * Events handled before their actions are carried out, when more are waiting: enough to
+     * hand many appends and deliveries over at once, few enough to send without delay.
+     */
+    private static final int EVENTS_PER_ROUTE = 32;
     /** Wake-up of the protocol thread: a mark moved. */
     private static final Object MARKS = new Object();
     /** What a message weighs in the inbox beyond its payload (object and envelope). */
@@ -298,9 +304,13 @@ final class Incarnation {
                     handle(e);
                     // A flooded inbox must not hold back the tick: it sends the leader's
                     // PINGs and runs every timeout, so it comes when due, between events.
+                    // The actions of a few events go out together (see route).
+                    int handled = 1;
                     for (Object more; nanoTime.getAsLong() - nextTick < 0
                             && (more = inbox.poll()) != null && running;) {
-                        route(core.drainActions());
+                        if (handled++ % EVENTS_PER_ROUTE == 0) {
+                            route(core.drainActions());
+                        }
                         handle(more);
                     }
                 }
@@ -373,7 +383,15 @@ final class Incarnation {
         core.handle(e);
     }
 
+    /**
+     * Carries out the core's actions in order. Storage and delivery actions are handed to their
+     * threads as one item each per call (one queue operation and at most one wake-up for many
+     * appends); what else reaches the delivery thread (a snapshot read, a role change) goes after
+     * the delivery actions before it.
+     */
     private void route(List<Action> actions) throws InterruptedException {
+        List<Action.StorageAction> writes = new ArrayList<>();
+        List<Action.DeliveryAction> deliveries = new ArrayList<>();
         for (Action a : actions) {
             if (!running) {
                 return; // after a failure nothing more leaves: no message, no write
@@ -382,19 +400,35 @@ final class Incarnation {
                 countSync(s);
                 transport.send(s.to(), s.message());
             } else if (a instanceof Action.StorageAction st) {
-                logWriter.submit(st);
+                writes.add(st);
             } else if (a instanceof Action.DeliveryAction d) {
-                deliverer.submit(d);
-            } else if (a instanceof Action.ReadSnapshotChunk r) {
-                deliverer.readChunk(r.learner(), r.zxid(), r.offset(), r.length());
-            } else if (a instanceof Action.Disconnect d) {
-                transport.disconnect(d.peer());
-            } else if (a instanceof Action.PeersChanged pc) {
-                transportPeers.changed(pc.peers());
-            } else if (a instanceof Action.RoleChanged rc) {
-                tellRole(rc.role(), rc.epoch(), Optional.ofNullable(rc.leader()));
+                deliveries.add(d);
+            } else {
+                deliveries = handToDeliverer(deliveries);
+                if (a instanceof Action.ReadSnapshotChunk r) {
+                    deliverer.readChunk(r.learner(), r.zxid(), r.offset(), r.length());
+                } else if (a instanceof Action.Disconnect d) {
+                    transport.disconnect(d.peer());
+                } else if (a instanceof Action.PeersChanged pc) {
+                    transportPeers.changed(pc.peers());
+                } else if (a instanceof Action.RoleChanged rc) {
+                    tellRole(rc.role(), rc.epoch(), Optional.ofNullable(rc.leader()));
+                }
             }
         }
+        if (!writes.isEmpty()) {
+            logWriter.submitAll(writes);
+        }
+        handToDeliverer(deliveries);
+    }
+
+    /** Queues {@code deliveries} (if any) on the delivery thread; returns a list for more. */
+    private List<Action.DeliveryAction> handToDeliverer(List<Action.DeliveryAction> deliveries) {
+        if (deliveries.isEmpty()) {
+            return deliveries;
+        }
+        deliverer.submitAll(deliveries);
+        return new ArrayList<>();
     }
 
     /** A leader's DIFF, TRUNC or SNAP begins a learner's sync (TRUNC may precede a DIFF). */

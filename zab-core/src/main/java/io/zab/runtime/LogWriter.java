@@ -112,6 +112,12 @@ public final class LogWriter implements AutoCloseable {
         enqueue(action);
     }
 
+    /** Queues actions, in order, as one item of the queue; never blocks. */
+    public void submitAll(List<StorageAction> actions) {
+        queuedBytes.addAndGet(bytesOf(actions));
+        enqueue(actions);
+    }
+
     /** Lets the log drop segments at or below {@code upTo}, between two batches. */
     public void purge(Zxid upTo) {
         enqueue(new Purge(upTo));
@@ -124,6 +130,13 @@ public final class LogWriter implements AutoCloseable {
     }
 
     private static long bytesOf(Object item) {
+        if (item instanceof List<?> actions) {
+            long bytes = 0;
+            for (Object a : actions) {
+                bytes += bytesOf(a);
+            }
+            return bytes;
+        }
         return item instanceof AppendTxns a ? Txn.payloadBytes(a.txns()) : 0;
     }
 
@@ -171,11 +184,12 @@ public final class LogWriter implements AutoCloseable {
                 batch.clear();
                 Object item = queue.take();
                 long bytes = 0;
+                int actions = 0;
                 while (true) {
                     batch.add(item);
                     bytes += bytesOf(item);
-                    if (batch.size() >= maxBatchActions || bytes >= maxBatchBytes
-                            || item == STOP) {
+                    actions += item instanceof List<?> l ? l.size() : 1;
+                    if (actions >= maxBatchActions || bytes >= maxBatchBytes || item == STOP) {
                         break;
                     }
                     item = queue.poll();
@@ -197,6 +211,18 @@ public final class LogWriter implements AutoCloseable {
         }
     }
 
+    /** Applies one action (not yet forced); returns its seq. */
+    private long apply(StorageAction a) throws IOException {
+        queuedBytes.addAndGet(-bytesOf(a));
+        if (a.seq() <= lastSeq) {
+            throw new IllegalStateException("storage action seq " + a.seq()
+                    + " does not follow " + lastSeq + ": " + a);
+        }
+        applier.apply(a);
+        lastSeq = a.seq();
+        return a.seq();
+    }
+
     /** Applies and forces one batch; false when told to stop. */
     private boolean applyBatch(List<Object> batch) throws IOException {
         long high = Long.MIN_VALUE;
@@ -210,15 +236,13 @@ public final class LogWriter implements AutoCloseable {
                 log.purge(p.upTo());
                 continue;
             }
-            StorageAction a = (StorageAction) item;
-            queuedBytes.addAndGet(-bytesOf(a));
-            if (a.seq() <= lastSeq) {
-                throw new IllegalStateException("storage action seq " + a.seq()
-                        + " does not follow " + lastSeq + ": " + a);
+            if (item instanceof List<?> actions) {
+                for (Object a : actions) {
+                    high = apply((StorageAction) a);
+                }
+            } else {
+                high = apply((StorageAction) item);
             }
-            applier.apply(a);
-            lastSeq = a.seq();
-            high = a.seq();
         }
         if (high != Long.MIN_VALUE) {
             long start = System.nanoTime();
