@@ -123,4 +123,16 @@ public record Zxid(long epoch, long counter) implements Comparable<Zxid> {
     public String toString() {
         return "0x" + Long.toHexString(toLong());
     }
+
+    // Written out rather than the record's generated pair (same values): a leader looks up a
+    // zxid per delivered txn, and the generated equals showed in its profile.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Zxid z && z.epoch == epoch && z.counter == counter;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Long.hashCode(epoch) + Long.hashCode(counter);
+    }
 }
