@@ -189,17 +189,21 @@ final class History implements HistoryView {
 
     /**
      * Drops txns from the front while more than {@code maxTxns} or {@code maxBytes} of payload
-     * remain, never past {@code keep}.
+     * remain, never past {@code keep}. Touches no dropped txn but the last (their sizes are in
+     * the running bytes): they are the coldest objects of the heap.
      */
     void trim(int maxTxns, long maxBytes, Zxid keep) {
-        while ((size() > maxTxns || bytes > maxBytes) && size() > 0
-                && !txns.get(start).zxid().isAfter(keep)) {
-            Txn head = txns.get(start);
-            base = head.zxid();
-            bytes -= head.data().length;
+        int keepEnd = firstAfter(keep); // indexes below it may go
+        Txn dropped = null;
+        while ((size() > maxTxns || bytes > maxBytes) && start < keepEnd) {
+            dropped = txns.get(start);
+            bytes -= cum[start] - cumAtBase;
             cumAtBase = cum[start];
             txns.set(start, null);
             start++;
+        }
+        if (dropped != null) {
+            base = dropped.zxid();
         }
         if (start > 1024 && start > txns.size() / 2) {
             System.arraycopy(cum, start, cum, 0, txns.size() - start);

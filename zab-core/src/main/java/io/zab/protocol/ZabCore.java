@@ -519,8 +519,15 @@ public final class ZabCore {
      * unapplied).
      */
     private void trimHistory() {
+        // Trimmed in steps of a sixteenth of the count bound: what to keep (the pin) costs a
+        // search per learner, too much to pay for every delivered txn of a fast stream.
+        int maxTxns = config.historyMaxTxns();
+        if (history.size() - maxTxns <= maxTxns / 16
+                && history.bytes() <= config.historyMaxBytes()) {
+            return;
+        }
         Zxid pin = role == null ? null : role.historyPin();
-        history.trim(config.historyMaxTxns(), config.historyMaxBytes(),
+        history.trim(maxTxns, config.historyMaxBytes(),
                 pin == null ? appliedZxid : Zxid.min(appliedZxid, pin));
     }
 
