@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,8 +84,8 @@ public final class ZabCore {
     private Zxid pendingRestoreZxid;
     private long pendingRestoreSeq;
 
-    /** Host requests bound to a txn and not yet delivered: zxid to request id. */
-    private final TreeMap<Zxid, Long> awaitingDelivery = new TreeMap<>();
+    /** Host requests bound to a txn and not yet delivered. */
+    private final BoundRequests awaitingDelivery = new BoundRequests();
     /** Local requests waiting (within their wait) for a leader in broadcast. */
     private final HeldRequests awaitingLeader = new HeldRequests();
     private RoleState role;
@@ -630,12 +629,9 @@ public final class ZabCore {
         RoleState leaving = role;
         role = null;
         leaving.leave();
-        Map<Zxid, Long> undecided = awaitingDelivery.tailMap(lastCommittedZxid, false);
-        for (Long requestId : undecided.values()) {
-            complete(requestId, Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
-                    "leadership changed before the txn was delivered: " + reason));
-        }
-        undecided.clear();
+        awaitingDelivery.removeAfter(lastCommittedZxid, requestId -> complete(requestId,
+                Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
+                        "leadership changed before the txn was delivered: " + reason)));
     }
 
     private final class Context implements ElectionContext {
@@ -921,13 +917,10 @@ public final class ZabCore {
         lastCommittedZxid = Zxid.max(lastCommittedZxid, pendingRestoreZxid);
         // Requests whose txns the snapshot holds: committed, but their results were computed
         // elsewhere; the caller learns no more than that.
-        Map<Zxid, Long> covered = awaitingDelivery.headMap(lastDeliveredZxid, true);
-        for (Long requestId : covered.values()) {
-            complete(requestId, Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, leaderHint(),
-                    "applied here by restoring a snapshot that holds it; its result was not"
-                            + " computed on this node (read it back)"));
-        }
-        covered.clear();
+        awaitingDelivery.removeUpTo(lastDeliveredZxid, requestId -> complete(requestId,
+                Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, leaderHint(),
+                        "applied here by restoring a snapshot that holds it; its result was not"
+                                + " computed on this node (read it back)")));
         pendingRestoreZxid = null;
     }
 
@@ -955,12 +948,12 @@ public final class ZabCore {
         }
         actions.add(new Deliver(txns));
         lastDeliveredZxid = txns.get(txns.size() - 1).zxid();
-        awaitingDelivery.headMap(lastDeliveredZxid, true).clear();
+        awaitingDelivery.removeUpTo(lastDeliveredZxid, requestId -> { });
         trimHistory();
     }
 
     void bindRequest(long requestId, Zxid zxid) {
-        awaitingDelivery.put(zxid, requestId);
+        awaitingDelivery.bind(zxid, requestId);
         actions.add(new RequestProposed(requestId, zxid));
     }
 

@@ -60,6 +60,10 @@ public final class LogWriter implements AutoCloseable {
     private record Purge(Zxid upTo) {
     }
 
+    /** Storage actions queued together, with their payload bytes counted once. */
+    private record Writes(List<StorageAction> actions, long bytes) {
+    }
+
 
     private final StorageApplier applier;
     private final TxnLog log;
@@ -108,14 +112,19 @@ public final class LogWriter implements AutoCloseable {
 
     /** Queues {@code action}; never blocks. */
     public void submit(StorageAction action) {
-        queuedBytes.addAndGet(bytesOf(action));
-        enqueue(action);
+        submitAll(List.of(action));
     }
 
     /** Queues actions, in order, as one item of the queue; never blocks. */
     public void submitAll(List<StorageAction> actions) {
-        queuedBytes.addAndGet(bytesOf(actions));
-        enqueue(actions);
+        long bytes = 0;
+        for (StorageAction a : actions) {
+            if (a instanceof AppendTxns append) {
+                bytes += Txn.payloadBytes(append.txns());
+            }
+        }
+        queuedBytes.addAndGet(bytes);
+        enqueue(new Writes(actions, bytes));
     }
 
     /** Lets the log drop segments at or below {@code upTo}, between two batches. */
@@ -127,17 +136,6 @@ public final class LogWriter implements AutoCloseable {
     /** Payload bytes of appends queued and not yet applied. */
     public long queuedBytes() {
         return queuedBytes.get();
-    }
-
-    private static long bytesOf(Object item) {
-        if (item instanceof List<?> actions) {
-            long bytes = 0;
-            for (Object a : actions) {
-                bytes += bytesOf(a);
-            }
-            return bytes;
-        }
-        return item instanceof AppendTxns a ? Txn.payloadBytes(a.txns()) : 0;
     }
 
     private void enqueue(Object item) {
@@ -187,8 +185,10 @@ public final class LogWriter implements AutoCloseable {
                 int actions = 0;
                 while (true) {
                     batch.add(item);
-                    bytes += bytesOf(item);
-                    actions += item instanceof List<?> l ? l.size() : 1;
+                    if (item instanceof Writes w) {
+                        bytes += w.bytes();
+                        actions += w.actions().size();
+                    }
                     if (actions >= maxBatchActions || bytes >= maxBatchBytes || item == STOP) {
                         break;
                     }
@@ -213,7 +213,6 @@ public final class LogWriter implements AutoCloseable {
 
     /** Applies one action (not yet forced); returns its seq. */
     private long apply(StorageAction a) throws IOException {
-        queuedBytes.addAndGet(-bytesOf(a));
         if (a.seq() <= lastSeq) {
             throw new IllegalStateException("storage action seq " + a.seq()
                     + " does not follow " + lastSeq + ": " + a);
@@ -236,13 +235,11 @@ public final class LogWriter implements AutoCloseable {
                 log.purge(p.upTo());
                 continue;
             }
-            if (item instanceof List<?> actions) {
-                for (Object a : actions) {
-                    high = apply((StorageAction) a);
-                }
-            } else {
-                high = apply((StorageAction) item);
+            Writes w = (Writes) item;
+            for (StorageAction a : w.actions()) {
+                high = apply(a);
             }
+            queuedBytes.addAndGet(-w.bytes());
         }
         if (high != Long.MIN_VALUE) {
             long start = System.nanoTime();
