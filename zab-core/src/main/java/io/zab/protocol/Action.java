@@ -99,7 +99,11 @@ public sealed interface Action {
     }
 
     /** Hand these committed, locally durable txns to the state machine, in order. */
-    record Deliver(List<Txn> txns) implements DeliveryAction {
+    record Deliver(List<Txn> txns, long bytes) implements DeliveryAction {
+        /** With the txns' payload bytes counted here (the core passes what its history knows). */
+        public Deliver(List<Txn> txns) {
+            this(txns, Txn.payloadBytes(txns));
+        }
     }
 
     /** Replace the state machine's state with the snapshot kept at {@code zxid}. */

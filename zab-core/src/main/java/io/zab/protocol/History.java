@@ -80,6 +80,11 @@ final class History implements HistoryView {
         return size() == 0 ? 0 : cum[txns.size() - 1] - cumAt(zxid);
     }
 
+    /** Payload bytes of the held txns after {@code from} up to and including {@code to}. */
+    long bytesBetween(Zxid from, Zxid to) {
+        return bytesAfter(from) - bytesAfter(to);
+    }
+
     /**
      * The last held zxid whose txns after {@code from} total at most {@code maxBytes}, and at
      * least the first one after {@code from}; {@code from} itself when nothing follows it.

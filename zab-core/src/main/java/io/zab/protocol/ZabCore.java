@@ -946,8 +946,10 @@ public final class ZabCore {
         if (txns.isEmpty()) {
             return;
         }
-        actions.add(new Deliver(txns));
-        lastDeliveredZxid = txns.get(txns.size() - 1).zxid();
+        Zxid last = txns.get(txns.size() - 1).zxid();
+        // The sizes from the history's running bytes: the txns themselves are cold by now.
+        actions.add(new Deliver(txns, history.bytesBetween(lastDeliveredZxid, last)));
+        lastDeliveredZxid = last;
         awaitingDelivery.removeUpTo(lastDeliveredZxid, requestId -> { });
         trimHistory();
     }

@@ -153,7 +153,7 @@ final class Deliverer implements AutoCloseable {
     }
 
     private static long bytesOf(Action.Deliver d) {
-        return Txn.payloadBytes(d.txns());
+        return d.bytes();
     }
 
     /**
