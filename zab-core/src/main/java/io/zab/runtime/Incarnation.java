@@ -165,6 +165,17 @@ final class Incarnation {
                     public void onForced(long nanos) {
                         host.metrics().fsync(nanos);
                     }
+
+                    @Override
+                    public void onLogRead(PeerId learner, Zxid after,
+                            List<io.zab.protocol.Txn> txns) {
+                        inbox.add(new Event.LogRead(learner, after, txns));
+                    }
+
+                    @Override
+                    public void onLogReadFailed(PeerId learner, Zxid after, String reason) {
+                        inbox.add(new Event.LogReadFailed(learner, after, reason));
+                    }
                 });
         this.deliverer = new Deliverer(id + "-deliver", stateMachine, stores.snapshots(),
                 recovery.state().snapshotZxid(), config.snapshotEveryTxns(),
@@ -387,6 +398,10 @@ final class Incarnation {
                 deliverer.submit(d);
             } else if (a instanceof Action.ReadSnapshotChunk r) {
                 deliverer.readChunk(r.learner(), r.zxid(), r.offset(), r.length());
+            } else if (a instanceof Action.ReadLog r) {
+                logWriter.read(r.learner(), r.after(), r.maxBytes());
+            } else if (a instanceof Action.PurgeLog pl) {
+                logWriter.purge(pl.upTo());
             } else if (a instanceof Action.Disconnect d) {
                 transport.disconnect(d.peer());
             } else if (a instanceof Action.PeersChanged pc) {
@@ -611,19 +626,21 @@ final class Incarnation {
             host.metrics().snapshotSaved(nanos, bytes);
         }
 
+        /**
+         * The log may be purged up to the oldest snapshot kept: the core hears of it first
+         * (it stops counting those txns as logged, so it asks for no read of them), then asks
+         * the log writer to purge, after the reads it asked for before.
+         */
         @Override
         public void snapshotSaved(Zxid zxid) {
             try {
                 java.util.Optional<Zxid> oldest = stores.snapshots().oldestKept();
                 if (oldest.isPresent()) {
-                    logWriter.purge(oldest.get());
+                    inbox.add(new Event.LogPurgeable(oldest.get()));
                 }
             } catch (java.io.IOException e) {
                 LOG.warn("node {}: after the snapshot at {}: {}", config.peerId(), zxid,
                         e.toString());
-            } catch (IllegalStateException e) {
-                LOG.debug("node {}: log not purged after the snapshot at {}: {}",
-                        config.peerId(), zxid, e.getMessage());
             }
         }
     }

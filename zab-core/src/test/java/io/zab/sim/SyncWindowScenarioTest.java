@@ -209,6 +209,9 @@ class SyncWindowScenarioTest {
         SimCluster c = established(seed, o);
         int leader = leaderId(c);
         int f = followers(c, leader).get(1);
+        if (snap) {
+            c.node(leader).snapshotEveryTxns(1); // its log does not reach back to F either
+        }
         c.crash(f);
         for (int i = 0; i < 4; i++) {
             write(c, leader);
