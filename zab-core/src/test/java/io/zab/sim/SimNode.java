@@ -512,9 +512,11 @@ public final class SimNode {
         if (item instanceof Action.ReadLog r) {
             Event answer;
             List<Txn> txns = proceed ? disk.read(r.after(), r.maxBytes()) : List.of();
+            cluster.stats().logReads++;
             if (!txns.isEmpty() && r.after().isFollowedBy(txns.get(0).zxid())) {
                 answer = new Event.LogRead(r.learner(), r.after(), txns);
             } else {
+                cluster.stats().logReadsFailed++;
                 answer = new Event.LogReadFailed(r.learner(), r.after(), proceed
                         ? "the log (from " + disk.log().base() + ") no longer holds the txn after "
                                 + r.after() : "a hook dropped the read");
@@ -522,6 +524,7 @@ public final class SimNode {
             cluster.trace().add(now(), id, "disk", item, null);
             post(answer, "log read", between(1, 20));
         } else if (item instanceof Action.PurgeLog p && proceed) {
+            cluster.stats().purges++;
             disk.purge(p.upTo());
             cluster.trace().add(now(), id, "disk", item, null);
         }
