@@ -681,9 +681,9 @@ final class LeaderRole implements RoleState {
         for (LearnerProgress p : learners.values()) {
             // Per learner: only one too far behind loses its pin (and is fed from the log, or
             // dropped once the log does not reach back to it). One fed from the log pins
-            // nothing: the log keeps every txn the history drops (it drops only applied ones,
-            // and the log is purged only below the oldest snapshot), and holding the history
-            // for it would fill the heap for as long as it catches up.
+            // nothing: the log serves it until it reaches the history (or a purge passes it,
+            // and it resyncs by SNAP), and holding the history for it would fill the heap for
+            // as long as it catches up.
             Zxid needs = p.state == State.SNAP_SENDING ? p.snapZxid
                     : p.streaming() && !core.servable().onlyInLog(p.sentZxid)
                             && core.history().bytesAfter(p.sentZxid) <= max ? p.sentZxid : null;
