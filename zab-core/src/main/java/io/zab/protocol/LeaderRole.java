@@ -107,6 +107,8 @@ final class LeaderRole implements RoleState {
     private long pingRound;
     private final List<SyncWait> syncWaits = new ArrayList<>();
     private final TreeMap<Zxid, Origin> origins = new TreeMap<>();
+    /** How many entries of {@link #origins} each learner is the origin of. */
+    private final Map<PeerId, Integer> originCounts = new TreeMap<>();
     /** Writes (local and forwarded) waiting, within their wait, for room in the budget. */
     private final HeldRequests awaitingRoom = new HeldRequests();
     /** Our proposals of this epoch that our state machine has not applied: the budget in use. */
@@ -855,6 +857,7 @@ final class LeaderRole implements RoleState {
             core.bindRequest(requestId, txn.zxid());
         } else {
             origins.put(txn.zxid(), new Origin(origin, requestId));
+            originCounts.merge(origin, 1, Integer::sum);
         }
         Proposal proposal = new Proposal(txn, origin.equals(self) ? null : origin, requestId);
         long window = core.config().learnerWindowBytes();
@@ -1242,8 +1245,10 @@ final class LeaderRole implements RoleState {
 
     private void commit(Zxid best) {
         core.setCommitted(best);
-        // A forwarded txn's origin goes out with its PROPOSAL or INFORM: keep it until every
-        // learner has been sent the txn, not only until it commits.
+        // A forwarded txn's origin goes out with its PROPOSAL or INFORM, and only the learner
+        // that forwarded it needs it (to bind its request): keep it until that learner has been
+        // sent the txn, not only until it commits. Only learners that forwarded txns still kept
+        // hold the others' back: one catching up from far behind (from the log) holds none.
         Zxid originsDone = best;
         for (Iterator<LearnerProgress> it = learners.values().iterator(); it.hasNext();) {
             LearnerProgress p = it.next();
@@ -1256,9 +1261,15 @@ final class LeaderRole implements RoleState {
                 it.remove();
                 continue;
             }
-            originsDone = Zxid.min(originsDone, p.sentZxid);
+            if (originCounts.containsKey(p.id)) {
+                originsDone = Zxid.min(originsDone, p.sentZxid);
+            }
         }
-        origins.headMap(originsDone, true).clear();
+        Map<Zxid, Origin> done = origins.headMap(originsDone, true);
+        for (Origin o : done.values()) {
+            originCounts.computeIfPresent(o.peer(), (peer, n) -> n > 1 ? n - 1 : null);
+        }
+        done.clear();
     }
 
     /** Whether this leader and the learners that pass {@code test} form a quorum. */

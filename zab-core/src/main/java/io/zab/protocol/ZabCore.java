@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * driver calls {@link #handle} for each {@link Event} and then {@link #drainActions} to learn what
  * to do. No I/O, no threads, no clock: the same code runs in the simulator and in ZabNode.
  *
- * <p>The core holds what every role shares: the epochs, the in-memory history, what is durable
+ * <p>The core holds what every role shares: the epochs, the in-memory history, what its log on
+ * disk holds ({@link LogExtent}, the DIFF a leader can serve from disk), what is durable
  * (by storage sequence number), what is committed and delivered, and the host requests in
  * flight. The roles ({@link LeaderRole}, {@link FollowerRole}) hold the phase of the protocol;
  * while LOOKING there is no role and the {@link LeaderElection} runs.

@@ -283,4 +283,24 @@ class LeaderLogSyncTest {
         assertActions(c.on(new Event.LogRead(N3, z(3, 2), logged(3, 4))), send(N3, proposal(3)),
                 send(N3, proposal(4)), send(N3, new Commit(z(3, 4))));
     }
+
+    /**
+     * Origins of forwarded txns are kept only until their own learner was sent them: a learner
+     * catching up from far behind does not hold them all back for its whole catch-up.
+     */
+    @Test
+    void aLearnerCatchingUpFromTheLogDoesNotHoldForwardedOriginsBack() {
+        Conversation c = leaderWithLongLog(1 << 20);
+        learnerReturns(c, z(3, 3));
+        List<Action> a = c.receive(N2, new io.zab.protocol.message.Request(77, payload(3, 11),
+                0));
+        Proposal forwarded = new Proposal(logged(11), N2, 77);
+        assertEquals(List.of(forwarded), sent(a, N2), "N2 learns its request became (3,11)");
+        c.persistAll();
+        c.receive(N2, new Ack(z(3, 11)));
+        assertEquals(z(3, 11), c.core.lastCommittedZxid());
+        List<Message> toN3 = sent(c.on(new Event.LogRead(N3, z(3, 3), logged(4, 10))), N3);
+        assertEquals(new Proposal(logged(11), null, 0), toN3.get(7),
+                "N3 gets (3,11) without N2's origin, forgotten once N2 had it: " + toN3);
+    }
 }
