@@ -106,8 +106,8 @@ public final class SimStats {
                 + " partitions, "
                 + connectionBreaks + " broken connections; " + leaders
                 + " leaders established; "
-                + "sync: " + diffs + " DIFF, " + truncs + " TRUNC, " + snaps + " SNAP (" + snapChunks
-                + " chunks), " + logReads + " log reads (" + logReadsFailed + " failed), "
+                + "sync: " + diffs + " DIFF, " + truncs + " TRUNC, " + snaps + " SNAP ("
+                + snapChunks + " chunks), " + logReads + " log reads (" + logReadsFailed + " failed), "
                 + purges + " log purges; "
                 + messages + " messages (" + messagesLost + " lost); requests: " + succeeded
                 + " written, " + synced + " synced, " + notLeader + " NOT_LEADER, " + unknown

@@ -39,7 +39,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * leader commits {@code writes} txns with the other follower, so F's link carries PROPOSALs and
  * COMMITs during the window. In LOG mode what F missed is older than the leader's history in
  * memory: DIFF and NEWLEADER come at once and the missed txns (the first read from the leader's
- * log) are themselves the window's PROPOSALs. Everything that can be reordered is held in three FIFO queues:
+ * log) are themselves the window's PROPOSALs. Everything that can be reordered is held in
+ * three FIFO queues:
  * <ul>
  *   <li>inbound: PROPOSAL, COMMIT, UPTODATE from the leader, in the order the leader sent them
  *       (the transport is FIFO, so this order is fixed);</li>
