@@ -480,8 +480,11 @@ final class LeaderRole implements RoleState {
     /**
      * Whether every txn after {@code from} may follow NEWLEADER: in broadcast, a learner takes
      * only txns of our epoch after NEWLEADER, so the txn right after it must be of our epoch
-     * (and, epochs rising, all later ones are). Never during synchronization: we have no txn of
-     * our epoch yet, and the NEWLEADER a quorum acks must cover our whole initial history.
+     * (and, epochs rising, all later ones are). That also keeps what currentEpoch means: a
+     * learner saves our epoch on NEWLEADER, and then holds every txn of an earlier epoch we
+     * hold, our whole initial history, as discovery assumes of a node with that currentEpoch.
+     * Never during synchronization: we have no txn of our epoch yet, and the NEWLEADER a quorum
+     * acks must cover our whole initial history.
      */
     private boolean followsNewLeader(Zxid from) {
         Zxid next = core.servable().next(from);
