@@ -340,12 +340,15 @@ public final class ZabConfig {
     }
 
     /**
-     * Txns a node keeps in memory to serve DIFF to a learner that reconnects; one that comes
-     * back from further behind resyncs by SNAP. A leader keeps more while a connected learner
-     * lags (what that learner has not been sent yet, up to {@link #historyMaxBytes()}), and
-     * txns the local state machine has not applied yet are always kept. Kept small so that
-     * txns die young in the heap: a long history of a fast stream is copied by every young
-     * collection. Default 10,000, positive.
+     * Txns a node keeps in memory to serve DIFF to a learner that reconnects. One that comes
+     * back from further behind is still synced by DIFF, read from the leader's txn log on disk
+     * in bounded reads within its window, as long as the log reaches back to it (it is purged
+     * only up to the oldest snapshot kept, see {@link #snapshotEveryTxns()}) and it lacks no txn
+     * of an earlier epoch than the leader's that only the log holds; otherwise it gets SNAP. A
+     * leader keeps more while a connected learner lags (what that learner has not been sent
+     * yet, up to {@link #historyMaxBytes()}), and txns the local state machine has not applied
+     * yet are always kept. Kept small so that txns die young in the heap: a long history of a
+     * fast stream is copied by every young collection. Default 10,000, positive.
      *
      * @return the limit in txns
      */
@@ -355,8 +358,8 @@ public final class ZabConfig {
 
     /**
      * Payload bytes of that history; whichever of the two limits binds first. Also the most a
-     * leader keeps for connected learners that lag: one behind it is dropped and resyncs.
-     * Default 256 MiB, positive.
+     * leader keeps for connected learners that lag: one behind it is fed from the log, or
+     * dropped to resync once the log does not reach back to it. Default 256 MiB, positive.
      *
      * @return the limit in bytes
      */

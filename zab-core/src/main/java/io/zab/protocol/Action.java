@@ -13,7 +13,8 @@ import java.util.List;
  *   <li>{@link StorageAction}: to the log writer, in {@code seq} order. Durability is prefix
  *       durable: a storage action may be durable only if every earlier one is, so a writer
  *       forces the log before it writes an epoch or a snapshot. When every action up to
- *       {@code seq} is durable the driver posts {@link Event.Persisted}.</li>
+ *       {@code seq} is durable the driver posts {@link Event.Persisted}. {@link ReadLog} and
+ *       {@link PurgeLog} go to the same queue, in the order asked, unnumbered.</li>
  *   <li>{@link DeliveryAction}: to the delivery thread, in order; that is where host code runs.</li>
  * </ul>
  */
@@ -88,6 +89,31 @@ public sealed interface Action {
      */
     record ReadSnapshotChunk(PeerId learner, Zxid zxid, long offset, int length)
             implements Action {
+    }
+
+    /**
+     * Read the logged txns after {@code after} for a learner, in order, up to {@code maxBytes}
+     * of payload and at least one ({@code TxnLog#readAfter(Zxid, long)}); answer with
+     * {@link Event.LogRead}, or {@link Event.LogReadFailed} when the log cannot be read or no
+     * longer holds the txn right after {@code after}. Served in order with the storage actions
+     * and {@link PurgeLog}s asked before and after it (the log writer's queue): a purge the core
+     * asks for later never overtakes it. At most one read per learner is outstanding.
+     */
+    record ReadLog(PeerId learner, Zxid after, long maxBytes) implements Action {
+        public ReadLog {
+            if (maxBytes <= 0) {
+                throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+            }
+        }
+    }
+
+    /**
+     * Let the log drop its txns at or below {@code upTo} ({@code TxnLog#purge}), in order with
+     * the storage actions and reads asked before it. No part of durability: a purge lost in a
+     * crash leaves more, and no {@link Event.Persisted} covers it. The core has stopped counting
+     * those txns as logged ({@link Event.LogPurgeable}).
+     */
+    record PurgeLog(Zxid upTo) implements Action {
     }
 
     /** An action for the delivery thread, run in the order given. */

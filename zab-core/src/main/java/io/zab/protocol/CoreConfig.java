@@ -17,8 +17,9 @@ import java.util.TreeSet;
  * @param syncLimitTicks how long a leader and a follower may go without hearing each other
  * @param maxTxnBytes the largest payload accepted by submit
  * @param historyMaxTxns how many txns the history keeps in memory to serve DIFF to learners that
- *     reconnect (a learner further behind gets SNAP); a leader keeps more for connected learners
- *     still to be fed, up to historyMaxBytes
+ *     reconnect; a leader keeps more for connected learners still to be fed, up to
+ *     historyMaxBytes. A learner further behind is served from the log on disk while the log
+ *     reaches back to it (the driver answers {@link Action.ReadLog}), else it gets SNAP
  * @param proposalsInflightMax how many uncommitted proposals the leader allows before it rejects
  *     submits as OVERLOADED
  * @param zxidCounterMax the last counter a leader may use in one epoch before it must step down
@@ -27,8 +28,8 @@ import java.util.TreeSet;
  *     currentEpoch (a blank or lost data directory) it abstains from elections until its first
  *     sync with an established leader is durable. False for the members that create a cluster.
  * @param historyMaxBytes the bytes of txn payloads the history keeps in memory (with
- *     historyMaxTxns, whichever binds first); a learner behind what is kept is dropped and
- *     resyncs, by SNAP when it is behind the history
+ *     historyMaxTxns, whichever binds first); a learner behind what is kept is fed from the
+ *     log, or dropped (it resyncs by SNAP) once the log does not reach back to it either
  * @param proposalsInflightMaxBytes the payload bytes the leader has proposed and not yet
  *     applied to its own state machine before it holds or refuses more (with
  *     proposalsInflightMax); a single txn is always admitted when nothing is in flight

@@ -121,4 +121,30 @@ public sealed interface Event {
     /** A part of a kept snapshot read for a learner ({@link Action.ReadSnapshotChunk}). */
     record SnapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) implements Event {
     }
+
+    /**
+     * The txns read from the log for {@code learner} after {@code after}
+     * ({@link Action.ReadLog}): in order, as the log returned them (the core checks that they
+     * continue after {@code after}).
+     */
+    record LogRead(PeerId learner, Zxid after, java.util.List<Txn> txns) implements Event {
+        public LogRead {
+            txns = java.util.List.copyOf(txns);
+        }
+    }
+
+    /**
+     * The log could not be read for {@code learner} after {@code after} (an I/O error, or it no
+     * longer holds the txn right after it): that learner's sync cannot go on, and it syncs again.
+     */
+    record LogReadFailed(PeerId learner, Zxid after, String reason) implements Event {
+    }
+
+    /**
+     * Every snapshot the host keeps has passed {@code upTo}: the log may drop the txns at or
+     * below it. The core stops counting them as logged and answers with
+     * {@link Action.PurgeLog}, ordered after every read it asked for before.
+     */
+    record LogPurgeable(Zxid upTo) implements Event {
+    }
 }

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * The node's logged history in memory: every txn after {@link #base()}, gapless. The leader
- * serves DIFF and feeds lagging learners from it; it is trimmed from the front once delivered
- * and past its bounds in txns and payload bytes.
+ * serves DIFF and feeds lagging learners from it (and from its log for what is older, see
+ * {@link LogExtent}); it is trimmed from the front once applied and past its bounds in txns
+ * and payload bytes.
  */
 final class History implements HistoryView {
     private Zxid base;

@@ -77,6 +77,13 @@ final class LeaderRole implements RoleState {
     /** The largest SNAPCHUNK: small enough to interleave with PINGs, large enough to stream. */
     static final int SNAP_CHUNK_BYTES = 256 << 10;
 
+    /**
+     * The most payload one read of the log asks for (or one txn of maxTxnBytes, if larger), and
+     * never more than the learner's window has room for: a read's txns wait in memory only
+     * until the window takes them.
+     */
+    static final int LOG_READ_BYTES = 1 << 20;
+
     private record SyncWait(long requestId, PeerId from, Zxid zxid, long round) {
     }
 
@@ -100,6 +107,8 @@ final class LeaderRole implements RoleState {
     private long pingRound;
     private final List<SyncWait> syncWaits = new ArrayList<>();
     private final TreeMap<Zxid, Origin> origins = new TreeMap<>();
+    /** How many entries of {@link #origins} each learner is the origin of. */
+    private final Map<PeerId, Integer> originCounts = new TreeMap<>();
     /** Writes (local and forwarded) waiting, within their wait, for room in the budget. */
     private final HeldRequests awaitingRoom = new HeldRequests();
     /** Our proposals of this epoch that our state machine has not applied: the budget in use. */
@@ -196,9 +205,14 @@ final class LeaderRole implements RoleState {
             case SNAP_SENDING -> "syncing by SNAP " + (p.snapSize == 0 ? 100
                     : p.snapAcked * 100 / p.snapSize) + "% (" + p.snapAcked + " of "
                     + p.snapSize + " bytes)";
-            case SYNC_SENT, SYNCED -> "syncing";
-            case BROADCAST -> "broadcast";
+            case SYNC_SENT, SYNCED -> "syncing" + fromLog(p);
+            case BROADCAST -> "broadcast" + fromLog(p);
         };
+    }
+
+    private static String fromLog(LearnerProgress p) {
+        return p.readingLog() ? ", catching up from our log (" + p.sentFromLog
+                + " txns sent from it)" : "";
     }
 
     @Override
@@ -421,15 +435,31 @@ final class LeaderRole implements RoleState {
         return p.observer ? core.lastCommittedZxid() : core.lastLoggedZxid();
     }
 
+    /**
+     * DIFF, TRUNC or SNAP, planned on our history in memory and our log on disk together. What
+     * the learner lacks from the history in memory goes out as today: all of it, then
+     * NEWLEADER. What only the log holds goes after NEWLEADER instead ({@link #streamFromLog}),
+     * within the learner's window; a learner takes only txns of our epoch there, so one that
+     * lacks older txns only the log holds gets SNAP.
+     */
     private void syncLearner(LearnerProgress p) {
-        History h = core.history();
+        ServableHistory servable = core.servable();
         Zxid end = streamEnd(p);
-        SyncPlan plan = SyncPlanner.plan(h, p.lastZxid);
+        SyncPlan plan = SyncPlanner.plan(servable, p.lastZxid);
         if (plan.mode() != SyncMode.SNAP && plan.from().isAfter(end)) {
             plan = new SyncPlan(SyncMode.TRUNC, end);
         }
-        LOG.info("node {}: {} for learner {} (its last {}, our history {}..{})", self,
-                plan.mode(), p.id, p.lastZxid, h.base(), end);
+        boolean fromLog = plan.mode() != SyncMode.SNAP && servable.onlyInLog(plan.from());
+        if (fromLog && !followsNewLeader(plan.from())) {
+            LOG.info("node {}: learner {} (its last {}) lacks txns of an epoch before {} that"
+                    + " only our log holds ({}); they would have to precede NEWLEADER, outside"
+                    + " any window: SNAP", self, p.id, p.lastZxid, epoch, core.logExtent());
+            plan = new SyncPlan(SyncMode.SNAP, null);
+            fromLog = false;
+        }
+        LOG.info("node {}: {} for learner {} (its last {}, our history {}..{}{})", self,
+                plan.mode(), p.id, p.lastZxid, core.history().base(), end,
+                fromLog ? ", the older part from our " + core.logExtent() : "");
         if (plan.mode() == SyncMode.SNAP) {
             p.state = State.SNAP_PENDING;
             core.emit(new Action.TakeSnapshot(p.id));
@@ -440,7 +470,44 @@ final class LeaderRole implements RoleState {
         } else {
             core.send(p.id, new Trunc(epoch, plan.from()));
         }
-        streamTxns(p, plan.from(), end);
+        if (fromLog) {
+            streamFromLog(p, plan.from());
+        } else {
+            streamTxns(p, plan.from(), end);
+        }
+    }
+
+    /**
+     * Whether every txn after {@code from} may follow NEWLEADER: in broadcast, a learner takes
+     * only txns of our epoch after NEWLEADER, so the txn right after it must be of our epoch
+     * (and, epochs rising, all later ones are). That also keeps what currentEpoch means: a
+     * learner saves our epoch on NEWLEADER, and then holds every txn of an earlier epoch we
+     * hold, our whole initial history, as discovery assumes of a node with that currentEpoch.
+     * Never during synchronization: we have no txn of our epoch yet, and the NEWLEADER a quorum
+     * acks must cover our whole initial history.
+     */
+    private boolean followsNewLeader(Zxid from) {
+        Zxid next = core.servable().next(from);
+        return phase == Phase.BROADCAST && next != null && next.epoch() == epoch;
+    }
+
+    /**
+     * DIFF (or TRUNC) whose txns start below our history in memory: NEWLEADER goes at once,
+     * naming the end of the learner's (cut) history, and the txns after it follow as they do
+     * for any learner in broadcast ({@link #feed}): within its window, read from our log in
+     * bounded parts until the history in memory has the rest. The learner acks NEWLEADER once
+     * currentEpoch is durable, gets UPTODATE, and acks the txns as they become durable; its
+     * ACKs open the window for the next reads. The wire sequence is one a learner takes in any
+     * sync: DIFF or TRUNC, NEWLEADER, PROPOSALs and COMMITs of our epoch, UPTODATE among them.
+     */
+    private void streamFromLog(LearnerProgress p, Zxid from) {
+        p.newLeaderZxid = from;
+        p.sentZxid = from;
+        p.state = State.SYNC_SENT;
+        core.send(p.id, new NewLeader(epoch, from, core.memberships().committed()));
+        if (!feed(p)) {
+            learners.remove(p.id);
+        }
     }
 
     private void streamTxns(LearnerProgress p, Zxid from, Zxid end) {
@@ -603,7 +670,7 @@ final class LeaderRole implements RoleState {
 
     /**
      * A connected learner still to be fed keeps what it has not been sent, up to
-     * historyMaxBytes (beyond it, it is dropped and resyncs); a snapshot being sent keeps the
+     * historyMaxBytes (beyond it, it is fed from the log); a snapshot being sent keeps the
      * txns after it, up to twice that. Otherwise the history shrinks to historyMaxTxns: txns
      * that live briefly die young in the JVM's heap, where keeping a few seconds of a fast
      * stream for DIFF made every young collection copy it (GC took a fifth of the CPU).
@@ -617,10 +684,14 @@ final class LeaderRole implements RoleState {
         }
         Zxid pin = null;
         for (LearnerProgress p : learners.values()) {
-            // Per learner: only one too far behind loses its pin (and is dropped when fed).
+            // Per learner: only one too far behind loses its pin (and is fed from the log, or
+            // dropped once the log does not reach back to it). One fed from the log pins
+            // nothing: the log serves it until it reaches the history (or a purge passes it,
+            // and it resyncs by SNAP), and holding the history for it would fill the heap for
+            // as long as it catches up.
             Zxid needs = p.state == State.SNAP_SENDING ? p.snapZxid
-                    : p.streaming() && core.history().bytesAfter(p.sentZxid) <= max
-                            ? p.sentZxid : null;
+                    : p.streaming() && !core.servable().onlyInLog(p.sentZxid)
+                            && core.history().bytesAfter(p.sentZxid) <= max ? p.sentZxid : null;
             if (needs != null) {
                 pin = pin == null ? needs : Zxid.min(pin, needs);
             }
@@ -789,6 +860,7 @@ final class LeaderRole implements RoleState {
             core.bindRequest(requestId, txn.zxid());
         } else {
             origins.put(txn.zxid(), new Origin(origin, requestId));
+            originCounts.merge(origin, 1, Integer::sum);
         }
         Proposal proposal = new Proposal(txn, origin.equals(self) ? null : origin, requestId);
         long window = core.config().learnerWindowBytes();
@@ -977,25 +1049,30 @@ final class LeaderRole implements RoleState {
     /**
      * Sends a learner the txns it has not had (a follower every proposal, an observer what is
      * committed), as far as its window allows, and a follower the commit point up to what it
-     * has. False when the learner fell behind what our history keeps: the caller drops it, and
-     * it resyncs (by SNAP if it is behind the history) when it comes back.
+     * has. Txns older than the history in memory come from the log ({@link #readLog}). False
+     * when the learner fell behind what our history and log hold: the caller drops it, and it
+     * resyncs (by SNAP) when it comes back.
      */
     private boolean feed(LearnerProgress p) {
         if (!p.streaming()) {
             return true;
         }
-        Zxid last = p.observer ? core.lastCommittedZxid() : core.lastLoggedZxid();
+        Zxid last = streamEnd(p);
         long window = core.config().learnerWindowBytes();
         while (p.sentZxid.isBefore(last)) {
-            Txn t = core.history().next(p.sentZxid);
-            if (t == null || !p.sentZxid.isFollowedBy(t.zxid())) {
-                LOG.info("node {}: learner {} fell behind the history kept in memory (it has"
-                        + " up to {}, history from {}); dropping it so it resyncs", self, p.id,
-                        p.sentZxid, core.history().base());
-                return false;
+            Txn t = nextToSend(p);
+            if (t == null) {
+                if (!readLog(p, window)) {
+                    return false;
+                }
+                break;
             }
             if (!p.windowFits(t.data().length, window)) {
                 break;
+            }
+            if (!p.readAhead.isEmpty()) {
+                p.readAhead.pollFirst();
+                p.sentFromLog++;
             }
             p.sent(t);
             core.send(p.id, streamed(p, t));
@@ -1004,6 +1081,107 @@ final class LeaderRole implements RoleState {
             sendCommit(p);
         }
         return true;
+    }
+
+    /** The txn after the last one the learner was sent: read from the log, or in memory. */
+    private Txn nextToSend(LearnerProgress p) {
+        if (!p.readAhead.isEmpty()) {
+            return p.readAhead.peekFirst();
+        }
+        Txn t = core.history().next(p.sentZxid);
+        return t != null && p.sentZxid.isFollowedBy(t.zxid()) ? t : null;
+    }
+
+    /** The most one read of the log asks for. */
+    private long logReadBytes() {
+        return Math.max(LOG_READ_BYTES, core.config().maxTxnBytes());
+    }
+
+    /**
+     * The learner needs txns older than our history in memory: asks for the next part from the
+     * log, as much as its window has room for (up to {@link #logReadBytes}; at least one txn,
+     * which waits for room if it has none), unless a read is under way or the window has less
+     * than half a read's room (its ACKs make more). False when the log no longer holds them
+     * (purged past it): the caller drops it, and it resyncs (by SNAP).
+     */
+    private boolean readLog(LearnerProgress p, long window) {
+        if (p.readPending != null) {
+            return true;
+        }
+        if (!core.servable().onlyInLog(p.sentZxid) || !core.logExtent().contains(p.sentZxid)) {
+            LOG.info("node {}: learner {} fell behind what our history and log hold (it has up"
+                    + " to {}; history from {}, {}); dropping it so it resyncs", self, p.id,
+                    p.sentZxid, core.history().base(), core.logExtent());
+            return false;
+        }
+        long want = Math.min(logReadBytes(), window);
+        long room = window - p.unackedBytes;
+        if (!p.unacked.isEmpty() && room < want / 2) {
+            return true;
+        }
+        p.readPending = p.sentZxid;
+        core.readLog(p.id, p.sentZxid, p.unacked.isEmpty() ? want : Math.max(1, Math.min(want,
+                room)));
+        return true;
+    }
+
+    /**
+     * Txns read from the log for a learner: sent as its window allows, the rest kept until it
+     * acks. A read it no longer waits for (it was dropped, or started over) is ignored; one
+     * that does not continue where it is, gaplessly and in our epoch, drops it.
+     */
+    @Override
+    public void onLogRead(PeerId learner, Zxid after, List<Txn> txns) {
+        LearnerProgress p = learners.get(learner);
+        if (p == null || !after.equals(p.readPending)) {
+            return;
+        }
+        p.readPending = null;
+        String wrong = after.equals(p.sentZxid) ? misfit(after, txns)
+                : "a read after " + after + " while it was sent up to " + p.sentZxid;
+        if (wrong != null) {
+            LOG.warn("node {}: reading our log after {} for learner {} gave {}; dropping it so"
+                    + " it syncs again", self, after, learner, wrong);
+            learners.remove(learner);
+            return;
+        }
+        p.readAhead.addAll(txns);
+        if (!feed(p)) {
+            learners.remove(learner);
+        }
+    }
+
+    /** Why txns read after {@code after} cannot be streamed to a learner in broadcast, or null. */
+    private String misfit(Zxid after, List<Txn> txns) {
+        if (txns.isEmpty()) {
+            return "no txn";
+        }
+        Zxid prev = after;
+        for (Txn t : txns) {
+            if (!prev.isFollowedBy(t.zxid())) {
+                return t.zxid() + " right after " + prev + " (a gap: the log was cut meanwhile)";
+            }
+            if (t.zxid().epoch() != epoch) {
+                return "txn " + t.zxid() + ", not of our epoch " + epoch;
+            }
+            prev = t.zxid();
+        }
+        return null;
+    }
+
+    /**
+     * A read of the log for a learner failed (an I/O error, or the txns were gone): it is
+     * dropped rather than left waiting, and syncs again when it comes back (by SNAP, if the
+     * log no longer reaches back to it).
+     */
+    @Override
+    public void onLogReadFailed(PeerId learner, Zxid after, String reason) {
+        LearnerProgress p = learners.get(learner);
+        if (p != null && after.equals(p.readPending)) {
+            LOG.warn("node {}: reading our log after {} for learner {} failed ({}); dropping it"
+                    + " so it syncs again", self, after, learner, reason);
+            learners.remove(learner);
+        }
     }
 
     /** COMMIT up to what the follower has been sent; never a txn it has not received. */
@@ -1070,8 +1248,10 @@ final class LeaderRole implements RoleState {
 
     private void commit(Zxid best) {
         core.setCommitted(best);
-        // A forwarded txn's origin goes out with its PROPOSAL or INFORM: keep it until every
-        // learner has been sent the txn, not only until it commits.
+        // A forwarded txn's origin goes out with its PROPOSAL or INFORM, and only the learner
+        // that forwarded it needs it (to bind its request): keep it until that learner has been
+        // sent the txn, not only until it commits. Only learners that forwarded txns still kept
+        // hold the others' back: one catching up from far behind (from the log) holds none.
         Zxid originsDone = best;
         for (Iterator<LearnerProgress> it = learners.values().iterator(); it.hasNext();) {
             LearnerProgress p = it.next();
@@ -1084,9 +1264,15 @@ final class LeaderRole implements RoleState {
                 it.remove();
                 continue;
             }
-            originsDone = Zxid.min(originsDone, p.sentZxid);
+            if (originCounts.containsKey(p.id)) {
+                originsDone = Zxid.min(originsDone, p.sentZxid);
+            }
         }
-        origins.headMap(originsDone, true).clear();
+        Map<Zxid, Origin> done = origins.headMap(originsDone, true);
+        for (Origin o : done.values()) {
+            originCounts.computeIfPresent(o.peer(), (peer, n) -> n > 1 ? n - 1 : null);
+        }
+        done.clear();
     }
 
     /** Whether this leader and the learners that pass {@code test} form a quorum. */

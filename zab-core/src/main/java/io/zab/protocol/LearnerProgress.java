@@ -61,6 +61,14 @@ final class LearnerProgress {
     long snapRequested;
     long snapSent;
     long snapAcked;
+    /**
+     * The txns it needs from the log (older than the history in memory): the zxid of the read
+     * under way, or null; the txns read and not yet sent (a read's worth at most); how many of
+     * them it was sent so far.
+     */
+    Zxid readPending;
+    final ArrayDeque<Txn> readAhead = new ArrayDeque<>();
+    long sentFromLog;
 
     LearnerProgress(PeerId id, boolean observer, boolean abstains, long acceptedEpoch,
             Zxid lastZxid, long now) {
@@ -93,6 +101,11 @@ final class LearnerProgress {
         while (!unacked.isEmpty() && !unacked.peekFirst().zxid().isAfter(zxid)) {
             unackedBytes -= unacked.pollFirst().data().length;
         }
+    }
+
+    /** Whether it is being sent txns read from the log. */
+    boolean readingLog() {
+        return readPending != null || !readAhead.isEmpty();
     }
 
     /** The learner's ACK counts toward commits (it acked NEWLEADER of this epoch). */

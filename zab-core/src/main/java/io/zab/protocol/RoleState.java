@@ -56,6 +56,14 @@ interface RoleState {
     default void onSnapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) {
     }
 
+    /** Txns read from the log for a learner (leaders only; {@link Event.LogRead}). */
+    default void onLogRead(PeerId learner, Zxid after, java.util.List<Txn> txns) {
+    }
+
+    /** A read of the log for a learner failed (leaders only; {@link Event.LogReadFailed}). */
+    default void onLogReadFailed(PeerId learner, Zxid after, String reason) {
+    }
+
     /**
      * The oldest zxid the history must keep txns after (a snapshot being sent: its learner gets
      * the txns after it next), or null.

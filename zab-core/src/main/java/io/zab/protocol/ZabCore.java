@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * driver calls {@link #handle} for each {@link Event} and then {@link #drainActions} to learn what
  * to do. No I/O, no threads, no clock: the same code runs in the simulator and in ZabNode.
  *
- * <p>The core holds what every role shares: the epochs, the in-memory history, what is durable
+ * <p>The core holds what every role shares: the epochs, the in-memory history, what its log on
+ * disk holds ({@link LogExtent}, the DIFF a leader can serve from disk), what is durable
  * (by storage sequence number), what is committed and delivered, and the host requests in
  * flight. The roles ({@link LeaderRole}, {@link FollowerRole}) hold the phase of the protocol;
  * while LOOKING there is no role and the {@link LeaderElection} runs.
@@ -70,6 +71,9 @@ public final class ZabCore {
     private long acceptedEpoch;
     private long currentEpoch;
     private final History history;
+    /** What the txn log holds: the DIFF a leader can serve from disk ({@link LogExtent}). */
+    private final LogExtent logExtent;
+    private final ServableHistory servable;
     private Zxid lastSyncedZxid;
     private Zxid lastCommittedZxid;
     private Zxid lastDeliveredZxid;
@@ -107,6 +111,8 @@ public final class ZabCore {
         this.acceptedEpoch = state.acceptedEpoch();
         this.currentEpoch = state.currentEpoch();
         this.history = new History(state.snapshotZxid(), state.log());
+        this.logExtent = new LogExtent(state.snapshotZxid(), state.log());
+        this.servable = new ServableHistory(history, logExtent);
         this.lastSyncedZxid = history.last();
         this.lastCommittedZxid = state.snapshotZxid();
         this.lastDeliveredZxid = state.snapshotZxid();
@@ -166,6 +172,16 @@ public final class ZabCore {
             if (role != null) {
                 role.onSnapshotFailed(f.learner(), f.zxid(), f.reason());
             }
+        } else if (event instanceof Event.LogRead r) {
+            if (role != null) {
+                role.onLogRead(r.learner(), r.after(), r.txns());
+            }
+        } else if (event instanceof Event.LogReadFailed f) {
+            if (role != null) {
+                role.onLogReadFailed(f.learner(), f.after(), f.reason());
+            }
+        } else if (event instanceof Event.LogPurgeable p) {
+            onLogPurgeable(p.upTo());
         } else {
             throw new IllegalArgumentException("unknown event " + event);
         }
@@ -723,6 +739,31 @@ public final class ZabCore {
         return history;
     }
 
+    /** The history in memory and the log on disk together: what a leader syncs learners from. */
+    ServableHistory servable() {
+        return servable;
+    }
+
+    /** The txn log as this node knows it. */
+    LogExtent logExtent() {
+        return logExtent;
+    }
+
+    /** Asks for {@code maxBytes} of the logged txns after {@code after}, for a learner. */
+    void readLog(PeerId learner, Zxid after, long maxBytes) {
+        actions.add(new Action.ReadLog(learner, after, maxBytes));
+    }
+
+    /**
+     * The host may drop the log up to {@code upTo}: the txns at or below it stop counting as
+     * logged before the purge is asked for, so every read asked for from now on is of txns the
+     * purge keeps, and every read asked for before is served before it (one queue).
+     */
+    private void onLogPurgeable(Zxid upTo) {
+        logExtent.purge(upTo);
+        actions.add(new Action.PurgeLog(upTo));
+    }
+
     long ticks() {
         return ticks;
     }
@@ -768,6 +809,7 @@ public final class ZabCore {
     long append(List<Txn> txns) {
         for (Txn t : txns) {
             history.append(t);
+            logExtent.append(t.zxid());
             memberships.onAppend(t);
         }
         long seq = ++issuedSeq;
@@ -782,6 +824,7 @@ public final class ZabCore {
                     + lastDeliveredZxid);
         }
         history.truncateAfter(lastKept);
+        logExtent.truncateAfter(lastKept);
         memberships.onTruncate(lastKept);
         lastSyncedZxid = Zxid.min(lastSyncedZxid, lastKept);
         lastCommittedZxid = Zxid.min(lastCommittedZxid, lastKept);
@@ -841,6 +884,7 @@ public final class ZabCore {
         partialSnap = null;
         pendingRestoreZxid = zxid;
         history.reset(zxid);
+        logExtent.reset(zxid);
         memberships.onReset(zxid);
         lastSyncedZxid = Zxid.min(lastSyncedZxid, zxid);
         long seq = ++issuedSeq;
@@ -1048,6 +1092,14 @@ public final class ZabCore {
     /** Messages rejected as out of range or out of place since start ({@link #reject}). */
     public long rejectedMessages() {
         return rejectedMessages;
+    }
+
+    /**
+     * The zxid this node's txn log, as the core counts it, starts after: a leader can sync a
+     * learner by DIFF from anywhere at or above it (or above its history in memory).
+     */
+    public Zxid logStart() {
+        return logExtent.start();
     }
 
     /** Payload bytes of the history held in memory. */

@@ -71,6 +71,11 @@ final class DurableMarkLog implements TxnLog {
     }
 
     @Override
+    public List<Txn> readAfter(Zxid after, long maxBytes) throws IOException {
+        return log.readAfter(after, maxBytes);
+    }
+
+    @Override
     public void purge(Zxid upTo) throws IOException {
         log.purge(upTo);
     }

@@ -171,6 +171,17 @@ final class Incarnation {
                     public void onForced(long nanos) {
                         host.metrics().fsync(nanos);
                     }
+
+                    @Override
+                    public void onLogRead(PeerId learner, Zxid after,
+                            List<io.zab.protocol.Txn> txns) {
+                        inbox.add(new Event.LogRead(learner, after, txns));
+                    }
+
+                    @Override
+                    public void onLogReadFailed(PeerId learner, Zxid after, String reason) {
+                        inbox.add(new Event.LogReadFailed(learner, after, reason));
+                    }
                 });
         this.deliverer = new Deliverer(id + "-deliver", stateMachine, stores.snapshots(),
                 recovery.state().snapshotZxid(), config.snapshotEveryTxns(),
@@ -403,6 +414,14 @@ final class Incarnation {
                 writes.add(st);
             } else if (a instanceof Action.DeliveryAction d) {
                 deliveries.add(d);
+            } else if (a instanceof Action.ReadLog || a instanceof Action.PurgeLog) {
+                // after the writes before it: it may read them, and a purge never passes a read
+                writes = handToLogWriter(writes);
+                if (a instanceof Action.ReadLog r) {
+                    logWriter.read(r.learner(), r.after(), r.maxBytes());
+                } else {
+                    logWriter.purge(((Action.PurgeLog) a).upTo());
+                }
             } else {
                 deliveries = handToDeliverer(deliveries);
                 if (a instanceof Action.ReadSnapshotChunk r) {
@@ -416,10 +435,17 @@ final class Incarnation {
                 }
             }
         }
-        if (!writes.isEmpty()) {
-            logWriter.submitAll(writes);
-        }
+        handToLogWriter(writes);
         handToDeliverer(deliveries);
+    }
+
+    /** Queues {@code writes} (if any) on the log writer; returns a list for more. */
+    private List<Action.StorageAction> handToLogWriter(List<Action.StorageAction> writes) {
+        if (writes.isEmpty()) {
+            return writes;
+        }
+        logWriter.submitAll(writes);
+        return new ArrayList<>();
     }
 
     /** Queues {@code deliveries} (if any) on the delivery thread; returns a list for more. */
@@ -645,19 +671,21 @@ final class Incarnation {
             host.metrics().snapshotSaved(nanos, bytes);
         }
 
+        /**
+         * The log may be purged up to the oldest snapshot kept: the core hears of it first
+         * (it stops counting those txns as logged, so it asks for no read of them), then asks
+         * the log writer to purge, after the reads it asked for before.
+         */
         @Override
         public void snapshotSaved(Zxid zxid) {
             try {
                 java.util.Optional<Zxid> oldest = stores.snapshots().oldestKept();
                 if (oldest.isPresent()) {
-                    logWriter.purge(oldest.get());
+                    inbox.add(new Event.LogPurgeable(oldest.get()));
                 }
             } catch (java.io.IOException e) {
                 LOG.warn("node {}: after the snapshot at {}: {}", config.peerId(), zxid,
                         e.toString());
-            } catch (IllegalStateException e) {
-                LOG.debug("node {}: log not purged after the snapshot at {}: {}",
-                        config.peerId(), zxid, e.getMessage());
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.zab.runtime;
 
+import io.zab.PeerId;
 import io.zab.Zxid;
 import io.zab.protocol.Action.AppendTxns;
 import io.zab.protocol.Action.StorageAction;
@@ -34,8 +35,15 @@ import org.slf4j.LoggerFactory;
  * waited for room in the protocol thread's inbox could deadlock. What bounds it is upstream (the
  * leader's in-flight budget and per-learner windows); {@link #queuedBytes} shows it.
  *
- * <p>Threads: {@link #submit}, {@link #purge} and {@link #close} from any thread (the protocol
- * thread, the snapshot thread); the listener is called on the log-writer thread.
+ * <p>It also serves the core's reads of the log for learners ({@link #read}), in queue order
+ * with the writes and purges: it is the one thread that uses the log, so a read never races a
+ * truncation or a purge, and a purge asked for after a read never overtakes it. A read that
+ * fails is reported to the core (that learner syncs again); the writer goes on, and if the read
+ * failed the log itself ({@link io.zab.storage.file.FileTxnLog} fails for good on an I/O error)
+ * the next write fails the writer as any write error does.
+ *
+ * <p>Threads: {@link #submit}, {@link #read}, {@link #purge} and {@link #close} from any thread
+ * (the protocol thread); the listener is called on the log-writer thread.
  */
 public final class LogWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
@@ -55,6 +63,14 @@ public final class LogWriter implements AutoCloseable {
         /** A batch was forced to disk in {@code nanos} (for metrics). */
         default void onForced(long nanos) {
         }
+
+        /** The txns of a {@link #read}: they start right after {@code after}. */
+        default void onLogRead(PeerId learner, Zxid after, List<Txn> txns) {
+        }
+
+        /** A {@link #read} failed: the log could not be read, or no longer holds those txns. */
+        default void onLogReadFailed(PeerId learner, Zxid after, String reason) {
+        }
     }
 
     private record Purge(Zxid upTo) {
@@ -62,6 +78,9 @@ public final class LogWriter implements AutoCloseable {
 
     /** Storage actions queued together, with their payload bytes counted once. */
     private record Writes(List<StorageAction> actions, long bytes) {
+    }
+
+    private record Read(PeerId learner, Zxid after, long maxBytes) {
     }
 
 
@@ -127,9 +146,17 @@ public final class LogWriter implements AutoCloseable {
         enqueue(new Writes(actions, bytes));
     }
 
-    /** Lets the log drop segments at or below {@code upTo}, between two batches. */
+    /** Lets the log drop segments at or below {@code upTo}, in queue order. */
     public void purge(Zxid upTo) {
         enqueue(new Purge(upTo));
+    }
+
+    /**
+     * Reads up to {@code maxBytes} of the logged txns after {@code after} (at least one), in
+     * queue order, for the core's {@code learner}; answers on the listener. Never blocks.
+     */
+    public void read(PeerId learner, Zxid after, long maxBytes) {
+        enqueue(new Read(learner, after, maxBytes));
     }
 
 
@@ -222,6 +249,28 @@ public final class LogWriter implements AutoCloseable {
         return a.seq();
     }
 
+    /**
+     * Reads for a learner: what follows right after the zxid asked for, or a failure. Only an
+     * I/O error is caught here; a broken invariant fails the writer like any other.
+     */
+    private void serve(Read r) {
+        List<Txn> txns;
+        try {
+            txns = log.readAfter(r.after(), r.maxBytes());
+        } catch (IOException e) {
+            LOG.warn("reading the log after {} for learner {} failed: {}", r.after(),
+                    r.learner(), e.toString());
+            listener.onLogReadFailed(r.learner(), r.after(), e.toString());
+            return;
+        }
+        if (txns.isEmpty() || !r.after().isFollowedBy(txns.get(0).zxid())) {
+            listener.onLogReadFailed(r.learner(), r.after(), "the log (from " + log.base()
+                    + " to " + log.lastZxid() + ") no longer holds the txn after " + r.after());
+            return;
+        }
+        listener.onLogRead(r.learner(), r.after(), txns);
+    }
+
     /** Applies and forces one batch; false when told to stop. */
     private boolean applyBatch(List<Object> batch) throws IOException {
         long high = Long.MIN_VALUE;
@@ -233,6 +282,10 @@ public final class LogWriter implements AutoCloseable {
             }
             if (item instanceof Purge p) {
                 log.purge(p.upTo());
+                continue;
+            }
+            if (item instanceof Read r) {
+                serve(r);
                 continue;
             }
             Writes w = (Writes) item;

@@ -34,6 +34,33 @@ public interface TxnLog extends AutoCloseable {
     List<Txn> readAfter(Zxid after) throws IOException;
 
     /**
+     * The logged txns with a zxid above {@code after}, in order, as many as fit in
+     * {@code maxBytes} of payload, and always the first of them (a txn larger than the bound
+     * comes alone); empty when none is logged above {@code after}. The first may not be the txn
+     * right after {@code after} (a purge dropped it): the caller checks. This default reads
+     * everything and keeps the head; logs override it to read no more than they return.
+     *
+     * @param maxBytes the most payload bytes returned (beyond one txn), positive
+     */
+    default List<Txn> readAfter(Zxid after, long maxBytes) throws IOException {
+        return boundedPrefix(readAfter(after), maxBytes);
+    }
+
+    /** The head of {@code txns} that {@link #readAfter(Zxid, long)} returns for the bound. */
+    static List<Txn> boundedPrefix(List<Txn> txns, long maxBytes) {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+        }
+        long bytes = 0;
+        int n = 0;
+        while (n < txns.size() && (n == 0 || bytes + txns.get(n).data().length <= maxBytes)) {
+            bytes += txns.get(n).data().length;
+            n++;
+        }
+        return n == txns.size() ? txns : List.copyOf(txns.subList(0, n));
+    }
+
+    /**
      * Lets the log drop txns at or below {@code upTo}, which every snapshot the node keeps has
      * passed. A log may drop less or nothing (this default); {@link #base()} rises to at most
      * {@code upTo}. Not part of the crash semantics: a purge lost in a crash just leaves more.

@@ -77,6 +77,11 @@ final class PerfectCluster {
                 delivered.get(id).addAll(d.txns());
             } else if (a instanceof Action.Complete c) {
                 completions.get(id).add(c);
+            } else if (a instanceof Action.ReadLog r) {
+                List<Txn> txns = logs.get(id).readAfter(r.after(), r.maxBytes());
+                queue.add(() -> handle(id, new Event.LogRead(r.learner(), r.after(), txns)));
+            } else if (a instanceof Action.PurgeLog p) {
+                logs.get(id).purge(p.upTo());
             } else if (a instanceof Action.TakeSnapshot t) {
                 List<Txn> state = delivered.get(id);
                 Zxid at = state.isEmpty() ? Zxid.ZERO : state.get(state.size() - 1).zxid();

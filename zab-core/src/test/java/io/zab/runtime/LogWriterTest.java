@@ -44,6 +44,8 @@ class LogWriterTest {
 
     /** Records what the writer reports, for the test thread to wait on. */
     private static class Reports implements LogWriter.Listener {
+        /** Reads answered: the txns, or the reason they failed. */
+        final BlockingQueue<Object> reads = new LinkedBlockingQueue<>();
         final BlockingQueue<Long> persisted = new LinkedBlockingQueue<>();
         final BlockingQueue<Exception> failures = new LinkedBlockingQueue<>();
         final List<String> problems = Collections.synchronizedList(new ArrayList<>());
@@ -63,6 +65,24 @@ class LogWriterTest {
         @Override
         public void onFailure(Exception cause) {
             failures.add(cause);
+        }
+
+        @Override
+        public void onLogRead(io.zab.PeerId learner, Zxid after, List<Txn> txns) {
+            reads.add(txns);
+        }
+
+        @Override
+        public void onLogReadFailed(io.zab.PeerId learner, Zxid after, String reason) {
+            reads.add(reason);
+        }
+
+        Object awaitRead() throws InterruptedException {
+            Object got = reads.poll(WAIT_S, TimeUnit.SECONDS);
+            if (got == null) {
+                throw new AssertionError("a read was never answered");
+            }
+            return got;
         }
 
         void awaitPersisted(long seq) throws InterruptedException {
@@ -138,6 +158,34 @@ class LogWriterTest {
 
     private static AppendTxns append(long seq) {
         return new AppendTxns(seq, List.of(txn(1, seq)));
+    }
+
+    /**
+     * Reads for learners are served in queue order with the writes and purges: one asked for
+     * after an append sees it, one asked for before a purge is served before it, one after it
+     * fails (the txn right after is gone); a bound in bytes holds.
+     */
+    @Test
+    void servesReadsInQueueOrderWithWritesAndPurges() throws Exception {
+        FileTxnLog log = FileTxnLog.open(dir.resolve("log"), new FileTxnLog.Options(4096, false));
+        Reports reports = new Reports();
+        LogWriter w = new LogWriter("t", log, new MemoryEpochStore(), new MemorySnapshotStore(),
+                new MemoryMembershipStore(), 50, Long.MAX_VALUE, reports);
+        w.start();
+        io.zab.PeerId learner = io.zab.PeerId.of(2);
+        w.submit(new AppendTxns(1, range(1, 1, 200, 100)));
+        w.read(learner, z(1, 10), 350);
+        w.purge(z(1, 150));
+        w.read(learner, z(1, 10), 350);
+        w.read(learner, z(1, 150), 1 << 20);
+        assertEquals(range(1, 11, 13, 100), reports.awaitRead(), "after the append, bounded");
+        Object afterPurge = reports.awaitRead();
+        assertTrue(afterPurge instanceof String s && s.contains("no longer holds"),
+                "the purge dropped (1,11): " + afterPurge);
+        assertEquals(range(1, 151, 200, 100), reports.awaitRead());
+        reports.awaitPersisted(1);
+        w.close();
+        log.close();
     }
 
     @Test

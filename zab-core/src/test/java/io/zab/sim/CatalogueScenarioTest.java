@@ -58,10 +58,11 @@ class CatalogueScenarioTest {
     }
 
     /**
-     * S04, ZOOKEEPER-3642: a follower far behind gets SNAP; the link breaks after it loaded the
-     * snapshot in memory and before the snapshot is durable; it reconnects while writes go on
-     * (its next sync starts from the snapshot's zxid), then is killed and restarted. It must end
-     * equal to the leader.
+     * S04, ZOOKEEPER-3642: a follower far behind gets SNAP (the leader snapshots after every
+     * delivery and purges its log, so the log does not reach back to it either); the link
+     * breaks after it loaded the snapshot in memory and before the snapshot is durable; it
+     * reconnects while writes go on (its next sync starts from the snapshot's zxid), then is
+     * killed and restarted. It must end equal to the leader.
      */
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5})
@@ -70,6 +71,7 @@ class CatalogueScenarioTest {
         SimCluster c = established(seed, SimOptions.defaults().historyMaxTxns(2));
         int leader = leaderId(c);
         int f1 = followers(c, leader).get(0);
+        c.node(leader).snapshotEveryTxns(1);
         c.crash(f1);
         for (int i = 0; i < 8; i++) {
             write(c, leader);
@@ -106,6 +108,7 @@ class CatalogueScenarioTest {
                         CoreConfig.PROPOSALS_INFLIGHT_MAX_BYTES, 256));
         int leader = leaderId(c);
         int f1 = followers(c, leader).get(0);
+        c.node(leader).snapshotEveryTxns(1);
         c.crash(f1);
         for (int i = 0; i < 8; i++) {
             write(c, leader);
@@ -149,6 +152,7 @@ class CatalogueScenarioTest {
         SimCluster c = established(seed, SimOptions.defaults().historyMaxTxns(3));
         int leader = leaderId(c);
         int f1 = followers(c, leader).get(0);
+        c.node(leader).snapshotEveryTxns(1); // its log no longer reaches back to F1
         c.crash(f1);
         for (int i = 0; i < 6; i++) {
             write(c, leader);

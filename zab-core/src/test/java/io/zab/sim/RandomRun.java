@@ -106,7 +106,8 @@ public final class RandomRun {
     /**
      * Bounded resources, drawn from a stream of their own so the other draws of a seed stay as
      * they were: tight learner windows (lagging learners, some dropped and resynced), small
-     * in-flight and history budgets, and requests that wait for a leader and for room.
+     * in-flight and history budgets, requests that wait for a leader and for room, and
+     * periodic snapshots that purge the log.
      */
     static void resources(SimOptions o, SplittableRandom r) {
         long history = r.nextInt(6) == 0 ? 64 + r.nextInt(8_192) : CoreConfig.HISTORY_MAX_BYTES;
@@ -116,6 +117,11 @@ public final class RandomRun {
         o.byteLimits(history, inflight, window);
         if (r.nextInt(3) == 0) {
             o.requestWaitTicks(1 + r.nextInt(30));
+        }
+        if (r.nextInt(3) == 0) {
+            // Periodic snapshots, each purging the log: learners that come back from behind
+            // the log get SNAP, the others DIFF from the log; purges meet reads under way.
+            o.snapshotEveryTxns(1 + r.nextInt(300));
         }
     }
 

@@ -113,6 +113,28 @@ public final class SimDisk {
         flushUnsynced();
     }
 
+    /** Reads the log as the runtime's log writer does for a learner ({@code ReadLog}). */
+    List<Txn> read(Zxid after, long maxBytes) {
+        return log.readAfter(after, maxBytes);
+    }
+
+    /**
+     * Purges the log up to {@code upTo} ({@code PurgeLog}): the durable txns at or below it go,
+     * from the log and from the shadow alike (no part of the crash semantics).
+     */
+    void purge(Zxid upTo) {
+        log.purge(upTo);
+        int n = 0;
+        while (n < durableSize && Long.compareUnsigned(durable[n], upTo.toLong()) <= 0) {
+            n++;
+        }
+        if (n > 0) {
+            durableBase = Zxid.fromLong(durable[n - 1]);
+            System.arraycopy(durable, n, durable, 0, durableSize - n);
+            durableSize -= n;
+        }
+    }
+
     /** Power loss: a random prefix of the unsynced log writes survives, the last maybe torn. */
     void crash(RandomGenerator random) {
         log.crash(random);

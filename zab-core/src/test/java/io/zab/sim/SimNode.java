@@ -57,7 +57,8 @@ public final class SimNode {
     private int incarnation;
     private Role role = Role.LOOKING;
 
-    private final ArrayDeque<StorageAction> storageQueue = new ArrayDeque<>();
+    /** The log writer's queue: storage actions, and the core's log reads and purges. */
+    private final ArrayDeque<Action> storageQueue = new ArrayDeque<>();
     private DiskState diskState = DiskState.IDLE;
     private long appliedSeq;
     private int writesSinceSync;
@@ -70,6 +71,10 @@ public final class SimNode {
     /** Snapshots being sent, by learner (memory, lost in a crash), and the snapshot thread. */
     private final Map<Integer, StoredSnapshot> transfers = new HashMap<>();
     private long snapshotThreadFree;
+    /** Txns delivered since the last periodic snapshot ({@link SimOptions#snapshotEveryTxns}). */
+    private long sinceSnapshot;
+    /** This node's periodic snapshot interval, or -1 for the cluster's option. */
+    private long snapshotEvery = -1;
     /** A slow disk: every fsync takes this long (0: the usual 0.1-2 ms). */
     private long fsyncMicros;
     /** A slow state machine: every delivery action takes this long (0: the usual 10-300 us). */
@@ -166,6 +171,15 @@ public final class SimNode {
         this.fsyncMicros = micros;
     }
 
+    /**
+     * This node takes a snapshot every {@code txns} txns delivered and purges its log up to it,
+     * whatever the cluster's option says (0: never). A leader that does keeps only a short log,
+     * so a follower that comes back from far behind gets SNAP.
+     */
+    public void snapshotEveryTxns(long txns) {
+        this.snapshotEvery = txns;
+    }
+
     /** Makes this node's state machine slow (each delivery action {@code micros}). */
     public void slowStateMachine(long micros) {
         this.deliveryMicros = micros;
@@ -174,7 +188,7 @@ public final class SimNode {
     /** Payload bytes queued for this node's log writer (appends not yet applied). */
     public long storageQueueBytes() {
         long n = 0;
-        for (StorageAction a : storageQueue) {
+        for (Action a : storageQueue) {
             n += a instanceof AppendTxns t ? Txn.payloadBytes(t.txns()) : 0;
         }
         return n;
@@ -207,6 +221,7 @@ public final class SimNode {
         role = Role.LOOKING;
         appliedSeq = 0;
         writesSinceSync = 0;
+        sinceSnapshot = 0;
         diskState = DiskState.IDLE;
         broadcastingEpoch = -1;
         commitChecked = Zxid.ZERO;
@@ -408,6 +423,9 @@ public final class SimNode {
                 kickDelivery();
             } else if (a instanceof Action.ReadSnapshotChunk r) {
                 readChunk(r);
+            } else if (a instanceof Action.ReadLog || a instanceof Action.PurgeLog) {
+                storageQueue.add(a); // the runtime's log writer serves them in queue order
+                kickDisk();
             } else if (a instanceof Action.PeersChanged) {
                 // The simulated network links every pair; each core drops what non-members
                 // send. Hooks still see it (a crash when the leader starts adding a member).
@@ -442,13 +460,18 @@ public final class SimNode {
     }
 
     private void applyNextWrite() {
-        StorageAction a = storageQueue.peek();
+        Action item = storageQueue.peek();
         int inc = incarnation;
-        boolean proceed = cluster.interceptAction(this, a);
+        boolean proceed = cluster.interceptAction(this, item);
         if (!isCurrent(inc)) {
             return;
         }
         storageQueue.poll();
+        if (!(item instanceof StorageAction a)) {
+            serveLog(item, proceed);
+            nextWrite();
+            return;
+        }
         if (a.seq() <= appliedSeq) {
             throw Checkers.violation("StorageOrder", "node " + id + " storage action #"
                     + a.seq() + " after #" + appliedSeq);
@@ -466,11 +489,44 @@ public final class SimNode {
         }
         appliedSeq = a.seq();
         writesSinceSync++;
+        nextWrite();
+    }
+
+    /** After one item: the next, or an fsync of what was written, or idle. */
+    private void nextWrite() {
         if (!storageQueue.isEmpty() && writesSinceSync < WRITES_PER_SYNC) {
             scheduleDisk(between(5, 50), this::applyNextWrite);
+        } else if (writesSinceSync == 0) {
+            diskState = DiskState.IDLE; // only reads and purges since the last fsync
         } else {
             diskState = DiskState.SYNCING;
             scheduleDisk(fsyncMicros > 0 ? fsyncMicros : between(100, 2_000), this::fsync);
+        }
+    }
+
+    /**
+     * A read of the log for a learner, answered a little later (a hook that drops it makes it
+     * fail, as an unreadable disk would), or a purge.
+     */
+    private void serveLog(Action item, boolean proceed) {
+        if (item instanceof Action.ReadLog r) {
+            Event answer;
+            List<Txn> txns = proceed ? disk.read(r.after(), r.maxBytes()) : List.of();
+            cluster.stats().logReads++;
+            if (!txns.isEmpty() && r.after().isFollowedBy(txns.get(0).zxid())) {
+                answer = new Event.LogRead(r.learner(), r.after(), txns);
+            } else {
+                cluster.stats().logReadsFailed++;
+                answer = new Event.LogReadFailed(r.learner(), r.after(), proceed
+                        ? "the log (from " + disk.log().base() + ") no longer holds the txn after "
+                                + r.after() : "a hook dropped the read");
+            }
+            cluster.trace().add(now(), id, "disk", item, null);
+            post(answer, "log read", between(1, 20));
+        } else if (item instanceof Action.PurgeLog p && proceed) {
+            cluster.stats().purges++;
+            disk.purge(p.upTo());
+            cluster.trace().add(now(), id, "disk", item, null);
         }
     }
 
@@ -541,6 +597,8 @@ public final class SimNode {
                 }
             }
             applied(d.txns().get(d.txns().size() - 1).zxid());
+            sinceSnapshot += d.txns().size();
+            maybeSnapshot();
         } else if (a instanceof RequestProposed rp) {
             SimRequest r = pending.get(rp.requestId());
             if (r == null || (r.kind != SimRequest.Kind.WRITE
@@ -582,6 +640,31 @@ public final class SimNode {
             onSnapshotThread(new Event.SnapshotReady(ts.learner(), kept.zxid(), kept.size(),
                     kept.crc()), "snapshot ready", between(200, 5_000));
         }
+    }
+
+    /**
+     * A periodic snapshot, as the runtime's delivery thread takes one, then the log purged up to
+     * it (the memory store keeps only the newest): the core hears of it first. None while a
+     * snapshot installed by SNAP waits to be restored (the store would lose it).
+     */
+    private void maybeSnapshot() {
+        long every = snapshotEvery >= 0 ? snapshotEvery : cluster.options().snapshotEveryTxns;
+        if (every == 0 || sinceSnapshot < every
+                || deliveryQueue.stream().anyMatch(x -> x instanceof RestoreSnapshot)) {
+            return;
+        }
+        sinceSnapshot = 0;
+        byte[] data = stateMachine.snapshotBytes();
+        Zxid at = stateMachine.lastZxid();
+        try {
+            if (!disk.snapshots().saveIfNewest(at, out -> out.write(data))) {
+                return;
+            }
+        } catch (IOException e) {
+            throw new AssertionError("a memory snapshot store cannot fail", e);
+        }
+        cluster.trace().add(now(), id, "snapshot at " + at, null, null);
+        post(new Event.LogPurgeable(at), "log purgeable", between(1, 20));
     }
 
     private static byte[] bytesOf(StoredSnapshot s) {

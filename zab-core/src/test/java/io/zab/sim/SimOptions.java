@@ -33,6 +33,11 @@ public final class SimOptions {
     int requestWaitTicks;
     /** The runtime's pending budget: requests a node takes before refusing at the edge. */
     int pendingMaxTxns = Integer.MAX_VALUE;
+    /**
+     * Periodic snapshots as the runtime's delivery thread takes them: after this many txns
+     * delivered, a snapshot of the state machine, and the log purged up to it; 0 for none.
+     */
+    long snapshotEveryTxns;
     Supplier<LeaderElection> election = QuorumMaxElection::new;
     /** Probability that one message takes the slow path (2-50 ms instead of 0.05-2 ms). */
     double slowMessageProbability = 0.01;
@@ -85,6 +90,15 @@ public final class SimOptions {
         this.historyMaxBytes = history;
         this.proposalsInflightMaxBytes = inflight;
         this.learnerWindowBytes = window;
+        return this;
+    }
+
+    /** Periodic snapshots every {@code txns} txns delivered, each followed by a purge. */
+    public SimOptions snapshotEveryTxns(long txns) {
+        if (txns < 0) {
+            throw new IllegalArgumentException("snapshotEveryTxns must not be negative: " + txns);
+        }
+        this.snapshotEveryTxns = txns;
         return this;
     }
 
@@ -147,6 +161,7 @@ public final class SimOptions {
                 + ", syncLimit " + syncLimitTicks + ", historyMaxTxns " + historyMaxTxns
                 + ", zxidCounterMax " + zxidCounterMax + ", bytes: history " + historyMaxBytes
                 + " in flight " + proposalsInflightMaxBytes + " window " + learnerWindowBytes
-                + ", wait " + requestWaitTicks + " ticks";
+                + ", wait " + requestWaitTicks + " ticks"
+                + (snapshotEveryTxns > 0 ? ", snapshot every " + snapshotEveryTxns + " txns" : "");
     }
 }

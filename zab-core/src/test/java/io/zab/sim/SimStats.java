@@ -28,6 +28,11 @@ public final class SimStats {
     long truncs;
     long snaps;
     long snapChunks;
+    /** Reads of a leader's log for learners (DIFF from the log), and those that failed. */
+    long logReads;
+    long logReadsFailed;
+    /** Purges of a log (periodic snapshots). */
+    long purges;
     long messages;
     long messagesLost;
     long succeeded;
@@ -79,6 +84,9 @@ public final class SimStats {
         truncs += o.truncs;
         snaps += o.snaps;
         snapChunks += o.snapChunks;
+        logReads += o.logReads;
+        logReadsFailed += o.logReadsFailed;
+        purges += o.purges;
         messages += o.messages;
         messagesLost += o.messagesLost;
         succeeded += o.succeeded;
@@ -98,7 +106,9 @@ public final class SimStats {
                 + " partitions, "
                 + connectionBreaks + " broken connections; " + leaders
                 + " leaders established; "
-                + "sync: " + diffs + " DIFF, " + truncs + " TRUNC, " + snaps + " SNAP (" + snapChunks + " chunks); "
+                + "sync: " + diffs + " DIFF, " + truncs + " TRUNC, " + snaps + " SNAP ("
+                + snapChunks + " chunks), " + logReads + " log reads (" + logReadsFailed + " failed), "
+                + purges + " log purges; "
                 + messages + " messages (" + messagesLost + " lost); requests: " + succeeded
                 + " written, " + synced + " synced, " + notLeader + " NOT_LEADER, " + unknown
                 + " OUTCOME_UNKNOWN, " + overloaded + " OVERLOADED, " + tooLarge

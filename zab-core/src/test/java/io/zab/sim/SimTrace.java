@@ -147,6 +147,11 @@ public final class SimTrace {
             return "SnapshotChunk[learner=" + c.learner() + ", zxid=" + c.zxid() + " @"
                     + c.offset() + ", " + c.data().length + " bytes]";
         }
+        if (e instanceof Event.LogRead r) {
+            return "LogRead[learner=" + r.learner() + ", after=" + r.after() + ", "
+                    + r.txns().size() + " txns" + (r.txns().isEmpty() ? "" : " to "
+                            + r.txns().get(r.txns().size() - 1).zxid()) + "]";
+        }
         return e.toString();
     }
 

@@ -234,6 +234,7 @@ class StorageScenarioTest {
         SimCluster c = established(seed, SimOptions.defaults().historyMaxTxns(4));
         int leader = leaderId(c);
         int f1 = followers(c, leader).get(0);
+        c.node(leader).snapshotEveryTxns(1); // its log no longer reaches back to F1: SNAP
         c.crash(f1);
         for (int i = 0; i < 10; i++) {
             write(c, leader);

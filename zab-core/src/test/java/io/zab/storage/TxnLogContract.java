@@ -254,4 +254,52 @@ public abstract class TxnLogContract {
         assertEquals(range(1, 1, 777, 100), log.readAfter(Zxid.ZERO));
         assertEquals(range(1, 701, 777, 100), log.readAfter(z(1, 700)));
     }
+
+    /** A bounded read returns the head of the unbounded one: within the bound, never empty. */
+    @Test
+    void aBoundedReadReturnsTheHeadThatFitsAndAtLeastOneTxn() throws IOException {
+        for (int b = 0; b < 20; b++) {
+            log.append(range(1, b * 50 + 1, b * 50 + 50, 100));
+        }
+        log.append(range(2, 1, 10, 100));
+        log.sync();
+        assertEquals(range(1, 11, 13, 100), log.readAfter(z(1, 10), 350));
+        assertEquals(range(1, 11, 13, 100), log.readAfter(z(1, 10), 300));
+        assertEquals(range(1, 11, 11, 100), log.readAfter(z(1, 10), 1), "one txn over the bound");
+        assertEquals(concat(range(1, 991, 1000, 100), range(2, 1, 5, 100)),
+                log.readAfter(z(1, 990), 1500), "across the epochs");
+        assertEquals(range(1, 401, 700, 100), log.readAfter(z(1, 400), 30_000),
+                "across segments");
+        assertEquals(List.of(), log.readAfter(z(2, 10), 1000));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        List<Txn> all = log.readAfter(Zxid.ZERO);
+        for (int i = 0; i < 200; i++) {
+            int from = random.nextInt(all.size());
+            long max = 1 + random.nextInt(20_000);
+            List<Txn> got = log.readAfter(all.get(from).zxid(), max);
+            int n = Math.min(all.size() - from - 1, (int) Math.max(1, max / 100));
+            assertEquals(all.subList(from + 1, from + 1 + n), got, "after " + from + ", " + max);
+        }
+        assertThrows(IllegalArgumentException.class, () -> log.readAfter(Zxid.ZERO, 0));
+    }
+
+    /** A purge keeps every txn above its bound; the base rises to at most the bound. */
+    @Test
+    void aPurgeKeepsEveryTxnAboveItsBound() throws IOException {
+        for (int b = 0; b < 20; b++) {
+            log.append(range(1, b * 50 + 1, b * 50 + 50, 100));
+            log.sync();
+        }
+        log.purge(z(1, 620));
+        assertTrue(!log.base().isAfter(z(1, 620)), "base " + log.base());
+        List<Txn> kept = log.readAfter(log.base());
+        assertTrue(log.base().isFollowedBy(kept.get(0).zxid()),
+                "the log goes on right after its base " + log.base() + ": " + kept.get(0));
+        assertEquals(range(1, 621, 1000, 100), log.readAfter(z(1, 620)));
+        assertEquals(range(1, 621, 623, 100), log.readAfter(z(1, 620), 300));
+        log.append(range(1, 1001, 1010, 100));
+        log.sync();
+        crash();
+        assertEquals(range(1, 621, 1010, 100), log.readAfter(z(1, 620)));
+    }
 }

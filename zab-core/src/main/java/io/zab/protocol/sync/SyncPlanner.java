@@ -11,8 +11,12 @@ import io.zab.Zxid;
  * to the last leader zxid of the same epoch below it, because within one epoch both histories
  * are gapless prefixes of the same proposals (TRUNC) — even when its zxid lies numerically
  * inside the leader's window, which is the ZOOKEEPER-1154 bug. When no zxid of that epoch proves
- * a common point, or the learner is older than the leader's in-memory window, only a snapshot is
- * safe (SNAP).
+ * a common point, or the learner is older than all the leader can serve, only a snapshot is safe
+ * (SNAP).
+ *
+ * <p>A leader plans on its history in memory and its log on disk together (its
+ * {@link HistoryView} answers for both), so the common point may lie below what it keeps in
+ * memory; how those txns are sent is the leader's business.
  */
 public final class SyncPlanner {
     private SyncPlanner() {

@@ -383,13 +383,27 @@ public final class FileTxnLog implements TxnLog {
 
     @Override
     public List<Txn> readAfter(Zxid after) throws IOException {
+        return read(after, Long.MAX_VALUE);
+    }
+
+    /** Reads from the segments that hold the txns above {@code after}, and no further. */
+    @Override
+    public List<Txn> readAfter(Zxid after, long maxBytes) throws IOException {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+        }
+        return read(after, maxBytes);
+    }
+
+    private List<Txn> read(Zxid after, long maxBytes) throws IOException {
         checkUsable();
         List<Txn> out = new ArrayList<>();
         long a = after.toLong();
         try {
             flush();
-            for (Segment s : segments) {
-                s.readAfter(a, out);
+            long bytes = 0;
+            for (int i = 0; i < segments.size() && bytes >= 0; i++) {
+                bytes = segments.get(i).readAfter(a, maxBytes, bytes, out);
             }
         } catch (IOException e) {
             throw fail("read after " + after, e);

@@ -84,11 +84,17 @@ final class Segment {
         return found < 0 ? HEADER_BYTES : indexOffsets[found];
     }
 
-    /** Adds every record above {@code after} to {@code out}, checking each CRC again. */
-    void readAfter(long after, List<Txn> out) throws IOException {
+    /**
+     * Adds the records above {@code after} to {@code out}, checking each CRC again, while the
+     * payloads in {@code out} ({@code outBytes} so far) total at most {@code maxBytes}; the first
+     * record of a read is added whatever its size. Returns the payload bytes in {@code out}
+     * then, or -1 once a record did not fit (the read is complete: later segments add nothing).
+     */
+    long readAfter(long after, long maxBytes, long outBytes, List<Txn> out) throws IOException {
         if (LogFormat.compare(lastZxid, after) <= 0) {
-            return;
+            return outBytes;
         }
+        long bytes = outBytes;
         long pos = seek(after);
         RecordReader in = new RecordReader(channel, pos, end);
         while (pos < end) {
@@ -101,12 +107,18 @@ final class Segment {
             int field = in.getInt(pos);
             LogFormat.checkFlags(field, path, pos, zxid, lastZxid);
             if (LogFormat.compare(zxid, after) > 0) {
+                int length = total - RECORD_HEADER_BYTES;
+                if (!out.isEmpty() && bytes + length > maxBytes) {
+                    return -1;
+                }
                 int i = in.index(pos) + RECORD_HEADER_BYTES;
-                byte[] data = Arrays.copyOfRange(in.array(), i, i + total - RECORD_HEADER_BYTES);
+                byte[] data = Arrays.copyOfRange(in.array(), i, i + length);
                 out.add(new Txn(LogFormat.zxid(zxid), data, LogFormat.isMembership(field)));
+                bytes += length;
             }
             pos += total;
         }
+        return bytes;
     }
 
     /**

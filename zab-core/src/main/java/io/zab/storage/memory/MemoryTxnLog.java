@@ -90,13 +90,59 @@ public final class MemoryTxnLog implements TxnLog {
 
     @Override
     public List<Txn> readAfter(Zxid after) {
+        return readAfter(after, Long.MAX_VALUE);
+    }
+
+    @Override
+    public List<Txn> readAfter(Zxid after, long maxBytes) {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+        }
         List<Txn> out = new ArrayList<>();
-        for (Txn t : txns) {
-            if (t.zxid().isAfter(after)) {
-                out.add(t);
+        long bytes = 0;
+        for (int i = firstAbove(txns, after); i < txns.size(); i++) {
+            Txn t = txns.get(i);
+            if (!out.isEmpty() && bytes + t.data().length > maxBytes) {
+                break;
             }
+            out.add(t);
+            bytes += t.data().length;
         }
         return out;
+    }
+
+    /** The index of the first txn of {@code list} above {@code zxid}. */
+    private static int firstAbove(List<Txn> list, Zxid zxid) {
+        int lo = 0;
+        int hi = list.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (list.get(mid).zxid().isAfter(zxid)) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * Drops the txns at or below {@code upTo}, from what is logged and from what a crash keeps
+     * alike: a purge is no part of the crash semantics (the runtime purges only txns that every
+     * kept snapshot has passed, synced long before). Each base rises to the last txn it dropped.
+     */
+    @Override
+    public void purge(Zxid upTo) {
+        int n = firstAbove(txns, upTo);
+        if (n > 0) {
+            base = txns.get(n - 1).zxid();
+            txns.subList(0, n).clear();
+        }
+        int d = firstAbove(durable, upTo);
+        if (d > 0) {
+            durableBase = durable.get(d - 1).zxid();
+            durable.subList(0, d).clear();
+        }
     }
 
     /** Loses everything not synced, as a power loss would. */
