@@ -457,6 +457,15 @@ final class LeaderRole implements RoleState {
             plan = new SyncPlan(SyncMode.SNAP, null);
             fromLog = false;
         }
+        if (fromLog && p.abstains) {
+            // It votes again once it saves our epoch on NEWLEADER: it must hold our history
+            // by then (RELIABILITY S26), not get the rest after it.
+            LOG.info("node {}: learner {} (its last {}) abstains until synced; what it lacks"
+                    + " only our log holds and would follow NEWLEADER: SNAP", self, p.id,
+                    p.lastZxid);
+            plan = new SyncPlan(SyncMode.SNAP, null);
+            fromLog = false;
+        }
         LOG.info("node {}: {} for learner {} (its last {}, our history {}..{}{})", self,
                 plan.mode(), p.id, p.lastZxid, core.history().base(), end,
                 fromLog ? ", the older part from our " + core.logExtent() : "");

@@ -221,6 +221,28 @@ class LeaderLogSyncTest {
         assertEquals(List.of(new Action.TakeSnapshot(N3)), learnerReturns(c, z(2, 3)));
     }
 
+    /**
+     * A blank node rejoining with EXISTING abstains until currentEpoch says it holds our
+     * history; after NEWLEADER at its own (empty) last zxid it would save our epoch and vote
+     * again while holding nothing, and with the leader gone help elect one that lacks a txn
+     * it had acked before its disk was lost (the review of the log-DIFF change). SNAP instead:
+     * it holds everything before it acks NEWLEADER.
+     */
+    @Test
+    void anAbstainingLearnerIsNeverSyncedFromTheLogAfterNewLeader() {
+        // Abstaining at (2,5): blank and EXISTING, then synced by a SNAP at (2,5) and crashed
+        // before its currentEpoch was durable. What it lacks is all of epoch 3.
+        Conversation c = leaderWithLongLog(1 << 20);
+        assertActions(c.receive(N3, new FollowerInfo(2, z(2, 5), true)),
+                send(N3, new LeaderInfo(3)));
+        assertEquals(List.of(new Action.TakeSnapshot(N3)),
+                c.receive(N3, new AckEpoch(3, 0, z(2, 5))));
+        // The same learner not abstaining: served from the log after NEWLEADER.
+        Conversation d = leaderWithLongLog(1 << 20);
+        assertTrue(learnerReturns(d, z(2, 5)).contains(new Action.ReadLog(N3, z(2, 5), 1 << 20)),
+                "not abstaining: from the log");
+    }
+
     @Test
     void aFailedReadDropsTheLearner() {
         Conversation c = leaderWithLongLog(1 << 20);
