@@ -257,7 +257,7 @@ public final class NodeLoop implements AutoCloseable {
             return f;
         }
         byte[] data = new byte[size];
-        txn.duplicate().get(data);
+        txn.get(txn.position(), data); // absolute: the caller's buffer is left as it was
         long id = requestIds.incrementAndGet();
         Incarnation inc = handTo(f, id, submits);
         if (inc != null) {
