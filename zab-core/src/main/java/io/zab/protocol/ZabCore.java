@@ -242,6 +242,9 @@ public final class ZabCore {
     }
 
     public List<Action> drainActions() {
+        if (actions.isEmpty()) {
+            return List.of(); // the protocol thread drains after every tick and idle wait too
+        }
         List<Action> out = new ArrayList<>(actions);
         actions.clear();
         return out;

@@ -401,8 +401,8 @@ final class Incarnation {
      * the delivery actions before it.
      */
     private void route(List<Action> actions) throws InterruptedException {
-        List<Action.StorageAction> writes = new ArrayList<>();
-        List<Action.DeliveryAction> deliveries = new ArrayList<>();
+        List<Action.StorageAction> writes = null; // made when needed: most calls carry none
+        List<Action.DeliveryAction> deliveries = null;
         for (Action a : actions) {
             if (!running) {
                 return; // after a failure nothing more leaves: no message, no write
@@ -411,8 +411,10 @@ final class Incarnation {
                 countSync(s);
                 transport.send(s.to(), s.message());
             } else if (a instanceof Action.StorageAction st) {
+                writes = writes == null ? new ArrayList<>() : writes;
                 writes.add(st);
             } else if (a instanceof Action.DeliveryAction d) {
+                deliveries = deliveries == null ? new ArrayList<>() : deliveries;
                 deliveries.add(d);
             } else if (a instanceof Action.ReadLog || a instanceof Action.PurgeLog) {
                 // after the writes before it: it may read them, and a purge never passes a read
@@ -439,22 +441,20 @@ final class Incarnation {
         handToDeliverer(deliveries);
     }
 
-    /** Queues {@code writes} (if any) on the log writer; returns a list for more. */
+    /** Queues {@code writes} (if any) on the log writer; null, for a new list of more. */
     private List<Action.StorageAction> handToLogWriter(List<Action.StorageAction> writes) {
-        if (writes.isEmpty()) {
-            return writes;
+        if (writes != null) {
+            logWriter.submitAll(writes);
         }
-        logWriter.submitAll(writes);
-        return new ArrayList<>();
+        return null;
     }
 
-    /** Queues {@code deliveries} (if any) on the delivery thread; returns a list for more. */
+    /** Queues {@code deliveries} (if any) on the delivery thread; null, for a new list of more. */
     private List<Action.DeliveryAction> handToDeliverer(List<Action.DeliveryAction> deliveries) {
-        if (deliveries.isEmpty()) {
-            return deliveries;
+        if (deliveries != null) {
+            deliverer.submitAll(deliveries);
         }
-        deliverer.submitAll(deliveries);
-        return new ArrayList<>();
+        return null;
     }
 
     /** A leader's DIFF, TRUNC or SNAP begins a learner's sync (TRUNC may precede a DIFF). */
