@@ -7,9 +7,13 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -47,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpConnection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(HttpConnection.class);
+    private static final HttpHeadersFactory UNVALIDATED =
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private final KvApi api;
     private final InFlightBudget budget;
@@ -82,12 +88,21 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     /** One request in flight; identity tells a late reply from the current one. */
     private static final class Exchange {
         final Queued queued;
-        ScheduledFuture<?> timeout;
+        /** When it is answered 504 if the node has not answered it ({@link System#nanoTime}). */
+        final long deadlineNanos;
 
-        Exchange(Queued queued) {
+        Exchange(Queued queued, long deadlineNanos) {
             this.queued = queued;
+            this.deadlineNanos = deadlineNanos;
         }
     }
+
+    /**
+     * The one timer of this connection, or null: it fires at or before the deadline of the
+     * request in flight. One timer serves many requests (most are answered long before their
+     * deadline), rather than a timer scheduled and cancelled for each.
+     */
+    private ScheduledFuture<?> timer;
 
     HttpConnection(KvApi api, InFlightBudget budget, HttpLimits limits, long timeoutMs,
             BooleanSupplier serverClosing) {
@@ -259,11 +274,28 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             respond(q, now);
             return;
         }
-        Exchange x = new Exchange(q);
+        Exchange x = new Exchange(q,
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
         active = x;
-        x.timeout = ctx.executor().schedule(() -> answer(x, Reply.error(504,
-                "timeout, outcome unknown")), timeoutMs, TimeUnit.MILLISECONDS);
+        if (timer == null) {
+            timer = ctx.executor().schedule(this::checkDeadline, timeoutMs, TimeUnit.MILLISECONDS);
+        }
         f.whenComplete((r, e) -> onLoop(() -> answer(x, e == null ? r : internalError(e))));
+    }
+
+    /** Answers the request in flight 504 if its deadline passed, else waits for it. */
+    private void checkDeadline() {
+        timer = null;
+        Exchange x = active;
+        if (x == null) {
+            return;
+        }
+        long left = x.deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            answer(x, Reply.error(504, "timeout, outcome unknown"));
+        } else {
+            timer = ctx.executor().schedule(this::checkDeadline, left, TimeUnit.NANOSECONDS);
+        }
     }
 
     private static Reply internalError(Throwable e) {
@@ -286,7 +318,6 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         active = null;
-        x.timeout.cancel(false);
         respond(x.queued, reply);
         serve();
         updateReading();
@@ -295,14 +326,16 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private void respond(Queued q, Reply reply) {
         boolean keepAlive = q.keepAlive() && !serverClosing.getAsBoolean();
         byte[] b = reply.body().getBytes(StandardCharsets.UTF_8);
+        // Every header below is ours and well-formed: validating them is work for nothing.
+        HttpHeaders headers = UNVALIDATED.newHeaders();
         FullHttpResponse r = new DefaultFullHttpResponse(q.version(),
-                HttpResponseStatus.valueOf(reply.status()), Unpooled.wrappedBuffer(b));
+                HttpResponseStatus.valueOf(reply.status()), Unpooled.wrappedBuffer(b), headers,
+                EmptyHttpHeaders.INSTANCE);
         // Date: an origin server with a clock sends it (RFC 9110); ClockJumpIT reads each node's
         // wall clock from it.
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType())
+        headers.set(HttpHeaderNames.CONTENT_TYPE, reply.contentType())
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, b.length)
-                .set(HttpHeaderNames.DATE, io.netty.handler.codec.DateFormatter.format(
-                        new java.util.Date()));
+                .set(HttpHeaderNames.DATE, HttpDate.now());
         if (reply.retryAfter()) {
             r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         }
@@ -352,10 +385,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        Exchange x = active;
-        if (x != null) {
-            active = null;
-            x.timeout.cancel(false);
+        active = null;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
         }
         waiting.clear();
         finished = true;

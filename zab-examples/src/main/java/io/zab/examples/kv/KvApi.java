@@ -85,15 +85,24 @@ final class KvApi implements AutoCloseable {
     }
 
     private CompletableFuture<Reply> route(KvRequest request) {
-        URI uri;
-        try {
-            uri = new URI(request.target());
-        } catch (URISyntaxException e) {
-            throw new BadRequest(400, "malformed request target: " + e.getMessage());
+        String target = request.target();
+        String path;
+        Map<String, String> query;
+        if (plain(target)) {
+            // What URI would make of it, without its cost on every request.
+            path = target;
+            query = Map.of();
+        } else {
+            URI uri;
+            try {
+                uri = new URI(target);
+            } catch (URISyntaxException e) {
+                throw new BadRequest(400, "malformed request target: " + e.getMessage());
+            }
+            path = uri.getRawPath() == null ? "" : uri.getRawPath();
+            query = query(uri.getRawQuery());
         }
-        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         String method = request.method();
-        Map<String, String> query = query(uri.getRawQuery());
         if (path.equals("/status")) {
             requireMethod(method, "GET");
             return CompletableFuture.supplyAsync(() -> Reply.ok(statusJson()), statusThread);
@@ -339,7 +348,30 @@ final class KvApi implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Whether {@code target} is an absolute path of unreserved characters only (RFC 3986),
+     * which URI parsing and percent-decoding would both leave as it is.
+     */
+    static boolean plain(String target) {
+        if (target.isEmpty() || target.charAt(0) != '/') {
+            return false;
+        }
+        for (int i = 1; i < target.length(); i++) {
+            char c = target.charAt(i);
+            boolean unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~'
+                    || c == '/';
+            if (!unreserved) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String decode(String raw, String what) {
+        if (!raw.isEmpty() && raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
+            return raw; // nothing to decode
+        }
         try {
             String s = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
             if (s.isEmpty()) {

@@ -1,5 +1,7 @@
 package io.zab.examples.kv;
 
+import io.netty.util.AsciiString;
+
 /**
  * One HTTP answer of the KV API, before it meets a connection.
  *
@@ -7,9 +9,13 @@ package io.zab.examples.kv;
  *     applied and trying again soon may succeed
  * @param type the content type, or null to tell it from the body (JSON or a plain value)
  */
-record Reply(int status, String body, boolean retryAfter, String type) {
+record Reply(int status, String body, boolean retryAfter, AsciiString type) {
     /** Prometheus's text exposition format. */
-    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    static final AsciiString PROMETHEUS_TEXT =
+            AsciiString.cached("text/plain; version=0.0.4; charset=utf-8");
+    // Header values as AsciiString: the HTTP encoder copies them without encoding each time.
+    private static final AsciiString PLAIN_TEXT = AsciiString.cached("text/plain; charset=utf-8");
+    private static final AsciiString JSON = AsciiString.cached("application/json");
 
     Reply(int status, String body, boolean retryAfter) {
         this(status, body, retryAfter, null);
@@ -33,11 +39,10 @@ record Reply(int status, String body, boolean retryAfter, String type) {
     }
 
     /** A value read back is plain text; everything we compose ourselves is JSON. */
-    String contentType() {
+    AsciiString contentType() {
         if (type != null) {
             return type;
         }
-        return status == 200 && !body.startsWith("{") ? "text/plain; charset=utf-8"
-                : "application/json";
+        return status == 200 && !body.startsWith("{") ? PLAIN_TEXT : JSON;
     }
 }

@@ -259,6 +259,48 @@ class KvHttpTest {
         }
     }
 
+    /**
+     * One timer serves a connection's requests: when it fires for an earlier request's deadline
+     * it must not answer a later one, whose deadline is still ahead. With no leader, each write
+     * is refused 503 after half the timeout (it waited for a leader that never came).
+     */
+    @Test
+    void aLaterRequestIsNotTimedOutByAnEarlierOnesDeadline() throws Exception {
+        KvStateMachine kv = new KvStateMachine();
+        try (ZabNode node = lonelyNode(kv);
+                KvServer s = new KvServer(node, kv, new InetSocketAddress("127.0.0.1", 0),
+                        HttpLimits.defaults(1024), 1_000).start();
+                RawHttp c = new RawHttp(s.address(), 10_000)) {
+            long start = System.nanoTime();
+            c.send(RawHttp.request("PUT", "/kv/a", "1"));
+            assertError(c.read(), 503, "no quorum");
+            // The first request's deadline (1 s after it started) falls inside the second's.
+            Thread.sleep(200);
+            c.send(RawHttp.request("PUT", "/kv/b", "2"));
+            RawHttp.Response r = c.read();
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertError(r, 503, "no quorum");
+            assertTrue(tookMs >= 1_000, "answered after the first deadline passed: " + tookMs);
+        }
+    }
+
+    @Test
+    void plainTargetsAreWhatUriParsingWouldMakeOfThem() throws Exception {
+        String[] targets = {"/kv/a", "/kv/a-b_c.d~e/f", "/status", "/", "/kv/a%20b", "/kv/a?x=1",
+            "/kv/a+b", "/kv/é", "kv/a", "", "/kv/a#f", "/kv/a b"};
+        for (String t : targets) {
+            boolean plain = KvApi.plain(t);
+            if (plain) {
+                java.net.URI u = new java.net.URI(t);
+                assertEquals(t, u.getRawPath(), t);
+                assertEquals(null, u.getRawQuery(), t);
+                assertEquals(t, java.net.URLDecoder.decode(t,
+                        java.nio.charset.StandardCharsets.UTF_8), t);
+            }
+            assertEquals(t.matches("/[A-Za-z0-9._~/-]*"), plain, t);
+        }
+    }
+
     private static long serverThreads(String prefix) {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith(prefix)).count();
