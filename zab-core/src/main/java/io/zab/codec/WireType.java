@@ -281,17 +281,18 @@ enum WireType {
     },
     PING(15, Ping.class, "PING") {
         int bodySize(Message m) {
-            return EPOCH + LONG;
+            return EPOCH + LONG + ZXID;
         }
 
         void write(Message m, ByteBuffer out) {
             Ping x = (Ping) m;
             putEpoch(out, x.epoch(), "PING.epoch");
             out.putLong(x.round());
+            out.putLong(x.committed().toLong());
         }
 
         Message read(WireReader in) throws CodecException {
-            return new Ping(in.epoch("epoch"), in.i64("round"));
+            return new Ping(in.epoch("epoch"), in.i64("round"), in.zxid("committed"));
         }
     },
     PING_ACK(16, PingAck.class, "PINGACK") {

@@ -71,6 +71,8 @@ final class FollowerRole implements RoleState {
     private long snapReceived;
     private final java.util.ArrayDeque<long[]> snapWrites = new java.util.ArrayDeque<>();
     private Zxid lastAckSent = Zxid.ZERO;
+    /** The leader's commit point at its latest PING of our epoch, for the status only. */
+    private Zxid leaderCommitted = Zxid.ZERO;
     private long ticksInRole;
     private long ticksSinceLeader;
     /**
@@ -119,7 +121,10 @@ final class FollowerRole implements RoleState {
     public String describe() {
         String who = (observer ? "observing " : "following ") + leader;
         if (upToDate) {
-            return who + " in broadcast";
+            long behind = Lag.txns(core.lastDeliveredZxid(), leaderCommitted);
+            return who + " in broadcast, " + (behind == 0 ? "up to date with"
+                    : String.format("%,d txns behind", behind)) + " the leader's commit point"
+                    + " at its last PING";
         }
         if (syncMode == null) {
             return who + ": discovery, waiting for the leader's "
@@ -161,6 +166,9 @@ final class FollowerRole implements RoleState {
                 // The leader lives and is still preparing our sync (a large snapshot takes
                 // seconds to write): the sync's timeout counts progress, not the whole wait.
                 ticksInRole = 0;
+            }
+            if (p.epoch() == leaderEpoch) {
+                leaderCommitted = Zxid.max(leaderCommitted, p.committed());
             }
             core.send(leader, new PingAck(p.epoch(), p.round()));
         } else if (m instanceof Inform i) {

@@ -191,9 +191,7 @@ final class LeaderRole implements RoleState {
         Map<PeerId, LearnerStatus> out = new TreeMap<>();
         for (LearnerProgress p : learners.values()) {
             Zxid acked = p.ackedZxid;
-            long lag = acked.epoch() == last.epoch() ? last.counter() - acked.counter()
-                    : last.counter();
-            out.put(p.id, new LearnerStatus(p.observer, phaseOf(p), acked, Math.max(0, lag)));
+            out.put(p.id, new LearnerStatus(p.observer, phaseOf(p), acked, Lag.txns(acked, last)));
         }
         return out;
     }
@@ -1385,7 +1383,7 @@ final class LeaderRole implements RoleState {
 
     private void pingAll() {
         for (LearnerProgress p : learners.values()) {
-            core.send(p.id, new Ping(epoch, pingRound));
+            core.send(p.id, new Ping(epoch, pingRound, core.lastCommittedZxid()));
         }
     }
 

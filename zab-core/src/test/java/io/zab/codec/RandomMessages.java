@@ -68,7 +68,7 @@ public final class RandomMessages {
             case 11: return new Ack(zxid());
             case 12: return new Commit(zxid());
             case 13: return new Inform(txn(), random.nextBoolean() ? null : peer(), anyLong());
-            case 14: return new Ping(epoch(), anyLong());
+            case 14: return new Ping(epoch(), anyLong(), zxid());
             case 15: return new PingAck(epoch(), anyLong());
             case 16: return new Request(anyLong(), bytes(), random.nextInt(Integer.MAX_VALUE));
             case 17: return new SyncRequest(anyLong());

@@ -233,6 +233,30 @@ class FollowerTest {
     }
 
     /**
+     * In broadcast the status tells how far this node's deliveries are behind the commit point the
+     * leader's latest PING carried; a PING of an older epoch leaves it as it was.
+     */
+    @Test
+    void itsStatusSaysHowFarBehindTheLeadersLastPingItIs() {
+        Conversation c = broadcasting();
+        assertTrue(c.core.describe().endsWith("in broadcast, up to date with the leader's commit"
+                + " point at its last PING"), c.core.describe());
+        c.receive(N1, new Ping(3, 1, z(3, 2)));
+        assertTrue(c.core.describe().contains("2 txns behind"), c.core.describe());
+        c.receive(N1, new Proposal(txn(3, 1), null, 0));
+        c.receive(N1, new Commit(z(3, 1)));
+        c.persistAll();
+        assertTrue(c.core.describe().contains(", 1 txns behind"), c.core.describe());
+        c.receive(N1, new Ping(3, 2, z(3, 1)));
+        assertTrue(c.core.describe().contains(", 1 txns behind"),
+                "a PING that overtook COMMITs does not move the point back: " + c.core.describe());
+        c.receive(N1, new Proposal(txn(3, 2), null, 0));
+        c.receive(N1, new Commit(z(3, 2)));
+        c.persistAll();
+        assertTrue(c.core.describe().contains("up to date"), c.core.describe());
+    }
+
+    /**
      * Messages from the leader that arrived but wait behind others in the inbox count as word
      * from it: a follower busy with its own backlog does not leave a leader that keeps sending.
      * Messages from anyone else do not count.
