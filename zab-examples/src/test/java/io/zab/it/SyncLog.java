@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * <p>Any thread; logback appends under the appender's lock.
  */
 final class SyncLog implements AutoCloseable {
+    /** The decision line only: "SNAP for learner 3 failed (...)" is a warning, not a choice. */
     private static final Pattern SYNC = Pattern.compile(
-            "node (\\d+): (DIFF|TRUNC|SNAP) for learner (\\d+) .*");
+            "node (\\d+): (DIFF|TRUNC|SNAP) for learner (\\d+) \\(its last .*");
 
     /** One decision: the leader, the mode and the learner. */
     record Decision(int leader, String mode, int learner, String line) {
