@@ -62,7 +62,11 @@ import org.slf4j.LoggerFactory;
  * and counts like any follower.
  */
 final class LeaderRole implements RoleState {
-    private static final Logger LOG = LoggerFactory.getLogger(LeaderRole.class);
+    /**
+     * The logger of the leader and of the classes it delegates to, all under this one name:
+     * tests read its lines by it (zab-examples' SyncLog).
+     */
+    static final Logger LOG = LoggerFactory.getLogger(LeaderRole.class);
 
     private enum Phase { DISCOVERY, SYNCHRONIZATION, BROADCAST }
 
@@ -193,26 +197,9 @@ final class LeaderRole implements RoleState {
             Zxid acked = p.ackedZxid;
             long lag = acked.epoch() == last.epoch() ? last.counter() - acked.counter()
                     : last.counter();
-            out.put(p.id, new LearnerStatus(p.observer, phaseOf(p), acked, Math.max(0, lag)));
+            out.put(p.id, new LearnerStatus(p.observer, p.phase(), acked, Math.max(0, lag)));
         }
         return out;
-    }
-
-    private static String phaseOf(LearnerProgress p) {
-        return switch (p.state) {
-            case INFO, EPOCH_SENT, EPOCH_ACKED -> "discovery";
-            case SNAP_PENDING -> "syncing by SNAP: taking a snapshot";
-            case SNAP_SENDING -> "syncing by SNAP " + (p.snapSize == 0 ? 100
-                    : p.snapAcked * 100 / p.snapSize) + "% (" + p.snapAcked + " of "
-                    + p.snapSize + " bytes)";
-            case SYNC_SENT, SYNCED -> "syncing" + fromLog(p);
-            case BROADCAST -> "broadcast" + fromLog(p);
-        };
-    }
-
-    private static String fromLog(LearnerProgress p) {
-        return p.readingLog() ? ", catching up from our log (" + p.sentFromLog
-                + " txns sent from it)" : "";
     }
 
     @Override
@@ -1307,7 +1294,7 @@ final class LeaderRole implements RoleState {
         LearnerProgress p = learners.get(target);
         if (p == null || p.observer || p.state != State.BROADCAST) {
             return "peer " + target + " is not a follower connected to us in broadcast"
-                    + (p == null ? "" : " (" + phaseOf(p) + ")");
+                    + (p == null ? "" : " (" + p.phase() + ")");
         }
         transferTarget = target;
         handHeldToNextLeader();
