@@ -91,10 +91,6 @@ final class LeaderRole implements RoleState {
     private record SyncWait(long requestId, PeerId from, Zxid zxid, long round) {
     }
 
-    /** Who asked for a txn a learner forwarded, until it commits (for INFORM to observers). */
-    private record Origin(PeerId peer, long requestId) {
-    }
-
     private final ZabCore core;
     private final PeerId self;
     /** The quorum arithmetic of every step: who counts, and what a quorum holds. */
@@ -110,9 +106,7 @@ final class LeaderRole implements RoleState {
     private long phaseStartTick;
     private long pingRound;
     private final List<SyncWait> syncWaits = new ArrayList<>();
-    private final TreeMap<Zxid, Origin> origins = new TreeMap<>();
-    /** How many entries of {@link #origins} each learner is the origin of. */
-    private final Map<PeerId, Integer> originCounts = new TreeMap<>();
+    private final Origins origins = new Origins();
     /** Writes (local and forwarded) waiting, within their wait, for room in the budget. */
     private final HeldRequests awaitingRoom = new HeldRequests();
     /** Our proposals of this epoch that our state machine has not applied: the budget in use. */
@@ -855,8 +849,7 @@ final class LeaderRole implements RoleState {
         if (origin.equals(self)) {
             core.bindRequest(requestId, txn.zxid());
         } else {
-            origins.put(txn.zxid(), new Origin(origin, requestId));
-            originCounts.merge(origin, 1, Integer::sum);
+            origins.add(txn.zxid(), origin, requestId);
         }
         Proposal proposal = new Proposal(txn, origin.equals(self) ? null : origin, requestId);
         long window = core.config().learnerWindowBytes();
@@ -1036,7 +1029,7 @@ final class LeaderRole implements RoleState {
 
     /** What a learner is sent for a txn: followers a PROPOSAL, observers (committed) INFORM. */
     private Message streamed(LearnerProgress p, Txn t) {
-        Origin o = origins.get(t.zxid());
+        Origins.Origin o = origins.of(t.zxid());
         PeerId origin = o == null ? null : o.peer();
         long requestId = o == null ? 0 : o.requestId();
         return p.observer ? new Inform(t, origin, requestId) : new Proposal(t, origin, requestId);
@@ -1260,15 +1253,11 @@ final class LeaderRole implements RoleState {
                 it.remove();
                 continue;
             }
-            if (originCounts.containsKey(p.id)) {
+            if (origins.holdsFor(p.id)) {
                 originsDone = Zxid.min(originsDone, p.sentZxid);
             }
         }
-        Map<Zxid, Origin> done = origins.headMap(originsDone, true);
-        for (Origin o : done.values()) {
-            originCounts.computeIfPresent(o.peer(), (peer, n) -> n > 1 ? n - 1 : null);
-        }
-        done.clear();
+        origins.forgetUpTo(originsDone);
     }
 
     /** Whether this leader and the learners that pass {@code test} form a quorum. */
