@@ -16,7 +16,6 @@ import io.zab.protocol.message.LeaderInfo;
 import io.zab.protocol.message.Message;
 import io.zab.protocol.message.NewLeader;
 import io.zab.protocol.message.ObserverInfo;
-import io.zab.protocol.message.Ping;
 import io.zab.protocol.message.PingAck;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
@@ -24,7 +23,6 @@ import io.zab.protocol.message.RequestRefused;
 import io.zab.protocol.message.Snap;
 import io.zab.protocol.message.SnapAck;
 import io.zab.protocol.message.SnapChunk;
-import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
 import io.zab.protocol.message.Takeover;
 import io.zab.protocol.message.Trunc;
@@ -34,7 +32,6 @@ import io.zab.protocol.sync.SyncMode;
 import io.zab.protocol.sync.SyncPlan;
 import io.zab.protocol.sync.SyncPlanner;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -88,9 +85,6 @@ final class LeaderRole implements RoleState {
      */
     static final int LOG_READ_BYTES = 1 << 20;
 
-    private record SyncWait(long requestId, PeerId from, Zxid zxid, long round) {
-    }
-
     private final ZabCore core;
     private final PeerId self;
     /** The quorum arithmetic of every step: who counts, and what a quorum holds. */
@@ -104,9 +98,8 @@ final class LeaderRole implements RoleState {
     private boolean epochAnnounced;
     private long selfReadySeq = -1;
     private long phaseStartTick;
-    private long pingRound;
-    private final List<SyncWait> syncWaits = new ArrayList<>();
     private final Origins origins = new Origins();
+    private final SyncReads syncReads;
     /** Writes (local and forwarded) waiting, within their wait, for room in the budget. */
     private final HeldRequests awaitingRoom = new HeldRequests();
     /** Our proposals of this epoch that our state machine has not applied: the budget in use. */
@@ -128,6 +121,17 @@ final class LeaderRole implements RoleState {
     LeaderRole(ZabCore core) {
         this.core = core;
         this.self = core.config().self();
+        this.syncReads = new SyncReads(core, this);
+    }
+
+    /** The learner {@code id}, or null when it is not connected to us. */
+    LearnerProgress learner(PeerId id) {
+        return learners.get(id);
+    }
+
+    /** The learners connected to us, in id order (a live view: copy it to drop some). */
+    java.util.Collection<LearnerProgress> learnerProgress() {
+        return learners.values();
     }
 
     /** The tally of the quorum in force now (joint while a membership change is in flight). */
@@ -231,7 +235,7 @@ final class LeaderRole implements RoleState {
         } else if (m instanceof Request r) {
             onRequest(p, r);
         } else if (m instanceof PingAck pa) {
-            onPingAck(p, pa);
+            syncReads.onPingAck(p, pa);
         } else if (m instanceof AckEpoch ae) {
             onAckEpoch(p, ae);
         } else if (m instanceof AckNewLeader anl) {
@@ -239,7 +243,7 @@ final class LeaderRole implements RoleState {
         } else if (m instanceof SnapAck sa) {
             onSnapAck(p, sa);
         } else if (m instanceof SyncRequest sr) {
-            onSyncRequest(p, sr.requestId());
+            syncReads.onSyncRequest(p, sr.requestId());
         } else if (m instanceof io.zab.protocol.message.ChangeRequest cr) {
             onChangeRequest(p, cr);
         } else {
@@ -270,9 +274,10 @@ final class LeaderRole implements RoleState {
                         + " sent to it, at most " + p.sentZxid);
                 return false;
             }
-        } else if (m instanceof PingAck pa && pa.epoch() == epoch && pa.round() > pingRound) {
+        } else if (m instanceof PingAck pa && pa.epoch() == epoch
+                && pa.round() > syncReads.pingRound()) {
             reject(p.id, m, "round", pa.round(), "a PINGACK answers a PING, at most round "
-                    + pingRound);
+                    + syncReads.pingRound());
             return false;
         }
         return true;
@@ -1231,7 +1236,7 @@ final class LeaderRole implements RoleState {
         // Followers may commit a txn before our own copy is durable; it is delivered here only
         // once it is, so delivery also follows our own log writer.
         core.deliverUpTo(core.lastCommittedZxid());
-        completeSyncs();
+        syncReads.completeSyncs();
         maybeHandOver();
     }
 
@@ -1261,7 +1266,7 @@ final class LeaderRole implements RoleState {
     }
 
     /** Whether this leader and the learners that pass {@code test} form a quorum. */
-    private boolean quorumOf(java.util.function.Predicate<LearnerProgress> test) {
+    boolean quorumOf(java.util.function.Predicate<LearnerProgress> test) {
         Tally tally = tally().clear().count(self);
         for (LearnerProgress p : learners.values()) {
             if (test.test(p)) {
@@ -1333,67 +1338,7 @@ final class LeaderRole implements RoleState {
 
     @Override
     public void onSyncRead(long requestId) {
-        if (phase != Phase.BROADCAST) {
-            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "leader not established yet"));
-            return;
-        }
-        startSync(requestId, self);
-    }
-
-    private void onSyncRequest(LearnerProgress p, long requestId) {
-        if (phase == Phase.BROADCAST && p.state == State.BROADCAST) {
-            startSync(requestId, p.id);
-        }
-    }
-
-    /**
-     * A sync point is everything proposed so far; it is served only after a quorum answered a
-     * PING sent after the request, so a deposed leader cannot serve a stale read
-     * (ZOOKEEPER-1675).
-     */
-    private void startSync(long requestId, PeerId from) {
-        pingRound++;
-        syncWaits.add(new SyncWait(requestId, from, core.lastLoggedZxid(), pingRound));
-        pingAll();
-        completeSyncs();
-    }
-
-    private void pingAll() {
-        for (LearnerProgress p : learners.values()) {
-            core.send(p.id, new Ping(epoch, pingRound));
-        }
-    }
-
-    private void onPingAck(LearnerProgress p, PingAck pa) {
-        if (pa.epoch() == epoch && pa.round() > p.pingAckRound) {
-            p.pingAckRound = pa.round();
-            completeSyncs();
-        }
-    }
-
-    private boolean confirmed(long round) {
-        return quorumOf(p -> p.acking() && p.pingAckRound >= round);
-    }
-
-    private void completeSyncs() {
-        Iterator<SyncWait> it = syncWaits.iterator();
-        while (it.hasNext()) {
-            SyncWait w = it.next();
-            if (!confirmed(w.round())) {
-                continue;
-            }
-            if (!w.from().equals(self)) {
-                it.remove();
-                LearnerProgress p = learners.get(w.from());
-                if (p != null) {
-                    core.send(p.id, new SyncReply(w.requestId(), w.zxid()));
-                }
-            } else if (!w.zxid().isAfter(core.lastDeliveredZxid())) {
-                it.remove();
-                core.complete(w.requestId(), Outcome.synced(w.zxid()));
-            }
-        }
+        syncReads.onSyncRead(requestId);
     }
 
     @Override
@@ -1423,7 +1368,7 @@ final class LeaderRole implements RoleState {
             if (now - phaseStartTick > core.config().initLimitTicks()) {
                 core.stepDown(phase + " did not complete within initLimit");
             } else {
-                pingAll();
+                syncReads.pingAll();
             }
             return;
         }
@@ -1447,8 +1392,7 @@ final class LeaderRole implements RoleState {
                     + " in-flight budget within the wait (" + inflight.size() + " txns, "
                     + inflightBytes + " bytes in flight); retry later");
         }
-        pingRound++;
-        pingAll();
+        syncReads.pingNewRound();
     }
 
     @Override
@@ -1500,12 +1444,6 @@ final class LeaderRole implements RoleState {
                     + " before the membership change was proposed; nothing changed"));
         }
         handHeldToNextLeader();
-        for (SyncWait w : syncWaits) {
-            if (w.from().equals(self)) {
-                core.complete(w.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                        "stepped down before sync completed"));
-            }
-        }
-        syncWaits.clear();
+        syncReads.leave();
     }
 }
