@@ -31,7 +31,6 @@ import io.zab.protocol.quorum.Tally;
 import io.zab.protocol.sync.SyncMode;
 import io.zab.protocol.sync.SyncPlan;
 import io.zab.protocol.sync.SyncPlanner;
-import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -100,11 +99,7 @@ final class LeaderRole implements RoleState {
     private long phaseStartTick;
     private final Origins origins = new Origins();
     private final SyncReads syncReads;
-    /** Writes (local and forwarded) waiting, within their wait, for room in the budget. */
-    private final HeldRequests awaitingRoom = new HeldRequests();
-    /** Our proposals of this epoch that our state machine has not applied: the budget in use. */
-    private final ArrayDeque<Txn> inflight = new ArrayDeque<>();
-    private long inflightBytes;
+    private final Admission admission;
     private boolean left;
     /** The voter this leader is handing its leadership to, or null (leadership transfer). */
     private PeerId transferTarget;
@@ -122,6 +117,17 @@ final class LeaderRole implements RoleState {
         this.core = core;
         this.self = core.config().self();
         this.syncReads = new SyncReads(core, this);
+        this.admission = new Admission(core, this);
+    }
+
+    /** Whether this leader stepped down or handed over: it leads no more. */
+    boolean hasLeft() {
+        return left;
+    }
+
+    /** The voter this leader is handing its leadership to, or null. */
+    PeerId transferTarget() {
+        return transferTarget;
     }
 
     /** The learner {@code id}, or null when it is not connected to us. */
@@ -202,7 +208,7 @@ final class LeaderRole implements RoleState {
 
     @Override
     public long inflightBytes() {
-        return inflightBytes;
+        return admission.inflightBytes();
     }
 
     @Override
@@ -233,7 +239,7 @@ final class LeaderRole implements RoleState {
         if (m instanceof Ack a) {
             onAck(p, a.zxid());
         } else if (m instanceof Request r) {
-            onRequest(p, r);
+            admission.onRequest(p, r);
         } else if (m instanceof PingAck pa) {
             syncReads.onPingAck(p, pa);
         } else if (m instanceof AckEpoch ae) {
@@ -742,83 +748,12 @@ final class LeaderRole implements RoleState {
 
     @Override
     public void onSubmit(long requestId, byte[] payload, int waitTicks) {
-        if (phase != Phase.BROADCAST) {
-            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "leader not established yet"));
-            return;
-        }
-        if (transferTarget != null) {
-            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, transferTarget,
-                    "leadership is being handed to " + transferTarget + "; never applied,"
-                            + " retry once it leads"));
-            return;
-        }
-        admit(requestId, payload, self, waitTicks);
-    }
-
-    private void onRequest(LearnerProgress p, Request r) {
-        if (phase != Phase.BROADCAST || p.state != State.BROADCAST || transferTarget != null) {
-            refuse(r.requestId(), p.id, RequestRefused.Reason.NOT_LEADER, "");
-        } else if (r.payload().length > core.config().maxTxnBytes()) {
-            refuse(r.requestId(), p.id, RequestRefused.Reason.TOO_LARGE, "");
-        } else {
-            admit(r.requestId(), r.payload(), p.id, r.waitTicks());
-        }
-    }
-
-    /**
-     * Proposes a write if the in-flight budget has room and nothing waits before it; otherwise
-     * holds it for up to {@code waitTicks}, or refuses it (never applied).
-     */
-    private void admit(long requestId, byte[] payload, PeerId origin, int waitTicks) {
-        if (awaitingRoom.isEmpty() && hasRoom(payload.length)) {
-            propose(payload, origin, requestId);
-        } else if (waitTicks > 0) {
-            awaitingRoom.add(new HeldRequests.Held(requestId, payload, origin,
-                    core.ticks() + waitTicks));
-        } else {
-            refuse(requestId, origin, RequestRefused.Reason.OVERLOADED, inflight.size()
-                    + " txns (" + inflightBytes + " bytes) in flight, " + awaitingRoom.size()
-                    + " waiting; retry later");
-        }
-    }
-
-    /** Room for a txn of {@code bytes}; one txn always fits when nothing is in flight. */
-    private boolean hasRoom(int bytes) {
-        CoreConfig c = core.config();
-        return inflight.isEmpty() || (inflight.size() < c.proposalsInflightMax()
-                && inflightBytes + bytes <= c.proposalsInflightMaxBytes());
-    }
-
-    /** Proposes held writes, in order, while the budget has room. */
-    private void admitAwaiting() {
-        while (!left && admitting() && !awaitingRoom.isEmpty()
-                && hasRoom(awaitingRoom.peek().bytes())) {
-            HeldRequests.Held h = awaitingRoom.poll();
-            propose(h.payload(), h.origin(), h.requestId());
-        }
-    }
-
-    /** Answers a write that will never be proposed: the caller learns it was never applied. */
-    private void refuse(long requestId, PeerId origin, RequestRefused.Reason reason,
-            String detail) {
-        if (!origin.equals(self)) {
-            core.send(origin, new RequestRefused(requestId, reason));
-            return;
-        }
-        Outcome.Kind kind = reason == RequestRefused.Reason.OVERLOADED ? Outcome.Kind.OVERLOADED
-                : reason == RequestRefused.Reason.TOO_LARGE ? Outcome.Kind.TOO_LARGE
-                        : Outcome.Kind.NOT_LEADER;
-        core.complete(requestId, Outcome.failed(kind, self, detail));
+        admission.onSubmit(requestId, payload, waitTicks);
     }
 
     @Override
     public void onApplied() {
-        Zxid applied = core.appliedZxid();
-        while (!inflight.isEmpty() && !inflight.peekFirst().zxid().isAfter(applied)) {
-            inflightBytes -= inflight.pollFirst().data().length;
-        }
-        admitAwaiting();
+        admission.onApplied();
     }
 
     // ---- broadcast: proposals, flow control, commits ----
@@ -830,7 +765,8 @@ final class LeaderRole implements RoleState {
         return counter > core.config().zxidCounterMax() ? null : new Zxid(epoch, counter);
     }
 
-    private void propose(byte[] payload, PeerId origin, long requestId) {
+    /** Proposes a write that the budget admitted, or steps down if the zxids are used up. */
+    void propose(byte[] payload, PeerId origin, long requestId) {
         Zxid zxid = nextZxid();
         if (zxid == null) {
             // ZOOKEEPER-1277: never wrap into the epoch bits; a new epoch restarts the counter.
@@ -849,8 +785,7 @@ final class LeaderRole implements RoleState {
     private void proposeTxn(Txn txn, PeerId origin, long requestId) {
         Zxid last = core.lastLoggedZxid();
         core.append(List.of(txn));
-        inflight.addLast(txn);
-        inflightBytes += txn.data().length;
+        admission.charge(txn);
         if (origin.equals(self)) {
             core.bindRequest(requestId, txn.zxid());
         } else {
@@ -1002,7 +937,7 @@ final class LeaderRole implements RoleState {
             if (!pickSuccessor()) {
                 return;
             }
-            handHeldToNextLeader();
+            admission.handHeldToNextLeader();
         }
         advanceCommit();
     }
@@ -1291,7 +1226,7 @@ final class LeaderRole implements RoleState {
                     + (p == null ? "" : " (" + p.phase() + ")");
         }
         transferTarget = target;
-        handHeldToNextLeader();
+        admission.handHeldToNextLeader();
         maybeHandOver();
         return null;
     }
@@ -1302,7 +1237,7 @@ final class LeaderRole implements RoleState {
             return false;
         }
         transferTarget = null;
-        admitAwaiting();
+        admission.admitAwaiting();
         return true;
     }
 
@@ -1387,11 +1322,7 @@ final class LeaderRole implements RoleState {
                 return;
             }
         }
-        for (HeldRequests.Held h : awaitingRoom.expire(now)) {
-            refuse(h.requestId(), h.origin(), RequestRefused.Reason.OVERLOADED, "no room in the"
-                    + " in-flight budget within the wait (" + inflight.size() + " txns, "
-                    + inflightBytes + " bytes in flight); retry later");
-        }
+        admission.expire(now);
         syncReads.pingNewRound();
     }
 
@@ -1421,21 +1352,6 @@ final class LeaderRole implements RoleState {
         }
     }
 
-    /**
-     * Writes held for room go to the next leader: ours wait for it (within their wait), a
-     * learner's are refused NOT_LEADER so that its caller retries there; never applied here.
-     */
-    private void handHeldToNextLeader() {
-        for (HeldRequests.Held h : awaitingRoom.drain()) {
-            if (h.origin().equals(self)) {
-                core.holdForNextLeader(h);
-            } else {
-                core.send(h.origin(), new RequestRefused(h.requestId(),
-                        RequestRefused.Reason.NOT_LEADER));
-            }
-        }
-    }
-
     @Override
     public void leave() {
         left = true;
@@ -1443,7 +1359,7 @@ final class LeaderRole implements RoleState {
             endChange(Outcome.failed(Outcome.Kind.NOT_LEADER, null, "the leader stepped down"
                     + " before the membership change was proposed; nothing changed"));
         }
-        handHeldToNextLeader();
+        admission.handHeldToNextLeader();
         syncReads.leave();
     }
 }
