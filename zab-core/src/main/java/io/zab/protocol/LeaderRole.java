@@ -24,7 +24,6 @@ import io.zab.protocol.message.Snap;
 import io.zab.protocol.message.SnapAck;
 import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.SyncRequest;
-import io.zab.protocol.message.Takeover;
 import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
 import io.zab.protocol.quorum.Tally;
@@ -100,24 +99,14 @@ final class LeaderRole implements RoleState {
     private final Origins origins = new Origins();
     private final SyncReads syncReads;
     private final Admission admission;
+    private final LeaderChange changes;
     private boolean left;
-    /** The voter this leader is handing its leadership to, or null (leadership transfer). */
-    private PeerId transferTarget;
-
-    /**
-     * A membership change being staged (the target is {@code Memberships.staging()}): it is
-     * proposed once its new voters have acked everything up to {@code caughtUpTo}.
-     */
-    private record Change(PeerId origin, long requestId, long deadlineTick, Zxid caughtUpTo) {
-    }
-
-    private Change change;
-
     LeaderRole(ZabCore core) {
         this.core = core;
         this.self = core.config().self();
         this.syncReads = new SyncReads(core, this);
         this.admission = new Admission(core, this);
+        this.changes = new LeaderChange(core, this, admission);
     }
 
     /** Whether this leader stepped down or handed over: it leads no more. */
@@ -127,7 +116,7 @@ final class LeaderRole implements RoleState {
 
     /** The voter this leader is handing its leadership to, or null. */
     PeerId transferTarget() {
-        return transferTarget;
+        return changes.transferTarget();
     }
 
     /** The learner {@code id}, or null when it is not connected to us. */
@@ -172,7 +161,7 @@ final class LeaderRole implements RoleState {
 
     @Override
     public boolean admitting() {
-        return phase == Phase.BROADCAST && transferTarget == null;
+        return phase == Phase.BROADCAST && changes.transferTarget() == null;
     }
 
     @Override
@@ -182,6 +171,7 @@ final class LeaderRole implements RoleState {
         long inBroadcast = learners.values().stream()
                 .filter(p -> !p.observer && p.state == LearnerProgress.State.BROADCAST).count()
                 + (core.memberships().committed().isVoter(self) ? 1 : 0);
+        PeerId transferTarget = changes.transferTarget();
         return switch (phase) {
             case DISCOVERY -> "leading epoch " + epoch + ": discovery, " + learners.size()
                     + " learner(s) connected, waiting for a quorum of " + voters + " voters";
@@ -251,7 +241,7 @@ final class LeaderRole implements RoleState {
         } else if (m instanceof SyncRequest sr) {
             syncReads.onSyncRequest(p, sr.requestId());
         } else if (m instanceof io.zab.protocol.message.ChangeRequest cr) {
-            onChangeRequest(p, cr);
+            changes.onChangeRequest(p, cr);
         } else {
             reject(p.id, m, "type", m.getClass().getSimpleName(), "only a leader sends it");
         }
@@ -759,7 +749,7 @@ final class LeaderRole implements RoleState {
     // ---- broadcast: proposals, flow control, commits ----
 
     /** The zxid of the next proposal, or null when this epoch's counter is used up. */
-    private Zxid nextZxid() {
+    Zxid nextZxid() {
         Zxid last = core.lastLoggedZxid();
         long counter = last.epoch() == epoch ? last.counter() + 1 : 1;
         return counter > core.config().zxidCounterMax() ? null : new Zxid(epoch, counter);
@@ -782,7 +772,8 @@ final class LeaderRole implements RoleState {
         proposeTxn(new Txn(zxid, payload), origin, requestId);
     }
 
-    private void proposeTxn(Txn txn, PeerId origin, long requestId) {
+    /** Proposes {@code txn}: logged, charged to the budget, sent to learners level with it. */
+    void proposeTxn(Txn txn, PeerId origin, long requestId) {
         Zxid last = core.lastLoggedZxid();
         core.append(List.of(txn));
         admission.charge(txn);
@@ -803,108 +794,26 @@ final class LeaderRole implements RoleState {
         }
     }
 
-    // ---- membership change ----
+    // ---- membership change and leadership transfer (LeaderChange), for the core ----
 
     /** Whether a leadership transfer runs (a membership change then waits). */
     boolean transferring() {
-        return transferTarget != null;
+        return changes.transferTarget() != null;
     }
 
     /** Stages the change the core put in {@code Memberships.staging()} (checked there). */
     void startChange(PeerId origin, long requestId, long deadlineTick) {
-        change = new Change(origin, requestId, deadlineTick, core.lastLoggedZxid());
-        maybeProposeChange();
+        changes.startChange(origin, requestId, deadlineTick);
     }
 
-    /**
-     * Proposes the staged change once every new voter, and a quorum of the target's voters,
-     * have acked everything up to where the change was asked for (a voter added while behind
-     * would make the new quorum wait for it: ZooKeeper's reconfig admits them the same way).
-     * Observers being added need not have caught up; existing observers being promoted count
-     * only once they follow as voters, after the commit.
-     */
-    private void maybeProposeChange() {
-        if (change == null || left || phase != Phase.BROADCAST) {
-            return;
-        }
-        io.zab.Membership target = core.memberships().staging();
-        io.zab.Membership committed = core.memberships().committed();
-        Tally ready = new Tally(new io.zab.protocol.quorum.MajorityQuorum(
-                target.voters().keySet()));
-        ready.count(self);
-        for (PeerId v : target.voters().keySet()) {
-            LearnerProgress p = learners.get(v);
-            boolean caughtUp = p != null && p.state == State.BROADCAST && !p.observer
-                    && !p.ackedZxid.isBefore(change.caughtUpTo());
-            if (caughtUp) {
-                ready.count(v);
-            } else if (!committed.isVoter(v) && !committed.isObserver(v)) {
-                return; // a new voter still catching up
-            }
-        }
-        if (!ready.reached()) {
-            return;
-        }
-        Zxid zxid = nextZxid();
-        if (zxid == null) {
-            endChange(Outcome.failed(Outcome.Kind.REFUSED, self, "zxid counter exhausted;"
-                    + " electing a new epoch, retry then"));
-            core.stepDown("zxid counter of epoch " + epoch + " exhausted");
-            return;
-        }
-        Change asked = change;
-        change = null;
-        LOG.info("node {}: proposing {} at {}", self, target, zxid);
-        proposeTxn(Txn.membershipChange(zxid, target), asked.origin(), asked.requestId());
+    /** Starts handing leadership to {@code target}; returns why it cannot start, or null. */
+    String startTransfer(PeerId target) {
+        return changes.startTransfer(target);
     }
 
-    /** Ends a staged change that was not proposed: nothing changed. */
-    private void endChange(Outcome outcome) {
-        core.memberships().unstage();
-        if (change.origin().equals(self)) {
-            core.complete(change.requestId(), outcome);
-        } else {
-            core.send(change.origin(), new RequestRefused(change.requestId(),
-                    reasonOf(outcome.kind())));
-        }
-        change = null;
-    }
-
-    private static RequestRefused.Reason reasonOf(Outcome.Kind kind) {
-        return switch (kind) {
-            case REFUSED -> RequestRefused.Reason.CHANGE_REFUSED;
-            case CHANGE_IN_FLIGHT -> RequestRefused.Reason.CHANGE_IN_FLIGHT;
-            default -> RequestRefused.Reason.NOT_LEADER;
-        };
-    }
-
-    /** A learner's forwarded change: staged as ours, or refused at once. */
-    private void onChangeRequest(LearnerProgress p, io.zab.protocol.message.ChangeRequest r) {
-        Outcome refused = p.state != State.BROADCAST ? Outcome.failed(Outcome.Kind.NOT_LEADER,
-                null, "learner not in broadcast") : core.startChange(p.id, r.requestId(),
-                        r.target(), r.timeoutTicks());
-        if (refused != null) {
-            core.send(p.id, new RequestRefused(r.requestId(), reasonOf(refused.kind())));
-        }
-    }
-
-    private void expireChange(long now) {
-        if (change == null || now < change.deadlineTick()) {
-            return;
-        }
-        io.zab.Membership target = core.memberships().staging();
-        java.util.Set<PeerId> behind = new java.util.TreeSet<>();
-        for (PeerId v : target.voters().keySet()) {
-            LearnerProgress p = learners.get(v);
-            if (!v.equals(self) && (p == null || p.state != State.BROADCAST
-                    || p.ackedZxid.isBefore(change.caughtUpTo()))) {
-                behind.add(v);
-            }
-        }
-        LOG.warn("node {}: membership change to {} refused: voters {} did not catch up within"
-                + " the timeout", self, target, behind);
-        endChange(Outcome.failed(Outcome.Kind.REFUSED, self, "voters " + behind + " were not"
-                + " connected and caught up within the timeout; nothing changed"));
+    /** Gives up a transfer that has not handed over yet; true if one was running. */
+    boolean abortTransfer() {
+        return changes.abortTransfer();
     }
 
     /**
@@ -933,38 +842,10 @@ final class LeaderRole implements RoleState {
         if (phase != Phase.BROADCAST) {
             return;
         }
-        if (!committed.isVoter(self) && ms.pending() == null && transferTarget == null) {
-            if (!pickSuccessor()) {
-                return;
-            }
-            admission.handHeldToNextLeader();
+        if (!changes.onMembershipChanged()) {
+            return;
         }
         advanceCommit();
-    }
-
-    /**
-     * A leader the membership no longer has as a voter names the new voter in broadcast that
-     * holds most of its log, and hands over to it; with none, it steps down (an election
-     * follows). Returns whether it named one.
-     */
-    private boolean pickSuccessor() {
-        io.zab.Membership committed = core.memberships().committed();
-        PeerId next = null;
-        for (LearnerProgress p : learners.values()) {
-            if (committed.isVoter(p.id) && p.state == State.BROADCAST && !p.observer
-                    && (next == null || p.ackedZxid.isAfter(learners.get(next).ackedZxid))) {
-                next = p.id;
-            }
-        }
-        if (next == null) {
-            core.stepDown("no longer a voter of " + committed + ", and no voter of it in"
-                    + " broadcast to hand over to");
-            return false;
-        }
-        LOG.info("node {}: no longer a voter of {}; handing leadership to {}", self, committed,
-                next);
-        transferTarget = next;
-        return true;
     }
 
     /** What a learner is sent for a txn: followers a PROPOSAL, observers (committed) INFORM. */
@@ -1172,7 +1053,7 @@ final class LeaderRole implements RoleState {
         // once it is, so delivery also follows our own log writer.
         core.deliverUpTo(core.lastCommittedZxid());
         syncReads.completeSyncs();
-        maybeHandOver();
+        changes.maybeHandOver();
     }
 
     private void commit(Zxid best) {
@@ -1209,64 +1090,6 @@ final class LeaderRole implements RoleState {
             }
         }
         return tally.reached();
-    }
-
-    // ---- leadership transfer ----
-
-    /**
-     * Starts handing leadership to {@code target} (a voter other than us, checked by the core):
-     * from now on no write is admitted, and those held for room go back to wait for the next
-     * leader (local ones) or are refused (forwarded ones: never applied, the follower's caller
-     * retries). Returns why it cannot start, or null.
-     */
-    String startTransfer(PeerId target) {
-        LearnerProgress p = learners.get(target);
-        if (p == null || p.observer || p.state != State.BROADCAST) {
-            return "peer " + target + " is not a follower connected to us in broadcast"
-                    + (p == null ? "" : " (" + p.phase() + ")");
-        }
-        transferTarget = target;
-        admission.handHeldToNextLeader();
-        maybeHandOver();
-        return null;
-    }
-
-    /** Gives up a transfer that has not handed over yet; true if one was running. */
-    boolean abortTransfer() {
-        if (left || transferTarget == null) {
-            return false;
-        }
-        transferTarget = null;
-        admission.admitAwaiting();
-        return true;
-    }
-
-    /**
-     * Hands over once the target holds durably everything we logged, and so do we, and it is
-     * committed (a quorum holds it): then the target has every committed txn and no txn of
-     * ours is left undecided. TAKEOVER goes after the last COMMIT on each link (they are FIFO),
-     * to the target first; then this node stops leading and follows the target.
-     */
-    private void maybeHandOver() {
-        maybeProposeChange();
-        if (transferTarget == null || left || phase != Phase.BROADCAST) {
-            return;
-        }
-        LearnerProgress target = learners.get(transferTarget);
-        Zxid last = core.lastLoggedZxid();
-        if (target == null || target.state != State.BROADCAST || !target.ackedZxid.equals(last)
-                || !core.lastSynced().equals(last) || !core.lastCommittedZxid().equals(last)) {
-            return;
-        }
-        Takeover takeover = new Takeover(epoch, last, transferTarget);
-        core.send(transferTarget, takeover);
-        for (LearnerProgress p : learners.values()) {
-            if (!p.id.equals(transferTarget) && p.state == State.BROADCAST) {
-                core.send(p.id, takeover);
-            }
-        }
-        core.handOver(transferTarget, "handed leadership of epoch " + epoch + " over at "
-                + last);
     }
 
     // ---- sync() and liveness ----
@@ -1311,16 +1134,8 @@ final class LeaderRole implements RoleState {
             core.stepDown("lost the quorum of followers");
             return;
         }
-        expireChange(now);
-        if (transferTarget != null && !core.memberships().committed().isVoter(self)) {
-            LearnerProgress t = learners.get(transferTarget);
-            if ((t == null || t.state != State.BROADCAST) && !pickSuccessor()) {
-                return; // the successor we named is gone: another, or an election
-            }
-            maybeHandOver();
-            if (left) {
-                return;
-            }
+        if (!changes.onTick(now)) {
+            return;
         }
         admission.expire(now);
         syncReads.pingNewRound();
@@ -1355,10 +1170,7 @@ final class LeaderRole implements RoleState {
     @Override
     public void leave() {
         left = true;
-        if (change != null) {
-            endChange(Outcome.failed(Outcome.Kind.NOT_LEADER, null, "the leader stepped down"
-                    + " before the membership change was proposed; nothing changed"));
-        }
+        changes.leave();
         admission.handHeldToNextLeader();
         syncReads.leave();
     }
