@@ -8,13 +8,10 @@ import io.zab.protocol.LearnerProgress.State;
 import io.zab.protocol.message.Ack;
 import io.zab.protocol.message.AckEpoch;
 import io.zab.protocol.message.AckNewLeader;
-import io.zab.protocol.message.Commit;
 import io.zab.protocol.message.Diff;
 import io.zab.protocol.message.FollowerInfo;
-import io.zab.protocol.message.Inform;
 import io.zab.protocol.message.LeaderInfo;
 import io.zab.protocol.message.Message;
-import io.zab.protocol.message.NewLeader;
 import io.zab.protocol.message.ObserverInfo;
 import io.zab.protocol.message.PingAck;
 import io.zab.protocol.message.Proposal;
@@ -76,13 +73,6 @@ final class LeaderRole implements RoleState {
     /** The largest SNAPCHUNK: small enough to interleave with PINGs, large enough to stream. */
     static final int SNAP_CHUNK_BYTES = 256 << 10;
 
-    /**
-     * The most payload one read of the log asks for (or one txn of maxTxnBytes, if larger), and
-     * never more than the learner's window has room for: a read's txns wait in memory only
-     * until the window takes them.
-     */
-    static final int LOG_READ_BYTES = 1 << 20;
-
     private final ZabCore core;
     private final PeerId self;
     /** The quorum arithmetic of every step: who counts, and what a quorum holds. */
@@ -97,6 +87,7 @@ final class LeaderRole implements RoleState {
     private long selfReadySeq = -1;
     private long phaseStartTick;
     private final Origins origins = new Origins();
+    private final LearnerFeed feed;
     private final SyncReads syncReads;
     private final Admission admission;
     private final LeaderChange changes;
@@ -104,6 +95,7 @@ final class LeaderRole implements RoleState {
     LeaderRole(ZabCore core) {
         this.core = core;
         this.self = core.config().self();
+        this.feed = new LearnerFeed(core, this, origins);
         this.syncReads = new SyncReads(core, this);
         this.admission = new Admission(core, this);
         this.changes = new LeaderChange(core, this, admission);
@@ -122,6 +114,11 @@ final class LeaderRole implements RoleState {
     /** The learner {@code id}, or null when it is not connected to us. */
     LearnerProgress learner(PeerId id) {
         return learners.get(id);
+    }
+
+    /** Forgets learner {@code id}: it starts over with FOLLOWERINFO when it comes back. */
+    void drop(PeerId id) {
+        learners.remove(id);
     }
 
     /** The learners connected to us, in id order (a live view: copy it to drop some). */
@@ -412,21 +409,16 @@ final class LeaderRole implements RoleState {
 
     // ---- synchronization ----
 
-    /** The end of the stream a learner gets: everything for a follower, commits for observers. */
-    private Zxid streamEnd(LearnerProgress p) {
-        return p.observer ? core.lastCommittedZxid() : core.lastLoggedZxid();
-    }
-
     /**
      * DIFF, TRUNC or SNAP, planned on our history in memory and our log on disk together. What
      * the learner lacks from the history in memory goes out as today: all of it, then
-     * NEWLEADER. What only the log holds goes after NEWLEADER instead ({@link #streamFromLog}),
-     * within the learner's window; a learner takes only txns of our epoch there, so one that
-     * lacks older txns only the log holds gets SNAP.
+     * NEWLEADER. What only the log holds goes after NEWLEADER instead
+     * ({@link LearnerFeed#streamFromLog}), within the learner's window; a learner takes only
+     * txns of our epoch there, so one that lacks older txns only the log holds gets SNAP.
      */
     private void syncLearner(LearnerProgress p) {
         ServableHistory servable = core.servable();
-        Zxid end = streamEnd(p);
+        Zxid end = feed.streamEnd(p);
         SyncPlan plan = SyncPlanner.plan(servable, p.lastZxid);
         if (plan.mode() != SyncMode.SNAP && plan.from().isAfter(end)) {
             plan = new SyncPlan(SyncMode.TRUNC, end);
@@ -462,9 +454,9 @@ final class LeaderRole implements RoleState {
             core.send(p.id, new Trunc(epoch, plan.from()));
         }
         if (fromLog) {
-            streamFromLog(p, plan.from());
+            feed.streamFromLog(p, plan.from());
         } else {
-            streamTxns(p, plan.from(), end);
+            feed.streamTxns(p, plan.from(), end);
         }
     }
 
@@ -482,42 +474,19 @@ final class LeaderRole implements RoleState {
         return phase == Phase.BROADCAST && next != null && next.epoch() == epoch;
     }
 
-    /**
-     * DIFF (or TRUNC) whose txns start below our history in memory: NEWLEADER goes at once,
-     * naming the end of the learner's (cut) history, and the txns after it follow as they do
-     * for any learner in broadcast ({@link #feed}): within its window, read from our log in
-     * bounded parts until the history in memory has the rest. The learner acks NEWLEADER once
-     * currentEpoch is durable, gets UPTODATE, and acks the txns as they become durable; its
-     * ACKs open the window for the next reads. The wire sequence is one a learner takes in any
-     * sync: DIFF or TRUNC, NEWLEADER, PROPOSALs and COMMITs of our epoch, UPTODATE among them.
-     */
-    private void streamFromLog(LearnerProgress p, Zxid from) {
-        p.newLeaderZxid = from;
-        p.sentZxid = from;
-        p.state = State.SYNC_SENT;
-        core.send(p.id, new NewLeader(epoch, from, core.memberships().committed()));
-        if (!feed(p)) {
-            learners.remove(p.id);
-        }
+    @Override
+    public void onLogRead(PeerId learner, Zxid after, List<Txn> txns) {
+        feed.onLogRead(learner, after, txns);
     }
 
-    private void streamTxns(LearnerProgress p, Zxid from, Zxid end) {
-        Zxid prev = from;
-        for (Txn t : core.history().between(from, end)) {
-            // ZOOKEEPER-4925: never serve a history with a hole.
-            if (!prev.isFollowedBy(t.zxid())) {
-                throw new IllegalStateException("history gap at " + t.zxid() + " after "
-                        + prev);
-            }
-            core.send(p.id, new Proposal(t, null, 0));
-            prev = t.zxid();
-        }
-        p.newLeaderZxid = end;
-        p.sentZxid = end;
-        p.state = State.SYNC_SENT;
-        // The learner adopts our committed membership with our history: one whose change lies
-        // before a snapshot it got, or a joiner's, would be unknown to it otherwise.
-        core.send(p.id, new NewLeader(epoch, end, core.memberships().committed()));
+    @Override
+    public void onLogReadFailed(PeerId learner, Zxid after, String reason) {
+        feed.onLogReadFailed(learner, after, reason);
+    }
+
+    @Override
+    public Zxid historyPin() {
+        return feed.historyPin();
     }
 
     @Override
@@ -526,7 +495,7 @@ final class LeaderRole implements RoleState {
         if (p == null || p.state != State.SNAP_PENDING) {
             return;
         }
-        Zxid end = streamEnd(p);
+        Zxid end = feed.streamEnd(p);
         if (!core.history().contains(zxid) || zxid.isAfter(end)) {
             LOG.info("node {}: snapshot at {} no longer fits our history; taking another",
                     self, zxid);
@@ -656,38 +625,7 @@ final class LeaderRole implements RoleState {
             learners.remove(p.id);
             return;
         }
-        streamTxns(p, p.snapZxid, streamEnd(p));
-    }
-
-    /**
-     * A connected learner still to be fed keeps what it has not been sent, up to
-     * historyMaxBytes (beyond it, it is fed from the log); a snapshot being sent keeps the
-     * txns after it, up to twice that. Otherwise the history shrinks to historyMaxTxns: txns
-     * that live briefly die young in the JVM's heap, where keeping a few seconds of a fast
-     * stream for DIFF made every young collection copy it (GC took a fifth of the CPU).
-     */
-    @Override
-    public Zxid historyPin() {
-        long held = core.history().bytes();
-        long max = core.config().historyMaxBytes();
-        if (held > 2 * max) {
-            return null; // a transfer that takes this long starts over (finishSnap)
-        }
-        Zxid pin = null;
-        for (LearnerProgress p : learners.values()) {
-            // Per learner: only one too far behind loses its pin (and is fed from the log, or
-            // dropped once the log does not reach back to it). One fed from the log pins
-            // nothing: the log serves it until it reaches the history (or a purge passes it,
-            // and it resyncs by SNAP), and holding the history for it would fill the heap for
-            // as long as it catches up.
-            Zxid needs = p.state == State.SNAP_SENDING ? p.snapZxid
-                    : p.streaming() && !core.servable().onlyInLog(p.sentZxid)
-                            && core.history().bytesAfter(p.sentZxid) <= max ? p.sentZxid : null;
-            if (needs != null) {
-                pin = pin == null ? needs : Zxid.min(pin, needs);
-            }
-        }
-        return pin;
+        feed.streamTxns(p, p.snapZxid, feed.streamEnd(p));
     }
 
     private void onAckNewLeader(LearnerProgress p, AckNewLeader a) {
@@ -782,16 +720,8 @@ final class LeaderRole implements RoleState {
         } else {
             origins.add(txn.zxid(), origin, requestId);
         }
-        Proposal proposal = new Proposal(txn, origin.equals(self) ? null : origin, requestId);
-        long window = core.config().learnerWindowBytes();
-        for (LearnerProgress p : learners.values()) {
-            // A learner still being fed older txns gets this one when its turn comes.
-            if (p.streaming() && !p.observer && last.equals(p.sentZxid)
-                    && p.windowFits(txn.data().length, window)) {
-                p.sent(txn);
-                core.send(p.id, proposal);
-            }
-        }
+        feed.sendProposal(last, txn,
+                new Proposal(txn, origin.equals(self) ? null : origin, requestId));
     }
 
     // ---- membership change and leadership transfer (LeaderChange), for the core ----
@@ -848,168 +778,13 @@ final class LeaderRole implements RoleState {
         advanceCommit();
     }
 
-    /** What a learner is sent for a txn: followers a PROPOSAL, observers (committed) INFORM. */
-    private Message streamed(LearnerProgress p, Txn t) {
-        Origins.Origin o = origins.of(t.zxid());
-        PeerId origin = o == null ? null : o.peer();
-        long requestId = o == null ? 0 : o.requestId();
-        return p.observer ? new Inform(t, origin, requestId) : new Proposal(t, origin, requestId);
-    }
-
-    /**
-     * Sends a learner the txns it has not had (a follower every proposal, an observer what is
-     * committed), as far as its window allows, and a follower the commit point up to what it
-     * has. Txns older than the history in memory come from the log ({@link #readLog}). False
-     * when the learner fell behind what our history and log hold: the caller drops it, and it
-     * resyncs (by SNAP) when it comes back.
-     */
-    private boolean feed(LearnerProgress p) {
-        if (!p.streaming()) {
-            return true;
-        }
-        Zxid last = streamEnd(p);
-        long window = core.config().learnerWindowBytes();
-        while (p.sentZxid.isBefore(last)) {
-            Txn t = nextToSend(p);
-            if (t == null) {
-                if (!readLog(p, window)) {
-                    return false;
-                }
-                break;
-            }
-            if (!p.windowFits(t.data().length, window)) {
-                break;
-            }
-            if (!p.readAhead.isEmpty()) {
-                p.readAhead.pollFirst();
-                p.sentFromLog++;
-            }
-            p.sent(t);
-            core.send(p.id, streamed(p, t));
-        }
-        if (!p.observer) {
-            sendCommit(p);
-        }
-        return true;
-    }
-
-    /** The txn after the last one the learner was sent: read from the log, or in memory. */
-    private Txn nextToSend(LearnerProgress p) {
-        if (!p.readAhead.isEmpty()) {
-            return p.readAhead.peekFirst();
-        }
-        Txn t = core.history().next(p.sentZxid);
-        return t != null && p.sentZxid.isFollowedBy(t.zxid()) ? t : null;
-    }
-
-    /** The most one read of the log asks for. */
-    private long logReadBytes() {
-        return Math.max(LOG_READ_BYTES, core.config().maxTxnBytes());
-    }
-
-    /**
-     * The learner needs txns older than our history in memory: asks for the next part from the
-     * log, as much as its window has room for (up to {@link #logReadBytes}; at least one txn,
-     * which waits for room if it has none), unless a read is under way or the window has less
-     * than half a read's room (its ACKs make more). False when the log no longer holds them
-     * (purged past it): the caller drops it, and it resyncs (by SNAP).
-     */
-    private boolean readLog(LearnerProgress p, long window) {
-        if (p.readPending != null) {
-            return true;
-        }
-        if (!core.servable().onlyInLog(p.sentZxid) || !core.logExtent().contains(p.sentZxid)) {
-            LOG.info("node {}: learner {} fell behind what our history and log hold (it has up"
-                    + " to {}; history from {}, {}); dropping it so it resyncs", self, p.id,
-                    p.sentZxid, core.history().base(), core.logExtent());
-            return false;
-        }
-        long want = Math.min(logReadBytes(), window);
-        long room = window - p.unackedBytes;
-        if (!p.unacked.isEmpty() && room < want / 2) {
-            return true;
-        }
-        p.readPending = p.sentZxid;
-        core.readLog(p.id, p.sentZxid, p.unacked.isEmpty() ? want : Math.max(1, Math.min(want,
-                room)));
-        return true;
-    }
-
-    /**
-     * Txns read from the log for a learner: sent as its window allows, the rest kept until it
-     * acks. A read it no longer waits for (it was dropped, or started over) is ignored; one
-     * that does not continue where it is, gaplessly and in our epoch, drops it.
-     */
-    @Override
-    public void onLogRead(PeerId learner, Zxid after, List<Txn> txns) {
-        LearnerProgress p = learners.get(learner);
-        if (p == null || !after.equals(p.readPending)) {
-            return;
-        }
-        p.readPending = null;
-        String wrong = after.equals(p.sentZxid) ? misfit(after, txns)
-                : "a read after " + after + " while it was sent up to " + p.sentZxid;
-        if (wrong != null) {
-            LOG.warn("node {}: reading our log after {} for learner {} gave {}; dropping it so"
-                    + " it syncs again", self, after, learner, wrong);
-            learners.remove(learner);
-            return;
-        }
-        p.readAhead.addAll(txns);
-        if (!feed(p)) {
-            learners.remove(learner);
-        }
-    }
-
-    /** Why txns read after {@code after} cannot be streamed to a learner in broadcast, or null. */
-    private String misfit(Zxid after, List<Txn> txns) {
-        if (txns.isEmpty()) {
-            return "no txn";
-        }
-        Zxid prev = after;
-        for (Txn t : txns) {
-            if (!prev.isFollowedBy(t.zxid())) {
-                return t.zxid() + " right after " + prev + " (a gap: the log was cut meanwhile)";
-            }
-            if (t.zxid().epoch() != epoch) {
-                return "txn " + t.zxid() + ", not of our epoch " + epoch;
-            }
-            prev = t.zxid();
-        }
-        return null;
-    }
-
-    /**
-     * A read of the log for a learner failed (an I/O error, or the txns were gone): it is
-     * dropped rather than left waiting, and syncs again when it comes back (by SNAP, if the
-     * log no longer reaches back to it).
-     */
-    @Override
-    public void onLogReadFailed(PeerId learner, Zxid after, String reason) {
-        LearnerProgress p = learners.get(learner);
-        if (p != null && after.equals(p.readPending)) {
-            LOG.warn("node {}: reading our log after {} for learner {} failed ({}); dropping it"
-                    + " so it syncs again", self, after, learner, reason);
-            learners.remove(learner);
-        }
-    }
-
-    /** COMMIT up to what the follower has been sent; never a txn it has not received. */
-    private void sendCommit(LearnerProgress p) {
-        Zxid c = Zxid.min(core.lastCommittedZxid(), p.sentZxid);
-        if (c.epoch() == epoch && c.isAfter(p.commitSent)) {
-            p.commitSent = c;
-            core.send(p.id, new Commit(c));
-        }
-    }
-
     private void onAck(LearnerProgress p, Zxid zxid) {
         if (p.observer) {
             // An observer's ACK only opens its window: it never counts toward a commit.
             if (p.streaming() && p.state != State.SYNC_SENT && zxid.epoch() == epoch
                     && !zxid.isAfter(core.lastCommittedZxid())) {
                 p.acknowledged(zxid);
-                if (!feed(p)) {
+                if (!feed.feed(p)) {
                     learners.remove(p.id);
                 }
             }
@@ -1026,7 +801,7 @@ final class LeaderRole implements RoleState {
             if (left) {
                 return; // handed over: this node leads no more
             }
-            if (learners.get(p.id) == p && !feed(p)) {
+            if (learners.get(p.id) == p && !feed.feed(p)) {
                 learners.remove(p.id);
             }
         }
@@ -1058,27 +833,7 @@ final class LeaderRole implements RoleState {
 
     private void commit(Zxid best) {
         core.setCommitted(best);
-        // A forwarded txn's origin goes out with its PROPOSAL or INFORM, and only the learner
-        // that forwarded it needs it (to bind its request): keep it until that learner has been
-        // sent the txn, not only until it commits. Only learners that forwarded txns still kept
-        // hold the others' back: one catching up from far behind (from the log) holds none.
-        Zxid originsDone = best;
-        for (Iterator<LearnerProgress> it = learners.values().iterator(); it.hasNext();) {
-            LearnerProgress p = it.next();
-            if (!p.streaming()) {
-                continue;
-            }
-            if (!p.observer) {
-                sendCommit(p);
-            } else if (!feed(p)) {
-                it.remove();
-                continue;
-            }
-            if (origins.holdsFor(p.id)) {
-                originsDone = Zxid.min(originsDone, p.sentZxid);
-            }
-        }
-        origins.forgetUpTo(originsDone);
+        feed.onCommitted(best);
     }
 
     /** Whether this leader and the learners that pass {@code test} form a quorum. */
