@@ -17,9 +17,7 @@ import io.zab.protocol.message.PingAck;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.RequestRefused;
-import io.zab.protocol.message.Snap;
 import io.zab.protocol.message.SnapAck;
-import io.zab.protocol.message.SnapChunk;
 import io.zab.protocol.message.SyncRequest;
 import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
@@ -70,9 +68,6 @@ final class LeaderRole implements RoleState {
      */
     static final long EPOCH_MAX = Zxid.MAX_PART - 1;
 
-    /** The largest SNAPCHUNK: small enough to interleave with PINGs, large enough to stream. */
-    static final int SNAP_CHUNK_BYTES = 256 << 10;
-
     private final ZabCore core;
     private final PeerId self;
     /** The quorum arithmetic of every step: who counts, and what a quorum holds. */
@@ -88,6 +83,7 @@ final class LeaderRole implements RoleState {
     private long phaseStartTick;
     private final Origins origins = new Origins();
     private final LearnerFeed feed;
+    private final SnapTransfers snaps;
     private final SyncReads syncReads;
     private final Admission admission;
     private final LeaderChange changes;
@@ -96,6 +92,7 @@ final class LeaderRole implements RoleState {
         this.core = core;
         this.self = core.config().self();
         this.feed = new LearnerFeed(core, this, origins);
+        this.snaps = new SnapTransfers(core, this, feed);
         this.syncReads = new SyncReads(core, this);
         this.admission = new Admission(core, this);
         this.changes = new LeaderChange(core, this, admission);
@@ -114,6 +111,13 @@ final class LeaderRole implements RoleState {
     /** The learner {@code id}, or null when it is not connected to us. */
     LearnerProgress learner(PeerId id) {
         return learners.get(id);
+    }
+
+    /** A learner's SNAP made progress: during synchronization, that is progress of the phase. */
+    void syncProgressed() {
+        if (phase != Phase.BROADCAST) {
+            phaseStartTick = core.ticks();
+        }
     }
 
     /** Forgets learner {@code id}: it starts over with FOLLOWERINFO when it comes back. */
@@ -234,7 +238,7 @@ final class LeaderRole implements RoleState {
         } else if (m instanceof AckNewLeader anl) {
             onAckNewLeader(p, anl);
         } else if (m instanceof SnapAck sa) {
-            onSnapAck(p, sa);
+            snaps.onSnapAck(p, sa);
         } else if (m instanceof SyncRequest sr) {
             syncReads.onSyncRequest(p, sr.requestId());
         } else if (m instanceof io.zab.protocol.message.ChangeRequest cr) {
@@ -248,7 +252,7 @@ final class LeaderRole implements RoleState {
      * Rejects what no honest learner sends (issue 18): the message has no effect, the learner
      * is forgotten and its connection closed; it starts over with FOLLOWERINFO.
      */
-    private void reject(PeerId from, Message m, String field, Object value, String rule) {
+    void reject(PeerId from, Message m, String field, Object value, String rule) {
         core.reject(from, m, field, value, rule);
         learners.remove(from);
     }
@@ -444,8 +448,7 @@ final class LeaderRole implements RoleState {
                 plan.mode(), p.id, p.lastZxid, core.history().base(), end,
                 fromLog ? ", the older part from our " + core.logExtent() : "");
         if (plan.mode() == SyncMode.SNAP) {
-            p.state = State.SNAP_PENDING;
-            core.emit(new Action.TakeSnapshot(p.id));
+            snaps.take(p);
             return;
         }
         if (plan.mode() == SyncMode.DIFF) {
@@ -475,6 +478,21 @@ final class LeaderRole implements RoleState {
     }
 
     @Override
+    public void onSnapshotReady(PeerId learner, Zxid zxid, long size, int crc) {
+        snaps.onSnapshotReady(learner, zxid, size, crc);
+    }
+
+    @Override
+    public void onSnapshotFailed(PeerId learner, Zxid zxid, String reason) {
+        snaps.onSnapshotFailed(learner, zxid, reason);
+    }
+
+    @Override
+    public void onSnapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) {
+        snaps.onSnapshotChunk(learner, zxid, offset, data);
+    }
+
+    @Override
     public void onLogRead(PeerId learner, Zxid after, List<Txn> txns) {
         feed.onLogRead(learner, after, txns);
     }
@@ -487,145 +505,6 @@ final class LeaderRole implements RoleState {
     @Override
     public Zxid historyPin() {
         return feed.historyPin();
-    }
-
-    @Override
-    public void onSnapshotReady(PeerId learner, Zxid zxid, long size, int crc) {
-        LearnerProgress p = learners.get(learner);
-        if (p == null || p.state != State.SNAP_PENDING) {
-            return;
-        }
-        Zxid end = feed.streamEnd(p);
-        if (!core.history().contains(zxid) || zxid.isAfter(end)) {
-            LOG.info("node {}: snapshot at {} no longer fits our history; taking another",
-                    self, zxid);
-            core.emit(new Action.TakeSnapshot(p.id));
-            return;
-        }
-        p.snapZxid = zxid;
-        p.snapSize = size;
-        p.snapCrc = crc;
-        p.snapStarted = false;
-        p.snapRequested = 0;
-        p.snapSent = 0;
-        p.snapAcked = 0;
-        p.state = State.SNAP_SENDING;
-        // The learner answers with where to start: after what it holds of this very snapshot
-        // from a transfer that broke, or at 0.
-        core.send(p.id, new Snap(epoch, zxid, size, crc, core.memberships().committed()));
-    }
-
-    /** Under a snapshot rate limit, each transfer gets one tick's bytes and reads on. */
-    private void refillSnapCredit() {
-        long perTick = core.config().snapBytesPerTick();
-        if (perTick == 0) {
-            return;
-        }
-        for (LearnerProgress p : List.copyOf(learners.values())) {
-            if (p.state == State.SNAP_SENDING && p.snapStarted) {
-                p.snapCredit = Math.min(p.snapCredit + perTick, perTick);
-                requestChunks(p);
-            }
-        }
-    }
-
-    /**
-     * The learner's SNAP cannot go on (its snapshot was not kept, or a part of it not read):
-     * it is dropped at once rather than left waiting for data that will not come, and syncs
-     * again when it comes back. A failed read of a transfer it no longer runs (a snapshot
-     * abandoned earlier) changes nothing.
-     */
-    @Override
-    public void onSnapshotFailed(PeerId learner, Zxid zxid, String reason) {
-        LearnerProgress p = learners.get(learner);
-        boolean current = p != null && (zxid == null ? p.state == State.SNAP_PENDING
-                : p.state == State.SNAP_SENDING && zxid.equals(p.snapZxid));
-        if (current) {
-            LOG.warn("node {}: SNAP for learner {} failed ({}); dropping it so it syncs again",
-                    self, learner, reason);
-            learners.remove(learner);
-        }
-    }
-
-    /** Chunks are at most this, and never larger than a txn (which a frame is sized for). */
-    private int chunkBytes() {
-        return Math.min(SNAP_CHUNK_BYTES, core.config().maxTxnBytes());
-    }
-
-    /**
-     * Asks for the next chunks of the snapshot, within the learner's window and, under a rate
-     * limit, within the credit of this tick (a chunk may overdraw it; the next tick pays).
-     */
-    private void requestChunks(LearnerProgress p) {
-        long window = Math.max(core.config().learnerWindowBytes(), chunkBytes());
-        boolean limited = core.config().snapBytesPerTick() > 0;
-        while (p.snapRequested < p.snapSize && p.snapRequested - p.snapAcked < window
-                && (!limited || p.snapCredit > 0)) {
-            int length = (int) Math.min(chunkBytes(), p.snapSize - p.snapRequested);
-            core.readSnapshotChunk(p.id, p.snapZxid, p.snapRequested, length);
-            p.snapRequested += length;
-            p.snapCredit -= length;
-        }
-        if (p.snapSent == p.snapSize) {
-            finishSnap(p);
-        }
-    }
-
-    @Override
-    public void onSnapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) {
-        LearnerProgress p = learners.get(learner);
-        if (p == null || p.state != State.SNAP_SENDING || !zxid.equals(p.snapZxid)
-                || offset != p.snapSent) {
-            return; // read for a transfer that was abandoned
-        }
-        core.send(p.id, new SnapChunk(epoch, zxid, offset, data));
-        p.snapSent += data.length;
-        if (p.snapSent == p.snapSize) {
-            finishSnap(p);
-        }
-    }
-
-    private void onSnapAck(LearnerProgress p, SnapAck a) {
-        if (p.state != State.SNAP_SENDING) {
-            return; // acks of the last chunks may come after the txns went out
-        }
-        long most = p.snapStarted ? p.snapSent : p.snapSize;
-        if (!a.zxid().equals(p.snapZxid) || a.offset() < 0 || a.offset() > most) {
-            reject(p.id, a, "zxid/offset", a.zxid() + "/" + a.offset(), "the snapshot sent, "
-                    + p.snapZxid + ", from 0 to " + most + " bytes");
-            return;
-        }
-        if (!p.snapStarted) {
-            p.snapCredit = core.config().snapBytesPerTick();
-            long from = Math.max(0, Math.min(a.offset(), p.snapSize));
-            if (from > 0) {
-                LOG.info("node {}: learner {} holds {} of the {} bytes of snapshot {}; resuming"
-                        + " there", self, p.id, from, p.snapSize, p.snapZxid);
-            }
-            p.snapStarted = true;
-            p.snapRequested = from;
-            p.snapSent = from;
-        }
-        p.snapAcked = Math.max(p.snapAcked, Math.min(a.offset(), p.snapSent));
-        if (phase != Phase.BROADCAST) {
-            phaseStartTick = core.ticks(); // a snapshot in progress is progress of the sync
-        }
-        requestChunks(p);
-    }
-
-    /**
-     * All of the snapshot is sent: the txns after it follow, then NEWLEADER. If the history no
-     * longer reaches back to the snapshot (it grew past its bound while the transfer ran), the
-     * learner is dropped and starts over.
-     */
-    private void finishSnap(LearnerProgress p) {
-        if (p.snapZxid.isBefore(core.history().base())) {
-            LOG.info("node {}: the history no longer reaches back to snapshot {} sent to {};"
-                    + " dropping it so it resyncs", self, p.snapZxid, p.id);
-            learners.remove(p.id);
-            return;
-        }
-        feed.streamTxns(p, p.snapZxid, feed.streamEnd(p));
     }
 
     private void onAckNewLeader(LearnerProgress p, AckNewLeader a) {
@@ -876,7 +755,7 @@ final class LeaderRole implements RoleState {
             }
             return silent;
         });
-        refillSnapCredit();
+        snaps.refillSnapCredit();
         if (phase != Phase.BROADCAST) {
             if (now - phaseStartTick > core.config().initLimitTicks()) {
                 core.stepDown(phase + " did not complete within initLimit");

@@ -96,7 +96,7 @@ final class LearnerFeed {
         long held = core.history().bytes();
         long max = core.config().historyMaxBytes();
         if (held > 2 * max) {
-            return null; // a transfer that takes this long starts over (finishSnap)
+            return null; // a transfer that takes this long starts over (SnapTransfers.finishSnap)
         }
         Zxid pin = null;
         for (LearnerProgress p : leader.learnerProgress()) {
