@@ -50,6 +50,14 @@ import org.slf4j.LoggerFactory;
  * follower that abstains (blank, joining an existing cluster: RELIABILITY S26) is synced like
  * any other but never counted in discovery; once it acks NEWLEADER it holds our history durably
  * and counts like any follower.
+ *
+ * <p>This class owns the phase and the learners, dispatches every message and event, and
+ * counts quorums and commits. Each other piece of the leader's state has one home among its
+ * parts, which reach the learners and the phase through this class: {@link LearnerFeed} (what
+ * learners are streamed, from memory or the log), {@link SnapTransfers} (SNAP sync),
+ * {@link Origins} (who forwarded a txn), {@link Admission} (the in-flight budget),
+ * {@link LeaderChange} (membership change and leadership transfer) and {@link SyncReads}
+ * (sync() and the PING rounds). Single-threaded: the protocol thread, through {@link ZabCore}.
  */
 final class LeaderRole implements RoleState {
     /**
@@ -81,13 +89,17 @@ final class LeaderRole implements RoleState {
     private boolean epochAnnounced;
     private long selfReadySeq = -1;
     private long phaseStartTick;
+    private boolean left;
+
+    // The parts this leader delegates to, each the one home of its piece of the leader's state;
+    // the learners and the phase stay here, and they reach them through the methods below.
     private final Origins origins = new Origins();
     private final LearnerFeed feed;
     private final SnapTransfers snaps;
     private final SyncReads syncReads;
     private final Admission admission;
     private final LeaderChange changes;
-    private boolean left;
+
     LeaderRole(ZabCore core) {
         this.core = core;
         this.self = core.config().self();
@@ -96,6 +108,23 @@ final class LeaderRole implements RoleState {
         this.syncReads = new SyncReads(core, this);
         this.admission = new Admission(core, this);
         this.changes = new LeaderChange(core, this, admission);
+    }
+
+    // ---- for the parts: the learners and the phase ----
+
+    /** The learner {@code id}, or null when it is not connected to us. */
+    LearnerProgress learner(PeerId id) {
+        return learners.get(id);
+    }
+
+    /** The learners connected to us, in id order (a live view: copy it to drop some). */
+    java.util.Collection<LearnerProgress> learnerProgress() {
+        return learners.values();
+    }
+
+    /** Forgets learner {@code id}: it starts over with FOLLOWERINFO when it comes back. */
+    void drop(PeerId id) {
+        learners.remove(id);
     }
 
     /** Whether this leader stepped down or handed over: it leads no more. */
@@ -108,26 +137,11 @@ final class LeaderRole implements RoleState {
         return changes.transferTarget();
     }
 
-    /** The learner {@code id}, or null when it is not connected to us. */
-    LearnerProgress learner(PeerId id) {
-        return learners.get(id);
-    }
-
     /** A learner's SNAP made progress: during synchronization, that is progress of the phase. */
     void syncProgressed() {
         if (phase != Phase.BROADCAST) {
             phaseStartTick = core.ticks();
         }
-    }
-
-    /** Forgets learner {@code id}: it starts over with FOLLOWERINFO when it comes back. */
-    void drop(PeerId id) {
-        learners.remove(id);
-    }
-
-    /** The learners connected to us, in id order (a live view: copy it to drop some). */
-    java.util.Collection<LearnerProgress> learnerProgress() {
-        return learners.values();
     }
 
     /** The tally of the quorum in force now (joint while a membership change is in flight). */
@@ -477,6 +491,8 @@ final class LeaderRole implements RoleState {
         return phase == Phase.BROADCAST && next != null && next.epoch() == epoch;
     }
 
+    // Storage answers for one learner's sync: snapshots (SnapTransfers), log reads (LearnerFeed).
+
     @Override
     public void onSnapshotReady(PeerId learner, Zxid zxid, long size, int crc) {
         snaps.onSnapshotReady(learner, zxid, size, crc);
@@ -563,7 +579,7 @@ final class LeaderRole implements RoleState {
         admission.onApplied();
     }
 
-    // ---- broadcast: proposals, flow control, commits ----
+    // ---- broadcast: proposals, acks, commits ----
 
     /** The zxid of the next proposal, or null when this epoch's counter is used up. */
     Zxid nextZxid() {
@@ -601,6 +617,75 @@ final class LeaderRole implements RoleState {
         }
         feed.sendProposal(last, txn,
                 new Proposal(txn, origin.equals(self) ? null : origin, requestId));
+    }
+
+    private void onAck(LearnerProgress p, Zxid zxid) {
+        if (p.observer) {
+            // An observer's ACK only opens its window: it never counts toward a commit.
+            if (p.streaming() && p.state != State.SYNC_SENT && zxid.epoch() == epoch
+                    && !zxid.isAfter(core.lastCommittedZxid())) {
+                p.acknowledged(zxid);
+                if (!feed.fill(p)) {
+                    learners.remove(p.id);
+                }
+            }
+            return;
+        }
+        if (!p.acking() || zxid.epoch() != epoch || zxid.isAfter(core.lastLoggedZxid())) {
+            LOG.debug("node {}: ACK {} from {} ({}) ignored", self, zxid, p.id, p.state);
+            return;
+        }
+        if (zxid.isAfter(p.ackedZxid)) {
+            p.ackedZxid = zxid;
+            p.acknowledged(zxid);
+            advanceCommit();
+            if (left) {
+                return; // handed over: this node leads no more
+            }
+            if (learners.get(p.id) == p && !feed.fill(p)) {
+                learners.remove(p.id);
+            }
+        }
+    }
+
+    /** Commits the highest zxid of this epoch that a quorum holds durably. */
+    private void advanceCommit() {
+        if (phase != Phase.BROADCAST) {
+            return;
+        }
+        Tally tally = tally();
+        tally.clear().hold(self, core.lastSynced());
+        for (LearnerProgress p : learners.values()) {
+            if (p.acking()) {
+                tally.hold(p.id, p.ackedZxid);
+            }
+        }
+        // Only a txn of this epoch commits by counting; older ones commit with it.
+        Zxid best = tally.highest();
+        if (best != null && best.epoch() == epoch && best.isAfter(core.lastCommittedZxid())) {
+            commit(best);
+        }
+        // Followers may commit a txn before our own copy is durable; it is delivered here only
+        // once it is, so delivery also follows our own log writer.
+        core.deliverUpTo(core.lastCommittedZxid());
+        syncReads.completeSyncs();
+        changes.maybeHandOver();
+    }
+
+    private void commit(Zxid best) {
+        core.setCommitted(best);
+        feed.onCommitted(best);
+    }
+
+    /** Whether this leader and the learners that pass {@code test} form a quorum. */
+    boolean quorumOf(java.util.function.Predicate<LearnerProgress> test) {
+        Tally tally = tally().clear().count(self);
+        for (LearnerProgress p : learners.values()) {
+            if (test.test(p)) {
+                tally.count(p.id);
+            }
+        }
+        return tally.reached();
     }
 
     // ---- membership change and leadership transfer (LeaderChange), for the core ----
@@ -655,75 +740,6 @@ final class LeaderRole implements RoleState {
             return;
         }
         advanceCommit();
-    }
-
-    private void onAck(LearnerProgress p, Zxid zxid) {
-        if (p.observer) {
-            // An observer's ACK only opens its window: it never counts toward a commit.
-            if (p.streaming() && p.state != State.SYNC_SENT && zxid.epoch() == epoch
-                    && !zxid.isAfter(core.lastCommittedZxid())) {
-                p.acknowledged(zxid);
-                if (!feed.feed(p)) {
-                    learners.remove(p.id);
-                }
-            }
-            return;
-        }
-        if (!p.acking() || zxid.epoch() != epoch || zxid.isAfter(core.lastLoggedZxid())) {
-            LOG.debug("node {}: ACK {} from {} ({}) ignored", self, zxid, p.id, p.state);
-            return;
-        }
-        if (zxid.isAfter(p.ackedZxid)) {
-            p.ackedZxid = zxid;
-            p.acknowledged(zxid);
-            advanceCommit();
-            if (left) {
-                return; // handed over: this node leads no more
-            }
-            if (learners.get(p.id) == p && !feed.feed(p)) {
-                learners.remove(p.id);
-            }
-        }
-    }
-
-    /** Commits the highest zxid of this epoch that a quorum holds durably. */
-    private void advanceCommit() {
-        if (phase != Phase.BROADCAST) {
-            return;
-        }
-        Tally tally = tally();
-        tally.clear().hold(self, core.lastSynced());
-        for (LearnerProgress p : learners.values()) {
-            if (p.acking()) {
-                tally.hold(p.id, p.ackedZxid);
-            }
-        }
-        // Only a txn of this epoch commits by counting; older ones commit with it.
-        Zxid best = tally.highest();
-        if (best != null && best.epoch() == epoch && best.isAfter(core.lastCommittedZxid())) {
-            commit(best);
-        }
-        // Followers may commit a txn before our own copy is durable; it is delivered here only
-        // once it is, so delivery also follows our own log writer.
-        core.deliverUpTo(core.lastCommittedZxid());
-        syncReads.completeSyncs();
-        changes.maybeHandOver();
-    }
-
-    private void commit(Zxid best) {
-        core.setCommitted(best);
-        feed.onCommitted(best);
-    }
-
-    /** Whether this leader and the learners that pass {@code test} form a quorum. */
-    boolean quorumOf(java.util.function.Predicate<LearnerProgress> test) {
-        Tally tally = tally().clear().count(self);
-        for (LearnerProgress p : learners.values()) {
-            if (test.test(p)) {
-                tally.count(p.id);
-            }
-        }
-        return tally.reached();
     }
 
     // ---- sync() and liveness ----

@@ -50,7 +50,7 @@ final class LearnerFeed {
     /**
      * DIFF (or TRUNC) whose txns start below our history in memory: NEWLEADER goes at once,
      * naming the end of the learner's (cut) history, and the txns after it follow as they do
-     * for any learner in broadcast ({@link #feed}): within its window, read from our log in
+     * for any learner in broadcast ({@link #fill}): within its window, read from our log in
      * bounded parts until the history in memory has the rest. The learner acks NEWLEADER once
      * currentEpoch is durable, gets UPTODATE, and acks the txns as they become durable; its
      * ACKs open the window for the next reads. The wire sequence is one a learner takes in any
@@ -61,7 +61,7 @@ final class LearnerFeed {
         p.sentZxid = from;
         p.state = State.SYNC_SENT;
         core.send(p.id, new NewLeader(leader.epoch(), from, core.memberships().committed()));
-        if (!feed(p)) {
+        if (!fill(p)) {
             leader.drop(p.id);
         }
     }
@@ -130,7 +130,7 @@ final class LearnerFeed {
      * when the learner fell behind what our history and log hold: the caller drops it, and it
      * resyncs (by SNAP) when it comes back.
      */
-    boolean feed(LearnerProgress p) {
+    boolean fill(LearnerProgress p) {
         if (!p.streaming()) {
             return true;
         }
@@ -222,7 +222,7 @@ final class LearnerFeed {
             return;
         }
         p.readAhead.addAll(txns);
-        if (!feed(p)) {
+        if (!fill(p)) {
             leader.drop(learner);
         }
     }
@@ -303,7 +303,7 @@ final class LearnerFeed {
             }
             if (!p.observer) {
                 sendCommit(p);
-            } else if (!feed(p)) {
+            } else if (!fill(p)) {
                 it.remove();
                 continue;
             }
