@@ -8,33 +8,23 @@ import io.zab.protocol.LearnerProgress.State;
 import io.zab.protocol.message.Ack;
 import io.zab.protocol.message.AckEpoch;
 import io.zab.protocol.message.AckNewLeader;
-import io.zab.protocol.message.Commit;
 import io.zab.protocol.message.Diff;
 import io.zab.protocol.message.FollowerInfo;
-import io.zab.protocol.message.Inform;
 import io.zab.protocol.message.LeaderInfo;
 import io.zab.protocol.message.Message;
-import io.zab.protocol.message.NewLeader;
 import io.zab.protocol.message.ObserverInfo;
-import io.zab.protocol.message.Ping;
 import io.zab.protocol.message.PingAck;
 import io.zab.protocol.message.Proposal;
 import io.zab.protocol.message.Request;
 import io.zab.protocol.message.RequestRefused;
-import io.zab.protocol.message.Snap;
 import io.zab.protocol.message.SnapAck;
-import io.zab.protocol.message.SnapChunk;
-import io.zab.protocol.message.SyncReply;
 import io.zab.protocol.message.SyncRequest;
-import io.zab.protocol.message.Takeover;
 import io.zab.protocol.message.Trunc;
 import io.zab.protocol.message.UpToDate;
 import io.zab.protocol.quorum.Tally;
 import io.zab.protocol.sync.SyncMode;
 import io.zab.protocol.sync.SyncPlan;
 import io.zab.protocol.sync.SyncPlanner;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -60,9 +50,21 @@ import org.slf4j.LoggerFactory;
  * follower that abstains (blank, joining an existing cluster: RELIABILITY S26) is synced like
  * any other but never counted in discovery; once it acks NEWLEADER it holds our history durably
  * and counts like any follower.
+ *
+ * <p>This class owns the phase and the learners, dispatches every message and event, and
+ * counts quorums and commits. Each other piece of the leader's state has one home among its
+ * parts, which reach the learners and the phase through this class: {@link LearnerFeed} (what
+ * learners are streamed, from memory or the log), {@link SnapTransfers} (SNAP sync),
+ * {@link Origins} (who forwarded a txn), {@link Admission} (the in-flight budget),
+ * {@link LeaderChange} (membership change and leadership transfer) and {@link SyncReads}
+ * (sync() and the PING rounds). Single-threaded: the protocol thread, through {@link ZabCore}.
  */
 final class LeaderRole implements RoleState {
-    private static final Logger LOG = LoggerFactory.getLogger(LeaderRole.class);
+    /**
+     * The logger of the leader and of the classes it delegates to, all under this one name:
+     * tests read its lines by it (zab-examples' SyncLog).
+     */
+    static final Logger LOG = LoggerFactory.getLogger(LeaderRole.class);
 
     private enum Phase { DISCOVERY, SYNCHRONIZATION, BROADCAST }
 
@@ -73,23 +75,6 @@ final class LeaderRole implements RoleState {
      * elections), so a learner that reports one is rejected rather than obeyed.
      */
     static final long EPOCH_MAX = Zxid.MAX_PART - 1;
-
-    /** The largest SNAPCHUNK: small enough to interleave with PINGs, large enough to stream. */
-    static final int SNAP_CHUNK_BYTES = 256 << 10;
-
-    /**
-     * The most payload one read of the log asks for (or one txn of maxTxnBytes, if larger), and
-     * never more than the learner's window has room for: a read's txns wait in memory only
-     * until the window takes them.
-     */
-    static final int LOG_READ_BYTES = 1 << 20;
-
-    private record SyncWait(long requestId, PeerId from, Zxid zxid, long round) {
-    }
-
-    /** Who asked for a txn a learner forwarded, until it commits (for INFORM to observers). */
-    private record Origin(PeerId peer, long requestId) {
-    }
 
     private final ZabCore core;
     private final PeerId self;
@@ -104,32 +89,59 @@ final class LeaderRole implements RoleState {
     private boolean epochAnnounced;
     private long selfReadySeq = -1;
     private long phaseStartTick;
-    private long pingRound;
-    private final List<SyncWait> syncWaits = new ArrayList<>();
-    private final TreeMap<Zxid, Origin> origins = new TreeMap<>();
-    /** How many entries of {@link #origins} each learner is the origin of. */
-    private final Map<PeerId, Integer> originCounts = new TreeMap<>();
-    /** Writes (local and forwarded) waiting, within their wait, for room in the budget. */
-    private final HeldRequests awaitingRoom = new HeldRequests();
-    /** Our proposals of this epoch that our state machine has not applied: the budget in use. */
-    private final ArrayDeque<Txn> inflight = new ArrayDeque<>();
-    private long inflightBytes;
     private boolean left;
-    /** The voter this leader is handing its leadership to, or null (leadership transfer). */
-    private PeerId transferTarget;
 
-    /**
-     * A membership change being staged (the target is {@code Memberships.staging()}): it is
-     * proposed once its new voters have acked everything up to {@code caughtUpTo}.
-     */
-    private record Change(PeerId origin, long requestId, long deadlineTick, Zxid caughtUpTo) {
-    }
-
-    private Change change;
+    // The parts this leader delegates to, each the one home of its piece of the leader's state;
+    // the learners and the phase stay here, and they reach them through the methods below.
+    private final Origins origins = new Origins();
+    private final LearnerFeed feed;
+    private final SnapTransfers snaps;
+    private final SyncReads syncReads;
+    private final Admission admission;
+    private final LeaderChange changes;
 
     LeaderRole(ZabCore core) {
         this.core = core;
         this.self = core.config().self();
+        this.feed = new LearnerFeed(core, this, origins);
+        this.snaps = new SnapTransfers(core, this, feed);
+        this.syncReads = new SyncReads(core, this);
+        this.admission = new Admission(core, this);
+        this.changes = new LeaderChange(core, this, admission);
+    }
+
+    // ---- for the parts: the learners and the phase ----
+
+    /** The learner {@code id}, or null when it is not connected to us. */
+    LearnerProgress learner(PeerId id) {
+        return learners.get(id);
+    }
+
+    /** The learners connected to us, in id order (a live view: copy it to drop some). */
+    java.util.Collection<LearnerProgress> learnerProgress() {
+        return learners.values();
+    }
+
+    /** Forgets learner {@code id}: it starts over with FOLLOWERINFO when it comes back. */
+    void drop(PeerId id) {
+        learners.remove(id);
+    }
+
+    /** Whether this leader stepped down or handed over: it leads no more. */
+    boolean hasLeft() {
+        return left;
+    }
+
+    /** The voter this leader is handing its leadership to, or null. */
+    PeerId transferTarget() {
+        return changes.transferTarget();
+    }
+
+    /** A learner's SNAP made progress: during synchronization, that is progress of the phase. */
+    void syncProgressed() {
+        if (phase != Phase.BROADCAST) {
+            phaseStartTick = core.ticks();
+        }
     }
 
     /** The tally of the quorum in force now (joint while a membership change is in flight). */
@@ -164,7 +176,7 @@ final class LeaderRole implements RoleState {
 
     @Override
     public boolean admitting() {
-        return phase == Phase.BROADCAST && transferTarget == null;
+        return phase == Phase.BROADCAST && changes.transferTarget() == null;
     }
 
     @Override
@@ -174,6 +186,7 @@ final class LeaderRole implements RoleState {
         long inBroadcast = learners.values().stream()
                 .filter(p -> !p.observer && p.state == LearnerProgress.State.BROADCAST).count()
                 + (core.memberships().committed().isVoter(self) ? 1 : 0);
+        PeerId transferTarget = changes.transferTarget();
         return switch (phase) {
             case DISCOVERY -> "leading epoch " + epoch + ": discovery, " + learners.size()
                     + " learner(s) connected, waiting for a quorum of " + voters + " voters";
@@ -191,31 +204,14 @@ final class LeaderRole implements RoleState {
         Map<PeerId, LearnerStatus> out = new TreeMap<>();
         for (LearnerProgress p : learners.values()) {
             Zxid acked = p.ackedZxid;
-            out.put(p.id, new LearnerStatus(p.observer, phaseOf(p), acked, Lag.txns(acked, last)));
+            out.put(p.id, new LearnerStatus(p.observer, p.phase(), acked, Lag.txns(acked, last)));
         }
         return out;
     }
 
-    private static String phaseOf(LearnerProgress p) {
-        return switch (p.state) {
-            case INFO, EPOCH_SENT, EPOCH_ACKED -> "discovery";
-            case SNAP_PENDING -> "syncing by SNAP: taking a snapshot";
-            case SNAP_SENDING -> "syncing by SNAP " + (p.snapSize == 0 ? 100
-                    : p.snapAcked * 100 / p.snapSize) + "% (" + p.snapAcked + " of "
-                    + p.snapSize + " bytes)";
-            case SYNC_SENT, SYNCED -> "syncing" + fromLog(p);
-            case BROADCAST -> "broadcast" + fromLog(p);
-        };
-    }
-
-    private static String fromLog(LearnerProgress p) {
-        return p.readingLog() ? ", catching up from our log (" + p.sentFromLog
-                + " txns sent from it)" : "";
-    }
-
     @Override
     public long inflightBytes() {
-        return inflightBytes;
+        return admission.inflightBytes();
     }
 
     @Override
@@ -246,19 +242,19 @@ final class LeaderRole implements RoleState {
         if (m instanceof Ack a) {
             onAck(p, a.zxid());
         } else if (m instanceof Request r) {
-            onRequest(p, r);
+            admission.onRequest(p, r);
         } else if (m instanceof PingAck pa) {
-            onPingAck(p, pa);
+            syncReads.onPingAck(p, pa);
         } else if (m instanceof AckEpoch ae) {
             onAckEpoch(p, ae);
         } else if (m instanceof AckNewLeader anl) {
             onAckNewLeader(p, anl);
         } else if (m instanceof SnapAck sa) {
-            onSnapAck(p, sa);
+            snaps.onSnapAck(p, sa);
         } else if (m instanceof SyncRequest sr) {
-            onSyncRequest(p, sr.requestId());
+            syncReads.onSyncRequest(p, sr.requestId());
         } else if (m instanceof io.zab.protocol.message.ChangeRequest cr) {
-            onChangeRequest(p, cr);
+            changes.onChangeRequest(p, cr);
         } else {
             reject(p.id, m, "type", m.getClass().getSimpleName(), "only a leader sends it");
         }
@@ -268,7 +264,7 @@ final class LeaderRole implements RoleState {
      * Rejects what no honest learner sends (issue 18): the message has no effect, the learner
      * is forgotten and its connection closed; it starts over with FOLLOWERINFO.
      */
-    private void reject(PeerId from, Message m, String field, Object value, String rule) {
+    void reject(PeerId from, Message m, String field, Object value, String rule) {
         core.reject(from, m, field, value, rule);
         learners.remove(from);
     }
@@ -287,9 +283,10 @@ final class LeaderRole implements RoleState {
                         + " sent to it, at most " + p.sentZxid);
                 return false;
             }
-        } else if (m instanceof PingAck pa && pa.epoch() == epoch && pa.round() > pingRound) {
+        } else if (m instanceof PingAck pa && pa.epoch() == epoch
+                && pa.round() > syncReads.pingRound()) {
             reject(p.id, m, "round", pa.round(), "a PINGACK answers a PING, at most round "
-                    + pingRound);
+                    + syncReads.pingRound());
             return false;
         }
         return true;
@@ -428,21 +425,16 @@ final class LeaderRole implements RoleState {
 
     // ---- synchronization ----
 
-    /** The end of the stream a learner gets: everything for a follower, commits for observers. */
-    private Zxid streamEnd(LearnerProgress p) {
-        return p.observer ? core.lastCommittedZxid() : core.lastLoggedZxid();
-    }
-
     /**
      * DIFF, TRUNC or SNAP, planned on our history in memory and our log on disk together. What
      * the learner lacks from the history in memory goes out as today: all of it, then
-     * NEWLEADER. What only the log holds goes after NEWLEADER instead ({@link #streamFromLog}),
-     * within the learner's window; a learner takes only txns of our epoch there, so one that
-     * lacks older txns only the log holds gets SNAP.
+     * NEWLEADER. What only the log holds goes after NEWLEADER instead
+     * ({@link LearnerFeed#streamFromLog}), within the learner's window; a learner takes only
+     * txns of our epoch there, so one that lacks older txns only the log holds gets SNAP.
      */
     private void syncLearner(LearnerProgress p) {
         ServableHistory servable = core.servable();
-        Zxid end = streamEnd(p);
+        Zxid end = feed.streamEnd(p);
         SyncPlan plan = SyncPlanner.plan(servable, p.lastZxid);
         if (plan.mode() != SyncMode.SNAP && plan.from().isAfter(end)) {
             plan = new SyncPlan(SyncMode.TRUNC, end);
@@ -468,8 +460,7 @@ final class LeaderRole implements RoleState {
                 plan.mode(), p.id, p.lastZxid, core.history().base(), end,
                 fromLog ? ", the older part from our " + core.logExtent() : "");
         if (plan.mode() == SyncMode.SNAP) {
-            p.state = State.SNAP_PENDING;
-            core.emit(new Action.TakeSnapshot(p.id));
+            snaps.take(p);
             return;
         }
         if (plan.mode() == SyncMode.DIFF) {
@@ -478,9 +469,9 @@ final class LeaderRole implements RoleState {
             core.send(p.id, new Trunc(epoch, plan.from()));
         }
         if (fromLog) {
-            streamFromLog(p, plan.from());
+            feed.streamFromLog(p, plan.from());
         } else {
-            streamTxns(p, plan.from(), end);
+            feed.streamTxns(p, plan.from(), end);
         }
     }
 
@@ -498,212 +489,36 @@ final class LeaderRole implements RoleState {
         return phase == Phase.BROADCAST && next != null && next.epoch() == epoch;
     }
 
-    /**
-     * DIFF (or TRUNC) whose txns start below our history in memory: NEWLEADER goes at once,
-     * naming the end of the learner's (cut) history, and the txns after it follow as they do
-     * for any learner in broadcast ({@link #feed}): within its window, read from our log in
-     * bounded parts until the history in memory has the rest. The learner acks NEWLEADER once
-     * currentEpoch is durable, gets UPTODATE, and acks the txns as they become durable; its
-     * ACKs open the window for the next reads. The wire sequence is one a learner takes in any
-     * sync: DIFF or TRUNC, NEWLEADER, PROPOSALs and COMMITs of our epoch, UPTODATE among them.
-     */
-    private void streamFromLog(LearnerProgress p, Zxid from) {
-        p.newLeaderZxid = from;
-        p.sentZxid = from;
-        p.state = State.SYNC_SENT;
-        core.send(p.id, new NewLeader(epoch, from, core.memberships().committed()));
-        if (!feed(p)) {
-            learners.remove(p.id);
-        }
-    }
-
-    private void streamTxns(LearnerProgress p, Zxid from, Zxid end) {
-        Zxid prev = from;
-        for (Txn t : core.history().between(from, end)) {
-            // ZOOKEEPER-4925: never serve a history with a hole.
-            if (!prev.isFollowedBy(t.zxid())) {
-                throw new IllegalStateException("history gap at " + t.zxid() + " after "
-                        + prev);
-            }
-            core.send(p.id, new Proposal(t, null, 0));
-            prev = t.zxid();
-        }
-        p.newLeaderZxid = end;
-        p.sentZxid = end;
-        p.state = State.SYNC_SENT;
-        // The learner adopts our committed membership with our history: one whose change lies
-        // before a snapshot it got, or a joiner's, would be unknown to it otherwise.
-        core.send(p.id, new NewLeader(epoch, end, core.memberships().committed()));
-    }
+    // Storage answers for one learner's sync: snapshots (SnapTransfers), log reads (LearnerFeed).
 
     @Override
     public void onSnapshotReady(PeerId learner, Zxid zxid, long size, int crc) {
-        LearnerProgress p = learners.get(learner);
-        if (p == null || p.state != State.SNAP_PENDING) {
-            return;
-        }
-        Zxid end = streamEnd(p);
-        if (!core.history().contains(zxid) || zxid.isAfter(end)) {
-            LOG.info("node {}: snapshot at {} no longer fits our history; taking another",
-                    self, zxid);
-            core.emit(new Action.TakeSnapshot(p.id));
-            return;
-        }
-        p.snapZxid = zxid;
-        p.snapSize = size;
-        p.snapCrc = crc;
-        p.snapStarted = false;
-        p.snapRequested = 0;
-        p.snapSent = 0;
-        p.snapAcked = 0;
-        p.state = State.SNAP_SENDING;
-        // The learner answers with where to start: after what it holds of this very snapshot
-        // from a transfer that broke, or at 0.
-        core.send(p.id, new Snap(epoch, zxid, size, crc, core.memberships().committed()));
+        snaps.onSnapshotReady(learner, zxid, size, crc);
     }
 
-    /** Under a snapshot rate limit, each transfer gets one tick's bytes and reads on. */
-    private void refillSnapCredit() {
-        long perTick = core.config().snapBytesPerTick();
-        if (perTick == 0) {
-            return;
-        }
-        for (LearnerProgress p : List.copyOf(learners.values())) {
-            if (p.state == State.SNAP_SENDING && p.snapStarted) {
-                p.snapCredit = Math.min(p.snapCredit + perTick, perTick);
-                requestChunks(p);
-            }
-        }
-    }
-
-    /**
-     * The learner's SNAP cannot go on (its snapshot was not kept, or a part of it not read):
-     * it is dropped at once rather than left waiting for data that will not come, and syncs
-     * again when it comes back. A failed read of a transfer it no longer runs (a snapshot
-     * abandoned earlier) changes nothing.
-     */
     @Override
     public void onSnapshotFailed(PeerId learner, Zxid zxid, String reason) {
-        LearnerProgress p = learners.get(learner);
-        boolean current = p != null && (zxid == null ? p.state == State.SNAP_PENDING
-                : p.state == State.SNAP_SENDING && zxid.equals(p.snapZxid));
-        if (current) {
-            LOG.warn("node {}: SNAP for learner {} failed ({}); dropping it so it syncs again",
-                    self, learner, reason);
-            learners.remove(learner);
-        }
-    }
-
-    /** Chunks are at most this, and never larger than a txn (which a frame is sized for). */
-    private int chunkBytes() {
-        return Math.min(SNAP_CHUNK_BYTES, core.config().maxTxnBytes());
-    }
-
-    /**
-     * Asks for the next chunks of the snapshot, within the learner's window and, under a rate
-     * limit, within the credit of this tick (a chunk may overdraw it; the next tick pays).
-     */
-    private void requestChunks(LearnerProgress p) {
-        long window = Math.max(core.config().learnerWindowBytes(), chunkBytes());
-        boolean limited = core.config().snapBytesPerTick() > 0;
-        while (p.snapRequested < p.snapSize && p.snapRequested - p.snapAcked < window
-                && (!limited || p.snapCredit > 0)) {
-            int length = (int) Math.min(chunkBytes(), p.snapSize - p.snapRequested);
-            core.readSnapshotChunk(p.id, p.snapZxid, p.snapRequested, length);
-            p.snapRequested += length;
-            p.snapCredit -= length;
-        }
-        if (p.snapSent == p.snapSize) {
-            finishSnap(p);
-        }
+        snaps.onSnapshotFailed(learner, zxid, reason);
     }
 
     @Override
     public void onSnapshotChunk(PeerId learner, Zxid zxid, long offset, byte[] data) {
-        LearnerProgress p = learners.get(learner);
-        if (p == null || p.state != State.SNAP_SENDING || !zxid.equals(p.snapZxid)
-                || offset != p.snapSent) {
-            return; // read for a transfer that was abandoned
-        }
-        core.send(p.id, new SnapChunk(epoch, zxid, offset, data));
-        p.snapSent += data.length;
-        if (p.snapSent == p.snapSize) {
-            finishSnap(p);
-        }
+        snaps.onSnapshotChunk(learner, zxid, offset, data);
     }
 
-    private void onSnapAck(LearnerProgress p, SnapAck a) {
-        if (p.state != State.SNAP_SENDING) {
-            return; // acks of the last chunks may come after the txns went out
-        }
-        long most = p.snapStarted ? p.snapSent : p.snapSize;
-        if (!a.zxid().equals(p.snapZxid) || a.offset() < 0 || a.offset() > most) {
-            reject(p.id, a, "zxid/offset", a.zxid() + "/" + a.offset(), "the snapshot sent, "
-                    + p.snapZxid + ", from 0 to " + most + " bytes");
-            return;
-        }
-        if (!p.snapStarted) {
-            p.snapCredit = core.config().snapBytesPerTick();
-            long from = Math.max(0, Math.min(a.offset(), p.snapSize));
-            if (from > 0) {
-                LOG.info("node {}: learner {} holds {} of the {} bytes of snapshot {}; resuming"
-                        + " there", self, p.id, from, p.snapSize, p.snapZxid);
-            }
-            p.snapStarted = true;
-            p.snapRequested = from;
-            p.snapSent = from;
-        }
-        p.snapAcked = Math.max(p.snapAcked, Math.min(a.offset(), p.snapSent));
-        if (phase != Phase.BROADCAST) {
-            phaseStartTick = core.ticks(); // a snapshot in progress is progress of the sync
-        }
-        requestChunks(p);
+    @Override
+    public void onLogRead(PeerId learner, Zxid after, List<Txn> txns) {
+        feed.onLogRead(learner, after, txns);
     }
 
-    /**
-     * All of the snapshot is sent: the txns after it follow, then NEWLEADER. If the history no
-     * longer reaches back to the snapshot (it grew past its bound while the transfer ran), the
-     * learner is dropped and starts over.
-     */
-    private void finishSnap(LearnerProgress p) {
-        if (p.snapZxid.isBefore(core.history().base())) {
-            LOG.info("node {}: the history no longer reaches back to snapshot {} sent to {};"
-                    + " dropping it so it resyncs", self, p.snapZxid, p.id);
-            learners.remove(p.id);
-            return;
-        }
-        streamTxns(p, p.snapZxid, streamEnd(p));
+    @Override
+    public void onLogReadFailed(PeerId learner, Zxid after, String reason) {
+        feed.onLogReadFailed(learner, after, reason);
     }
 
-    /**
-     * A connected learner still to be fed keeps what it has not been sent, up to
-     * historyMaxBytes (beyond it, it is fed from the log); a snapshot being sent keeps the
-     * txns after it, up to twice that. Otherwise the history shrinks to historyMaxTxns: txns
-     * that live briefly die young in the JVM's heap, where keeping a few seconds of a fast
-     * stream for DIFF made every young collection copy it (GC took a fifth of the CPU).
-     */
     @Override
     public Zxid historyPin() {
-        long held = core.history().bytes();
-        long max = core.config().historyMaxBytes();
-        if (held > 2 * max) {
-            return null; // a transfer that takes this long starts over (finishSnap)
-        }
-        Zxid pin = null;
-        for (LearnerProgress p : learners.values()) {
-            // Per learner: only one too far behind loses its pin (and is fed from the log, or
-            // dropped once the log does not reach back to it). One fed from the log pins
-            // nothing: the log serves it until it reaches the history (or a purge passes it,
-            // and it resyncs by SNAP), and holding the history for it would fill the heap for
-            // as long as it catches up.
-            Zxid needs = p.state == State.SNAP_SENDING ? p.snapZxid
-                    : p.streaming() && !core.servable().onlyInLog(p.sentZxid)
-                            && core.history().bytesAfter(p.sentZxid) <= max ? p.sentZxid : null;
-            if (needs != null) {
-                pin = pin == null ? needs : Zxid.min(pin, needs);
-            }
-        }
-        return pin;
+        return feed.historyPin();
     }
 
     private void onAckNewLeader(LearnerProgress p, AckNewLeader a) {
@@ -754,95 +569,25 @@ final class LeaderRole implements RoleState {
 
     @Override
     public void onSubmit(long requestId, byte[] payload, int waitTicks) {
-        if (phase != Phase.BROADCAST) {
-            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "leader not established yet"));
-            return;
-        }
-        if (transferTarget != null) {
-            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, transferTarget,
-                    "leadership is being handed to " + transferTarget + "; never applied,"
-                            + " retry once it leads"));
-            return;
-        }
-        admit(requestId, payload, self, waitTicks);
-    }
-
-    private void onRequest(LearnerProgress p, Request r) {
-        if (phase != Phase.BROADCAST || p.state != State.BROADCAST || transferTarget != null) {
-            refuse(r.requestId(), p.id, RequestRefused.Reason.NOT_LEADER, "");
-        } else if (r.payload().length > core.config().maxTxnBytes()) {
-            refuse(r.requestId(), p.id, RequestRefused.Reason.TOO_LARGE, "");
-        } else {
-            admit(r.requestId(), r.payload(), p.id, r.waitTicks());
-        }
-    }
-
-    /**
-     * Proposes a write if the in-flight budget has room and nothing waits before it; otherwise
-     * holds it for up to {@code waitTicks}, or refuses it (never applied).
-     */
-    private void admit(long requestId, byte[] payload, PeerId origin, int waitTicks) {
-        if (awaitingRoom.isEmpty() && hasRoom(payload.length)) {
-            propose(payload, origin, requestId);
-        } else if (waitTicks > 0) {
-            awaitingRoom.add(new HeldRequests.Held(requestId, payload, origin,
-                    core.ticks() + waitTicks));
-        } else {
-            refuse(requestId, origin, RequestRefused.Reason.OVERLOADED, inflight.size()
-                    + " txns (" + inflightBytes + " bytes) in flight, " + awaitingRoom.size()
-                    + " waiting; retry later");
-        }
-    }
-
-    /** Room for a txn of {@code bytes}; one txn always fits when nothing is in flight. */
-    private boolean hasRoom(int bytes) {
-        CoreConfig c = core.config();
-        return inflight.isEmpty() || (inflight.size() < c.proposalsInflightMax()
-                && inflightBytes + bytes <= c.proposalsInflightMaxBytes());
-    }
-
-    /** Proposes held writes, in order, while the budget has room. */
-    private void admitAwaiting() {
-        while (!left && admitting() && !awaitingRoom.isEmpty()
-                && hasRoom(awaitingRoom.peek().bytes())) {
-            HeldRequests.Held h = awaitingRoom.poll();
-            propose(h.payload(), h.origin(), h.requestId());
-        }
-    }
-
-    /** Answers a write that will never be proposed: the caller learns it was never applied. */
-    private void refuse(long requestId, PeerId origin, RequestRefused.Reason reason,
-            String detail) {
-        if (!origin.equals(self)) {
-            core.send(origin, new RequestRefused(requestId, reason));
-            return;
-        }
-        Outcome.Kind kind = reason == RequestRefused.Reason.OVERLOADED ? Outcome.Kind.OVERLOADED
-                : reason == RequestRefused.Reason.TOO_LARGE ? Outcome.Kind.TOO_LARGE
-                        : Outcome.Kind.NOT_LEADER;
-        core.complete(requestId, Outcome.failed(kind, self, detail));
+        admission.onSubmit(requestId, payload, waitTicks);
     }
 
     @Override
     public void onApplied() {
-        Zxid applied = core.appliedZxid();
-        while (!inflight.isEmpty() && !inflight.peekFirst().zxid().isAfter(applied)) {
-            inflightBytes -= inflight.pollFirst().data().length;
-        }
-        admitAwaiting();
+        admission.onApplied();
     }
 
-    // ---- broadcast: proposals, flow control, commits ----
+    // ---- broadcast: proposals, acks, commits ----
 
     /** The zxid of the next proposal, or null when this epoch's counter is used up. */
-    private Zxid nextZxid() {
+    Zxid nextZxid() {
         Zxid last = core.lastLoggedZxid();
         long counter = last.epoch() == epoch ? last.counter() + 1 : 1;
         return counter > core.config().zxidCounterMax() ? null : new Zxid(epoch, counter);
     }
 
-    private void propose(byte[] payload, PeerId origin, long requestId) {
+    /** Proposes a write that the budget admitted, or steps down if the zxids are used up. */
+    void propose(byte[] payload, PeerId origin, long requestId) {
         Zxid zxid = nextZxid();
         if (zxid == null) {
             // ZOOKEEPER-1277: never wrap into the epoch bits; a new epoch restarts the counter.
@@ -858,131 +603,109 @@ final class LeaderRole implements RoleState {
         proposeTxn(new Txn(zxid, payload), origin, requestId);
     }
 
-    private void proposeTxn(Txn txn, PeerId origin, long requestId) {
+    /** Proposes {@code txn}: logged, charged to the budget, sent to learners level with it. */
+    void proposeTxn(Txn txn, PeerId origin, long requestId) {
         Zxid last = core.lastLoggedZxid();
         core.append(List.of(txn));
-        inflight.addLast(txn);
-        inflightBytes += txn.data().length;
+        admission.charge(txn);
         if (origin.equals(self)) {
             core.bindRequest(requestId, txn.zxid());
         } else {
-            origins.put(txn.zxid(), new Origin(origin, requestId));
-            originCounts.merge(origin, 1, Integer::sum);
+            origins.add(txn.zxid(), origin, requestId);
         }
-        Proposal proposal = new Proposal(txn, origin.equals(self) ? null : origin, requestId);
-        long window = core.config().learnerWindowBytes();
-        for (LearnerProgress p : learners.values()) {
-            // A learner still being fed older txns gets this one when its turn comes.
-            if (p.streaming() && !p.observer && last.equals(p.sentZxid)
-                    && p.windowFits(txn.data().length, window)) {
-                p.sent(txn);
-                core.send(p.id, proposal);
+        feed.sendProposal(last, txn,
+                new Proposal(txn, origin.equals(self) ? null : origin, requestId));
+    }
+
+    private void onAck(LearnerProgress p, Zxid zxid) {
+        if (p.observer) {
+            // An observer's ACK only opens its window: it never counts toward a commit.
+            if (p.streaming() && p.state != State.SYNC_SENT && zxid.epoch() == epoch
+                    && !zxid.isAfter(core.lastCommittedZxid())) {
+                p.acknowledged(zxid);
+                if (!feed.fill(p)) {
+                    learners.remove(p.id);
+                }
+            }
+            return;
+        }
+        if (!p.acking() || zxid.epoch() != epoch || zxid.isAfter(core.lastLoggedZxid())) {
+            LOG.debug("node {}: ACK {} from {} ({}) ignored", self, zxid, p.id, p.state);
+            return;
+        }
+        if (zxid.isAfter(p.ackedZxid)) {
+            p.ackedZxid = zxid;
+            p.acknowledged(zxid);
+            advanceCommit();
+            if (left) {
+                return; // handed over: this node leads no more
+            }
+            if (learners.get(p.id) == p && !feed.fill(p)) {
+                learners.remove(p.id);
             }
         }
     }
 
-    // ---- membership change ----
+    /** Commits the highest zxid of this epoch that a quorum holds durably. */
+    private void advanceCommit() {
+        if (phase != Phase.BROADCAST) {
+            return;
+        }
+        Tally tally = tally();
+        tally.clear().hold(self, core.lastSynced());
+        for (LearnerProgress p : learners.values()) {
+            if (p.acking()) {
+                tally.hold(p.id, p.ackedZxid);
+            }
+        }
+        // Only a txn of this epoch commits by counting; older ones commit with it.
+        Zxid best = tally.highest();
+        if (best != null && best.epoch() == epoch && best.isAfter(core.lastCommittedZxid())) {
+            commit(best);
+        }
+        // Followers may commit a txn before our own copy is durable; it is delivered here only
+        // once it is, so delivery also follows our own log writer.
+        core.deliverUpTo(core.lastCommittedZxid());
+        syncReads.completeSyncs();
+        changes.maybeHandOver();
+    }
+
+    private void commit(Zxid best) {
+        core.setCommitted(best);
+        feed.onCommitted(best);
+    }
+
+    /** Whether this leader and the learners that pass {@code test} form a quorum. */
+    boolean quorumOf(java.util.function.Predicate<LearnerProgress> test) {
+        Tally tally = tally().clear().count(self);
+        for (LearnerProgress p : learners.values()) {
+            if (test.test(p)) {
+                tally.count(p.id);
+            }
+        }
+        return tally.reached();
+    }
+
+    // ---- membership change and leadership transfer (LeaderChange), for the core ----
 
     /** Whether a leadership transfer runs (a membership change then waits). */
     boolean transferring() {
-        return transferTarget != null;
+        return changes.transferTarget() != null;
     }
 
     /** Stages the change the core put in {@code Memberships.staging()} (checked there). */
     void startChange(PeerId origin, long requestId, long deadlineTick) {
-        change = new Change(origin, requestId, deadlineTick, core.lastLoggedZxid());
-        maybeProposeChange();
+        changes.startChange(origin, requestId, deadlineTick);
     }
 
-    /**
-     * Proposes the staged change once every new voter, and a quorum of the target's voters,
-     * have acked everything up to where the change was asked for (a voter added while behind
-     * would make the new quorum wait for it: ZooKeeper's reconfig admits them the same way).
-     * Observers being added need not have caught up; existing observers being promoted count
-     * only once they follow as voters, after the commit.
-     */
-    private void maybeProposeChange() {
-        if (change == null || left || phase != Phase.BROADCAST) {
-            return;
-        }
-        io.zab.Membership target = core.memberships().staging();
-        io.zab.Membership committed = core.memberships().committed();
-        Tally ready = new Tally(new io.zab.protocol.quorum.MajorityQuorum(
-                target.voters().keySet()));
-        ready.count(self);
-        for (PeerId v : target.voters().keySet()) {
-            LearnerProgress p = learners.get(v);
-            boolean caughtUp = p != null && p.state == State.BROADCAST && !p.observer
-                    && !p.ackedZxid.isBefore(change.caughtUpTo());
-            if (caughtUp) {
-                ready.count(v);
-            } else if (!committed.isVoter(v) && !committed.isObserver(v)) {
-                return; // a new voter still catching up
-            }
-        }
-        if (!ready.reached()) {
-            return;
-        }
-        Zxid zxid = nextZxid();
-        if (zxid == null) {
-            endChange(Outcome.failed(Outcome.Kind.REFUSED, self, "zxid counter exhausted;"
-                    + " electing a new epoch, retry then"));
-            core.stepDown("zxid counter of epoch " + epoch + " exhausted");
-            return;
-        }
-        Change asked = change;
-        change = null;
-        LOG.info("node {}: proposing {} at {}", self, target, zxid);
-        proposeTxn(Txn.membershipChange(zxid, target), asked.origin(), asked.requestId());
+    /** Starts handing leadership to {@code target}; returns why it cannot start, or null. */
+    String startTransfer(PeerId target) {
+        return changes.startTransfer(target);
     }
 
-    /** Ends a staged change that was not proposed: nothing changed. */
-    private void endChange(Outcome outcome) {
-        core.memberships().unstage();
-        if (change.origin().equals(self)) {
-            core.complete(change.requestId(), outcome);
-        } else {
-            core.send(change.origin(), new RequestRefused(change.requestId(),
-                    reasonOf(outcome.kind())));
-        }
-        change = null;
-    }
-
-    private static RequestRefused.Reason reasonOf(Outcome.Kind kind) {
-        return switch (kind) {
-            case REFUSED -> RequestRefused.Reason.CHANGE_REFUSED;
-            case CHANGE_IN_FLIGHT -> RequestRefused.Reason.CHANGE_IN_FLIGHT;
-            default -> RequestRefused.Reason.NOT_LEADER;
-        };
-    }
-
-    /** A learner's forwarded change: staged as ours, or refused at once. */
-    private void onChangeRequest(LearnerProgress p, io.zab.protocol.message.ChangeRequest r) {
-        Outcome refused = p.state != State.BROADCAST ? Outcome.failed(Outcome.Kind.NOT_LEADER,
-                null, "learner not in broadcast") : core.startChange(p.id, r.requestId(),
-                        r.target(), r.timeoutTicks());
-        if (refused != null) {
-            core.send(p.id, new RequestRefused(r.requestId(), reasonOf(refused.kind())));
-        }
-    }
-
-    private void expireChange(long now) {
-        if (change == null || now < change.deadlineTick()) {
-            return;
-        }
-        io.zab.Membership target = core.memberships().staging();
-        java.util.Set<PeerId> behind = new java.util.TreeSet<>();
-        for (PeerId v : target.voters().keySet()) {
-            LearnerProgress p = learners.get(v);
-            if (!v.equals(self) && (p == null || p.state != State.BROADCAST
-                    || p.ackedZxid.isBefore(change.caughtUpTo()))) {
-                behind.add(v);
-            }
-        }
-        LOG.warn("node {}: membership change to {} refused: voters {} did not catch up within"
-                + " the timeout", self, target, behind);
-        endChange(Outcome.failed(Outcome.Kind.REFUSED, self, "voters " + behind + " were not"
-                + " connected and caught up within the timeout; nothing changed"));
+    /** Gives up a transfer that has not handed over yet; true if one was running. */
+    boolean abortTransfer() {
+        return changes.abortTransfer();
     }
 
     /**
@@ -1011,411 +734,17 @@ final class LeaderRole implements RoleState {
         if (phase != Phase.BROADCAST) {
             return;
         }
-        if (!committed.isVoter(self) && ms.pending() == null && transferTarget == null) {
-            if (!pickSuccessor()) {
-                return;
-            }
-            handHeldToNextLeader();
+        if (!changes.onMembershipChanged()) {
+            return;
         }
         advanceCommit();
-    }
-
-    /**
-     * A leader the membership no longer has as a voter names the new voter in broadcast that
-     * holds most of its log, and hands over to it; with none, it steps down (an election
-     * follows). Returns whether it named one.
-     */
-    private boolean pickSuccessor() {
-        io.zab.Membership committed = core.memberships().committed();
-        PeerId next = null;
-        for (LearnerProgress p : learners.values()) {
-            if (committed.isVoter(p.id) && p.state == State.BROADCAST && !p.observer
-                    && (next == null || p.ackedZxid.isAfter(learners.get(next).ackedZxid))) {
-                next = p.id;
-            }
-        }
-        if (next == null) {
-            core.stepDown("no longer a voter of " + committed + ", and no voter of it in"
-                    + " broadcast to hand over to");
-            return false;
-        }
-        LOG.info("node {}: no longer a voter of {}; handing leadership to {}", self, committed,
-                next);
-        transferTarget = next;
-        return true;
-    }
-
-    /** What a learner is sent for a txn: followers a PROPOSAL, observers (committed) INFORM. */
-    private Message streamed(LearnerProgress p, Txn t) {
-        Origin o = origins.get(t.zxid());
-        PeerId origin = o == null ? null : o.peer();
-        long requestId = o == null ? 0 : o.requestId();
-        return p.observer ? new Inform(t, origin, requestId) : new Proposal(t, origin, requestId);
-    }
-
-    /**
-     * Sends a learner the txns it has not had (a follower every proposal, an observer what is
-     * committed), as far as its window allows, and a follower the commit point up to what it
-     * has. Txns older than the history in memory come from the log ({@link #readLog}). False
-     * when the learner fell behind what our history and log hold: the caller drops it, and it
-     * resyncs (by SNAP) when it comes back.
-     */
-    private boolean feed(LearnerProgress p) {
-        if (!p.streaming()) {
-            return true;
-        }
-        Zxid last = streamEnd(p);
-        long window = core.config().learnerWindowBytes();
-        while (p.sentZxid.isBefore(last)) {
-            Txn t = nextToSend(p);
-            if (t == null) {
-                if (!readLog(p, window)) {
-                    return false;
-                }
-                break;
-            }
-            if (!p.windowFits(t.data().length, window)) {
-                break;
-            }
-            if (!p.readAhead.isEmpty()) {
-                p.readAhead.pollFirst();
-                p.sentFromLog++;
-            }
-            p.sent(t);
-            core.send(p.id, streamed(p, t));
-        }
-        if (!p.observer) {
-            sendCommit(p);
-        }
-        return true;
-    }
-
-    /** The txn after the last one the learner was sent: read from the log, or in memory. */
-    private Txn nextToSend(LearnerProgress p) {
-        if (!p.readAhead.isEmpty()) {
-            return p.readAhead.peekFirst();
-        }
-        Txn t = core.history().next(p.sentZxid);
-        return t != null && p.sentZxid.isFollowedBy(t.zxid()) ? t : null;
-    }
-
-    /** The most one read of the log asks for. */
-    private long logReadBytes() {
-        return Math.max(LOG_READ_BYTES, core.config().maxTxnBytes());
-    }
-
-    /**
-     * The learner needs txns older than our history in memory: asks for the next part from the
-     * log, as much as its window has room for (up to {@link #logReadBytes}; at least one txn,
-     * which waits for room if it has none), unless a read is under way or the window has less
-     * than half a read's room (its ACKs make more). False when the log no longer holds them
-     * (purged past it): the caller drops it, and it resyncs (by SNAP).
-     */
-    private boolean readLog(LearnerProgress p, long window) {
-        if (p.readPending != null) {
-            return true;
-        }
-        if (!core.servable().onlyInLog(p.sentZxid) || !core.logExtent().contains(p.sentZxid)) {
-            LOG.info("node {}: learner {} fell behind what our history and log hold (it has up"
-                    + " to {}; history from {}, {}); dropping it so it resyncs", self, p.id,
-                    p.sentZxid, core.history().base(), core.logExtent());
-            return false;
-        }
-        long want = Math.min(logReadBytes(), window);
-        long room = window - p.unackedBytes;
-        if (!p.unacked.isEmpty() && room < want / 2) {
-            return true;
-        }
-        p.readPending = p.sentZxid;
-        core.readLog(p.id, p.sentZxid, p.unacked.isEmpty() ? want : Math.max(1, Math.min(want,
-                room)));
-        return true;
-    }
-
-    /**
-     * Txns read from the log for a learner: sent as its window allows, the rest kept until it
-     * acks. A read it no longer waits for (it was dropped, or started over) is ignored; one
-     * that does not continue where it is, gaplessly and in our epoch, drops it.
-     */
-    @Override
-    public void onLogRead(PeerId learner, Zxid after, List<Txn> txns) {
-        LearnerProgress p = learners.get(learner);
-        if (p == null || !after.equals(p.readPending)) {
-            return;
-        }
-        p.readPending = null;
-        String wrong = after.equals(p.sentZxid) ? misfit(after, txns)
-                : "a read after " + after + " while it was sent up to " + p.sentZxid;
-        if (wrong != null) {
-            LOG.warn("node {}: reading our log after {} for learner {} gave {}; dropping it so"
-                    + " it syncs again", self, after, learner, wrong);
-            learners.remove(learner);
-            return;
-        }
-        p.readAhead.addAll(txns);
-        if (!feed(p)) {
-            learners.remove(learner);
-        }
-    }
-
-    /** Why txns read after {@code after} cannot be streamed to a learner in broadcast, or null. */
-    private String misfit(Zxid after, List<Txn> txns) {
-        if (txns.isEmpty()) {
-            return "no txn";
-        }
-        Zxid prev = after;
-        for (Txn t : txns) {
-            if (!prev.isFollowedBy(t.zxid())) {
-                return t.zxid() + " right after " + prev + " (a gap: the log was cut meanwhile)";
-            }
-            if (t.zxid().epoch() != epoch) {
-                return "txn " + t.zxid() + ", not of our epoch " + epoch;
-            }
-            prev = t.zxid();
-        }
-        return null;
-    }
-
-    /**
-     * A read of the log for a learner failed (an I/O error, or the txns were gone): it is
-     * dropped rather than left waiting, and syncs again when it comes back (by SNAP, if the
-     * log no longer reaches back to it).
-     */
-    @Override
-    public void onLogReadFailed(PeerId learner, Zxid after, String reason) {
-        LearnerProgress p = learners.get(learner);
-        if (p != null && after.equals(p.readPending)) {
-            LOG.warn("node {}: reading our log after {} for learner {} failed ({}); dropping it"
-                    + " so it syncs again", self, after, learner, reason);
-            learners.remove(learner);
-        }
-    }
-
-    /** COMMIT up to what the follower has been sent; never a txn it has not received. */
-    private void sendCommit(LearnerProgress p) {
-        Zxid c = Zxid.min(core.lastCommittedZxid(), p.sentZxid);
-        if (c.epoch() == epoch && c.isAfter(p.commitSent)) {
-            p.commitSent = c;
-            core.send(p.id, new Commit(c));
-        }
-    }
-
-    private void onAck(LearnerProgress p, Zxid zxid) {
-        if (p.observer) {
-            // An observer's ACK only opens its window: it never counts toward a commit.
-            if (p.streaming() && p.state != State.SYNC_SENT && zxid.epoch() == epoch
-                    && !zxid.isAfter(core.lastCommittedZxid())) {
-                p.acknowledged(zxid);
-                if (!feed(p)) {
-                    learners.remove(p.id);
-                }
-            }
-            return;
-        }
-        if (!p.acking() || zxid.epoch() != epoch || zxid.isAfter(core.lastLoggedZxid())) {
-            LOG.debug("node {}: ACK {} from {} ({}) ignored", self, zxid, p.id, p.state);
-            return;
-        }
-        if (zxid.isAfter(p.ackedZxid)) {
-            p.ackedZxid = zxid;
-            p.acknowledged(zxid);
-            advanceCommit();
-            if (left) {
-                return; // handed over: this node leads no more
-            }
-            if (learners.get(p.id) == p && !feed(p)) {
-                learners.remove(p.id);
-            }
-        }
-    }
-
-    /** Commits the highest zxid of this epoch that a quorum holds durably. */
-    private void advanceCommit() {
-        if (phase != Phase.BROADCAST) {
-            return;
-        }
-        Tally tally = tally();
-        tally.clear().hold(self, core.lastSynced());
-        for (LearnerProgress p : learners.values()) {
-            if (p.acking()) {
-                tally.hold(p.id, p.ackedZxid);
-            }
-        }
-        // Only a txn of this epoch commits by counting; older ones commit with it.
-        Zxid best = tally.highest();
-        if (best != null && best.epoch() == epoch && best.isAfter(core.lastCommittedZxid())) {
-            commit(best);
-        }
-        // Followers may commit a txn before our own copy is durable; it is delivered here only
-        // once it is, so delivery also follows our own log writer.
-        core.deliverUpTo(core.lastCommittedZxid());
-        completeSyncs();
-        maybeHandOver();
-    }
-
-    private void commit(Zxid best) {
-        core.setCommitted(best);
-        // A forwarded txn's origin goes out with its PROPOSAL or INFORM, and only the learner
-        // that forwarded it needs it (to bind its request): keep it until that learner has been
-        // sent the txn, not only until it commits. Only learners that forwarded txns still kept
-        // hold the others' back: one catching up from far behind (from the log) holds none.
-        Zxid originsDone = best;
-        for (Iterator<LearnerProgress> it = learners.values().iterator(); it.hasNext();) {
-            LearnerProgress p = it.next();
-            if (!p.streaming()) {
-                continue;
-            }
-            if (!p.observer) {
-                sendCommit(p);
-            } else if (!feed(p)) {
-                it.remove();
-                continue;
-            }
-            if (originCounts.containsKey(p.id)) {
-                originsDone = Zxid.min(originsDone, p.sentZxid);
-            }
-        }
-        Map<Zxid, Origin> done = origins.headMap(originsDone, true);
-        for (Origin o : done.values()) {
-            originCounts.computeIfPresent(o.peer(), (peer, n) -> n > 1 ? n - 1 : null);
-        }
-        done.clear();
-    }
-
-    /** Whether this leader and the learners that pass {@code test} form a quorum. */
-    private boolean quorumOf(java.util.function.Predicate<LearnerProgress> test) {
-        Tally tally = tally().clear().count(self);
-        for (LearnerProgress p : learners.values()) {
-            if (test.test(p)) {
-                tally.count(p.id);
-            }
-        }
-        return tally.reached();
-    }
-
-    // ---- leadership transfer ----
-
-    /**
-     * Starts handing leadership to {@code target} (a voter other than us, checked by the core):
-     * from now on no write is admitted, and those held for room go back to wait for the next
-     * leader (local ones) or are refused (forwarded ones: never applied, the follower's caller
-     * retries). Returns why it cannot start, or null.
-     */
-    String startTransfer(PeerId target) {
-        LearnerProgress p = learners.get(target);
-        if (p == null || p.observer || p.state != State.BROADCAST) {
-            return "peer " + target + " is not a follower connected to us in broadcast"
-                    + (p == null ? "" : " (" + phaseOf(p) + ")");
-        }
-        transferTarget = target;
-        handHeldToNextLeader();
-        maybeHandOver();
-        return null;
-    }
-
-    /** Gives up a transfer that has not handed over yet; true if one was running. */
-    boolean abortTransfer() {
-        if (left || transferTarget == null) {
-            return false;
-        }
-        transferTarget = null;
-        admitAwaiting();
-        return true;
-    }
-
-    /**
-     * Hands over once the target holds durably everything we logged, and so do we, and it is
-     * committed (a quorum holds it): then the target has every committed txn and no txn of
-     * ours is left undecided. TAKEOVER goes after the last COMMIT on each link (they are FIFO),
-     * to the target first; then this node stops leading and follows the target.
-     */
-    private void maybeHandOver() {
-        maybeProposeChange();
-        if (transferTarget == null || left || phase != Phase.BROADCAST) {
-            return;
-        }
-        LearnerProgress target = learners.get(transferTarget);
-        Zxid last = core.lastLoggedZxid();
-        if (target == null || target.state != State.BROADCAST || !target.ackedZxid.equals(last)
-                || !core.lastSynced().equals(last) || !core.lastCommittedZxid().equals(last)) {
-            return;
-        }
-        Takeover takeover = new Takeover(epoch, last, transferTarget);
-        core.send(transferTarget, takeover);
-        for (LearnerProgress p : learners.values()) {
-            if (!p.id.equals(transferTarget) && p.state == State.BROADCAST) {
-                core.send(p.id, takeover);
-            }
-        }
-        core.handOver(transferTarget, "handed leadership of epoch " + epoch + " over at "
-                + last);
     }
 
     // ---- sync() and liveness ----
 
     @Override
     public void onSyncRead(long requestId) {
-        if (phase != Phase.BROADCAST) {
-            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "leader not established yet"));
-            return;
-        }
-        startSync(requestId, self);
-    }
-
-    private void onSyncRequest(LearnerProgress p, long requestId) {
-        if (phase == Phase.BROADCAST && p.state == State.BROADCAST) {
-            startSync(requestId, p.id);
-        }
-    }
-
-    /**
-     * A sync point is everything proposed so far; it is served only after a quorum answered a
-     * PING sent after the request, so a deposed leader cannot serve a stale read
-     * (ZOOKEEPER-1675).
-     */
-    private void startSync(long requestId, PeerId from) {
-        pingRound++;
-        syncWaits.add(new SyncWait(requestId, from, core.lastLoggedZxid(), pingRound));
-        pingAll();
-        completeSyncs();
-    }
-
-    private void pingAll() {
-        for (LearnerProgress p : learners.values()) {
-            core.send(p.id, new Ping(epoch, pingRound, core.lastCommittedZxid()));
-        }
-    }
-
-    private void onPingAck(LearnerProgress p, PingAck pa) {
-        if (pa.epoch() == epoch && pa.round() > p.pingAckRound) {
-            p.pingAckRound = pa.round();
-            completeSyncs();
-        }
-    }
-
-    private boolean confirmed(long round) {
-        return quorumOf(p -> p.acking() && p.pingAckRound >= round);
-    }
-
-    private void completeSyncs() {
-        Iterator<SyncWait> it = syncWaits.iterator();
-        while (it.hasNext()) {
-            SyncWait w = it.next();
-            if (!confirmed(w.round())) {
-                continue;
-            }
-            if (!w.from().equals(self)) {
-                it.remove();
-                LearnerProgress p = learners.get(w.from());
-                if (p != null) {
-                    core.send(p.id, new SyncReply(w.requestId(), w.zxid()));
-                }
-            } else if (!w.zxid().isAfter(core.lastDeliveredZxid())) {
-                it.remove();
-                core.complete(w.requestId(), Outcome.synced(w.zxid()));
-            }
-        }
+        syncReads.onSyncRead(requestId);
     }
 
     @Override
@@ -1440,12 +769,12 @@ final class LeaderRole implements RoleState {
             }
             return silent;
         });
-        refillSnapCredit();
+        snaps.refillSnapCredit();
         if (phase != Phase.BROADCAST) {
             if (now - phaseStartTick > core.config().initLimitTicks()) {
                 core.stepDown(phase + " did not complete within initLimit");
             } else {
-                pingAll();
+                syncReads.pingAll();
             }
             return;
         }
@@ -1453,24 +782,11 @@ final class LeaderRole implements RoleState {
             core.stepDown("lost the quorum of followers");
             return;
         }
-        expireChange(now);
-        if (transferTarget != null && !core.memberships().committed().isVoter(self)) {
-            LearnerProgress t = learners.get(transferTarget);
-            if ((t == null || t.state != State.BROADCAST) && !pickSuccessor()) {
-                return; // the successor we named is gone: another, or an election
-            }
-            maybeHandOver();
-            if (left) {
-                return;
-            }
+        if (!changes.onTick(now)) {
+            return;
         }
-        for (HeldRequests.Held h : awaitingRoom.expire(now)) {
-            refuse(h.requestId(), h.origin(), RequestRefused.Reason.OVERLOADED, "no room in the"
-                    + " in-flight budget within the wait (" + inflight.size() + " txns, "
-                    + inflightBytes + " bytes in flight); retry later");
-        }
-        pingRound++;
-        pingAll();
+        admission.expire(now);
+        syncReads.pingNewRound();
     }
 
     @Override
@@ -1499,35 +815,11 @@ final class LeaderRole implements RoleState {
         }
     }
 
-    /**
-     * Writes held for room go to the next leader: ours wait for it (within their wait), a
-     * learner's are refused NOT_LEADER so that its caller retries there; never applied here.
-     */
-    private void handHeldToNextLeader() {
-        for (HeldRequests.Held h : awaitingRoom.drain()) {
-            if (h.origin().equals(self)) {
-                core.holdForNextLeader(h);
-            } else {
-                core.send(h.origin(), new RequestRefused(h.requestId(),
-                        RequestRefused.Reason.NOT_LEADER));
-            }
-        }
-    }
-
     @Override
     public void leave() {
         left = true;
-        if (change != null) {
-            endChange(Outcome.failed(Outcome.Kind.NOT_LEADER, null, "the leader stepped down"
-                    + " before the membership change was proposed; nothing changed"));
-        }
-        handHeldToNextLeader();
-        for (SyncWait w : syncWaits) {
-            if (w.from().equals(self)) {
-                core.complete(w.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                        "stepped down before sync completed"));
-            }
-        }
-        syncWaits.clear();
+        changes.leave();
+        admission.handHeldToNextLeader();
+        syncReads.leave();
     }
 }

@@ -113,6 +113,24 @@ final class LearnerProgress {
         return !observer && (state == State.SYNCED || state == State.BROADCAST);
     }
 
+    /** Where it stands, in a few words for an operator (the leader's learners() status). */
+    String phase() {
+        return switch (state) {
+            case INFO, EPOCH_SENT, EPOCH_ACKED -> "discovery";
+            case SNAP_PENDING -> "syncing by SNAP: taking a snapshot";
+            case SNAP_SENDING -> "syncing by SNAP " + (snapSize == 0 ? 100
+                    : snapAcked * 100 / snapSize) + "% (" + snapAcked + " of "
+                    + snapSize + " bytes)";
+            case SYNC_SENT, SYNCED -> "syncing" + fromLog();
+            case BROADCAST -> "broadcast" + fromLog();
+        };
+    }
+
+    private String fromLog() {
+        return readingLog() ? ", catching up from our log (" + sentFromLog
+                + " txns sent from it)" : "";
+    }
+
     @Override
     public String toString() {
         return "learner " + id + " " + state;
