@@ -1,6 +1,7 @@
 package io.zab.protocol;
 
 import io.zab.LearnerStatus;
+import io.zab.Membership;
 import io.zab.PeerId;
 import io.zab.Role;
 import io.zab.Zxid;
@@ -181,11 +182,14 @@ final class LeaderRole implements RoleState {
 
     @Override
     public String describe() {
-        int voters = core.memberships().committed().voters().size();
-        // Observers and learners not in broadcast do not count toward serving a quorum.
+        Membership committed = core.memberships().committed();
+        int voters = committed.voters().size();
+        // Only committed voters in broadcast count toward serving a quorum: not observers, nor
+        // the new voters of a change being staged (they would make it "4 of 3").
         long inBroadcast = learners.values().stream()
-                .filter(p -> !p.observer && p.state == LearnerProgress.State.BROADCAST).count()
-                + (core.memberships().committed().isVoter(self) ? 1 : 0);
+                .filter(p -> committed.isVoter(p.id)
+                        && p.state == LearnerProgress.State.BROADCAST).count()
+                + (committed.isVoter(self) ? 1 : 0);
         PeerId transferTarget = changes.transferTarget();
         return switch (phase) {
             case DISCOVERY -> "leading epoch " + epoch + ": discovery, " + learners.size()

@@ -4,6 +4,7 @@ import io.zab.PeerId;
 import io.zab.Zxid;
 import io.zab.protocol.message.Ping;
 import io.zab.protocol.message.PingAck;
+import io.zab.protocol.message.RequestRefused;
 import io.zab.protocol.message.SyncReply;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -48,6 +49,11 @@ final class SyncReads {
     void onSyncRequest(LearnerProgress p, long requestId) {
         if (leader.broadcasting() && p.state == LearnerProgress.State.BROADCAST) {
             startSync(requestId, p.id);
+        } else {
+            // Answered, so the learner's caller hears it now rather than at its deadline.
+            LeaderRole.LOG.debug("node {}: sync {} from {} ({}) refused: not in broadcast with it",
+                    self, requestId, p.id, p.state);
+            core.send(p.id, new RequestRefused(requestId, RequestRefused.Reason.NOT_LEADER));
         }
     }
 

@@ -232,6 +232,21 @@ class FollowerTest {
         assertTrue(steppedDown(c.on(new Event.Tick())));
     }
 
+    /** A sync the leader refuses completes at once as NOT_LEADER, not at its deadline. */
+    @Test
+    void aRefusedSyncCompletesAsNotLeader() {
+        Conversation c = broadcasting();
+        assertActions(c.on(new Event.SyncRead(9, 10)),
+                send(N1, new io.zab.protocol.message.SyncRequest(9)));
+        List<Action> a = c.receive(N1, new io.zab.protocol.message.RequestRefused(9,
+                io.zab.protocol.message.RequestRefused.Reason.NOT_LEADER));
+        assertEquals(1, a.size(), a.toString());
+        Action.Complete done = (Action.Complete) a.get(0);
+        assertEquals(9, done.requestId());
+        assertEquals(Outcome.Kind.NOT_LEADER, done.outcome().kind(), a.toString());
+        assertActions(c.receive(N1, new io.zab.protocol.message.SyncReply(9, z(2, 3))));
+    }
+
     /**
      * In broadcast the status tells how far this node's deliveries are behind the commit point the
      * leader's latest PING carried; a PING of an older epoch leaves it as it was.

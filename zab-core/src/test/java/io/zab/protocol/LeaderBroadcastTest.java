@@ -148,6 +148,17 @@ class LeaderBroadcastTest {
                 send(N2, new SyncReply(4, z(2, 2))));
     }
 
+    /** A sync from a learner the leader is not in broadcast with is refused, not dropped. */
+    @Test
+    void aSyncFromALearnerStillSyncingIsRefusedAtOnce() {
+        Conversation c = established();
+        c.receive(N3, new FollowerInfo(2, z(2, 2)));
+        c.receive(N3, new AckEpoch(3, 2, z(2, 2))); // synced, NEWLEADER not acked yet
+        assertEquals(List.of(new io.zab.protocol.message.RequestRefused(8,
+                io.zab.protocol.message.RequestRefused.Reason.NOT_LEADER)),
+                sent(c.receive(N3, new SyncRequest(8)), N3));
+    }
+
     @Test
     void stepsDownWhenTheQuorumFallsSilent() {
         Conversation c = established();

@@ -142,6 +142,30 @@ class MembershipScenarioTest {
         settle(c);
     }
 
+    /**
+     * While a change is in flight the leader's status counts the committed voters only: the new
+     * voter, synced and in broadcast already, does not make it "4 of 3 voters".
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {33, 34})
+    void theLeadersStatusCountsCommittedVotersDuringAChange(long seed) {
+        SimCluster c = start(seed, SimOptions.defaults().spares(1));
+        int leader = leaderId(c);
+        List<String> seen = new ArrayList<>();
+        Hook<io.zab.protocol.Action> hook = c.onAction(4, a -> a instanceof
+                io.zab.protocol.Action.Send s && s.message()
+                        instanceof io.zab.protocol.message.Ack
+                && c.node(4).core().pendingMembership() != null,
+                x -> seen.add(c.node(leader).core().describe()));
+        SimRequest change = c.changeMembership(leader, voters(1, 2, 3, 4), TIMEOUT_TICKS);
+        assertTrue(c.runUntil(change::isDone, T), c.states());
+        hook.remove();
+        assertTrue(change.succeeded(), change.toString());
+        assertTrue(!seen.isEmpty(), "the new voter acked the change in flight: " + c.states());
+        assertTrue(seen.get(0).contains(": 3 of 3 voters in broadcast"), seen.get(0));
+        settle(c);
+    }
+
     /** A new voter that never comes up: the change is refused after its timeout, nothing changed. */
     @ParameterizedTest
     @ValueSource(longs = {31, 32})
