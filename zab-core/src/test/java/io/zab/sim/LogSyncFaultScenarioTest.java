@@ -17,10 +17,19 @@ import io.zab.PeerId;
 import io.zab.Zxid;
 import io.zab.protocol.Action;
 import io.zab.protocol.CoreConfig;
+import io.zab.protocol.Event;
+import io.zab.protocol.message.AckNewLeader;
+import io.zab.protocol.message.UpToDate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -139,5 +148,160 @@ class LogSyncFaultScenarioTest {
         assertEquals(List.of("Snap"), syncs5, "the second joiner");
         assertTrue(reads.isEmpty(), "no read of the log for them: " + reads);
         settle(c);
+    }
+
+    // ---- leader crashes during a catch-up from the log ----
+
+    /** Where in a learner's catch-up from the log its leader crashes. */
+    enum CatchUp {
+        /** DIFF and NEWLEADER sent, the first read of the log asked for, not yet served. */
+        BEFORE_FIRST_READ,
+        /** A read that starts past half of what the learner lacks comes back. */
+        MID_WAY,
+        /** The learner's ACK of NEWLEADER arrives: its currentEpoch is ours, its log short. */
+        AFTER_NEWLEADER,
+        /** The learner got UPTODATE: it follows in broadcast, most of the log still to come. */
+        AFTER_UPTODATE
+    }
+
+    /** What the learner held when its leader crashed. */
+    private record AtCrash(long learnerEpoch, Zxid learnerLast, long leaderEpoch,
+            Zxid leaderLast) {
+        boolean learnerShort() {
+            return learnerLast.isBefore(leaderLast);
+        }
+    }
+
+    /**
+     * Crashes {@code leader} once, at {@code at} of {@code learner}'s catch-up; {@code mid} is
+     * the zxid past which a read counts as mid-way. The returned holder is filled then.
+     */
+    private static AtCrash[] crashLeaderAt(SimCluster c, int leader, int learner, CatchUp at,
+            Zxid mid) {
+        AtCrash[] seen = new AtCrash[1];
+        java.util.function.Consumer<Intercepted<?>> crash = x -> {
+            if (seen[0] == null && c.node(leader).isUp()) {
+                SimNode l = c.node(leader);
+                SimNode n = c.node(learner);
+                seen[0] = new AtCrash(n.disk().epochs().currentEpoch(),
+                        n.core().lastLoggedZxid(), l.core().epoch(), l.core().lastLoggedZxid());
+                c.crash(leader);
+            }
+        };
+        switch (at) {
+            case BEFORE_FIRST_READ -> c.onAction(leader, a -> a instanceof Action.ReadLog r
+                    && r.learner().value() == learner, crash::accept);
+            case MID_WAY -> c.onEvent(leader, e -> e instanceof Event.LogRead r
+                    && r.learner().value() == learner && !r.after().isBefore(mid),
+                    crash::accept);
+            case AFTER_NEWLEADER -> c.onEvent(leader, e -> e instanceof Event.Received r
+                    && r.from().value() == learner && r.message() instanceof AckNewLeader,
+                    crash::accept);
+            case AFTER_UPTODATE -> c.onEvent(learner, e -> e instanceof Event.Received r
+                    && r.from().value() == leader && r.message() instanceof UpToDate,
+                    crash::accept);
+            default -> throw new IllegalArgumentException(at.name());
+        }
+        return seen;
+    }
+
+    /**
+     * {@code learner}, holding every txn of the first epoch, is down while the leadership moves
+     * (a transfer: a new epoch) and {@link #BEHIND} txns commit; it comes back and is synced by
+     * DIFF from the new leader's log, under writes, when that leader crashes at {@code at}.
+     * From NEWLEADER on it has saved the new epoch while its log is short of it. The others
+     * elect a leader that syncs it again; the crashed one comes back last.
+     */
+    private static void leaderCrashDuringCatchUp(SimCluster c, int learner, CatchUp at,
+            long seed) {
+        int first = leaderId(c);
+        writeMany(c, first, 30);
+        Zxid firstEpochEnd = c.node(first).core().lastLoggedZxid();
+        assertTrue(c.runUntil(() -> c.node(learner).disk().durableLastZxid()
+                .equals(firstEpochEnd), T), "the learner holds the first epoch: " + c.states());
+        c.crash(learner);
+        int leader = moveLeadership(c, first, learner);
+        long epochBefore = c.node(learner).disk().epochs().currentEpoch();
+        writeMany(c, leader, BEHIND);
+        Zxid last = c.node(leader).core().lastLoggedZxid();
+        Zxid mid = new Zxid(last.epoch(), last.counter() - BEHIND / 2);
+        List<String> syncs = syncsTo(c, learner);
+        List<Action.ReadLog> reads = readsFor(c, leader, learner);
+        AtCrash[] crashed = crashLeaderAt(c, leader, learner, at, mid);
+        c.restart(learner);
+        Scenarios.writeFor(c, new SplittableRandom(seed), 600, 20);
+        assertTrue(crashed[0] != null, "the leader crashed at " + at + ": " + syncs + " "
+                + reads.size() + " reads\n" + c.states());
+        AtCrash x = crashed[0];
+        assertEquals("Diff", syncs.get(0), "the catch-up was a DIFF: " + syncs);
+        assertTrue(x.learnerShort(), "the learner still lacked txns: " + x);
+        assertTrue(epochBefore < x.leaderEpoch(), "the learner came back from an older epoch");
+        if (at == CatchUp.AFTER_NEWLEADER || at == CatchUp.AFTER_UPTODATE) {
+            assertEquals(x.leaderEpoch(), x.learnerEpoch(), "its currentEpoch was the"
+                    + " leader's, its log short: " + x);
+        }
+        if (at == CatchUp.BEFORE_FIRST_READ || at == CatchUp.MID_WAY) {
+            // Later points may come before the first read: a slow disk queues it behind fsyncs.
+            assertTrue(at == CatchUp.BEFORE_FIRST_READ ? reads.size() == 1 : reads.size() > 1,
+                    "reads of the log before the crash: " + reads);
+        }
+        assertTrue(c.runUntil(() -> caughtUp(c, learner), 2 * T),
+                "a new leader synced the learner: " + syncs + "\n" + c.states());
+        assertTrue(leaderId(c) != leader, "a new leader");
+        assertTrue(syncs.size() >= 2, "synced again by the new leader: " + syncs);
+        settle(c);
+    }
+
+    /** Hands the leadership from {@code leader} to another voter than {@code not}. */
+    private static int moveLeadership(SimCluster c, int leader, int not) {
+        int target = followers(c, leader).stream().filter(id -> id != not).findFirst()
+                .orElseThrow();
+        SimRequest t = c.transfer(leader, target, 50);
+        assertTrue(c.runUntil(() -> t.isDone() && c.leader().isPresent(), T), "transfer: "
+                + c.states());
+        assertTrue(t.succeeded(), t + " " + c.states());
+        assertEquals(target, leaderId(c));
+        return target;
+    }
+
+    static List<Arguments> crashPoints() {
+        List<Arguments> out = new ArrayList<>();
+        for (int voters : new int[] {3, 5}) {
+            for (CatchUp at : CatchUp.values()) {
+                out.add(Arguments.of(at, voters, 10L * voters + at.ordinal()));
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0} with {1} voters, seed {2}")
+    @MethodSource("crashPoints")
+    void theLeaderCrashesDuringAFollowersCatchUpFromTheLog(CatchUp at, int voters, long seed) {
+        SimCluster c = established(seed, options().voters(voters));
+        int f = followers(c, leaderId(c)).get(voters - 2);
+        leaderCrashDuringCatchUp(c, f, at, seed);
+    }
+
+    /** An observer catching up from the log (it gets committed txns only) loses its leader. */
+    @ParameterizedTest
+    @EnumSource(value = CatchUp.class, names = {"MID_WAY", "AFTER_UPTODATE"})
+    void theLeaderCrashesDuringAnObserversCatchUpFromTheLog(CatchUp at) {
+        SimCluster c = established(7 + at.ordinal(), options().observers(1));
+        leaderCrashDuringCatchUp(c, 4, at, 7);
+    }
+
+    /**
+     * A slow disk: every fsync takes 30 ms on the learner (its ACKs, and so its window, lag
+     * behind the reads) or on the leader (its reads wait behind its fsyncs).
+     */
+    @ParameterizedTest(name = "{0}, slow disk on the {1}")
+    @CsvSource({"MID_WAY, learner", "MID_WAY, leader", "AFTER_NEWLEADER, learner",
+            "AFTER_UPTODATE, leader"})
+    void theLeaderCrashesDuringACatchUpOnASlowDisk(CatchUp at, String slow) {
+        SimCluster c = established(21 + at.ordinal(), options());
+        int leader = leaderId(c);
+        int f = followers(c, leader).get(0);
+        c.node(slow.equals("leader") ? leader : f).slowDisk(30 * SimClock.MILLIS);
+        leaderCrashDuringCatchUp(c, f, at, 21);
     }
 }
