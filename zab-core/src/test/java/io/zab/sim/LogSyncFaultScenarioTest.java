@@ -304,4 +304,84 @@ class LogSyncFaultScenarioTest {
         c.node(slow.equals("leader") ? leader : f).slowDisk(30 * SimClock.MILLIS);
         leaderCrashDuringCatchUp(c, f, at, 21);
     }
+
+    // ---- purges, then a leader crash ----
+
+    /**
+     * Every node snapshots every 40 txns and purges its log, under writes, with a follower down
+     * the whole time; the leader crashes at its third purge, before it takes effect (the
+     * snapshot is saved, the log not yet cut) or right after. The other follower and the one
+     * that comes back elect a leader whose log starts at its own newest snapshot; the old
+     * leader restarts from its snapshot and log, and is synced like any follower.
+     */
+    @ParameterizedTest(name = "seed {0}, crash after the purge: {1}")
+    @CsvSource({"1, false", "2, true", "3, false", "4, true"})
+    void theLeaderCrashesAtAPurgeUnderWrites(long seed, boolean afterPurge) {
+        SimCluster c = established(seed, options().snapshotEveryTxns(40));
+        int leader = leaderId(c);
+        int f = followers(c, leader).get(0);
+        writeMany(c, leader, 30);
+        c.crash(f);
+        int[] purges = new int[1];
+        c.onAction(leader, a -> a instanceof Action.PurgeLog, x -> {
+            if (++purges[0] == 3) {
+                if (afterPurge) {
+                    c.clock().after(SimClock.MILLIS, () -> c.crash(leader));
+                } else {
+                    c.crash(leader);
+                }
+            }
+        });
+        SplittableRandom r = new SplittableRandom(seed);
+        Scenarios.writeFor(c, r, 3_000, 5);
+        assertFalse(c.node(leader).isUp(), "the leader crashed at its third purge");
+        c.restart(f);
+        Scenarios.writeFor(c, r, 1_000, 10);
+        assertTrue(c.runUntil(() -> caughtUp(c, f), T), "F caught up: " + c.states());
+        assertTrue(leaderId(c) != leader, "a new leader");
+        assertTrue(c.leader().get().core().logStart().isAfter(Zxid.ZERO),
+                "the new leader purged its log too");
+        settle(c);
+    }
+
+    /**
+     * A follower far behind is being synced from the log when the leader starts to snapshot
+     * and purge under writes; the leader crashes at the first purge that cuts the log under
+     * the follower (before it takes effect) or right after. The next leader syncs the
+     * follower, whatever it got.
+     */
+    @ParameterizedTest(name = "seed {0}, {1} voters, crash after the purge: {2}")
+    @CsvSource({"1, 3, false", "2, 3, true", "3, 5, false", "4, 5, true"})
+    void theLeaderCrashesAtAPurgeUnderACatchUp(long seed, int voters, boolean afterPurge) {
+        SimCluster c = established(seed, options().voters(voters));
+        int leader = leaderId(c);
+        int f = followers(c, leader).get(0);
+        c.crash(f);
+        writeMany(c, leader, BEHIND);
+        List<String> syncs = syncsTo(c, f);
+        List<Action.ReadLog> reads = readsFor(c, leader, f);
+        c.onAction(leader, a -> reads.size() == 1 && a instanceof Action.ReadLog, x ->
+                c.node(leader).snapshotEveryTxns(15));
+        Zxid[] cut = new Zxid[1];
+        c.onAction(leader, a -> cut[0] == null && a instanceof Action.PurgeLog p
+                && p.upTo().isAfter(c.node(f).core().lastLoggedZxid()), x -> {
+                    cut[0] = ((Action.PurgeLog) x.item()).upTo();
+                    if (afterPurge) {
+                        c.clock().after(SimClock.MILLIS, () -> c.crash(leader));
+                    } else {
+                        c.crash(leader);
+                    }
+                });
+        c.restart(f);
+        SplittableRandom r = new SplittableRandom(seed);
+        Scenarios.writeFor(c, r, 1_500, 3);
+        assertTrue(cut[0] != null, "a purge passed the follower: " + reads.size() + " reads "
+                + syncs + "\n" + c.states());
+        assertFalse(c.node(leader).isUp());
+        assertEquals("Diff", syncs.get(0), "a DIFF from the log first: " + syncs);
+        assertTrue(c.runUntil(() -> caughtUp(c, f), 2 * T), "F caught up: " + syncs + "\n"
+                + c.states());
+        assertTrue(leaderId(c) != leader, "a new leader");
+        settle(c);
+    }
 }
