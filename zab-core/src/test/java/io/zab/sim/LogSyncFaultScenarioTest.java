@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -383,5 +384,22 @@ class LogSyncFaultScenarioTest {
                 + c.states());
         assertTrue(leaderId(c) != leader, "a new leader");
         settle(c);
+    }
+
+    // ---- random ----
+
+    private static final String REPLAY = "mvn -pl zab-core test"
+            + " -Dtest=LogSyncFaultScenarioTest#randomSeedsWithCatchUpFaults"
+            + " -Dsim.logSyncSeeds=1 -Dsim.firstSeed=";
+
+    /**
+     * {@link RandomRun#runLogSync}: short histories, wipes and leader crashes at the steps of
+     * catch-ups from the log, amid the usual faults. {@code sim.logSyncSeeds} seeds (default
+     * 30) from {@code sim.firstSeed}, each {@code sim.runMillis} of virtual time (default 60 s).
+     */
+    @Test
+    void randomSeedsWithCatchUpFaults() throws InterruptedException {
+        SeedRunner.run(" with catch-up faults", Integer.getInteger("sim.logSyncSeeds", 30),
+                60_000, RandomRun::runLogSync, REPLAY);
     }
 }
