@@ -253,10 +253,11 @@ class LogSyncFaultScenarioTest {
         settle(c);
     }
 
-    /** Hands the leadership from {@code leader} to another voter than {@code not}. */
-    private static int moveLeadership(SimCluster c, int leader, int not) {
-        int target = followers(c, leader).stream().filter(id -> id != not).findFirst()
-                .orElseThrow();
+    /** Hands the leadership from {@code leader} to a voter not among {@code not}. */
+    private static int moveLeadership(SimCluster c, int leader, Integer... not) {
+        List<Integer> excluded = List.of(not);
+        int target = followers(c, leader).stream().filter(id -> !excluded.contains(id))
+                .findFirst().orElseThrow();
         SimRequest t = c.transfer(leader, target, 50);
         assertTrue(c.runUntil(() -> t.isDone() && c.leader().isPresent(), T), "transfer: "
                 + c.states());
@@ -304,6 +305,51 @@ class LogSyncFaultScenarioTest {
         int f = followers(c, leader).get(0);
         c.node(slow.equals("leader") ? leader : f).slowDisk(30 * SimClock.MILLIS);
         leaderCrashDuringCatchUp(c, f, at, 21);
+    }
+
+    /**
+     * Five voters, two of them back from an older epoch and both past UPTODATE of a catch-up
+     * from the log (their currentEpoch is the leader's, their logs short), when the leader and
+     * one up-to-date follower crash together. The three left are a quorum: the one up-to-date
+     * voter and the two short ones. It must lead, since it alone holds what the leader
+     * committed meanwhile with the two that crashed; the short ones get it from it.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {41, 42, 43})
+    void twoShortLearnersAndOneUpToDateVoterElectTheUpToDateOne(long seed) {
+        SimCluster c = established(seed, options().voters(5));
+        int first = leaderId(c);
+        List<Integer> fs = followers(c, first);
+        int f1 = fs.get(2);
+        int f2 = fs.get(3);
+        writeMany(c, first, 30);
+        Zxid end = c.node(first).core().lastLoggedZxid();
+        assertTrue(c.runUntil(() -> c.node(f1).disk().durableLastZxid().equals(end)
+                && c.node(f2).disk().durableLastZxid().equals(end), T), c.states());
+        c.crash(f1);
+        c.crash(f2);
+        int leader = moveLeadership(c, first, f1, f2);
+        int survivor = followers(c, leader).stream().filter(id -> id != first && id != f1
+                && id != f2).findFirst().orElseThrow();
+        writeMany(c, leader, BEHIND);
+        List<String> syncs = syncsTo(c, f1);
+        int[] upToDate = new int[1];
+        c.onEvent(0, e -> e instanceof Event.Received r && r.from().value() == leader
+                && r.message() instanceof UpToDate, x -> {
+                    int at = x.node().id();
+                    if ((at == f1 || at == f2) && ++upToDate[0] == 2) {
+                        c.crash(leader);
+                        c.crash(first);
+                    }
+                });
+        c.restart(f1);
+        c.restart(f2);
+        Scenarios.writeFor(c, new SplittableRandom(seed), 600, 10);
+        assertEquals(2, upToDate[0], "both short learners got UPTODATE: " + c.states());
+        assertEquals("Diff", syncs.get(0), "from the log: " + syncs);
+        assertTrue(c.runUntil(() -> caughtUp(c, f1) && caughtUp(c, f2), 2 * T), c.states());
+        assertEquals(survivor, leaderId(c), "the up-to-date voter leads");
+        settle(c);
     }
 
     // ---- purges, then a leader crash ----
