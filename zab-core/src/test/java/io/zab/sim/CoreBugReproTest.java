@@ -90,11 +90,12 @@ class CoreBugReproTest {
      * RandomRun.runLogSync seed 6933 (200 s; zxidCounterMax 10, clients at tens of writes a
      * second, before that mode kept counters of at least 300): a leader that assigns the last
      * counter of its epoch and is asked for one more txn steps down at once, so its in-flight
-     * proposals complete OUTCOME_UNKNOWN (the next leader commits them, but for no one). When at least a counter space of requests waits
-     * at every new leader, each epoch ends that way and no write is ever acknowledged: a
-     * livelock (here: 333 writes a second, the chain grows by 10 txns an epoch, 9 writes
-     * acknowledged in all, none in the last 5 s). Stepping down only once the epoch's
-     * proposals are committed would end it. Out of reach with the real 32-bit counter.
+     * proposals complete OUTCOME_UNKNOWN (the next leader commits them, but for no one). When
+     * at least a counter space of requests waits at every new leader, each epoch ends that way
+     * and no write is ever acknowledged: a livelock (here: 333 writes a second, the chain
+     * grows by 10 txns an epoch, 9 writes acknowledged in all, none in the last 5 s). Stepping
+     * down only once the epoch's proposals are committed would end it. Out of reach with the
+     * real 32-bit counter.
      */
     @Disabled("core liveness bug: counter exhaustion steps down before in-flight proposals"
             + " commit; with a backlog >= zxidCounterMax no write is acknowledged (seed 6933)")
