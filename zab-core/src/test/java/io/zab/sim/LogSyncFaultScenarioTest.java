@@ -151,6 +151,62 @@ class LogSyncFaultScenarioTest {
         settle(c);
     }
 
+    /**
+     * The review's case, with five voters: the leader L, F and G1 commit writes while G2 and G3
+     * are down; G2 and G3 come back and are caught up from L's log, slowly (slow disks): past
+     * UPTODATE they count in L's quorum but still lack those writes. F loses its disk and
+     * rejoins as EXISTING; L and G1 crash right after F's UPTODATE. F, G2 and G3 are a quorum,
+     * and only F can hold the writes. Served from the log after NEWLEADER, blank F would have
+     * saved the epoch holding nothing and voted with G2 and G3 for one of them, losing the
+     * writes (with that rule reverted, the checkers fail all three seeds); with SNAP it holds
+     * them before it acks NEWLEADER, and the three elect F.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3})
+    void theLeaderCrashesRightAfterAWipedFollowersUpToDate(long seed) {
+        SimCluster c = established(seed, options().voters(5));
+        int leader = leaderId(c);
+        List<Integer> fs = followers(c, leader);
+        int f = fs.get(0);
+        int g1 = fs.get(1);
+        List<Integer> lagging = fs.subList(2, 4);
+        writeMany(c, leader, 30);
+        lagging.forEach(c::crash);
+        writeMany(c, leader, BEHIND);
+        Zxid written = c.node(leader).core().lastCommittedZxid();
+        int[] upToDate = new int[1];
+        c.onEvent(0, e -> e instanceof Event.Received r && r.message() instanceof UpToDate,
+                x -> upToDate[0] += lagging.contains(x.node().id()) ? 1 : 0);
+        for (int g : lagging) {
+            c.node(g).slowDisk(60 * SimClock.MILLIS);
+            c.restart(g);
+        }
+        assertTrue(c.runUntil(() -> upToDate[0] == 2, T), "G2 and G3 past UPTODATE");
+        c.crash(f);
+        c.wipe(f);
+        List<String> syncs = syncsTo(c, f);
+        AtCrash[] crashed = crashLeaderAt(c, leader, f, CatchUp.AFTER_UPTODATE, null);
+        boolean[] lacking = new boolean[1];
+        c.onEvent(f, e -> e instanceof Event.Received r && r.message() instanceof UpToDate,
+                x -> {
+                    lacking[0] = lagging.stream().allMatch(g -> c.node(g).core()
+                            .lastLoggedZxid().isBefore(written));
+                    c.crash(g1);
+                });
+        c.restart(f);
+        assertTrue(c.runUntil(() -> crashed[0] != null, T), "F got UPTODATE: " + syncs + "\n"
+                + c.states());
+        assertTrue(lacking[0], "G2 and G3 still lacked the writes: " + c.states());
+        assertEquals(List.of("Snap"), syncs, "F abstains: SNAP, never the log after NEWLEADER");
+        assertFalse(crashed[0].learnerLast().isBefore(written), "F held the writes: "
+                + crashed[0]);
+        assertTrue(c.runUntil(() -> lagging.stream().allMatch(g -> caughtUp(c, g)), 2 * T),
+                c.states());
+        assertEquals(f, leaderId(c), "F, the one of the three with the writes, leads");
+        assertTrue(Scenarios.chainHas(c, written), "the writes survived");
+        settle(c);
+    }
+
     // ---- leader crashes during a catch-up from the log ----
 
     /** Where in a learner's catch-up from the log its leader crashes. */
