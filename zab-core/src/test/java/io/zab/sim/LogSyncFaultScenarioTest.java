@@ -497,11 +497,11 @@ class LogSyncFaultScenarioTest {
     /**
      * {@link RandomRun#runLogSync}: short histories, wipes and leader crashes at the steps of
      * catch-ups from the log, amid the usual faults. {@code sim.logSyncSeeds} seeds (default
-     * 30) from {@code sim.firstSeed}, each {@code sim.runMillis} of virtual time (default 100 s).
+     * 30) from {@code sim.firstSeed}, each {@code sim.runMillis} of virtual time (default 60 s).
      */
     @Test
     void randomSeedsWithCatchUpFaults() throws InterruptedException {
         SeedRunner.run(" with catch-up faults", Integer.getInteger("sim.logSyncSeeds", 30),
-                100_000, RandomRun::runLogSync, REPLAY);
+                60_000, RandomRun::runLogSync, REPLAY);
     }
 }
