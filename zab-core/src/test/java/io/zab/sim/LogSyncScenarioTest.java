@@ -4,17 +4,15 @@ import static io.zab.sim.Scenarios.T;
 import static io.zab.sim.Scenarios.established;
 import static io.zab.sim.Scenarios.followers;
 import static io.zab.sim.Scenarios.leaderId;
+import static io.zab.sim.Scenarios.readsFor;
 import static io.zab.sim.Scenarios.settle;
+import static io.zab.sim.Scenarios.syncsTo;
+import static io.zab.sim.Scenarios.writeMany;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zab.protocol.Action;
-import io.zab.protocol.Action.Send;
 import io.zab.protocol.Event;
-import io.zab.protocol.message.Diff;
-import io.zab.protocol.message.Snap;
-import io.zab.protocol.message.Trunc;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,44 +29,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LogSyncScenarioTest {
     private static final int HISTORY_TXNS = 50;
 
-    /** How the leader synced {@code learner} from now on (DIFF, TRUNC, SNAP sent to it). */
-    private static List<String> recordSyncs(SimCluster c, int learner) {
-        List<String> modes = new ArrayList<>();
-        c.onAction(0, a -> a instanceof Send s && s.to().value() == learner
-                && (s.message() instanceof Diff || s.message() instanceof Trunc
-                        || s.message() instanceof Snap),
-                x -> modes.add(((Send) x.item()).message().getClass().getSimpleName()));
-        return modes;
-    }
-
-    /** The reads of the log the leader asked for, for {@code learner}. */
-    private static List<Action.ReadLog> recordReads(SimCluster c, int leader, int learner) {
-        List<Action.ReadLog> reads = new ArrayList<>();
-        c.onAction(leader, a -> a instanceof Action.ReadLog r && r.learner().value() == learner,
-                x -> reads.add((Action.ReadLog) x.item()));
-        return reads;
-    }
-
     /** How many txns the leader's log returned for {@code learner}, counted as they arrive. */
     private static long[] countRead(SimCluster c, int leader, int learner) {
         long[] txns = new long[1];
         c.onEvent(leader, e -> e instanceof Event.LogRead r && r.learner().value() == learner,
                 x -> txns[0] += ((Event.LogRead) x.item()).txns().size());
         return txns;
-    }
-
-    /** {@code n} writes through {@code node}, a burst at a time; every one acknowledged. */
-    private static void writeMany(SimCluster c, int node, int n) {
-        List<SimRequest> all = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            all.add(c.submit(node));
-            if (i % 50 == 49) {
-                c.runFor(20);
-            }
-        }
-        assertTrue(c.runUntil(() -> all.stream().allMatch(SimRequest::isDone), T),
-                "the writes completed: " + c.states());
-        assertTrue(all.stream().allMatch(SimRequest::succeeded), "every write acknowledged");
     }
 
     private static SimCluster cluster(long seed, long windowBytes) {
@@ -86,8 +52,8 @@ class LogSyncScenarioTest {
         int f = followers(c, leader).get(0);
         c.crash(f);
         writeMany(c, leader, 3_000);
-        List<String> syncs = recordSyncs(c, f);
-        List<Action.ReadLog> reads = recordReads(c, leader, f);
+        List<String> syncs = syncsTo(c, f);
+        List<Action.ReadLog> reads = readsFor(c, leader, f);
         long[] readTxns = countRead(c, leader, f);
         c.restart(f);
         SimNode fn = c.node(f);
@@ -113,7 +79,7 @@ class LogSyncScenarioTest {
         int f = followers(c, leader).get(1);
         c.crash(f);
         writeMany(c, leader, 2_000);
-        List<String> syncs = recordSyncs(c, f);
+        List<String> syncs = syncsTo(c, f);
         c.restart(f);
         SplittableRandom r = new SplittableRandom(seed);
         Scenarios.writeFor(c, r, 3_000, 5);
@@ -137,7 +103,7 @@ class LogSyncScenarioTest {
         int f = followers(c, leader).get(0);
         c.crash(f);
         writeMany(c, leader, 1_000);
-        List<String> syncs = recordSyncs(c, f);
+        List<String> syncs = syncsTo(c, f);
         boolean[] purging = new boolean[1];
         c.onAction(leader, a -> !purging[0] && a instanceof Action.ReadLog, x -> {
             purging[0] = true;
@@ -160,7 +126,7 @@ class LogSyncScenarioTest {
         int f = followers(c, leader).get(0);
         c.crash(f);
         writeMany(c, leader, 1_000);
-        List<String> syncs = recordSyncs(c, f);
+        List<String> syncs = syncsTo(c, f);
         int[] dropped = new int[1];
         c.onAction(leader, a -> dropped[0] == 0 && a instanceof Action.ReadLog r
                 && r.learner().value() == f, x -> {

@@ -1,9 +1,18 @@
 package io.zab.sim;
 
+import io.zab.Zxid;
 import io.zab.election.LeaderElection;
+import io.zab.protocol.Action;
+import io.zab.protocol.Action.Send;
 import io.zab.protocol.CoreConfig;
+import io.zab.protocol.Event;
+import io.zab.protocol.message.AckNewLeader;
+import io.zab.protocol.message.NewLeader;
+import io.zab.protocol.message.UpToDate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -48,6 +57,10 @@ public final class RandomRun {
     private final boolean wipes;
     /** Membership changes at random (grow, shrink, replace, remove the leader), or none. */
     private final SplittableRandom changeRandom;
+    /** Catch-ups from the log and leader crashes during them (runLogSync), or none. */
+    private final SplittableRandom logSyncRandom;
+    /** No catch-up crash before this virtual time. */
+    private long nextCatchUpCrash;
     private int changes;
     private final double writesPerSecond;
     private final double syncFraction;
@@ -58,29 +71,37 @@ public final class RandomRun {
     private int partitionGen;
     private int slowGen;
 
-    private RandomRun(long seed, Supplier<LeaderElection> election, boolean wipes) {
-        this(seed, election, wipes, false);
-    }
+    /** Which faults a run adds to the common ones. */
+    private enum Mode { PLAIN, WIPES, CHANGES, LOG_SYNC }
 
-    private RandomRun(long seed, Supplier<LeaderElection> election, boolean wipes,
-            boolean membershipChanges) {
+    private RandomRun(long seed, Supplier<LeaderElection> election, Mode mode) {
         this.random = new SplittableRandom(seed);
         this.wipeRandom = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 26);
-        this.wipes = wipes;
-        this.changeRandom = membershipChanges ? new SplittableRandom(seed * 31 + 17) : null;
+        this.wipes = mode == Mode.WIPES || mode == Mode.LOG_SYNC;
+        this.changeRandom = mode == Mode.CHANGES ? new SplittableRandom(seed * 31 + 17) : null;
+        this.logSyncRandom = mode == Mode.LOG_SYNC ? new SplittableRandom(seed * 131 + 7)
+                : null;
         SimOptions o = swarm(random);
         if (changeRandom != null) {
             o.spares(1 + changeRandom.nextInt(2));
         }
         resources(o, new SplittableRandom(seed ^ 0x5DEECE66DL));
+        if (logSyncRandom != null) {
+            logSyncShape(o, logSyncRandom);
+        }
         if (election != null) {
             o.election(election);
         }
         this.cluster = new SimCluster(seed, random, o);
-        this.writesPerSecond = 1 + random.nextDouble() * 9;
+        double writes = 1 + random.nextDouble() * 9;
+        this.writesPerSecond = logSyncRandom == null ? writes
+                : writes * (3 + logSyncRandom.nextInt(5));
         this.syncFraction = random.nextDouble() * 0.2;
         this.meanFaultGapMicros = (500 + random.nextLong(4_500)) * SimClock.MILLIS;
         this.baseSlow = o.slowMessageProbability;
+        if (logSyncRandom != null) {
+            armCatchUpCrashes();
+        }
     }
 
     static SimOptions swarm(SplittableRandom r) {
@@ -125,9 +146,25 @@ public final class RandomRun {
         }
     }
 
+    /**
+     * A short history, a window often small and, one seed in three, periodic snapshots far
+     * enough apart that the log usually reaches back past the history (a purge now and then
+     * makes some learners fall behind the log and get SNAP).
+     */
+    private static void logSyncShape(SimOptions o, SplittableRandom r) {
+        o.historyMaxTxns(2 + r.nextInt(12));
+        long window = r.nextBoolean() ? 64 + r.nextInt(2_048) : o.learnerWindowBytes;
+        o.byteLimits(o.historyMaxBytes, o.proposalsInflightMaxBytes, window);
+        o.snapshotEveryTxns(r.nextInt(3) == 0 ? 100 + r.nextInt(500) : 0);
+        // Faster clients fill a tiny counter space before each new leader commits anything:
+        // a livelock of acknowledgements (CoreBugReproTest, counter exhaustion), not the
+        // catch-ups this mode is for.
+        o.zxidCounterMax(Math.max(o.zxidCounterMax, 300));
+    }
+
     /** Runs one seed for {@code runMillis} of virtual time; a failure throws. */
     public static Result run(long seed, long runMillis) {
-        return new RandomRun(seed, null, false).execute(runMillis);
+        return new RandomRun(seed, null, Mode.PLAIN).execute(runMillis);
     }
 
     /**
@@ -137,7 +174,7 @@ public final class RandomRun {
      */
     public static Result run(long seed, long runMillis, Supplier<LeaderElection> election,
             boolean wipes) {
-        return new RandomRun(seed, election, wipes).execute(runMillis);
+        return new RandomRun(seed, election, wipes ? Mode.WIPES : Mode.PLAIN).execute(runMillis);
     }
 
     /**
@@ -147,12 +184,23 @@ public final class RandomRun {
      * leader), mixed into the faults. Its own random stream decides them.
      */
     public static Result runWithMembershipChanges(long seed, long runMillis) {
-        return new RandomRun(seed, null, false, true).execute(runMillis);
+        return new RandomRun(seed, null, Mode.CHANGES).execute(runMillis);
+    }
+
+    /**
+     * Catch-ups from the log under faults: a history in memory of a few txns (so a learner
+     * back from a crash is synced from the leader's log, in windows often small), clients fast
+     * enough to leave it far behind, wiped disks as with {@code wipes}, and leader crashes
+     * timed at the steps of a catch-up (see {@link #armCatchUpCrashes}). Its own random stream
+     * decides them, over the shape the seed draws otherwise.
+     */
+    public static Result runLogSync(long seed, long runMillis) {
+        return new RandomRun(seed, null, Mode.LOG_SYNC).execute(runMillis);
     }
 
     /** The same with another election, e.g. zab-election's FLE (a fresh one per node start). */
     public static Result run(long seed, long runMillis, Supplier<LeaderElection> election) {
-        return new RandomRun(seed, election, false).execute(runMillis);
+        return new RandomRun(seed, election, Mode.PLAIN).execute(runMillis);
     }
 
     private Result execute(long runMillis) {
@@ -301,6 +349,12 @@ public final class RandomRun {
     }
 
     private void injectFault() {
+        if (logSyncRandom != null && logSyncRandom.nextInt(4) != 0) {
+            // With catch-up faults, most faults leave a follower behind a leader that stays:
+            // one back from an earlier epoch lacks txns of it only the log holds (SNAP).
+            crashOne();
+            return;
+        }
         int w = random.nextInt(100);
         if (w < 28) {
             crashOne();
@@ -337,7 +391,26 @@ public final class RandomRun {
         if (up.isEmpty()) {
             return;
         }
-        int id = pickTarget(up);
+        crash(logSyncRandom != null ? pickLagging(up) : pickTarget(up));
+    }
+
+    /**
+     * With catch-up faults, a node other than the leader four times in five: it comes back
+     * behind a leader of the same epoch, the case DIFF from the log serves (one back from an
+     * earlier epoch lacks txns of it that only the log holds, and gets SNAP).
+     */
+    private int pickLagging(List<SimNode> up) {
+        Optional<SimNode> leader = cluster.leader();
+        List<SimNode> others = new ArrayList<>(up);
+        leader.ifPresent(others::remove);
+        if (others.isEmpty() || logSyncRandom.nextInt(5) == 0) {
+            return up.get(logSyncRandom.nextInt(up.size())).id();
+        }
+        return others.get(logSyncRandom.nextInt(others.size())).id();
+    }
+
+    /** Crashes {@code id}, sometimes wiping its disk, and restarts it a little later. */
+    private void crash(int id) {
         cluster.crash(id);
         if (wipes && wipeRandom.nextInt(4) == 0 && mayWipe(id)) {
             cluster.stats().wipes++;
@@ -383,6 +456,59 @@ public final class RandomRun {
                 });
             }
         }
+    }
+
+    /**
+     * Leader crashes at the steps of a catch-up from the log: its read asked for (before that
+     * window is served), a read come back (mid-way), the learner's ACK of NEWLEADER (its
+     * currentEpoch saved, its log short), its UPTODATE while it still lacks committed txns.
+     * Each step crashes the leader one time in six, at most one crash every two seconds, so
+     * that catch-ups also finish.
+     */
+    private void armCatchUpCrashes() {
+        // learner -> the leader whose NEWLEADER left it to be fed from the log: that NEWLEADER
+        // names the learner's own last zxid, below what the leader committed; one after a
+        // DIFF from memory names the leader's last logged (a follower) or committed zxid.
+        Map<Integer, Integer> fromLog = new HashMap<>();
+        cluster.onAction(0, a -> a instanceof Send s && s.message() instanceof NewLeader, x -> {
+            Send s = (Send) x.item();
+            Zxid named = ((NewLeader) s.message()).lastZxid();
+            if (named.isBefore(x.node().core().lastCommittedZxid())) {
+                fromLog.put(s.to().value(), x.node().id());
+            } else {
+                fromLog.remove(s.to().value());
+            }
+        });
+        cluster.onAction(0, a -> a instanceof Action.ReadLog, x -> maybeCrashLeader(x.node()));
+        cluster.onEvent(0, e -> e instanceof Event.LogRead, x -> maybeCrashLeader(x.node()));
+        cluster.onEvent(0, e -> e instanceof Event.Received r
+                && r.message() instanceof AckNewLeader, x -> {
+                    int learner = ((Event.Received) x.item()).from().value();
+                    if (fromLog.getOrDefault(learner, 0) == x.node().id()) {
+                        maybeCrashLeader(x.node());
+                    }
+                });
+        cluster.onEvent(0, e -> e instanceof Event.Received r
+                && r.message() instanceof UpToDate, x -> {
+                    Event.Received r = (Event.Received) x.item();
+                    Zxid committed = ((UpToDate) r.message()).committedZxid();
+                    if (fromLog.getOrDefault(x.node().id(), 0) == r.from().value()
+                            && x.node().core().lastLoggedZxid().isBefore(committed)) {
+                        maybeCrashLeader(cluster.node(r.from().value()));
+                    }
+                });
+    }
+
+    private void maybeCrashLeader(SimNode leader) {
+        if (!faults || !leader.isUp() || cluster.now() < nextCatchUpCrash
+                || logSyncRandom.nextInt(6) != 0) {
+            return;
+        }
+        nextCatchUpCrash = cluster.now() + 2 * SimClock.SECONDS;
+        cluster.stats().catchUpCrashes++;
+        cluster.trace().add(cluster.now(), leader.id(), "CRASH at a catch-up from the log", null,
+                null);
+        crash(leader.id());
     }
 
     private void crashAll() {

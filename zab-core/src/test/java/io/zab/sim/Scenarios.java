@@ -6,7 +6,10 @@ import io.zab.Zxid;
 import io.zab.protocol.Action;
 import io.zab.protocol.Action.Send;
 import io.zab.protocol.Event;
+import io.zab.protocol.message.Diff;
 import io.zab.protocol.message.Message;
+import io.zab.protocol.message.Snap;
+import io.zab.protocol.message.Trunc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -75,6 +78,38 @@ final class Scenarios {
             c.runFor(gapMillis);
         }
         return out;
+    }
+
+    /** How any leader synced {@code learner} from now on: DIFF, TRUNC or SNAP sent to it. */
+    static List<String> syncsTo(SimCluster c, int learner) {
+        List<String> modes = new ArrayList<>();
+        c.onAction(0, a -> a instanceof Send s && s.to().value() == learner
+                && (s.message() instanceof Diff || s.message() instanceof Trunc
+                        || s.message() instanceof Snap),
+                x -> modes.add(((Send) x.item()).message().getClass().getSimpleName()));
+        return modes;
+    }
+
+    /** The reads of its log {@code leader} asked for, for {@code learner} (0: any node's). */
+    static List<Action.ReadLog> readsFor(SimCluster c, int leader, int learner) {
+        List<Action.ReadLog> reads = new ArrayList<>();
+        c.onAction(leader, a -> a instanceof Action.ReadLog r && r.learner().value() == learner,
+                x -> reads.add((Action.ReadLog) x.item()));
+        return reads;
+    }
+
+    /** {@code n} writes through {@code node}, a burst at a time; every one acknowledged. */
+    static void writeMany(SimCluster c, int node, int n) {
+        List<SimRequest> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(c.submit(node));
+            if (i % 50 == 49) {
+                c.runFor(20);
+            }
+        }
+        assertTrue(c.runUntil(() -> all.stream().allMatch(SimRequest::isDone), T),
+                "the writes completed: " + c.states());
+        assertTrue(all.stream().allMatch(SimRequest::succeeded), "every write acknowledged");
     }
 
     static boolean sends(Action a, Class<? extends Message> message) {

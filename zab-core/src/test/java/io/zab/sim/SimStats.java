@@ -16,6 +16,8 @@ public final class SimStats {
     long crashes;
     long pauses;
     long wipes;
+    /** Leaders crashed at a step of a learner's catch-up from the log (RandomRun.runLogSync). */
+    long catchUpCrashes;
     /** Membership changes asked (RandomRun with changes). */
     long membershipChanges;
     long changesInFlight;
@@ -74,6 +76,7 @@ public final class SimStats {
         crashes += o.crashes;
         pauses += o.pauses;
         wipes += o.wipes;
+        catchUpCrashes += o.catchUpCrashes;
         membershipChanges += o.membershipChanges;
         changesInFlight += o.changesInFlight;
         changesDone += o.changesDone;
@@ -101,7 +104,9 @@ public final class SimStats {
 
     @Override
     public String toString() {
-        return "faults: " + crashes + " crashes (" + wipes + " with a wiped disk), " + pauses
+        return "faults: " + crashes + " crashes (" + wipes + " with a wiped disk"
+                + (catchUpCrashes == 0 ? "" : ", " + catchUpCrashes + " of a leader at a"
+                        + " catch-up from the log") + "), " + pauses
                 + " pauses, " + partitions
                 + " partitions, "
                 + connectionBreaks + " broken connections; " + leaders

@@ -35,7 +35,8 @@
  *
  * <p><b>Use.</b> {@code SimulationTest} runs {@link io.zab.sim.RandomRun} over a range of seeds:
  * <pre>mvn -pl zab-core test -Dtest=SimulationTest -Dsim.seeds=N -Dsim.firstSeed=S</pre>
- * ({@code -Dsim.runMillis} changes the 200 s of virtual time per seed). Scenario tests script a
+ * ({@code -Dsim.runMillis} changes the 200 s of virtual time per seed); the random tests share
+ * {@code SeedRunner}, which prints the command that replays a failed seed. Scenario tests script a
  * {@code SimCluster} directly: faults, client calls, and hooks that act right before an action
  * or event takes effect.
  *
