@@ -91,6 +91,8 @@ final class LeaderRole implements RoleState {
     private long selfReadySeq = -1;
     private long phaseStartTick;
     private boolean left;
+    /** The tick this epoch's zxid counter ran out, or -1. */
+    private long exhaustedTick = -1;
 
     // The parts this leader delegates to, each the one home of its piece of the leader's state;
     // the learners and the phase stay here, and they reach them through the methods below.
@@ -177,7 +179,8 @@ final class LeaderRole implements RoleState {
 
     @Override
     public boolean admitting() {
-        return phase == Phase.BROADCAST && changes.transferTarget() == null;
+        return phase == Phase.BROADCAST && changes.transferTarget() == null
+                && exhaustedTick < 0;
     }
 
     @Override
@@ -590,7 +593,10 @@ final class LeaderRole implements RoleState {
         return counter > core.config().zxidCounterMax() ? null : new Zxid(epoch, counter);
     }
 
-    /** Proposes a write that the budget admitted, or steps down if the zxids are used up. */
+    /**
+     * Proposes a write that the budget admitted, or refuses it if the zxids are used up; the
+     * leader then admits nothing more and steps down once what it proposed has committed.
+     */
     void propose(byte[] payload, PeerId origin, long requestId) {
         Zxid zxid = nextZxid();
         if (zxid == null) {
@@ -601,7 +607,12 @@ final class LeaderRole implements RoleState {
             } else {
                 core.send(origin, new RequestRefused(requestId, RequestRefused.Reason.NOT_LEADER));
             }
-            core.stepDown("zxid counter of epoch " + epoch + " exhausted");
+            if (exhaustedTick < 0) {
+                exhaustedTick = core.ticks();
+                LOG.info("node {}: zxid counter of epoch {} exhausted; admitting nothing more,"
+                        + " stepping down once what was proposed has committed", self, epoch);
+            }
+            stepDownIfExhaustedAndDone();
             return;
         }
         proposeTxn(new Txn(zxid, payload), origin, requestId);
@@ -672,6 +683,20 @@ final class LeaderRole implements RoleState {
         core.deliverUpTo(core.lastCommittedZxid());
         syncReads.completeSyncs();
         changes.maybeHandOver();
+        stepDownIfExhaustedAndDone();
+    }
+
+    /**
+     * With the counter used up, leaves once every proposal has committed (stepping down at
+     * once would leave their writers OUTCOME_UNKNOWN, and with a backlog of a counter's worth
+     * at every new leader no write would ever be acknowledged), or after syncLimit at most.
+     */
+    private void stepDownIfExhaustedAndDone() {
+        if (exhaustedTick >= 0 && !left
+                && (!core.lastCommittedZxid().isBefore(core.lastLoggedZxid())
+                        || core.ticks() - exhaustedTick > core.config().syncLimitTicks())) {
+            core.stepDown("zxid counter of epoch " + epoch + " exhausted");
+        }
     }
 
     private void commit(Zxid best) {
@@ -790,6 +815,10 @@ final class LeaderRole implements RoleState {
             return;
         }
         admission.expire(now);
+        stepDownIfExhaustedAndDone();
+        if (left) {
+            return;
+        }
         syncReads.pingNewRound();
     }
 

@@ -113,19 +113,47 @@ class LeaderBroadcastTest {
                 Conversation.only(a, Action.Complete.class).get(0).outcome().kind());
     }
 
-    /** ZOOKEEPER-1277: the counter never wraps into the epoch bits. */
+    /**
+     * ZOOKEEPER-1277: the counter never wraps into the epoch bits. The write that finds it used
+     * up is refused; the leader admits nothing more and steps down once what it proposed has
+     * committed, so those writes keep their outcome.
+     */
     @Test
-    void anExhaustedCounterForcesANewEpoch() {
+    void anExhaustedCounterForcesANewEpochOnceItsProposalsCommit() {
         CoreConfig cfg = CoreConfig.of(N1, Set.of(N1, N2, N3), Set.of()).withZxidCounterMax(2);
         Conversation c = established(cfg);
         c.on(new Event.Submit(1, new byte[1]));
         assertFalse(steppedDown(c.on(new Event.Submit(2, new byte[1]))));
         List<Action> a = c.on(new Event.Submit(3, new byte[1]));
-        assertTrue(steppedDown(a));
+        assertFalse(steppedDown(a), "(3,1) and (3,2) are still in flight");
         List<Action.Complete> done = Conversation.only(a, Action.Complete.class);
+        assertEquals(1, done.size(), done.toString());
         assertEquals(Outcome.Kind.NOT_LEADER, done.get(0).outcome().kind(), "never proposed");
-        assertEquals(Outcome.Kind.OUTCOME_UNKNOWN, done.get(1).outcome().kind(),
-                "proposed, may still commit under the next leader");
+        assertEquals(List.of(), c.on(new Event.Submit(4, new byte[1], 50)),
+                "nothing more is admitted: a write that may wait is held for the next leader");
+        c.persistAll();
+        assertFalse(steppedDown(c.receive(N2, new Ack(z(3, 1)))), "(3,2) not committed yet");
+        a = c.receive(N2, new Ack(z(3, 2)));
+        assertTrue(steppedDown(a), "everything proposed has committed");
+        assertEquals(z(3, 2), c.core.lastCommittedZxid());
+        assertTrue(Conversation.only(a, Action.Complete.class).stream()
+                .noneMatch(d -> d.outcome().kind() == Outcome.Kind.OUTCOME_UNKNOWN), a.toString());
+    }
+
+    /** A counter used up whose last proposals never commit: leaves after syncLimit at most. */
+    @Test
+    void anExhaustedCounterWhoseProposalsDoNotCommitLeavesAfterSyncLimit() {
+        CoreConfig cfg = CoreConfig.of(N1, Set.of(N1, N2, N3), Set.of()).withZxidCounterMax(2);
+        Conversation c = established(cfg);
+        c.on(new Event.Submit(1, new byte[1]));
+        c.on(new Event.Submit(2, new byte[1]));
+        c.on(new Event.Submit(3, new byte[1]));
+        boolean left = false;
+        for (int i = 0; i <= c.core.config().syncLimitTicks() + 1 && !left; i++) {
+            c.on(new Event.Heard(Set.of(N2))); // N2 lives but never acks (3,1) and (3,2)
+            left = steppedDown(c.on(new Event.Tick()));
+        }
+        assertTrue(left, "left within syncLimit of the counter running out");
     }
 
     /** ZOOKEEPER-1675: sync is served only after a quorum answered a later PING. */
