@@ -10,7 +10,6 @@ import io.zab.election.LeaderElection;
 import io.zab.election.Vote;
 import io.zab.protocol.Action.Complete;
 import io.zab.protocol.Action.Deliver;
-import io.zab.protocol.Action.RequestProposed;
 import io.zab.protocol.Action.Send;
 import io.zab.protocol.Event.Applied;
 import io.zab.protocol.Event.PeerDisconnected;
@@ -50,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: one thread (the protocol thread, or the simulator) owns it.
  */
 public final class ZabCore {
-    private static final Logger LOG = LoggerFactory.getLogger(ZabCore.class);
+    /** Also the logger of the core's parts, so their lines keep this logger's name. */
+    static final Logger LOG = LoggerFactory.getLogger(ZabCore.class);
 
     private final CoreConfig config;
     private final Memberships memberships;
@@ -88,10 +88,7 @@ public final class ZabCore {
     private Zxid pendingRestoreZxid;
     private long pendingRestoreSeq;
 
-    /** Host requests bound to a txn and not yet delivered. */
-    private final BoundRequests awaitingDelivery = new BoundRequests();
-    /** Local requests waiting (within their wait) for a leader in broadcast. */
-    private final HeldRequests awaitingLeader = new HeldRequests();
+    private final LocalRequests requests;
     private RoleState role;
     /** Discovery openings that arrived while LOOKING, replayed if this node becomes leader. */
     private final Map<PeerId, Message> earlyInfos = new LinkedHashMap<>();
@@ -108,6 +105,7 @@ public final class ZabCore {
     public ZabCore(CoreConfig config, PersistentState state, LeaderElection election) {
         this.config = config;
         this.election = election;
+        this.requests = new LocalRequests(this);
         this.acceptedEpoch = state.acceptedEpoch();
         this.currentEpoch = state.currentEpoch();
         this.history = new History(state.snapshotZxid(), state.log());
@@ -133,7 +131,7 @@ public final class ZabCore {
         } else if (event instanceof Tick) {
             ticks++;
             election.onTick();
-            expireAwaitingLeader();
+            requests.expireAwaitingLeader();
             if (role != null) {
                 role.onTick();
             }
@@ -147,9 +145,9 @@ public final class ZabCore {
         } else if (event instanceof Applied a) {
             onApplied(a.zxid());
         } else if (event instanceof Submit s) {
-            onSubmit(s.requestId(), s.payload(), s.waitTicks());
+            requests.onSubmit(s.requestId(), s.payload(), s.waitTicks());
         } else if (event instanceof SyncRead s) {
-            onSyncRead(s.requestId(), s.waitTicks());
+            requests.onSyncRead(s.requestId(), s.waitTicks());
         } else if (event instanceof Event.TransferLeadership t) {
             onTransferLeadership(t.requestId(), t.target(), t.timeoutTicks());
         } else if (event instanceof Event.ChangeMembership c) {
@@ -188,7 +186,7 @@ public final class ZabCore {
         // A transfer that just timed out makes us a leader taking writes again: release what
         // waited for the next leader in this same event, not the next one.
         checkTransfer();
-        releaseAwaitingLeader();
+        requests.releaseAwaitingLeader();
         membershipSettled();
     }
 
@@ -280,67 +278,12 @@ public final class ZabCore {
         }
     }
 
-    private void onSubmit(long requestId, byte[] payload, int waitTicks) {
-        if (payload.length > config.maxTxnBytes()) {
-            complete(requestId, Outcome.failed(Outcome.Kind.TOO_LARGE, leaderHint(),
-                    "txn of " + payload.length + " bytes exceeds maxTxnBytes "
-                            + config.maxTxnBytes()));
-        } else if (mustAwaitLeader(waitTicks)) {
-            awaitingLeader.add(new HeldRequests.Held(requestId, payload, config.self(),
-                    ticks + waitTicks));
-        } else if (role == null) {
-            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "no leader: this node is looking for one"));
-        } else {
-            role.onSubmit(requestId, payload, waitTicks);
-        }
-    }
-
-    private void onSyncRead(long requestId, int waitTicks) {
-        if (mustAwaitLeader(waitTicks)) {
-            awaitingLeader.add(new HeldRequests.Held(requestId, null, config.self(),
-                    ticks + waitTicks));
-        } else if (role == null) {
-            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "no leader: this node is looking for one"));
-        } else {
-            role.onSyncRead(requestId);
-        }
-    }
-
-    /** A request that may wait is held while there is no leader in broadcast, or behind one held. */
-    private boolean mustAwaitLeader(int waitTicks) {
-        return waitTicks > 0 && (!awaitingLeader.isEmpty() || role == null
-                || !role.admitting());
-    }
-
-    /** Hands held requests, in order, to a role in broadcast. */
-    private void releaseAwaitingLeader() {
-        while (!awaitingLeader.isEmpty() && role != null && role.admitting()) {
-            HeldRequests.Held h = awaitingLeader.poll();
-            if (h.payload() == null) {
-                role.onSyncRead(h.requestId());
-            } else {
-                role.onSubmit(h.requestId(), h.payload(), Math.max(1, h.ticksLeft(ticks)));
-            }
-        }
-    }
-
-    private void expireAwaitingLeader() {
-        for (HeldRequests.Held h : awaitingLeader.expire(ticks)) {
-            complete(h.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "no leader in broadcast within the wait (" + (role == null
-                            ? "this node is looking for one" : "leader " + leaderHint()
-                                    + " is not in broadcast yet") + ")"));
-        }
-    }
-
     /**
      * A local request a leader held for room but never proposed, handed back as it steps down:
      * it waits for the next leader within what is left of its wait.
      */
     void holdForNextLeader(HeldRequests.Held h) {
-        awaitingLeader.add(h);
+        requests.holdForNextLeader(h);
     }
 
     // ---- leadership transfer ----
@@ -648,9 +591,7 @@ public final class ZabCore {
         RoleState leaving = role;
         role = null;
         leaving.leave();
-        awaitingDelivery.removeAfter(lastCommittedZxid, requestId -> complete(requestId,
-                Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
-                        "leadership changed before the txn was delivered: " + reason)));
+        requests.roleLeft(lastCommittedZxid, reason);
     }
 
     private final class Context implements ElectionContext {
@@ -962,12 +903,7 @@ public final class ZabCore {
         lastDeliveredZxid = pendingRestoreZxid;
         appliedZxid = Zxid.min(appliedZxid, pendingRestoreZxid);
         lastCommittedZxid = Zxid.max(lastCommittedZxid, pendingRestoreZxid);
-        // Requests whose txns the snapshot holds: committed, but their results were computed
-        // elsewhere; the caller learns no more than that.
-        awaitingDelivery.removeUpTo(lastDeliveredZxid, requestId -> complete(requestId,
-                Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, leaderHint(),
-                        "applied here by restoring a snapshot that holds it; its result was not"
-                                + " computed on this node (read it back)")));
+        requests.restored(lastDeliveredZxid);
         pendingRestoreZxid = null;
     }
 
@@ -997,13 +933,17 @@ public final class ZabCore {
         // The sizes from the history's running bytes: the txns themselves are cold by now.
         actions.add(new Deliver(txns, history.bytesBetween(lastDeliveredZxid, last)));
         lastDeliveredZxid = last;
-        awaitingDelivery.removeUpTo(lastDeliveredZxid, requestId -> { });
+        requests.delivered(lastDeliveredZxid);
         trimHistory();
     }
 
     void bindRequest(long requestId, Zxid zxid) {
-        awaitingDelivery.bind(zxid, requestId);
-        actions.add(new RequestProposed(requestId, zxid));
+        requests.bind(requestId, zxid);
+    }
+
+    /** The role this node is in, or null while looking. */
+    RoleState roleState() {
+        return role;
     }
 
     PeerId leaderHint() {
@@ -1089,7 +1029,7 @@ public final class ZabCore {
 
     /** Local requests waiting for a leader in broadcast. */
     public int awaitingLeader() {
-        return awaitingLeader.size();
+        return requests.awaitingLeader();
     }
 
     /** Messages rejected as out of range or out of place since start ({@link #reject}). */
