@@ -52,7 +52,10 @@ final class LocalRequests {
         }
     }
 
-    /** A request that may wait is held while there is no leader in broadcast, or behind one held. */
+    /**
+     * A request that may wait is held while there is no leader in broadcast, or behind one
+     * held.
+     */
     private boolean mustAwaitLeader(int waitTicks) {
         RoleState role = core.roleState();
         return waitTicks > 0 && (!awaitingLeader.isEmpty() || role == null

@@ -9,7 +9,6 @@ import io.zab.election.ElectionContext;
 import io.zab.election.LeaderElection;
 import io.zab.election.Vote;
 import io.zab.protocol.Action.Complete;
-import io.zab.protocol.Action.Deliver;
 import io.zab.protocol.Action.Send;
 import io.zab.protocol.Event.Applied;
 import io.zab.protocol.Event.PeerDisconnected;
@@ -61,9 +60,6 @@ public final class ZabCore {
     private boolean peersTalk;
     /** What the roles were last told of the membership (to tell them when it changes). */
     private QuorumVerifier quorumSeen;
-    /** A committed membership being saved: delivery stops before its txn until it is durable. */
-    private Zxid membershipSaveZxid;
-    private long membershipSaveSeq = -1;
     private final LeaderElection election;
     private final ElectionContext electionContext = new Context();
     private final List<Action> actions = new ArrayList<>();
@@ -75,20 +71,14 @@ public final class ZabCore {
     private final LogExtent logExtent;
     private final ServableHistory servable;
     private Zxid lastSyncedZxid;
-    private Zxid lastCommittedZxid;
-    private Zxid lastDeliveredZxid;
-    /** What the state machine reported applied (Event.Applied): at most lastDeliveredZxid. */
-    private Zxid appliedZxid;
     private long issuedSeq;
     private long persistedSeq;
     /** (seq, history end after that storage action), to learn what a Persisted covers. */
     private final ArrayDeque<long[]> pendingEnds = new ArrayDeque<>();
     private long ticks;
-    /** A snapshot installed by SNAP that the state machine has not been given yet. */
-    private Zxid pendingRestoreZxid;
-    private long pendingRestoreSeq;
 
     private final LocalRequests requests;
+    private final Delivery delivery;
     private RoleState role;
     /** Discovery openings that arrived while LOOKING, replayed if this node becomes leader. */
     private final Map<PeerId, Message> earlyInfos = new LinkedHashMap<>();
@@ -112,9 +102,7 @@ public final class ZabCore {
         this.logExtent = new LogExtent(state.snapshotZxid(), state.log());
         this.servable = new ServableHistory(history, logExtent);
         this.lastSyncedZxid = history.last();
-        this.lastCommittedZxid = state.snapshotZxid();
-        this.lastDeliveredZxid = state.snapshotZxid();
-        this.appliedZxid = state.snapshotZxid();
+        this.delivery = new Delivery(this, history, requests, state.snapshotZxid());
         this.memberships = new Memberships(state.membership() != null ? state.membership()
                 : io.zab.Membership.of(config.voters(), config.observers()), state.log());
         this.quorumSeen = memberships.quorum();
@@ -143,7 +131,7 @@ public final class ZabCore {
         } else if (event instanceof Persisted p) {
             onPersisted(p.seq());
         } else if (event instanceof Applied a) {
-            onApplied(a.zxid());
+            delivery.onApplied(a.zxid());
         } else if (event instanceof Submit s) {
             requests.onSubmit(s.requestId(), s.payload(), s.waitTicks());
         } else if (event instanceof SyncRead s) {
@@ -461,37 +449,6 @@ public final class ZabCore {
         earlyInfos.put(from, info);
     }
 
-    private void onApplied(Zxid zxid) {
-        // A mark is coalesced and may trail a restore that moved delivery elsewhere: clamp it.
-        Zxid z = Zxid.min(zxid, lastDeliveredZxid);
-        if (z.isAfter(appliedZxid)) {
-            appliedZxid = z;
-            trimHistory();
-            if (role != null) {
-                role.onApplied();
-            }
-        }
-    }
-
-    /**
-     * Keeps the history within its bounds but never drops a txn the state machine has not
-     * applied: the delivery queue holds the same txns, so what a node holds in memory is the
-     * history plus nothing (a leader's in-flight budget and a follower's acks bound what is
-     * unapplied).
-     */
-    private void trimHistory() {
-        // Trimmed in steps of a sixteenth of the count bound: what to keep (the pin) costs a
-        // search per learner, too much to pay for every delivered txn of a fast stream.
-        int maxTxns = config.historyMaxTxns();
-        if (history.size() - maxTxns <= maxTxns / 16
-                && history.bytes() <= config.historyMaxBytes()) {
-            return;
-        }
-        Zxid pin = role == null ? null : role.historyPin();
-        history.trim(maxTxns, config.historyMaxBytes(),
-                pin == null ? appliedZxid : Zxid.min(appliedZxid, pin));
-    }
-
     private void onPersisted(long seq) {
         if (seq <= persistedSeq) {
             return;
@@ -501,10 +458,7 @@ public final class ZabCore {
                     + issuedSeq + ")");
         }
         persistedSeq = seq;
-        if (membershipSaveZxid != null && isPersisted(membershipSaveSeq)) {
-            membershipSaveZxid = null;
-            deliverUpTo(lastCommittedZxid);
-        }
+        delivery.onPersisted();
         while (!pendingEnds.isEmpty() && pendingEnds.peekFirst()[0] <= seq) {
             long end = pendingEnds.pollFirst()[1];
             lastSyncedZxid = Zxid.fromLong(end);
@@ -512,7 +466,7 @@ public final class ZabCore {
         if (role != null) {
             role.onPersisted();
         } else {
-            deliverUpTo(lastCommittedZxid); // what was committed before we lost our role
+            delivery.deliverUpTo(delivery.lastCommitted()); // committed before we lost our role
         }
     }
 
@@ -578,7 +532,7 @@ public final class ZabCore {
             return;
         }
         leaveRole(reason);
-        deliverUpTo(lastCommittedZxid);
+        delivery.deliverUpTo(delivery.lastCommitted());
         lookForLeader(reason);
     }
 
@@ -591,7 +545,7 @@ public final class ZabCore {
         RoleState leaving = role;
         role = null;
         leaving.leave();
-        requests.roleLeft(lastCommittedZxid, reason);
+        requests.roleLeft(delivery.lastCommitted(), reason);
     }
 
     private final class Context implements ElectionContext {
@@ -763,15 +717,15 @@ public final class ZabCore {
     }
 
     long truncateLog(Zxid lastKept) {
-        if (lastKept.isBefore(lastDeliveredZxid)) {
+        if (lastKept.isBefore(delivery.lastDelivered())) {
             throw new IllegalStateException("TRUNC to " + lastKept + " would undo delivered "
-                    + lastDeliveredZxid);
+                    + delivery.lastDelivered());
         }
         history.truncateAfter(lastKept);
         logExtent.truncateAfter(lastKept);
         memberships.onTruncate(lastKept);
         lastSyncedZxid = Zxid.min(lastSyncedZxid, lastKept);
-        lastCommittedZxid = Zxid.min(lastCommittedZxid, lastKept);
+        delivery.truncated(lastKept);
         long seq = ++issuedSeq;
         actions.add(new Action.TruncateLog(seq, lastKept));
         pendingEnds.addLast(new long[] {seq, lastKept.toLong()});
@@ -826,13 +780,12 @@ public final class ZabCore {
      */
     long installSnapshot(Zxid zxid, long size, int crc) {
         partialSnap = null;
-        pendingRestoreZxid = zxid;
         history.reset(zxid);
         logExtent.reset(zxid);
         memberships.onReset(zxid);
         lastSyncedZxid = Zxid.min(lastSyncedZxid, zxid);
         long seq = ++issuedSeq;
-        pendingRestoreSeq = seq;
+        delivery.restoreAfter(zxid, seq);
         actions.add(new Action.InstallSnapshot(seq, zxid, size, crc));
         pendingEnds.addLast(new long[] {seq, zxid.toLong()});
         return seq;
@@ -859,15 +812,7 @@ public final class ZabCore {
     }
 
     void setCommitted(Zxid zxid) {
-        if (zxid.isAfter(lastCommittedZxid)) {
-            lastCommittedZxid = zxid;
-            Membership done = memberships.commitUpTo(zxid);
-            if (done != null) {
-                LOG.info("node {}: {} committed{}", config.self(), done,
-                        done.contains(config.self()) ? "" : "; this node is no longer a member");
-                saveMembership(done);
-            }
-        }
+        delivery.setCommitted(zxid);
     }
 
     /**
@@ -884,27 +829,14 @@ public final class ZabCore {
         }
         memberships.adoptCommitted(leaders);
         LOG.info("node {}: adopting the leader's {}", config.self(), leaders);
-        saveMembership(leaders);
+        delivery.saveMembership(leaders);
     }
 
-    private void saveMembership(Membership m) {
+    /** Asks for a committed membership to be saved; returns the storage seq. */
+    long issueSaveMembership(Membership m) {
         long seq = ++issuedSeq;
         actions.add(new Action.SaveMembership(seq, m));
-        membershipSaveZxid = m.version();
-        membershipSaveSeq = seq;
-    }
-
-    /** Replaces the state machine with the snapshot installed by SNAP, before any delivery. */
-    private void restorePending() {
-        if (pendingRestoreZxid == null || !isPersisted(pendingRestoreSeq)) {
-            return;
-        }
-        actions.add(new Action.RestoreSnapshot(pendingRestoreZxid));
-        lastDeliveredZxid = pendingRestoreZxid;
-        appliedZxid = Zxid.min(appliedZxid, pendingRestoreZxid);
-        lastCommittedZxid = Zxid.max(lastCommittedZxid, pendingRestoreZxid);
-        requests.restored(lastDeliveredZxid);
-        pendingRestoreZxid = null;
+        return seq;
     }
 
     /**
@@ -912,29 +844,7 @@ public final class ZabCore {
      * durable here (nothing reaches the host before it is on this node's disk).
      */
     void deliverUpTo(Zxid zxid) {
-        restorePending();
-        if (pendingRestoreZxid != null) {
-            return;
-        }
-        Zxid upTo = Zxid.min(Zxid.min(zxid, lastCommittedZxid), lastSyncedZxid);
-        if (membershipSaveZxid != null && !isPersisted(membershipSaveSeq)) {
-            // A snapshot past the membership txn may let the log drop it: the committed
-            // membership must be on disk before anything after it can reach a snapshot.
-            upTo = Zxid.min(upTo, history.before(membershipSaveZxid));
-        }
-        if (!upTo.isAfter(lastDeliveredZxid)) {
-            return;
-        }
-        List<Txn> txns = history.between(lastDeliveredZxid, upTo);
-        if (txns.isEmpty()) {
-            return;
-        }
-        Zxid last = txns.get(txns.size() - 1).zxid();
-        // The sizes from the history's running bytes: the txns themselves are cold by now.
-        actions.add(new Deliver(txns, history.bytesBetween(lastDeliveredZxid, last)));
-        lastDeliveredZxid = last;
-        requests.delivered(lastDeliveredZxid);
-        trimHistory();
+        delivery.deliverUpTo(zxid);
     }
 
     void bindRequest(long requestId, Zxid zxid) {
@@ -984,17 +894,17 @@ public final class ZabCore {
     }
 
     public Zxid lastCommittedZxid() {
-        return lastCommittedZxid;
+        return delivery.lastCommitted();
     }
 
     /** The last zxid handed to the delivery pipeline (it may not have reached the host yet). */
     public Zxid lastDeliveredZxid() {
-        return lastDeliveredZxid;
+        return delivery.lastDelivered();
     }
 
     /** The last zxid the state machine reported applied. */
     public Zxid appliedZxid() {
-        return appliedZxid;
+        return delivery.applied();
     }
 
     /** The quorum this node counts by now (joint while a membership change is in flight). */
@@ -1052,6 +962,6 @@ public final class ZabCore {
 
     /** Payload bytes logged here that the state machine has not applied yet. */
     public long unappliedBytes() {
-        return history.bytesAfter(appliedZxid);
+        return history.bytesAfter(delivery.applied());
     }
 }
