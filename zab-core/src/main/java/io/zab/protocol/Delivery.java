@@ -71,7 +71,7 @@ final class Delivery {
 
     /** Saves a committed membership; delivery stops before its txn until it is durable. */
     void saveMembership(Membership m) {
-        long seq = core.issueSaveMembership(m);
+        long seq = core.storage().saveMembership(m);
         membershipSaveZxid = m.version();
         membershipSaveSeq = seq;
     }

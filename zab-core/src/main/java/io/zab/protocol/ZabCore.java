@@ -23,7 +23,6 @@ import io.zab.protocol.message.Message;
 import io.zab.protocol.message.Notification;
 import io.zab.protocol.message.ObserverInfo;
 import io.zab.protocol.quorum.QuorumVerifier;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,21 +63,15 @@ public final class ZabCore {
     private final ElectionContext electionContext = new Context();
     private final List<Action> actions = new ArrayList<>();
 
-    private long acceptedEpoch;
-    private long currentEpoch;
     private final History history;
     /** What the txn log holds: the DIFF a leader can serve from disk ({@link LogExtent}). */
     private final LogExtent logExtent;
     private final ServableHistory servable;
-    private Zxid lastSyncedZxid;
-    private long issuedSeq;
-    private long persistedSeq;
-    /** (seq, history end after that storage action), to learn what a Persisted covers. */
-    private final ArrayDeque<long[]> pendingEnds = new ArrayDeque<>();
     private long ticks;
 
     private final LocalRequests requests;
     private final Delivery delivery;
+    private final LocalStorage storage;
     private RoleState role;
     /** Discovery openings that arrived while LOOKING, replayed if this node becomes leader. */
     private final Map<PeerId, Message> earlyInfos = new LinkedHashMap<>();
@@ -96,15 +89,13 @@ public final class ZabCore {
         this.config = config;
         this.election = election;
         this.requests = new LocalRequests(this);
-        this.acceptedEpoch = state.acceptedEpoch();
-        this.currentEpoch = state.currentEpoch();
         this.history = new History(state.snapshotZxid(), state.log());
         this.logExtent = new LogExtent(state.snapshotZxid(), state.log());
         this.servable = new ServableHistory(history, logExtent);
-        this.lastSyncedZxid = history.last();
         this.delivery = new Delivery(this, history, requests, state.snapshotZxid());
         this.memberships = new Memberships(state.membership() != null ? state.membership()
                 : io.zab.Membership.of(config.voters(), config.observers()), state.log());
+        this.storage = new LocalStorage(this, state, history, logExtent, delivery);
         this.quorumSeen = memberships.quorum();
         LOG.info("node {}: {}", config.self(), memberships);
         announcePeers();
@@ -450,19 +441,11 @@ public final class ZabCore {
     }
 
     private void onPersisted(long seq) {
-        if (seq <= persistedSeq) {
+        if (!storage.persisted(seq)) {
             return;
         }
-        if (seq > issuedSeq) {
-            throw new IllegalStateException("persisted seq " + seq + " was never issued (last "
-                    + issuedSeq + ")");
-        }
-        persistedSeq = seq;
         delivery.onPersisted();
-        while (!pendingEnds.isEmpty() && pendingEnds.peekFirst()[0] <= seq) {
-            long end = pendingEnds.pollFirst()[1];
-            lastSyncedZxid = Zxid.fromLong(end);
-        }
+        storage.syncedUpTo(seq);
         if (role != null) {
             role.onPersisted();
         } else {
@@ -474,15 +457,15 @@ public final class ZabCore {
 
     private void lookForLeader(String reason) {
         LOG.info("node {}: LOOKING ({}), currentEpoch {}, last zxid {}{}", config.self(), reason,
-                currentEpoch, history.last(), mayVote() ? "" : !mayFollow()
+                storage.currentEpoch(), history.last(), mayVote() ? "" : !mayFollow()
                         ? "; removed from the membership: it takes no part any more"
                         : !memberships.newest().isVoter(config.self())
                                 ? "; not a voter of " + memberships.newest()
                                 : "; abstaining: joining an existing cluster blank, it votes"
                                         + " after its first sync");
-        actions.add(new Action.RoleChanged(Role.LOOKING, currentEpoch, null));
+        actions.add(new Action.RoleChanged(Role.LOOKING, storage.currentEpoch(), null));
         earlyInfos.clear();
-        election.lookForLeader(new Vote(config.self(), currentEpoch, history.last()));
+        election.lookForLeader(new Vote(config.self(), storage.currentEpoch(), history.last()));
         checkElection();
     }
 
@@ -521,8 +504,8 @@ public final class ZabCore {
     private void enter(RoleState state, Role r, PeerId leader) {
         LOG.info("node {}: {} (leader {})", config.self(), r, leader);
         role = state;
-        election.onSettled(r, new Vote(leader, currentEpoch, history.last()));
-        actions.add(new Action.RoleChanged(r, currentEpoch, leader));
+        election.onSettled(r, new Vote(leader, storage.currentEpoch(), history.last()));
+        actions.add(new Action.RoleChanged(r, storage.currentEpoch(), leader));
         state.start();
     }
 
@@ -599,7 +582,7 @@ public final class ZabCore {
         // A voter being removed keeps its vote until the removal commits: the old voters'
         // side of the joint quorum may need it if the leader fails mid-change (a stall seen
         // with real processes). One being added votes as soon as it has seen the change.
-        return !(config.joinExisting() && currentEpoch == 0)
+        return !(config.joinExisting() && storage.currentEpoch() == 0)
                 && (memberships.committed().isVoter(config.self())
                         || memberships.newest().isVoter(config.self()));
     }
@@ -705,31 +688,11 @@ public final class ZabCore {
 
     /** Appends txns to the history and asks for them to be logged; returns the storage seq. */
     long append(List<Txn> txns) {
-        for (Txn t : txns) {
-            history.append(t);
-            logExtent.append(t.zxid());
-            memberships.onAppend(t);
-        }
-        long seq = ++issuedSeq;
-        actions.add(new Action.AppendTxns(seq, txns));
-        pendingEnds.addLast(new long[] {seq, history.last().toLong()});
-        return seq;
+        return storage.append(txns);
     }
 
     long truncateLog(Zxid lastKept) {
-        if (lastKept.isBefore(delivery.lastDelivered())) {
-            throw new IllegalStateException("TRUNC to " + lastKept + " would undo delivered "
-                    + delivery.lastDelivered());
-        }
-        history.truncateAfter(lastKept);
-        logExtent.truncateAfter(lastKept);
-        memberships.onTruncate(lastKept);
-        lastSyncedZxid = Zxid.min(lastSyncedZxid, lastKept);
-        delivery.truncated(lastKept);
-        long seq = ++issuedSeq;
-        actions.add(new Action.TruncateLog(seq, lastKept));
-        pendingEnds.addLast(new long[] {seq, lastKept.toLong()});
-        return seq;
+        return storage.truncateLog(lastKept);
     }
 
     /**
@@ -743,16 +706,14 @@ public final class ZabCore {
         }
     }
 
-    private SnapReceipt partialSnap;
-
     /** The snapshot received in part, or null. */
     SnapReceipt partialSnap() {
-        return partialSnap;
+        return storage.partialSnap();
     }
 
     /** So much of the snapshot SNAP announced is durable here. */
     void snapDurable(Zxid zxid, long size, int crc, long durable) {
-        partialSnap = new SnapReceipt(zxid, size, crc, durable);
+        storage.snapDurable(zxid, size, crc, durable);
     }
 
     /**
@@ -760,13 +721,7 @@ public final class ZabCore {
      * one; any other offset continues the partial one after its first {@code offset} bytes.
      */
     long writeSnapshotChunk(Zxid zxid, long offset, byte[] data) {
-        if (offset == 0) {
-            partialSnap = null;
-        }
-        long seq = ++issuedSeq;
-        actions.add(new Action.WriteSnapshotChunk(seq, zxid, offset, data));
-        pendingEnds.addLast(new long[] {seq, history.last().toLong()});
-        return seq;
+        return storage.writeSnapshotChunk(zxid, offset, data);
     }
 
     /** Asks the runtime for a part of a kept snapshot, for a learner. */
@@ -779,36 +734,28 @@ public final class ZabCore {
      * the history restarts after it, and the state machine gets it at the next delivery.
      */
     long installSnapshot(Zxid zxid, long size, int crc) {
-        partialSnap = null;
-        history.reset(zxid);
-        logExtent.reset(zxid);
-        memberships.onReset(zxid);
-        lastSyncedZxid = Zxid.min(lastSyncedZxid, zxid);
-        long seq = ++issuedSeq;
-        delivery.restoreAfter(zxid, seq);
-        actions.add(new Action.InstallSnapshot(seq, zxid, size, crc));
-        pendingEnds.addLast(new long[] {seq, zxid.toLong()});
-        return seq;
+        return storage.installSnapshot(zxid, size, crc);
     }
 
     long saveEpoch(long accepted, long current) {
-        this.acceptedEpoch = accepted;
-        this.currentEpoch = current;
-        long seq = ++issuedSeq;
-        actions.add(new Action.SaveEpoch(seq, accepted, current));
-        return seq;
+        return storage.saveEpoch(accepted, current);
     }
 
     long issuedSeq() {
-        return issuedSeq;
+        return storage.issuedSeq();
     }
 
     boolean isPersisted(long seq) {
-        return persistedSeq >= seq;
+        return storage.isPersisted(seq);
     }
 
     Zxid lastSynced() {
-        return lastSyncedZxid;
+        return storage.lastSynced();
+    }
+
+    /** This node's storage as the core drives it. */
+    LocalStorage storage() {
+        return storage;
     }
 
     void setCommitted(Zxid zxid) {
@@ -830,13 +777,6 @@ public final class ZabCore {
         memberships.adoptCommitted(leaders);
         LOG.info("node {}: adopting the leader's {}", config.self(), leaders);
         delivery.saveMembership(leaders);
-    }
-
-    /** Asks for a committed membership to be saved; returns the storage seq. */
-    long issueSaveMembership(Membership m) {
-        long seq = ++issuedSeq;
-        actions.add(new Action.SaveMembership(seq, m));
-        return seq;
     }
 
     /**
@@ -869,7 +809,7 @@ public final class ZabCore {
     /** The epoch this node follows or leads in; its currentEpoch while looking. */
     public long epoch() {
         long e = role == null ? 0 : role.epoch();
-        return e > 0 ? e : currentEpoch;
+        return e > 0 ? e : storage.currentEpoch();
     }
 
     public Optional<PeerId> leader() {
@@ -882,11 +822,11 @@ public final class ZabCore {
     }
 
     public long acceptedEpoch() {
-        return acceptedEpoch;
+        return storage.acceptedEpoch();
     }
 
     public long currentEpoch() {
-        return currentEpoch;
+        return storage.currentEpoch();
     }
 
     public Zxid lastLoggedZxid() {
