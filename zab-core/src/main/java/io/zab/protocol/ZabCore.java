@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -52,13 +51,7 @@ public final class ZabCore {
 
     private final CoreConfig config;
     private final Memberships memberships;
-    /** The peers last given to the driver (Action.PeersChanged), and what they came from. */
-    private Map<PeerId, String> peersSent;
-    private long peersGeneration = -1;
-    private PeerId peersLeader;
-    private boolean peersTalk;
-    /** What the roles were last told of the membership (to tell them when it changes). */
-    private QuorumVerifier quorumSeen;
+    private final Peers peers;
     private final LeaderElection election;
     private final ElectionContext electionContext = new Context();
     private final List<Action> actions = new ArrayList<>();
@@ -96,9 +89,9 @@ public final class ZabCore {
         this.memberships = new Memberships(state.membership() != null ? state.membership()
                 : io.zab.Membership.of(config.voters(), config.observers()), state.log());
         this.storage = new LocalStorage(this, state, history, logExtent, delivery);
-        this.quorumSeen = memberships.quorum();
+        this.peers = new Peers(this);
         LOG.info("node {}: {}", config.self(), memberships);
-        announcePeers();
+        peers.announce();
         election.init(electionContext);
         lookForLeader("start");
     }
@@ -166,56 +159,7 @@ public final class ZabCore {
         // waited for the next leader in this same event, not the next one.
         checkTransfer();
         requests.releaseAwaitingLeader();
-        membershipSettled();
-    }
-
-    /**
-     * After an event: the roles count quorums anew if the membership changed, and the driver
-     * learns the peers to talk to. Last, so that messages the event sent to a member that just
-     * left (the COMMIT of its removal) are queued before its connection is closed.
-     */
-    private void membershipSettled() {
-        mayFollow(); // notes that we are a member before the roles hear of a change
-        if (memberships.quorum() != quorumSeen) {
-            quorumSeen = memberships.quorum();
-            if (role != null) {
-                role.onMembershipChanged();
-            }
-        }
-        announcePeers();
-    }
-
-    private void announcePeers() {
-        PeerId leader = leaderHint();
-        boolean talks = mayFollow() || role != null;
-        if (memberships.generation() == peersGeneration && Objects.equals(leader, peersLeader)
-                && talks == peersTalk) {
-            return; // nothing it depends on changed: no map built for every event
-        }
-        peersGeneration = memberships.generation();
-        peersLeader = leader;
-        peersTalk = talks;
-        // A member removed for good talks to no one once it has no role: the others refuse it
-        // anyway. Until then (a removed leader handing over) it talks to the members.
-        Map<PeerId, String> peers = mayFollow() || role != null
-                ? memberships.peers(config.self()) : Map.of();
-        if (leader != null && !leader.equals(config.self()) && !peers.containsKey(leader)) {
-            // Our leader was just removed by the change it committed, or we have not learned
-            // of it yet (a SNAP replaced the history that named it): we follow it until its
-            // TAKEOVER names the next leader, or we lose it, so its link must stay.
-            String address = memberships.addressOf(leader);
-            if (address == null && peersSent != null) {
-                address = peersSent.get(leader);
-            }
-            if (address != null) {
-                peers = new java.util.TreeMap<>(peers);
-                peers.put(leader, address);
-            }
-        }
-        if (!peers.equals(peersSent)) {
-            peersSent = peers;
-            actions.add(new Action.PeersChanged(peers));
-        }
+        peers.settled();
     }
 
     public List<Action> drainActions() {
@@ -241,8 +185,8 @@ public final class ZabCore {
                 // talking to its members and counting its quorum.
                 LOG.info("node {}: peer {} has committed {}; looking again with it",
                         config.self(), from, n.membership());
-                adoptMembership(n.membership());
-                announcePeers();
+                peers.adopt(n.membership());
+                peers.announce();
                 lookForLeader("learned of " + n.membership());
                 return;
             }
@@ -363,23 +307,6 @@ public final class ZabCore {
     }
 
     /**
-     * Whether this node may follow a leader: it is a member of the committed membership, or it
-     * was started to join (it syncs as a learner the leader is staging, before it is one).
-     */
-    private boolean mayFollow() {
-        if (memberships.committed().contains(config.self())) {
-            wasMember = true;
-            return true;
-        }
-        // Started to join (or blank): it follows until a change makes it a member; once it
-        // was one, a committed membership without it removed it.
-        return config.joinExisting() && !wasMember;
-    }
-
-    /** This node was a member of a committed membership since it started. */
-    private boolean wasMember;
-
-    /**
      * Ends a transfer once the target is seen leading in broadcast (this node, the old leader,
      * follows it by then), or once its time is up; a leader still waiting for the target to
      * catch up then takes writes again.
@@ -422,13 +349,13 @@ public final class ZabCore {
             Map<PeerId, Message> early = new LinkedHashMap<>(earlyInfos);
             earlyInfos.clear();
             early.forEach(leading::onMessage);
-        } else if (!mayFollow()) {
+        } else if (!peers.mayFollow()) {
             earlyInfos.clear();
             lookForLeader("not a member of " + memberships.committed());
         } else {
             earlyInfos.clear();
             enter(new FollowerRole(this, next),
-                    isObserver() ? Role.OBSERVING : Role.FOLLOWING, next);
+                    peers.isObserver() ? Role.OBSERVING : Role.FOLLOWING, next);
         }
     }
 
@@ -457,7 +384,7 @@ public final class ZabCore {
 
     private void lookForLeader(String reason) {
         LOG.info("node {}: LOOKING ({}), currentEpoch {}, last zxid {}{}", config.self(), reason,
-                storage.currentEpoch(), history.last(), mayVote() ? "" : !mayFollow()
+                storage.currentEpoch(), history.last(), peers.mayVote() ? "" : !peers.mayFollow()
                         ? "; removed from the membership: it takes no part any more"
                         : !memberships.newest().isVoter(config.self())
                                 ? "; not a voter of " + memberships.newest()
@@ -481,8 +408,8 @@ public final class ZabCore {
             return;
         }
         if (leader.equals(config.self())) {
-            if (isObserver() || !mayVote()) {
-                throw new IllegalStateException((isObserver() ? "an observer"
+            if (peers.isObserver() || !peers.mayVote()) {
+                throw new IllegalStateException((peers.isObserver() ? "an observer"
                         : "an abstaining voter") + " was elected leader");
             }
             LeaderRole leading = new LeaderRole(this);
@@ -490,13 +417,13 @@ public final class ZabCore {
             Map<PeerId, Message> early = new LinkedHashMap<>(earlyInfos);
             earlyInfos.clear();
             early.forEach(leading::onMessage);
-        } else if (!mayFollow()) {
+        } else if (!peers.mayFollow()) {
             earlyInfos.clear();
             LOG.info("node {}: not following {}: this node is not a member of {}",
                     config.self(), leader, memberships.committed());
         } else {
             earlyInfos.clear();
-            Role r = isObserver() ? Role.OBSERVING : Role.FOLLOWING;
+            Role r = peers.isObserver() ? Role.OBSERVING : Role.FOLLOWING;
             enter(new FollowerRole(this, leader), r, leader);
         }
     }
@@ -579,17 +506,12 @@ public final class ZabCore {
      * the leader's history is durable here), its empty history must not count in an election.
      */
     public boolean mayVote() {
-        // A voter being removed keeps its vote until the removal commits: the old voters'
-        // side of the joint quorum may need it if the leader fails mid-change (a stall seen
-        // with real processes). One being added votes as soon as it has seen the change.
-        return !(config.joinExisting() && storage.currentEpoch() == 0)
-                && (memberships.committed().isVoter(config.self())
-                        || memberships.newest().isVoter(config.self()));
+        return peers.mayVote();
     }
 
     /** Whether this node learns as an observer: its role in the newest membership it knows. */
     boolean isObserver() {
-        return memberships.isObserver(config.self());
+        return peers.isObserver();
     }
 
     /** A voter that may not vote yet (observers never vote and are not said to abstain). */
@@ -599,7 +521,7 @@ public final class ZabCore {
 
     /** A member removed by a committed change (not one started to join): it takes no part. */
     public boolean isRemoved() {
-        return !mayFollow();
+        return !peers.mayFollow();
     }
 
     // ---- services for the roles ----
@@ -769,14 +691,12 @@ public final class ZabCore {
      * cluster started with).
      */
     void adoptMembership(Membership leaders) {
-        Membership ours = memberships.committed();
-        if (leaders == null || leaders.version().isBefore(ours.version())
-                || (leaders.version().equals(ours.version()) && leaders.sameMembers(ours))) {
-            return;
-        }
-        memberships.adoptCommitted(leaders);
-        LOG.info("node {}: adopting the leader's {}", config.self(), leaders);
-        delivery.saveMembership(leaders);
+        peers.adopt(leaders);
+    }
+
+    /** What is committed, delivered and applied here. */
+    Delivery delivery() {
+        return delivery;
     }
 
     /**
