@@ -5,9 +5,7 @@ import io.zab.PeerId;
 import io.zab.Role;
 import io.zab.Zxid;
 import io.zab.Membership;
-import io.zab.election.ElectionContext;
 import io.zab.election.LeaderElection;
-import io.zab.election.Vote;
 import io.zab.protocol.Action.Complete;
 import io.zab.protocol.Action.Send;
 import io.zab.protocol.Event.Applied;
@@ -24,7 +22,6 @@ import io.zab.protocol.message.Notification;
 import io.zab.protocol.message.ObserverInfo;
 import io.zab.protocol.quorum.QuorumVerifier;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,8 +49,7 @@ public final class ZabCore {
     private final CoreConfig config;
     private final Memberships memberships;
     private final Peers peers;
-    private final LeaderElection election;
-    private final ElectionContext electionContext = new Context();
+    private final Looking looking;
     private final List<Action> actions = new ArrayList<>();
 
     private final History history;
@@ -66,8 +62,6 @@ public final class ZabCore {
     private final Delivery delivery;
     private final LocalStorage storage;
     private RoleState role;
-    /** Discovery openings that arrived while LOOKING, replayed if this node becomes leader. */
-    private final Map<PeerId, Message> earlyInfos = new LinkedHashMap<>();
     /** Peers whose connection had a rejected message logged at WARN (until it breaks). */
     private final Set<PeerId> rejectLogged = new java.util.HashSet<>();
     private long rejectedMessages;
@@ -80,7 +74,6 @@ public final class ZabCore {
 
     public ZabCore(CoreConfig config, PersistentState state, LeaderElection election) {
         this.config = config;
-        this.election = election;
         this.requests = new LocalRequests(this);
         this.history = new History(state.snapshotZxid(), state.log());
         this.logExtent = new LogExtent(state.snapshotZxid(), state.log());
@@ -90,10 +83,10 @@ public final class ZabCore {
                 : io.zab.Membership.of(config.voters(), config.observers()), state.log());
         this.storage = new LocalStorage(this, state, history, logExtent, delivery);
         this.peers = new Peers(this);
+        this.looking = new Looking(this, election, history, peers);
         LOG.info("node {}: {}", config.self(), memberships);
         peers.announce();
-        election.init(electionContext);
-        lookForLeader("start");
+        looking.start();
     }
 
     /** Feeds one event; the answer accumulates until {@link #drainActions}. */
@@ -102,12 +95,12 @@ public final class ZabCore {
             onReceived(r.from(), r.message());
         } else if (event instanceof Tick) {
             ticks++;
-            election.onTick();
+            looking.onTick();
             requests.expireAwaitingLeader();
             if (role != null) {
                 role.onTick();
             }
-            checkElection();
+            looking.check();
         } else if (event instanceof Event.Heard h) {
             if (role != null) {
                 role.onHeard(h.peers());
@@ -125,7 +118,7 @@ public final class ZabCore {
         } else if (event instanceof Event.ChangeMembership c) {
             onChangeMembership(c.requestId(), c.target(), c.timeoutTicks());
         } else if (event instanceof PeerDisconnected d) {
-            earlyInfos.remove(d.peer());
+            looking.forget(d.peer());
             rejectLogged.remove(d.peer()); // a new connection gets its own WARN
             if (role != null) {
                 role.onDisconnected(d.peer());
@@ -178,24 +171,11 @@ public final class ZabCore {
             return;
         }
         if (message instanceof Notification n) {
-            if (role == null && n.membership() != null && n.membership().version()
-                    .isAfter(memberships.committed().version())) {
-                // A committed membership we missed (ZooKeeper's notifications carry the
-                // config for this): a fact, taken as NEWLEADER's; we look again with it,
-                // talking to its members and counting its quorum.
-                LOG.info("node {}: peer {} has committed {}; looking again with it",
-                        config.self(), from, n.membership());
-                peers.adopt(n.membership());
-                peers.announce();
-                lookForLeader("learned of " + n.membership());
-                return;
-            }
-            election.onNotification(from, n);
-            checkElection();
+            looking.onNotification(from, n);
         } else if (role != null) {
             role.onMessage(from, message);
         } else if (message instanceof FollowerInfo || message instanceof ObserverInfo) {
-            earlyInfos.put(from, message);
+            looking.keepEarlyInfo(from, message);
         } else {
             LOG.debug("node {}: looking, ignoring {} from {}", config.self(), message, from);
         }
@@ -344,18 +324,12 @@ public final class ZabCore {
         LOG.info("node {}: {}; {} {} without an election", config.self(), reason,
                 next.equals(config.self()) ? "leading" : "following", next);
         if (next.equals(config.self())) {
-            LeaderRole leading = new LeaderRole(this);
-            enter(leading, Role.LEADING, next);
-            Map<PeerId, Message> early = new LinkedHashMap<>(earlyInfos);
-            earlyInfos.clear();
-            early.forEach(leading::onMessage);
+            looking.lead(next);
         } else if (!peers.mayFollow()) {
-            earlyInfos.clear();
-            lookForLeader("not a member of " + memberships.committed());
+            // Looking clears the openings kept, as following does.
+            looking.lookFor("not a member of " + memberships.committed());
         } else {
-            earlyInfos.clear();
-            enter(new FollowerRole(this, next),
-                    peers.isObserver() ? Role.OBSERVING : Role.FOLLOWING, next);
+            looking.follow(next);
         }
     }
 
@@ -364,7 +338,7 @@ public final class ZabCore {
      * told that learner first. Kept (as while looking) in case we lead next.
      */
     void keepEarlyInfo(PeerId from, Message info) {
-        earlyInfos.put(from, info);
+        looking.keepEarlyInfo(from, info);
     }
 
     private void onPersisted(long seq) {
@@ -380,58 +354,13 @@ public final class ZabCore {
         }
     }
 
-    // ---- election ----
+    // ---- roles ----
 
-    private void lookForLeader(String reason) {
-        LOG.info("node {}: LOOKING ({}), currentEpoch {}, last zxid {}{}", config.self(), reason,
-                storage.currentEpoch(), history.last(), peers.mayVote() ? "" : !peers.mayFollow()
-                        ? "; removed from the membership: it takes no part any more"
-                        : !memberships.newest().isVoter(config.self())
-                                ? "; not a voter of " + memberships.newest()
-                                : "; abstaining: joining an existing cluster blank, it votes"
-                                        + " after its first sync");
-        actions.add(new Action.RoleChanged(Role.LOOKING, storage.currentEpoch(), null));
-        earlyInfos.clear();
-        election.lookForLeader(new Vote(config.self(), storage.currentEpoch(), history.last()));
-        checkElection();
-    }
-
-    private void checkElection() {
-        Optional<PeerId> decided = election.takeDecision();
-        if (decided.isEmpty()) {
-            return;
-        }
-        PeerId leader = decided.get();
-        if (role != null) {
-            LOG.warn("node {}: election decided {} while in role {}; ignored", config.self(),
-                    leader, role.role());
-            return;
-        }
-        if (leader.equals(config.self())) {
-            if (peers.isObserver() || !peers.mayVote()) {
-                throw new IllegalStateException((peers.isObserver() ? "an observer"
-                        : "an abstaining voter") + " was elected leader");
-            }
-            LeaderRole leading = new LeaderRole(this);
-            enter(leading, Role.LEADING, leader);
-            Map<PeerId, Message> early = new LinkedHashMap<>(earlyInfos);
-            earlyInfos.clear();
-            early.forEach(leading::onMessage);
-        } else if (!peers.mayFollow()) {
-            earlyInfos.clear();
-            LOG.info("node {}: not following {}: this node is not a member of {}",
-                    config.self(), leader, memberships.committed());
-        } else {
-            earlyInfos.clear();
-            Role r = peers.isObserver() ? Role.OBSERVING : Role.FOLLOWING;
-            enter(new FollowerRole(this, leader), r, leader);
-        }
-    }
-
-    private void enter(RoleState state, Role r, PeerId leader) {
+    /** Takes role {@code r} under {@code leader}, elected or handed over. */
+    void enter(RoleState state, Role r, PeerId leader) {
         LOG.info("node {}: {} (leader {})", config.self(), r, leader);
         role = state;
-        election.onSettled(r, new Vote(leader, storage.currentEpoch(), history.last()));
+        looking.settled(r, leader);
         actions.add(new Action.RoleChanged(r, storage.currentEpoch(), leader));
         state.start();
     }
@@ -443,7 +372,7 @@ public final class ZabCore {
         }
         leaveRole(reason);
         delivery.deliverUpTo(delivery.lastCommitted());
-        lookForLeader(reason);
+        looking.lookFor(reason);
     }
 
     /**
@@ -456,48 +385,6 @@ public final class ZabCore {
         role = null;
         leaving.leave();
         requests.roleLeft(delivery.lastCommitted(), reason);
-    }
-
-    private final class Context implements ElectionContext {
-        @Override
-        public PeerId self() {
-            return config.self();
-        }
-
-        @Override
-        public QuorumVerifier quorum() {
-            return memberships.quorum();
-        }
-
-        @Override
-        public Set<PeerId> observers() {
-            return memberships.observers();
-        }
-
-        @Override
-        public void send(PeerId to, Notification notification) {
-            Membership committed = memberships.committed();
-            if (!committed.version().equals(Zxid.ZERO)
-                    && notification.membershipVersion().equals(committed.version())) {
-                notification = notification.withMembership(committed);
-            }
-            actions.add(new Send(to, notification));
-        }
-
-        /**
-         * The committed membership's: nodes that saw a change proposed and nodes that did not
-         * still count each other (each by its own quorum, joint while it saw one); a node that
-         * missed a commit learns it from the notifications and looks again.
-         */
-        @Override
-        public Zxid membershipVersion() {
-            return memberships.committed().version();
-        }
-
-        @Override
-        public boolean mayVote() {
-            return ZabCore.this.mayVote();
-        }
     }
 
     /**
@@ -516,7 +403,7 @@ public final class ZabCore {
 
     /** A voter that may not vote yet (observers never vote and are not said to abstain). */
     public boolean isAbstaining() {
-        return electionContext.abstains();
+        return looking.abstains();
     }
 
     /** A member removed by a committed change (not one started to join): it takes no part. */
