@@ -50,6 +50,7 @@ public final class ZabCore {
     private final Memberships memberships;
     private final Peers peers;
     private final Looking looking;
+    private final ChangeRequests changes;
     private final List<Action> actions = new ArrayList<>();
 
     private final History history;
@@ -66,12 +67,6 @@ public final class ZabCore {
     private final Set<PeerId> rejectLogged = new java.util.HashSet<>();
     private long rejectedMessages;
 
-    /** A leadership transfer this node was asked for: pending until the target leads. */
-    private record Transfer(long requestId, PeerId target, long deadlineTick) {
-    }
-
-    private Transfer transfer;
-
     public ZabCore(CoreConfig config, PersistentState state, LeaderElection election) {
         this.config = config;
         this.requests = new LocalRequests(this);
@@ -84,6 +79,7 @@ public final class ZabCore {
         this.storage = new LocalStorage(this, state, history, logExtent, delivery);
         this.peers = new Peers(this);
         this.looking = new Looking(this, election, history, peers);
+        this.changes = new ChangeRequests(this);
         LOG.info("node {}: {}", config.self(), memberships);
         peers.announce();
         looking.start();
@@ -114,9 +110,9 @@ public final class ZabCore {
         } else if (event instanceof SyncRead s) {
             requests.onSyncRead(s.requestId(), s.waitTicks());
         } else if (event instanceof Event.TransferLeadership t) {
-            onTransferLeadership(t.requestId(), t.target(), t.timeoutTicks());
+            changes.onTransferLeadership(t.requestId(), t.target(), t.timeoutTicks());
         } else if (event instanceof Event.ChangeMembership c) {
-            onChangeMembership(c.requestId(), c.target(), c.timeoutTicks());
+            changes.onChangeMembership(c.requestId(), c.target(), c.timeoutTicks());
         } else if (event instanceof PeerDisconnected d) {
             looking.forget(d.peer());
             rejectLogged.remove(d.peer()); // a new connection gets its own WARN
@@ -150,7 +146,7 @@ public final class ZabCore {
         }
         // A transfer that just timed out makes us a leader taking writes again: release what
         // waited for the next leader in this same event, not the next one.
-        checkTransfer();
+        changes.check();
         requests.releaseAwaitingLeader();
         peers.settled();
     }
@@ -189,127 +185,12 @@ public final class ZabCore {
         requests.holdForNextLeader(h);
     }
 
-    // ---- leadership transfer ----
-
-    /**
-     * Starts handing leadership to {@code target}, or refuses at once. Refusals change
-     * nothing: this node must lead in broadcast, the target must be another voter, in broadcast
-     * with us, and no other transfer may run.
-     */
-    private void onTransferLeadership(long requestId, PeerId target, int timeoutTicks) {
-        String refusal;
-        if (!(role instanceof LeaderRole leading) || !role.broadcasting()) {
-            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, leaderHint(),
-                    "only an established leader transfers its leadership; this node is "
-                            + describe()));
-            return;
-        } else if (transfer != null) {
-            refusal = "a transfer to " + transfer.target() + " is already running";
-        } else if (memberships.pending() != null || memberships.staging() != null) {
-            complete(requestId, Outcome.failed(Outcome.Kind.CHANGE_IN_FLIGHT, config.self(),
-                    "a membership change is in flight (" + memberships + ")"));
-            return;
-        } else if (target.equals(config.self())) {
-            refusal = "this node leads already";
-        } else if (memberships.committed().isObserver(target)) {
-            refusal = "peer " + target + " is an observer; only a voter can lead";
-        } else if (!memberships.committed().isVoter(target)) {
-            refusal = "peer " + target + " is not a member of the ensemble";
-        } else {
-            refusal = leading.startTransfer(target);
-        }
-        if (refusal != null) {
-            LOG.info("node {}: refusing to transfer leadership to {}: {}", config.self(), target,
-                    refusal);
-            complete(requestId, Outcome.failed(Outcome.Kind.REFUSED, config.self(), refusal));
-            return;
-        }
-        LOG.info("node {}: transferring leadership to {} (within {} ticks); writes are refused"
-                + " meanwhile", config.self(), target, timeoutTicks);
-        transfer = new Transfer(requestId, target, ticks + timeoutTicks);
-    }
-
-    // ---- membership change ----
-
-    /**
-     * Starts a membership change on this leader, or refuses it at once (nothing changed): this
-     * node must lead in broadcast, no other change or transfer may be in flight, and the target
-     * must differ from the committed membership.
-     */
-    private void onChangeMembership(long requestId, Membership target, int timeoutTicks) {
-        if (role instanceof FollowerRole following && role.broadcasting()) {
-            following.forwardChange(requestId, target, timeoutTicks);
-            return;
-        }
-        Outcome refused = startChange(config.self(), requestId, target, timeoutTicks);
-        if (refused != null) {
-            complete(requestId, refused);
-        }
-    }
-
     /**
      * Stages a change asked by {@code origin} (this node, or a learner that forwarded it) on
      * this leader; returns why it is refused at once (nothing changed), or null.
      */
     Outcome startChange(PeerId origin, long requestId, Membership target, int timeoutTicks) {
-        if (!(role instanceof LeaderRole leading) || !role.broadcasting()) {
-            return Outcome.failed(Outcome.Kind.NOT_LEADER, leaderHint(),
-                    "only an established leader changes the membership; this node is "
-                            + describe());
-        }
-        if (transfer != null || memberships.pending() != null
-                || memberships.staging() != null || leading.transferring()) {
-            return Outcome.failed(Outcome.Kind.CHANGE_IN_FLIGHT, config.self(),
-                    transfer != null || leading.transferring() ? "a leadership transfer is"
-                            + " running" : "a membership change is in flight ("
-                            + memberships + ")");
-        }
-        Membership committed = memberships.committed();
-        if (!target.version().equals(Zxid.ZERO)
-                && !target.version().equals(committed.version())) {
-            // Built from a membership another change has replaced since: applying it would
-            // undo that change (a compare-and-set on the version).
-            return Outcome.failed(Outcome.Kind.REFUSED, config.self(), "the target was built"
-                    + " from membership " + target.version() + " but " + committed
-                    + " is committed now; build it again from that one");
-        }
-        if (target.sameMembers(committed)) {
-            return Outcome.failed(Outcome.Kind.REFUSED, config.self(),
-                    "the membership is that already (" + committed + ")");
-        }
-        LOG.info("node {}: changing the membership from {} to voters {} observers {} for {}"
-                + " (new members catch up first, within {} ticks)", config.self(),
-                memberships.committed(), target.voters().keySet(), target.observers().keySet(),
-                origin, timeoutTicks);
-        memberships.stage(target.withVersion(Zxid.ZERO));
-        leading.startChange(origin, requestId, ticks + timeoutTicks);
-        return null;
-    }
-
-    /**
-     * Ends a transfer once the target is seen leading in broadcast (this node, the old leader,
-     * follows it by then), or once its time is up; a leader still waiting for the target to
-     * catch up then takes writes again.
-     */
-    private void checkTransfer() {
-        if (transfer == null) {
-            return;
-        }
-        PeerId target = transfer.target();
-        if (role != null && !(role instanceof LeaderRole) && role.broadcasting()
-                && role.leader().filter(target::equals).isPresent()) {
-            LOG.info("node {}: leadership transferred to {}", config.self(), target);
-            complete(transfer.requestId(), Outcome.transferred(target));
-            transfer = null;
-        } else if (ticks >= transfer.deadlineTick()) {
-            String where = role instanceof LeaderRole leading && leading.abortTransfer()
-                    ? "; this node still leads and takes writes again" : "";
-            LOG.warn("node {}: leadership transfer to {} timed out{}", config.self(), target,
-                    where);
-            complete(transfer.requestId(), Outcome.failed(Outcome.Kind.TIMED_OUT, leaderHint(),
-                    "peer " + target + " was not seen leading within the timeout" + where));
-            transfer = null;
-        }
+        return changes.startChange(origin, requestId, target, timeoutTicks);
     }
 
     /**
