@@ -34,10 +34,14 @@ import org.slf4j.LoggerFactory;
  * driver calls {@link #handle} for each {@link Event} and then {@link #drainActions} to learn what
  * to do. No I/O, no threads, no clock: the same code runs in the simulator and in ZabNode.
  *
- * <p>The core holds what every role shares: the epochs, the in-memory history, what its log on
- * disk holds ({@link LogExtent}, the DIFF a leader can serve from disk), what is durable
- * (by storage sequence number), what is committed and delivered, and the host requests in
- * flight. The roles ({@link LeaderRole}, {@link FollowerRole}) hold the phase of the protocol;
+ * <p>The core holds what every role shares: the in-memory history and what its log on disk
+ * holds ({@link LogExtent}, the DIFF a leader can serve from disk), and, each in one part of it,
+ * the epochs and what is durable by storage sequence number ({@link LocalStorage}), what is
+ * committed, delivered and applied ({@link Delivery}), the host requests in flight
+ * ({@link LocalRequests}), the peers it talks to and its standing in the membership
+ * ({@link Peers}), the election ({@link Looking}), and the transfers and membership changes
+ * asked of it ({@link ChangeRequests}). The core dispatches each event to its parts and to the
+ * role. The roles ({@link LeaderRole}, {@link FollowerRole}) hold the phase of the protocol;
  * while LOOKING there is no role and the {@link LeaderElection} runs.
  *
  * <p>Not thread-safe: one thread (the protocol thread, or the simulator) owns it.
@@ -47,22 +51,22 @@ public final class ZabCore {
     static final Logger LOG = LoggerFactory.getLogger(ZabCore.class);
 
     private final CoreConfig config;
-    private final Memberships memberships;
-    private final Peers peers;
-    private final Looking looking;
-    private final ChangeRequests changes;
     private final List<Action> actions = new ArrayList<>();
+    private long ticks;
+    private RoleState role;
 
     private final History history;
     /** What the txn log holds: the DIFF a leader can serve from disk ({@link LogExtent}). */
     private final LogExtent logExtent;
     private final ServableHistory servable;
-    private long ticks;
+    private final Memberships memberships;
 
     private final LocalRequests requests;
     private final Delivery delivery;
     private final LocalStorage storage;
-    private RoleState role;
+    private final Peers peers;
+    private final Looking looking;
+    private final ChangeRequests changes;
     /** Peers whose connection had a rejected message logged at WARN (until it breaks). */
     private final Set<PeerId> rejectLogged = new java.util.HashSet<>();
     private long rejectedMessages;
