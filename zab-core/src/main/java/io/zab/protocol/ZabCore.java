@@ -5,12 +5,8 @@ import io.zab.PeerId;
 import io.zab.Role;
 import io.zab.Zxid;
 import io.zab.Membership;
-import io.zab.election.ElectionContext;
 import io.zab.election.LeaderElection;
-import io.zab.election.Vote;
 import io.zab.protocol.Action.Complete;
-import io.zab.protocol.Action.Deliver;
-import io.zab.protocol.Action.RequestProposed;
 import io.zab.protocol.Action.Send;
 import io.zab.protocol.Event.Applied;
 import io.zab.protocol.Event.PeerDisconnected;
@@ -25,12 +21,9 @@ import io.zab.protocol.message.Message;
 import io.zab.protocol.message.Notification;
 import io.zab.protocol.message.ObserverInfo;
 import io.zab.protocol.quorum.QuorumVerifier;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -41,89 +34,59 @@ import org.slf4j.LoggerFactory;
  * driver calls {@link #handle} for each {@link Event} and then {@link #drainActions} to learn what
  * to do. No I/O, no threads, no clock: the same code runs in the simulator and in ZabNode.
  *
- * <p>The core holds what every role shares: the epochs, the in-memory history, what its log on
- * disk holds ({@link LogExtent}, the DIFF a leader can serve from disk), what is durable
- * (by storage sequence number), what is committed and delivered, and the host requests in
- * flight. The roles ({@link LeaderRole}, {@link FollowerRole}) hold the phase of the protocol;
+ * <p>The core holds what every role shares: the in-memory history and what its log on disk
+ * holds ({@link LogExtent}, the DIFF a leader can serve from disk), and, each in one part of it,
+ * the epochs and what is durable by storage sequence number ({@link LocalStorage}), what is
+ * committed, delivered and applied ({@link Delivery}), the host requests in flight
+ * ({@link LocalRequests}), the peers it talks to and its standing in the membership
+ * ({@link Peers}), the election ({@link Looking}), and the transfers and membership changes
+ * asked of it ({@link ChangeRequests}). The core dispatches each event to its parts and to the
+ * role. The roles ({@link LeaderRole}, {@link FollowerRole}) hold the phase of the protocol;
  * while LOOKING there is no role and the {@link LeaderElection} runs.
  *
  * <p>Not thread-safe: one thread (the protocol thread, or the simulator) owns it.
  */
 public final class ZabCore {
-    private static final Logger LOG = LoggerFactory.getLogger(ZabCore.class);
+    /** Also the logger of the core's parts, so their lines keep this logger's name. */
+    static final Logger LOG = LoggerFactory.getLogger(ZabCore.class);
 
     private final CoreConfig config;
-    private final Memberships memberships;
-    /** The peers last given to the driver (Action.PeersChanged), and what they came from. */
-    private Map<PeerId, String> peersSent;
-    private long peersGeneration = -1;
-    private PeerId peersLeader;
-    private boolean peersTalk;
-    /** What the roles were last told of the membership (to tell them when it changes). */
-    private QuorumVerifier quorumSeen;
-    /** A committed membership being saved: delivery stops before its txn until it is durable. */
-    private Zxid membershipSaveZxid;
-    private long membershipSaveSeq = -1;
-    private final LeaderElection election;
-    private final ElectionContext electionContext = new Context();
     private final List<Action> actions = new ArrayList<>();
+    private long ticks;
+    private RoleState role;
 
-    private long acceptedEpoch;
-    private long currentEpoch;
     private final History history;
     /** What the txn log holds: the DIFF a leader can serve from disk ({@link LogExtent}). */
     private final LogExtent logExtent;
     private final ServableHistory servable;
-    private Zxid lastSyncedZxid;
-    private Zxid lastCommittedZxid;
-    private Zxid lastDeliveredZxid;
-    /** What the state machine reported applied (Event.Applied): at most lastDeliveredZxid. */
-    private Zxid appliedZxid;
-    private long issuedSeq;
-    private long persistedSeq;
-    /** (seq, history end after that storage action), to learn what a Persisted covers. */
-    private final ArrayDeque<long[]> pendingEnds = new ArrayDeque<>();
-    private long ticks;
-    /** A snapshot installed by SNAP that the state machine has not been given yet. */
-    private Zxid pendingRestoreZxid;
-    private long pendingRestoreSeq;
+    private final Memberships memberships;
 
-    /** Host requests bound to a txn and not yet delivered. */
-    private final BoundRequests awaitingDelivery = new BoundRequests();
-    /** Local requests waiting (within their wait) for a leader in broadcast. */
-    private final HeldRequests awaitingLeader = new HeldRequests();
-    private RoleState role;
-    /** Discovery openings that arrived while LOOKING, replayed if this node becomes leader. */
-    private final Map<PeerId, Message> earlyInfos = new LinkedHashMap<>();
+    private final LocalRequests requests;
+    private final Delivery delivery;
+    private final LocalStorage storage;
+    private final Peers peers;
+    private final Looking looking;
+    private final ChangeRequests changes;
     /** Peers whose connection had a rejected message logged at WARN (until it breaks). */
     private final Set<PeerId> rejectLogged = new java.util.HashSet<>();
     private long rejectedMessages;
 
-    /** A leadership transfer this node was asked for: pending until the target leads. */
-    private record Transfer(long requestId, PeerId target, long deadlineTick) {
-    }
-
-    private Transfer transfer;
-
     public ZabCore(CoreConfig config, PersistentState state, LeaderElection election) {
         this.config = config;
-        this.election = election;
-        this.acceptedEpoch = state.acceptedEpoch();
-        this.currentEpoch = state.currentEpoch();
+        this.requests = new LocalRequests(this);
         this.history = new History(state.snapshotZxid(), state.log());
         this.logExtent = new LogExtent(state.snapshotZxid(), state.log());
         this.servable = new ServableHistory(history, logExtent);
-        this.lastSyncedZxid = history.last();
-        this.lastCommittedZxid = state.snapshotZxid();
-        this.lastDeliveredZxid = state.snapshotZxid();
-        this.appliedZxid = state.snapshotZxid();
+        this.delivery = new Delivery(this, history, requests, state.snapshotZxid());
         this.memberships = new Memberships(state.membership() != null ? state.membership()
                 : io.zab.Membership.of(config.voters(), config.observers()), state.log());
-        this.quorumSeen = memberships.quorum();
+        this.storage = new LocalStorage(this, state, history, logExtent, delivery);
+        this.peers = new Peers(this);
+        this.looking = new Looking(this, election, history, peers);
+        this.changes = new ChangeRequests(this);
         LOG.info("node {}: {}", config.self(), memberships);
-        announcePeers();
-        election.init(electionContext);
-        lookForLeader("start");
+        peers.announce();
+        looking.start();
     }
 
     /** Feeds one event; the answer accumulates until {@link #drainActions}. */
@@ -132,12 +95,12 @@ public final class ZabCore {
             onReceived(r.from(), r.message());
         } else if (event instanceof Tick) {
             ticks++;
-            election.onTick();
-            expireAwaitingLeader();
+            looking.onTick();
+            requests.expireAwaitingLeader();
             if (role != null) {
                 role.onTick();
             }
-            checkElection();
+            looking.check();
         } else if (event instanceof Event.Heard h) {
             if (role != null) {
                 role.onHeard(h.peers());
@@ -145,17 +108,17 @@ public final class ZabCore {
         } else if (event instanceof Persisted p) {
             onPersisted(p.seq());
         } else if (event instanceof Applied a) {
-            onApplied(a.zxid());
+            delivery.onApplied(a.zxid());
         } else if (event instanceof Submit s) {
-            onSubmit(s.requestId(), s.payload(), s.waitTicks());
+            requests.onSubmit(s.requestId(), s.payload(), s.waitTicks());
         } else if (event instanceof SyncRead s) {
-            onSyncRead(s.requestId(), s.waitTicks());
+            requests.onSyncRead(s.requestId(), s.waitTicks());
         } else if (event instanceof Event.TransferLeadership t) {
-            onTransferLeadership(t.requestId(), t.target(), t.timeoutTicks());
+            changes.onTransferLeadership(t.requestId(), t.target(), t.timeoutTicks());
         } else if (event instanceof Event.ChangeMembership c) {
-            onChangeMembership(c.requestId(), c.target(), c.timeoutTicks());
+            changes.onChangeMembership(c.requestId(), c.target(), c.timeoutTicks());
         } else if (event instanceof PeerDisconnected d) {
-            earlyInfos.remove(d.peer());
+            looking.forget(d.peer());
             rejectLogged.remove(d.peer()); // a new connection gets its own WARN
             if (role != null) {
                 role.onDisconnected(d.peer());
@@ -187,58 +150,9 @@ public final class ZabCore {
         }
         // A transfer that just timed out makes us a leader taking writes again: release what
         // waited for the next leader in this same event, not the next one.
-        checkTransfer();
-        releaseAwaitingLeader();
-        membershipSettled();
-    }
-
-    /**
-     * After an event: the roles count quorums anew if the membership changed, and the driver
-     * learns the peers to talk to. Last, so that messages the event sent to a member that just
-     * left (the COMMIT of its removal) are queued before its connection is closed.
-     */
-    private void membershipSettled() {
-        mayFollow(); // notes that we are a member before the roles hear of a change
-        if (memberships.quorum() != quorumSeen) {
-            quorumSeen = memberships.quorum();
-            if (role != null) {
-                role.onMembershipChanged();
-            }
-        }
-        announcePeers();
-    }
-
-    private void announcePeers() {
-        PeerId leader = leaderHint();
-        boolean talks = mayFollow() || role != null;
-        if (memberships.generation() == peersGeneration && Objects.equals(leader, peersLeader)
-                && talks == peersTalk) {
-            return; // nothing it depends on changed: no map built for every event
-        }
-        peersGeneration = memberships.generation();
-        peersLeader = leader;
-        peersTalk = talks;
-        // A member removed for good talks to no one once it has no role: the others refuse it
-        // anyway. Until then (a removed leader handing over) it talks to the members.
-        Map<PeerId, String> peers = mayFollow() || role != null
-                ? memberships.peers(config.self()) : Map.of();
-        if (leader != null && !leader.equals(config.self()) && !peers.containsKey(leader)) {
-            // Our leader was just removed by the change it committed, or we have not learned
-            // of it yet (a SNAP replaced the history that named it): we follow it until its
-            // TAKEOVER names the next leader, or we lose it, so its link must stay.
-            String address = memberships.addressOf(leader);
-            if (address == null && peersSent != null) {
-                address = peersSent.get(leader);
-            }
-            if (address != null) {
-                peers = new java.util.TreeMap<>(peers);
-                peers.put(leader, address);
-            }
-        }
-        if (!peers.equals(peersSent)) {
-            peersSent = peers;
-            actions.add(new Action.PeersChanged(peers));
-        }
+        changes.check();
+        requests.releaseAwaitingLeader();
+        peers.settled();
     }
 
     public List<Action> drainActions() {
@@ -257,81 +171,13 @@ public final class ZabCore {
             return;
         }
         if (message instanceof Notification n) {
-            if (role == null && n.membership() != null && n.membership().version()
-                    .isAfter(memberships.committed().version())) {
-                // A committed membership we missed (ZooKeeper's notifications carry the
-                // config for this): a fact, taken as NEWLEADER's; we look again with it,
-                // talking to its members and counting its quorum.
-                LOG.info("node {}: peer {} has committed {}; looking again with it",
-                        config.self(), from, n.membership());
-                adoptMembership(n.membership());
-                announcePeers();
-                lookForLeader("learned of " + n.membership());
-                return;
-            }
-            election.onNotification(from, n);
-            checkElection();
+            looking.onNotification(from, n);
         } else if (role != null) {
             role.onMessage(from, message);
         } else if (message instanceof FollowerInfo || message instanceof ObserverInfo) {
-            earlyInfos.put(from, message);
+            looking.keepEarlyInfo(from, message);
         } else {
             LOG.debug("node {}: looking, ignoring {} from {}", config.self(), message, from);
-        }
-    }
-
-    private void onSubmit(long requestId, byte[] payload, int waitTicks) {
-        if (payload.length > config.maxTxnBytes()) {
-            complete(requestId, Outcome.failed(Outcome.Kind.TOO_LARGE, leaderHint(),
-                    "txn of " + payload.length + " bytes exceeds maxTxnBytes "
-                            + config.maxTxnBytes()));
-        } else if (mustAwaitLeader(waitTicks)) {
-            awaitingLeader.add(new HeldRequests.Held(requestId, payload, config.self(),
-                    ticks + waitTicks));
-        } else if (role == null) {
-            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "no leader: this node is looking for one"));
-        } else {
-            role.onSubmit(requestId, payload, waitTicks);
-        }
-    }
-
-    private void onSyncRead(long requestId, int waitTicks) {
-        if (mustAwaitLeader(waitTicks)) {
-            awaitingLeader.add(new HeldRequests.Held(requestId, null, config.self(),
-                    ticks + waitTicks));
-        } else if (role == null) {
-            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "no leader: this node is looking for one"));
-        } else {
-            role.onSyncRead(requestId);
-        }
-    }
-
-    /** A request that may wait is held while there is no leader in broadcast, or behind one held. */
-    private boolean mustAwaitLeader(int waitTicks) {
-        return waitTicks > 0 && (!awaitingLeader.isEmpty() || role == null
-                || !role.admitting());
-    }
-
-    /** Hands held requests, in order, to a role in broadcast. */
-    private void releaseAwaitingLeader() {
-        while (!awaitingLeader.isEmpty() && role != null && role.admitting()) {
-            HeldRequests.Held h = awaitingLeader.poll();
-            if (h.payload() == null) {
-                role.onSyncRead(h.requestId());
-            } else {
-                role.onSubmit(h.requestId(), h.payload(), Math.max(1, h.ticksLeft(ticks)));
-            }
-        }
-    }
-
-    private void expireAwaitingLeader() {
-        for (HeldRequests.Held h : awaitingLeader.expire(ticks)) {
-            complete(h.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "no leader in broadcast within the wait (" + (role == null
-                            ? "this node is looking for one" : "leader " + leaderHint()
-                                    + " is not in broadcast yet") + ")"));
         }
     }
 
@@ -340,65 +186,7 @@ public final class ZabCore {
      * it waits for the next leader within what is left of its wait.
      */
     void holdForNextLeader(HeldRequests.Held h) {
-        awaitingLeader.add(h);
-    }
-
-    // ---- leadership transfer ----
-
-    /**
-     * Starts handing leadership to {@code target}, or refuses at once. Refusals change
-     * nothing: this node must lead in broadcast, the target must be another voter, in broadcast
-     * with us, and no other transfer may run.
-     */
-    private void onTransferLeadership(long requestId, PeerId target, int timeoutTicks) {
-        String refusal;
-        if (!(role instanceof LeaderRole leading) || !role.broadcasting()) {
-            complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, leaderHint(),
-                    "only an established leader transfers its leadership; this node is "
-                            + describe()));
-            return;
-        } else if (transfer != null) {
-            refusal = "a transfer to " + transfer.target() + " is already running";
-        } else if (memberships.pending() != null || memberships.staging() != null) {
-            complete(requestId, Outcome.failed(Outcome.Kind.CHANGE_IN_FLIGHT, config.self(),
-                    "a membership change is in flight (" + memberships + ")"));
-            return;
-        } else if (target.equals(config.self())) {
-            refusal = "this node leads already";
-        } else if (memberships.committed().isObserver(target)) {
-            refusal = "peer " + target + " is an observer; only a voter can lead";
-        } else if (!memberships.committed().isVoter(target)) {
-            refusal = "peer " + target + " is not a member of the ensemble";
-        } else {
-            refusal = leading.startTransfer(target);
-        }
-        if (refusal != null) {
-            LOG.info("node {}: refusing to transfer leadership to {}: {}", config.self(), target,
-                    refusal);
-            complete(requestId, Outcome.failed(Outcome.Kind.REFUSED, config.self(), refusal));
-            return;
-        }
-        LOG.info("node {}: transferring leadership to {} (within {} ticks); writes are refused"
-                + " meanwhile", config.self(), target, timeoutTicks);
-        transfer = new Transfer(requestId, target, ticks + timeoutTicks);
-    }
-
-    // ---- membership change ----
-
-    /**
-     * Starts a membership change on this leader, or refuses it at once (nothing changed): this
-     * node must lead in broadcast, no other change or transfer may be in flight, and the target
-     * must differ from the committed membership.
-     */
-    private void onChangeMembership(long requestId, Membership target, int timeoutTicks) {
-        if (role instanceof FollowerRole following && role.broadcasting()) {
-            following.forwardChange(requestId, target, timeoutTicks);
-            return;
-        }
-        Outcome refused = startChange(config.self(), requestId, target, timeoutTicks);
-        if (refused != null) {
-            complete(requestId, refused);
-        }
+        requests.holdForNextLeader(h);
     }
 
     /**
@@ -406,81 +194,7 @@ public final class ZabCore {
      * this leader; returns why it is refused at once (nothing changed), or null.
      */
     Outcome startChange(PeerId origin, long requestId, Membership target, int timeoutTicks) {
-        if (!(role instanceof LeaderRole leading) || !role.broadcasting()) {
-            return Outcome.failed(Outcome.Kind.NOT_LEADER, leaderHint(),
-                    "only an established leader changes the membership; this node is "
-                            + describe());
-        }
-        if (transfer != null || memberships.pending() != null
-                || memberships.staging() != null || leading.transferring()) {
-            return Outcome.failed(Outcome.Kind.CHANGE_IN_FLIGHT, config.self(),
-                    transfer != null || leading.transferring() ? "a leadership transfer is"
-                            + " running" : "a membership change is in flight ("
-                            + memberships + ")");
-        }
-        Membership committed = memberships.committed();
-        if (!target.version().equals(Zxid.ZERO)
-                && !target.version().equals(committed.version())) {
-            // Built from a membership another change has replaced since: applying it would
-            // undo that change (a compare-and-set on the version).
-            return Outcome.failed(Outcome.Kind.REFUSED, config.self(), "the target was built"
-                    + " from membership " + target.version() + " but " + committed
-                    + " is committed now; build it again from that one");
-        }
-        if (target.sameMembers(committed)) {
-            return Outcome.failed(Outcome.Kind.REFUSED, config.self(),
-                    "the membership is that already (" + committed + ")");
-        }
-        LOG.info("node {}: changing the membership from {} to voters {} observers {} for {}"
-                + " (new members catch up first, within {} ticks)", config.self(),
-                memberships.committed(), target.voters().keySet(), target.observers().keySet(),
-                origin, timeoutTicks);
-        memberships.stage(target.withVersion(Zxid.ZERO));
-        leading.startChange(origin, requestId, ticks + timeoutTicks);
-        return null;
-    }
-
-    /**
-     * Whether this node may follow a leader: it is a member of the committed membership, or it
-     * was started to join (it syncs as a learner the leader is staging, before it is one).
-     */
-    private boolean mayFollow() {
-        if (memberships.committed().contains(config.self())) {
-            wasMember = true;
-            return true;
-        }
-        // Started to join (or blank): it follows until a change makes it a member; once it
-        // was one, a committed membership without it removed it.
-        return config.joinExisting() && !wasMember;
-    }
-
-    /** This node was a member of a committed membership since it started. */
-    private boolean wasMember;
-
-    /**
-     * Ends a transfer once the target is seen leading in broadcast (this node, the old leader,
-     * follows it by then), or once its time is up; a leader still waiting for the target to
-     * catch up then takes writes again.
-     */
-    private void checkTransfer() {
-        if (transfer == null) {
-            return;
-        }
-        PeerId target = transfer.target();
-        if (role != null && !(role instanceof LeaderRole) && role.broadcasting()
-                && role.leader().filter(target::equals).isPresent()) {
-            LOG.info("node {}: leadership transferred to {}", config.self(), target);
-            complete(transfer.requestId(), Outcome.transferred(target));
-            transfer = null;
-        } else if (ticks >= transfer.deadlineTick()) {
-            String where = role instanceof LeaderRole leading && leading.abortTransfer()
-                    ? "; this node still leads and takes writes again" : "";
-            LOG.warn("node {}: leadership transfer to {} timed out{}", config.self(), target,
-                    where);
-            complete(transfer.requestId(), Outcome.failed(Outcome.Kind.TIMED_OUT, leaderHint(),
-                    "peer " + target + " was not seen leading within the timeout" + where));
-            transfer = null;
-        }
+        return changes.startChange(origin, requestId, target, timeoutTicks);
     }
 
     /**
@@ -495,18 +209,12 @@ public final class ZabCore {
         LOG.info("node {}: {}; {} {} without an election", config.self(), reason,
                 next.equals(config.self()) ? "leading" : "following", next);
         if (next.equals(config.self())) {
-            LeaderRole leading = new LeaderRole(this);
-            enter(leading, Role.LEADING, next);
-            Map<PeerId, Message> early = new LinkedHashMap<>(earlyInfos);
-            earlyInfos.clear();
-            early.forEach(leading::onMessage);
-        } else if (!mayFollow()) {
-            earlyInfos.clear();
-            lookForLeader("not a member of " + memberships.committed());
+            looking.lead(next);
+        } else if (!peers.mayFollow()) {
+            // Looking clears the openings kept, as following does.
+            looking.lookFor("not a member of " + memberships.committed());
         } else {
-            earlyInfos.clear();
-            enter(new FollowerRole(this, next),
-                    isObserver() ? Role.OBSERVING : Role.FOLLOWING, next);
+            looking.follow(next);
         }
     }
 
@@ -515,117 +223,30 @@ public final class ZabCore {
      * told that learner first. Kept (as while looking) in case we lead next.
      */
     void keepEarlyInfo(PeerId from, Message info) {
-        earlyInfos.put(from, info);
-    }
-
-    private void onApplied(Zxid zxid) {
-        // A mark is coalesced and may trail a restore that moved delivery elsewhere: clamp it.
-        Zxid z = Zxid.min(zxid, lastDeliveredZxid);
-        if (z.isAfter(appliedZxid)) {
-            appliedZxid = z;
-            trimHistory();
-            if (role != null) {
-                role.onApplied();
-            }
-        }
-    }
-
-    /**
-     * Keeps the history within its bounds but never drops a txn the state machine has not
-     * applied: the delivery queue holds the same txns, so what a node holds in memory is the
-     * history plus nothing (a leader's in-flight budget and a follower's acks bound what is
-     * unapplied).
-     */
-    private void trimHistory() {
-        // Trimmed in steps of a sixteenth of the count bound: what to keep (the pin) costs a
-        // search per learner, too much to pay for every delivered txn of a fast stream.
-        int maxTxns = config.historyMaxTxns();
-        if (history.size() - maxTxns <= maxTxns / 16
-                && history.bytes() <= config.historyMaxBytes()) {
-            return;
-        }
-        Zxid pin = role == null ? null : role.historyPin();
-        history.trim(maxTxns, config.historyMaxBytes(),
-                pin == null ? appliedZxid : Zxid.min(appliedZxid, pin));
+        looking.keepEarlyInfo(from, info);
     }
 
     private void onPersisted(long seq) {
-        if (seq <= persistedSeq) {
+        if (!storage.persisted(seq)) {
             return;
         }
-        if (seq > issuedSeq) {
-            throw new IllegalStateException("persisted seq " + seq + " was never issued (last "
-                    + issuedSeq + ")");
-        }
-        persistedSeq = seq;
-        if (membershipSaveZxid != null && isPersisted(membershipSaveSeq)) {
-            membershipSaveZxid = null;
-            deliverUpTo(lastCommittedZxid);
-        }
-        while (!pendingEnds.isEmpty() && pendingEnds.peekFirst()[0] <= seq) {
-            long end = pendingEnds.pollFirst()[1];
-            lastSyncedZxid = Zxid.fromLong(end);
-        }
+        delivery.onPersisted();
+        storage.syncedUpTo(seq);
         if (role != null) {
             role.onPersisted();
         } else {
-            deliverUpTo(lastCommittedZxid); // what was committed before we lost our role
+            delivery.deliverUpTo(delivery.lastCommitted()); // committed before we lost our role
         }
     }
 
-    // ---- election ----
+    // ---- roles ----
 
-    private void lookForLeader(String reason) {
-        LOG.info("node {}: LOOKING ({}), currentEpoch {}, last zxid {}{}", config.self(), reason,
-                currentEpoch, history.last(), mayVote() ? "" : !mayFollow()
-                        ? "; removed from the membership: it takes no part any more"
-                        : !memberships.newest().isVoter(config.self())
-                                ? "; not a voter of " + memberships.newest()
-                                : "; abstaining: joining an existing cluster blank, it votes"
-                                        + " after its first sync");
-        actions.add(new Action.RoleChanged(Role.LOOKING, currentEpoch, null));
-        earlyInfos.clear();
-        election.lookForLeader(new Vote(config.self(), currentEpoch, history.last()));
-        checkElection();
-    }
-
-    private void checkElection() {
-        Optional<PeerId> decided = election.takeDecision();
-        if (decided.isEmpty()) {
-            return;
-        }
-        PeerId leader = decided.get();
-        if (role != null) {
-            LOG.warn("node {}: election decided {} while in role {}; ignored", config.self(),
-                    leader, role.role());
-            return;
-        }
-        if (leader.equals(config.self())) {
-            if (isObserver() || !mayVote()) {
-                throw new IllegalStateException((isObserver() ? "an observer"
-                        : "an abstaining voter") + " was elected leader");
-            }
-            LeaderRole leading = new LeaderRole(this);
-            enter(leading, Role.LEADING, leader);
-            Map<PeerId, Message> early = new LinkedHashMap<>(earlyInfos);
-            earlyInfos.clear();
-            early.forEach(leading::onMessage);
-        } else if (!mayFollow()) {
-            earlyInfos.clear();
-            LOG.info("node {}: not following {}: this node is not a member of {}",
-                    config.self(), leader, memberships.committed());
-        } else {
-            earlyInfos.clear();
-            Role r = isObserver() ? Role.OBSERVING : Role.FOLLOWING;
-            enter(new FollowerRole(this, leader), r, leader);
-        }
-    }
-
-    private void enter(RoleState state, Role r, PeerId leader) {
+    /** Takes role {@code r} under {@code leader}, elected or handed over. */
+    void enter(RoleState state, Role r, PeerId leader) {
         LOG.info("node {}: {} (leader {})", config.self(), r, leader);
         role = state;
-        election.onSettled(r, new Vote(leader, currentEpoch, history.last()));
-        actions.add(new Action.RoleChanged(r, currentEpoch, leader));
+        looking.settled(r, leader);
+        actions.add(new Action.RoleChanged(r, storage.currentEpoch(), leader));
         state.start();
     }
 
@@ -635,8 +256,8 @@ public final class ZabCore {
             return;
         }
         leaveRole(reason);
-        deliverUpTo(lastCommittedZxid);
-        lookForLeader(reason);
+        delivery.deliverUpTo(delivery.lastCommitted());
+        looking.lookFor(reason);
     }
 
     /**
@@ -648,51 +269,7 @@ public final class ZabCore {
         RoleState leaving = role;
         role = null;
         leaving.leave();
-        awaitingDelivery.removeAfter(lastCommittedZxid, requestId -> complete(requestId,
-                Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, null,
-                        "leadership changed before the txn was delivered: " + reason)));
-    }
-
-    private final class Context implements ElectionContext {
-        @Override
-        public PeerId self() {
-            return config.self();
-        }
-
-        @Override
-        public QuorumVerifier quorum() {
-            return memberships.quorum();
-        }
-
-        @Override
-        public Set<PeerId> observers() {
-            return memberships.observers();
-        }
-
-        @Override
-        public void send(PeerId to, Notification notification) {
-            Membership committed = memberships.committed();
-            if (!committed.version().equals(Zxid.ZERO)
-                    && notification.membershipVersion().equals(committed.version())) {
-                notification = notification.withMembership(committed);
-            }
-            actions.add(new Send(to, notification));
-        }
-
-        /**
-         * The committed membership's: nodes that saw a change proposed and nodes that did not
-         * still count each other (each by its own quorum, joint while it saw one); a node that
-         * missed a commit learns it from the notifications and looks again.
-         */
-        @Override
-        public Zxid membershipVersion() {
-            return memberships.committed().version();
-        }
-
-        @Override
-        public boolean mayVote() {
-            return ZabCore.this.mayVote();
-        }
+        requests.roleLeft(delivery.lastCommitted(), reason);
     }
 
     /**
@@ -701,27 +278,22 @@ public final class ZabCore {
      * the leader's history is durable here), its empty history must not count in an election.
      */
     public boolean mayVote() {
-        // A voter being removed keeps its vote until the removal commits: the old voters'
-        // side of the joint quorum may need it if the leader fails mid-change (a stall seen
-        // with real processes). One being added votes as soon as it has seen the change.
-        return !(config.joinExisting() && currentEpoch == 0)
-                && (memberships.committed().isVoter(config.self())
-                        || memberships.newest().isVoter(config.self()));
+        return peers.mayVote();
     }
 
     /** Whether this node learns as an observer: its role in the newest membership it knows. */
     boolean isObserver() {
-        return memberships.isObserver(config.self());
+        return peers.isObserver();
     }
 
     /** A voter that may not vote yet (observers never vote and are not said to abstain). */
     public boolean isAbstaining() {
-        return electionContext.abstains();
+        return looking.abstains();
     }
 
     /** A member removed by a committed change (not one started to join): it takes no part. */
     public boolean isRemoved() {
-        return !mayFollow();
+        return !peers.mayFollow();
     }
 
     // ---- services for the roles ----
@@ -810,31 +382,11 @@ public final class ZabCore {
 
     /** Appends txns to the history and asks for them to be logged; returns the storage seq. */
     long append(List<Txn> txns) {
-        for (Txn t : txns) {
-            history.append(t);
-            logExtent.append(t.zxid());
-            memberships.onAppend(t);
-        }
-        long seq = ++issuedSeq;
-        actions.add(new Action.AppendTxns(seq, txns));
-        pendingEnds.addLast(new long[] {seq, history.last().toLong()});
-        return seq;
+        return storage.append(txns);
     }
 
     long truncateLog(Zxid lastKept) {
-        if (lastKept.isBefore(lastDeliveredZxid)) {
-            throw new IllegalStateException("TRUNC to " + lastKept + " would undo delivered "
-                    + lastDeliveredZxid);
-        }
-        history.truncateAfter(lastKept);
-        logExtent.truncateAfter(lastKept);
-        memberships.onTruncate(lastKept);
-        lastSyncedZxid = Zxid.min(lastSyncedZxid, lastKept);
-        lastCommittedZxid = Zxid.min(lastCommittedZxid, lastKept);
-        long seq = ++issuedSeq;
-        actions.add(new Action.TruncateLog(seq, lastKept));
-        pendingEnds.addLast(new long[] {seq, lastKept.toLong()});
-        return seq;
+        return storage.truncateLog(lastKept);
     }
 
     /**
@@ -848,16 +400,14 @@ public final class ZabCore {
         }
     }
 
-    private SnapReceipt partialSnap;
-
     /** The snapshot received in part, or null. */
     SnapReceipt partialSnap() {
-        return partialSnap;
+        return storage.partialSnap();
     }
 
     /** So much of the snapshot SNAP announced is durable here. */
     void snapDurable(Zxid zxid, long size, int crc, long durable) {
-        partialSnap = new SnapReceipt(zxid, size, crc, durable);
+        storage.snapDurable(zxid, size, crc, durable);
     }
 
     /**
@@ -865,13 +415,7 @@ public final class ZabCore {
      * one; any other offset continues the partial one after its first {@code offset} bytes.
      */
     long writeSnapshotChunk(Zxid zxid, long offset, byte[] data) {
-        if (offset == 0) {
-            partialSnap = null;
-        }
-        long seq = ++issuedSeq;
-        actions.add(new Action.WriteSnapshotChunk(seq, zxid, offset, data));
-        pendingEnds.addLast(new long[] {seq, history.last().toLong()});
-        return seq;
+        return storage.writeSnapshotChunk(zxid, offset, data);
     }
 
     /** Asks the runtime for a part of a kept snapshot, for a learner. */
@@ -884,49 +428,32 @@ public final class ZabCore {
      * the history restarts after it, and the state machine gets it at the next delivery.
      */
     long installSnapshot(Zxid zxid, long size, int crc) {
-        partialSnap = null;
-        pendingRestoreZxid = zxid;
-        history.reset(zxid);
-        logExtent.reset(zxid);
-        memberships.onReset(zxid);
-        lastSyncedZxid = Zxid.min(lastSyncedZxid, zxid);
-        long seq = ++issuedSeq;
-        pendingRestoreSeq = seq;
-        actions.add(new Action.InstallSnapshot(seq, zxid, size, crc));
-        pendingEnds.addLast(new long[] {seq, zxid.toLong()});
-        return seq;
+        return storage.installSnapshot(zxid, size, crc);
     }
 
     long saveEpoch(long accepted, long current) {
-        this.acceptedEpoch = accepted;
-        this.currentEpoch = current;
-        long seq = ++issuedSeq;
-        actions.add(new Action.SaveEpoch(seq, accepted, current));
-        return seq;
+        return storage.saveEpoch(accepted, current);
     }
 
     long issuedSeq() {
-        return issuedSeq;
+        return storage.issuedSeq();
     }
 
     boolean isPersisted(long seq) {
-        return persistedSeq >= seq;
+        return storage.isPersisted(seq);
     }
 
     Zxid lastSynced() {
-        return lastSyncedZxid;
+        return storage.lastSynced();
+    }
+
+    /** This node's storage as the core drives it. */
+    LocalStorage storage() {
+        return storage;
     }
 
     void setCommitted(Zxid zxid) {
-        if (zxid.isAfter(lastCommittedZxid)) {
-            lastCommittedZxid = zxid;
-            Membership done = memberships.commitUpTo(zxid);
-            if (done != null) {
-                LOG.info("node {}: {} committed{}", config.self(), done,
-                        done.contains(config.self()) ? "" : "; this node is no longer a member");
-                saveMembership(done);
-            }
-        }
+        delivery.setCommitted(zxid);
     }
 
     /**
@@ -936,39 +463,12 @@ public final class ZabCore {
      * cluster started with).
      */
     void adoptMembership(Membership leaders) {
-        Membership ours = memberships.committed();
-        if (leaders == null || leaders.version().isBefore(ours.version())
-                || (leaders.version().equals(ours.version()) && leaders.sameMembers(ours))) {
-            return;
-        }
-        memberships.adoptCommitted(leaders);
-        LOG.info("node {}: adopting the leader's {}", config.self(), leaders);
-        saveMembership(leaders);
+        peers.adopt(leaders);
     }
 
-    private void saveMembership(Membership m) {
-        long seq = ++issuedSeq;
-        actions.add(new Action.SaveMembership(seq, m));
-        membershipSaveZxid = m.version();
-        membershipSaveSeq = seq;
-    }
-
-    /** Replaces the state machine with the snapshot installed by SNAP, before any delivery. */
-    private void restorePending() {
-        if (pendingRestoreZxid == null || !isPersisted(pendingRestoreSeq)) {
-            return;
-        }
-        actions.add(new Action.RestoreSnapshot(pendingRestoreZxid));
-        lastDeliveredZxid = pendingRestoreZxid;
-        appliedZxid = Zxid.min(appliedZxid, pendingRestoreZxid);
-        lastCommittedZxid = Zxid.max(lastCommittedZxid, pendingRestoreZxid);
-        // Requests whose txns the snapshot holds: committed, but their results were computed
-        // elsewhere; the caller learns no more than that.
-        awaitingDelivery.removeUpTo(lastDeliveredZxid, requestId -> complete(requestId,
-                Outcome.failed(Outcome.Kind.OUTCOME_UNKNOWN, leaderHint(),
-                        "applied here by restoring a snapshot that holds it; its result was not"
-                                + " computed on this node (read it back)")));
-        pendingRestoreZxid = null;
+    /** What is committed, delivered and applied here. */
+    Delivery delivery() {
+        return delivery;
     }
 
     /**
@@ -976,34 +476,16 @@ public final class ZabCore {
      * durable here (nothing reaches the host before it is on this node's disk).
      */
     void deliverUpTo(Zxid zxid) {
-        restorePending();
-        if (pendingRestoreZxid != null) {
-            return;
-        }
-        Zxid upTo = Zxid.min(Zxid.min(zxid, lastCommittedZxid), lastSyncedZxid);
-        if (membershipSaveZxid != null && !isPersisted(membershipSaveSeq)) {
-            // A snapshot past the membership txn may let the log drop it: the committed
-            // membership must be on disk before anything after it can reach a snapshot.
-            upTo = Zxid.min(upTo, history.before(membershipSaveZxid));
-        }
-        if (!upTo.isAfter(lastDeliveredZxid)) {
-            return;
-        }
-        List<Txn> txns = history.between(lastDeliveredZxid, upTo);
-        if (txns.isEmpty()) {
-            return;
-        }
-        Zxid last = txns.get(txns.size() - 1).zxid();
-        // The sizes from the history's running bytes: the txns themselves are cold by now.
-        actions.add(new Deliver(txns, history.bytesBetween(lastDeliveredZxid, last)));
-        lastDeliveredZxid = last;
-        awaitingDelivery.removeUpTo(lastDeliveredZxid, requestId -> { });
-        trimHistory();
+        delivery.deliverUpTo(zxid);
     }
 
     void bindRequest(long requestId, Zxid zxid) {
-        awaitingDelivery.bind(zxid, requestId);
-        actions.add(new RequestProposed(requestId, zxid));
+        requests.bind(requestId, zxid);
+    }
+
+    /** The role this node is in, or null while looking. */
+    RoleState roleState() {
+        return role;
     }
 
     PeerId leaderHint() {
@@ -1019,7 +501,7 @@ public final class ZabCore {
     /** The epoch this node follows or leads in; its currentEpoch while looking. */
     public long epoch() {
         long e = role == null ? 0 : role.epoch();
-        return e > 0 ? e : currentEpoch;
+        return e > 0 ? e : storage.currentEpoch();
     }
 
     public Optional<PeerId> leader() {
@@ -1032,11 +514,11 @@ public final class ZabCore {
     }
 
     public long acceptedEpoch() {
-        return acceptedEpoch;
+        return storage.acceptedEpoch();
     }
 
     public long currentEpoch() {
-        return currentEpoch;
+        return storage.currentEpoch();
     }
 
     public Zxid lastLoggedZxid() {
@@ -1044,17 +526,17 @@ public final class ZabCore {
     }
 
     public Zxid lastCommittedZxid() {
-        return lastCommittedZxid;
+        return delivery.lastCommitted();
     }
 
     /** The last zxid handed to the delivery pipeline (it may not have reached the host yet). */
     public Zxid lastDeliveredZxid() {
-        return lastDeliveredZxid;
+        return delivery.lastDelivered();
     }
 
     /** The last zxid the state machine reported applied. */
     public Zxid appliedZxid() {
-        return appliedZxid;
+        return delivery.applied();
     }
 
     /** The quorum this node counts by now (joint while a membership change is in flight). */
@@ -1089,7 +571,7 @@ public final class ZabCore {
 
     /** Local requests waiting for a leader in broadcast. */
     public int awaitingLeader() {
-        return awaitingLeader.size();
+        return requests.awaitingLeader();
     }
 
     /** Messages rejected as out of range or out of place since start ({@link #reject}). */
@@ -1112,6 +594,6 @@ public final class ZabCore {
 
     /** Payload bytes logged here that the state machine has not applied yet. */
     public long unappliedBytes() {
-        return history.bytesAfter(appliedZxid);
+        return history.bytesAfter(delivery.applied());
     }
 }
