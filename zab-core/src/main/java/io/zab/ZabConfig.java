@@ -794,7 +794,8 @@ public final class ZabConfig {
          * Reads {@link ZabConfig#peerSecret()} from a file at {@link #build()}: its bytes, less
          * trailing CR and LF characters (so a file written by {@code echo} works). The build
          * fails, naming the file, if it cannot be read or holds fewer than
-         * {@link ZabConfig#PEER_SECRET_MIN_BYTES} bytes. Keep it readable by the server's user alone.
+         * {@link ZabConfig#PEER_SECRET_MIN_BYTES} bytes. Keep it readable by the server's user
+         * alone.
          *
          * @param file the secret file, or null for none
          * @return this builder

@@ -15,7 +15,8 @@ import java.util.List;
  *       forces the log before it writes an epoch or a snapshot. When every action up to
  *       {@code seq} is durable the driver posts {@link Event.Persisted}. {@link ReadLog} and
  *       {@link PurgeLog} go to the same queue, in the order asked, unnumbered.</li>
- *   <li>{@link DeliveryAction}: to the delivery thread, in order; that is where host code runs.</li>
+ *   <li>{@link DeliveryAction}: to the delivery thread, in order; that is where host code
+ *   runs.</li>
  * </ul>
  */
 public sealed interface Action {

@@ -12,7 +12,7 @@ import java.util.TreeMap;
  * Single-threaded: the leader's, on the protocol thread.
  */
 final class Origins {
-    /** Who asked for a txn a learner forwarded, until it commits (for INFORM to observers). */
+    /** Who asked for a txn a learner forwarded, kept until that learner has been sent it. */
     record Origin(PeerId peer, long requestId) {
     }
 

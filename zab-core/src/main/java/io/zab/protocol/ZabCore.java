@@ -549,7 +549,10 @@ public final class ZabCore {
         return memberships.committed();
     }
 
-    /** The membership change in flight as this node knows it (proposed, not known committed), or null. */
+    /**
+     * The membership change in flight as this node knows it (proposed, not known committed), or
+     * null.
+     */
     public Membership pendingMembership() {
         return memberships.pending();
     }

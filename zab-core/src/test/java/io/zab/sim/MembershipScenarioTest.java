@@ -166,7 +166,9 @@ class MembershipScenarioTest {
         settle(c);
     }
 
-    /** A new voter that never comes up: the change is refused after its timeout, nothing changed. */
+    /**
+     * A new voter that never comes up: the change is refused after its timeout, nothing changed.
+     */
     @ParameterizedTest
     @ValueSource(longs = {31, 32})
     void refusesWhenANewVoterDoesNotCatchUp(long seed) {

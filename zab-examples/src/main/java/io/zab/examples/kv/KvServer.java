@@ -182,7 +182,8 @@ public final class KvServer implements AutoCloseable {
 
     /**
      * Stops accepting, answers every request still waiting on the node with a 504 (outcome
-     * unknown), closes the connections and ends the event loops. Waits, within bounds, for the loops to finish, so
+     * unknown), closes the connections and ends the event loops. Waits, within bounds, for the
+     * loops to finish, so
      * that no reply leaves after this returns and the port is free.
      */
     /** What the names of this server's threads start with (for tests). */

@@ -217,7 +217,8 @@ public final class NettyTransport implements Transport {
      * same address keeps its connection and queue. A peer removed, or moved to another address,
      * has its link retired on the link's loop: the connection is closed (a removed peer's after
      * what was queued for it went out, {@link PeerLink#RETIRE_GRACE_MS} at most; a moved peer's
-     * at once, its queue dropped), and the receiver hears {@code onDisconnected} once, after every message
+     * at once, its queue dropped), and the receiver hears {@code onDisconnected} once, after every
+     * message
      * delivered from that link. A moved peer's new link lives on the same loop, so that
      * disconnect also comes before anything from the new address, and it dials at once (the
      * old link may have been carrying traffic); a peer added dials when something is sent, as

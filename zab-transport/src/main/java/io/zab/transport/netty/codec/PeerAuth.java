@@ -74,7 +74,9 @@ public final class PeerAuth {
         }
     }
 
-    /** Whether {@code got} is {@code expected}, in time that does not depend on where they differ. */
+    /**
+     * Whether {@code got} is {@code expected}, in time that does not depend on where they differ.
+     */
     public static boolean matches(byte[] expected, byte[] got) {
         return MessageDigest.isEqual(expected, got);
     }
