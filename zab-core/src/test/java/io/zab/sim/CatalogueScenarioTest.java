@@ -24,11 +24,9 @@ import io.zab.protocol.Action.Send;
 import io.zab.protocol.Action.StorageAction;
 import io.zab.protocol.Txn;
 import io.zab.protocol.message.Commit;
-import io.zab.protocol.message.Diff;
 import io.zab.protocol.message.Snap;
 import io.zab.protocol.message.SnapAck;
 import io.zab.protocol.message.SnapChunk;
-import io.zab.protocol.message.Trunc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -47,15 +45,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CatalogueScenarioTest {
     private static final int SYNC_LIMIT_MS = 5 * 100;
 
-    /** How the leader synced {@code learner} from now on (DIFF, TRUNC, SNAP sends to it). */
-    private static List<String> recordSyncs(SimCluster c, int learner) {
-        List<String> modes = new ArrayList<>();
-        c.onAction(0, a -> a instanceof Send s && s.to().value() == learner
-                && (s.message() instanceof Diff || s.message() instanceof Trunc
-                        || s.message() instanceof Snap),
-                x -> modes.add(((Send) x.item()).message().getClass().getSimpleName()));
-        return modes;
-    }
 
     /**
      * S04, ZOOKEEPER-3642: a follower far behind gets SNAP (the leader snapshots after every
@@ -76,7 +65,7 @@ class CatalogueScenarioTest {
         for (int i = 0; i < 8; i++) {
             write(c, leader);
         }
-        List<String> syncs = recordSyncs(c, f1);
+        List<String> syncs = Scenarios.syncsTo(c, f1);
         Hook<Action> cut = c.onAction(f1, a -> a instanceof InstallSnapshot,
                 x -> c.breakConnection(f1, leader));
         c.restart(f1);
