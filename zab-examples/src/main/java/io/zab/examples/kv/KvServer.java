@@ -88,11 +88,7 @@ public final class KvServer implements AutoCloseable {
         this.threadPrefix = name + "-";
         this.api = new KvApi(node, kv, timeoutMs, budget, name + "-status", metrics);
         DefaultThreadFactory threads = new DefaultThreadFactory(name, true);
-        // One loop per two cores: an HTTP exchange is a small part of a write, and the node's
-        // protocol, log-writer, delivery and transport threads need the rest. Measured with three
-        // servers and wrk on 2 cores: one loop did 15,000-15,400 writes/s, two 9,900-12,100 (each
-        // loop woke for half the events, and the extra wake-ups took the CPU the writes needed).
-        int loops = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         boolean epoll = Epoll.isAvailable();
         this.group = epoll ? new EpollEventLoopGroup(loops, threads)
                 : new NioEventLoopGroup(loops, threads);
