@@ -680,8 +680,7 @@ final class FollowerRole implements RoleState {
     /** The leader will never propose a request we forwarded: never applied. */
     private void onRequestRefused(RequestRefused r) {
         if (!unforward(r.requestId())) {
-            if (syncs.containsKey(r.requestId()) && syncs.get(r.requestId()) == null) {
-                syncs.remove(r.requestId());
+            if (syncs.remove(r.requestId(), null)) { // a sync not answered yet
                 core.complete(r.requestId(), Outcome.failed(Outcome.Kind.NOT_LEADER, leader,
                         "leader " + leader + " could not serve the sync: not in broadcast with"
                                 + " this node"));

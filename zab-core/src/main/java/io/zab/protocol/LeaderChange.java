@@ -84,7 +84,7 @@ final class LeaderChange {
         if (zxid == null) {
             endChange(Outcome.failed(Outcome.Kind.REFUSED, self, "zxid counter exhausted;"
                     + " electing a new epoch, retry then"));
-            core.stepDown("zxid counter of epoch " + leader.epoch() + " exhausted");
+            leader.onCounterExhausted();
             return;
         }
         Change asked = change;

@@ -607,12 +607,7 @@ final class LeaderRole implements RoleState {
             } else {
                 core.send(origin, new RequestRefused(requestId, RequestRefused.Reason.NOT_LEADER));
             }
-            if (exhaustedTick < 0) {
-                exhaustedTick = core.ticks();
-                LOG.info("node {}: zxid counter of epoch {} exhausted; admitting nothing more,"
-                        + " stepping down once what was proposed has committed", self, epoch);
-            }
-            stepDownIfExhaustedAndDone();
+            onCounterExhausted();
             return;
         }
         proposeTxn(new Txn(zxid, payload), origin, requestId);
@@ -683,6 +678,19 @@ final class LeaderRole implements RoleState {
         core.deliverUpTo(core.lastCommittedZxid());
         syncReads.completeSyncs();
         changes.maybeHandOver();
+        stepDownIfExhaustedAndDone();
+    }
+
+    /**
+     * This epoch's zxids are used up (ZOOKEEPER-1277): nothing more is admitted, and the leader
+     * steps down once what it proposed has committed.
+     */
+    void onCounterExhausted() {
+        if (exhaustedTick < 0) {
+            exhaustedTick = core.ticks();
+            LOG.info("node {}: zxid counter of epoch {} exhausted; admitting nothing more,"
+                    + " stepping down once what was proposed has committed", self, epoch);
+        }
         stepDownIfExhaustedAndDone();
     }
 

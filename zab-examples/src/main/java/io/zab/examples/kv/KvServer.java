@@ -180,17 +180,16 @@ public final class KvServer implements AutoCloseable {
         return open.get();
     }
 
-    /**
-     * Stops accepting, answers every request still waiting on the node with a 504 (outcome
-     * unknown), closes the connections and ends the event loops. Waits, within bounds, for the
-     * loops to finish, so
-     * that no reply leaves after this returns and the port is free.
-     */
     /** What the names of this server's threads start with (for tests). */
     String threadPrefix() {
         return threadPrefix;
     }
 
+    /**
+     * Stops accepting, answers every request still waiting on the node with a 504 (outcome
+     * unknown), closes the connections and ends the event loops. Waits, within bounds, for the
+     * loops to finish, so that no reply leaves after this returns and the port is free.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {

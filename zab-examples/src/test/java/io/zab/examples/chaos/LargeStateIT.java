@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * leaders' history) in servers whose heap is about three times the state. It loads without an
  * OutOfMemoryError, and a follower killed, wiped and restarted as {@code existing} catches up
  * by a chunked SNAP (the leader streams a snapshot of its state from its file). Then again with the
- * follower frozen (SIGSTOP) for 3 s in the middle
- * of the transfer: the next SNAP resumes after the part it had made durable. Needs no root.
+ * follower frozen (SIGSTOP) for 3 s in the middle of the transfer: the next SNAP resumes after
+ * the part it had made durable. Needs no root.
  * (scripts/snap-catchup.py measures the catch-up with 1 GiB.)
  */
 class LargeStateIT {

@@ -218,8 +218,7 @@ public final class NettyTransport implements Transport {
      * has its link retired on the link's loop: the connection is closed (a removed peer's after
      * what was queued for it went out, {@link PeerLink#RETIRE_GRACE_MS} at most; a moved peer's
      * at once, its queue dropped), and the receiver hears {@code onDisconnected} once, after every
-     * message
-     * delivered from that link. A moved peer's new link lives on the same loop, so that
+     * message delivered from that link. A moved peer's new link lives on the same loop, so that
      * disconnect also comes before anything from the new address, and it dials at once (the
      * old link may have been carrying traffic); a peer added dials when something is sent, as
      * configured ones do. From then on the handshakes of a removed peer are refused as from any

@@ -8,8 +8,8 @@ import io.zab.transport.TransportProvider;
 /**
  * The transport of a node built from a {@link ZabConfig}: Netty with the config's members,
  * cluster id, TLS files, peer secret and handshake limits, and a frame limit that holds a PROPOSAL
- * of the largest txn.
- * Registered as a {@link TransportProvider} service, so zab-core finds it on the class path.
+ * of the largest txn. Registered as a {@link TransportProvider} service, so zab-core finds it on
+ * the class path.
  */
 public final class NettyTransportProvider implements TransportProvider {
     @Override

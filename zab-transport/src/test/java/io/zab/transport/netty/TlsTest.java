@@ -31,9 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mutual TLS: nodes 1 and 2 (node 2 wired from a {@code ZabConfig}'s TLS files) hold certificates
- * the CA signed (CN zab-1, zab-2) and talk; a node
- * whose certificate no CA signed is refused; so is a node whose CA-signed certificate names a
- * different sid than it claims; node 1 keeps talking to node 2 throughout.
+ * the CA signed (CN zab-1, zab-2) and talk; a node whose certificate no CA signed is refused; so
+ * is a node whose CA-signed certificate names a different sid than it claims; node 1 keeps
+ * talking to node 2 throughout.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TlsTest {
