@@ -61,6 +61,12 @@ public final class Recovery {
                 snap);
     }
 
+    /**
+     * Whether the log holds the snapshot's own txn (or starts right at it). Reads just the first
+     * txn at or above the snapshot, from the segment that holds it: the log reaches back to the
+     * oldest snapshot kept, so reading it from its base would hold several snapshot intervals
+     * of txns in memory at once, and a node with a large log could not start.
+     */
     private static boolean reaches(TxnLog log, Zxid snapZxid) throws IOException {
         if (log.base().equals(snapZxid)) {
             return true;
@@ -68,16 +74,9 @@ public final class Recovery {
         if (log.base().isAfter(snapZxid)) {
             return false;
         }
-        List<Txn> upTo = log.readAfter(log.base());
-        for (Txn t : upTo) {
-            if (t.zxid().equals(snapZxid)) {
-                return true;
-            }
-            if (t.zxid().isAfter(snapZxid)) {
-                return false;
-            }
-        }
-        return false;
+        // Here snapZxid is above the base, so above zero: one below it is a valid bound.
+        List<Txn> first = log.readAfter(Zxid.fromLong(snapZxid.toLong() - 1), 1);
+        return !first.isEmpty() && first.get(0).zxid().equals(snapZxid);
     }
 
     public PersistentState state() {

@@ -112,6 +112,32 @@ class FileStorageTest {
     }
 
     @Test
+    void aSnapshotInTheMiddleOfAManySegmentLogIsFoundInItsSegment() throws IOException {
+        // Segments of 4 KiB: the log spans several, the snapshot's txn in a middle one.
+        List<Txn> logged = concat(range(1, 1, 120, 100), range(2, 1, 80, 100));
+        try (FileStorage s = FileStorage.open(dir, OPTIONS)) {
+            s.log().append(logged);
+            s.log().sync();
+            s.snapshots().save(z(2, 1), new byte[] {7});
+        }
+        try (Stream<Path> logs = Files.list(dir.resolve("log"))) {
+            assertTrue(logs.count() > 3, "the test needs a log of several segments");
+        }
+        try (FileStorage s = FileStorage.open(dir, OPTIONS)) {
+            assertEquals(range(2, 2, 80, 100), s.recover().state().log());
+        }
+        try (FileStorage s = FileStorage.open(dir, OPTIONS)) {
+            // A snapshot of another history (saving it drops the one above it): the log spans
+            // its zxid but does not hold its txn.
+            s.snapshots().save(z(1, 121), new byte[] {8});
+        }
+        try (FileStorage s = FileStorage.open(dir, OPTIONS)) {
+            assertEquals(List.of(), s.recover().state().log());
+            assertEquals(z(1, 121), s.log().base());
+        }
+    }
+
+    @Test
     void rejectsBadOptions() {
         assertThrows(IllegalArgumentException.class, () -> new FileStorage.Options(
                 FileTxnLog.Options.defaults(), 0, 1, 1));
