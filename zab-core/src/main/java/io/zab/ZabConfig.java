@@ -50,6 +50,9 @@ public final class ZabConfig {
     private final int initLimitTicks;
     private final int syncLimitTicks;
     private final int maxTxnBytes;
+    /** Whether pendingMaxTxns / pendingMaxBytes were set, rather than derived from the members. */
+    private final boolean pendingTxnsSet;
+    private final boolean pendingBytesSet;
     private final long inboxMaxBytes;
     private final int pendingMaxTxns;
     private final long pendingMaxBytes;
@@ -112,6 +115,8 @@ public final class ZabConfig {
         this.inboxMaxBytes = b.inboxMaxBytes;
         this.pendingMaxTxns = b.pendingTxns();
         this.pendingMaxBytes = b.pendingBytes();
+        this.pendingTxnsSet = b.pendingMaxTxns != null;
+        this.pendingBytesSet = b.pendingMaxBytes != null;
         this.proposalsInflightMax = b.proposalsInflightMax;
         this.proposalsInflightMaxBytes = b.proposalsInflightMaxBytes;
         this.learnerWindowBytes = b.learnerWindowBytes;
@@ -258,7 +263,8 @@ public final class ZabConfig {
      * its future completes; beyond it a call waits for room up to its own wait, or is refused
      * with OverloadedException (never applied). 1 to 1,000,000. Default: the leader's
      * {@link #proposalsInflightMax()} shared among the members (voters and observers) of the
-     * configuration, at least 1 (3,333 for three members), so that every member's callers
+     * configuration, at least 1 (3,333 for three members), and shared anew among the members
+     * of each committed membership change ({@link #pendingMaxTxns(int)}), so that every member's callers
      * together cannot fill the leader's budget: excess load is refused at the member it reached,
      * where a refusal is cheap, and not after a forward to the leader.
      *
@@ -278,6 +284,32 @@ public final class ZabConfig {
      */
     public long pendingMaxBytes() {
         return pendingMaxBytes;
+    }
+
+    /**
+     * {@link #pendingMaxTxns()} for a membership of {@code members} voters and observers: the
+     * value set, or the default derived for that many members. A node applies it whenever the
+     * committed membership changes, so that the members' callers together still fit the
+     * leader's budget after the ensemble grew (and use it whole after it shrank).
+     *
+     * @param members voters and observers of the committed membership
+     * @return the limit in requests
+     */
+    public int pendingMaxTxns(int members) {
+        return pendingTxnsSet ? pendingMaxTxns
+                : Builder.derivedPendingTxns(proposalsInflightMax, members);
+    }
+
+    /**
+     * {@link #pendingMaxBytes()} for a membership of {@code members}, as
+     * {@link #pendingMaxTxns(int)}.
+     *
+     * @param members voters and observers of the committed membership
+     * @return the limit in bytes
+     */
+    public long pendingMaxBytes(int members) {
+        return pendingBytesSet ? pendingMaxBytes
+                : Builder.derivedPendingBytes(proposalsInflightMaxBytes, maxTxnBytes, members);
     }
 
     /**
@@ -939,16 +971,22 @@ public final class ZabConfig {
          */
         private int pendingTxns() {
             return pendingMaxTxns != null ? pendingMaxTxns
-                    : Math.max(1, proposalsInflightMax / members());
+                    : derivedPendingTxns(proposalsInflightMax, voters.size() + observers.size());
         }
 
         private long pendingBytes() {
             return pendingMaxBytes != null ? pendingMaxBytes
-                    : Math.max(maxTxnBytes, proposalsInflightMaxBytes / members());
+                    : derivedPendingBytes(proposalsInflightMaxBytes, maxTxnBytes,
+                            voters.size() + observers.size());
         }
 
-        private int members() {
-            return Math.max(1, voters.size() + observers.size());
+        static int derivedPendingTxns(int proposalsInflightMax, int members) {
+            return Math.max(1, proposalsInflightMax / Math.max(1, members));
+        }
+
+        static long derivedPendingBytes(long proposalsInflightMaxBytes, int maxTxnBytes,
+                int members) {
+            return Math.max(maxTxnBytes, proposalsInflightMaxBytes / Math.max(1, members));
         }
 
         private void checkTls() {

@@ -188,6 +188,21 @@ class ZabConfigTest {
     }
 
     @Test
+    void theDefaultPendingBudgetFollowsTheMembershipInForceAndASetOneDoesNot() {
+        ZabConfig three = valid().build();
+        assertEquals(three.pendingMaxTxns(), three.pendingMaxTxns(3));
+        assertEquals(three.pendingMaxBytes(), three.pendingMaxBytes(3));
+        assertEquals(2000, three.pendingMaxTxns(5));
+        assertEquals(three.proposalsInflightMaxBytes() / 5, three.pendingMaxBytes(5));
+        assertEquals(10_000, three.pendingMaxTxns(1));
+        // The floor of one largest txn holds for any membership.
+        assertEquals(three.maxTxnBytes(), three.pendingMaxBytes(1_000));
+        ZabConfig set = valid().pendingMaxTxns(9000).pendingMaxBytes(1L << 30).build();
+        assertEquals(9000, set.pendingMaxTxns(7));
+        assertEquals(1L << 30, set.pendingMaxBytes(7));
+    }
+
+    @Test
     void aDataDirThatIsAFileIsRejected() throws IOException {
         Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
         assertRejected("dataDir", valid().dataDir(file));

@@ -83,6 +83,12 @@ final class Incarnation {
 
         /** Where the node reports what it does. */
         Metrics metrics();
+
+        /**
+         * The committed membership this incarnation counts by: the recovered or configured one
+         * at start, then each newer one it learns (protocol thread; keep it short).
+         */
+        void membershipInForce(io.zab.Membership committed);
     }
 
     private final Host host;
@@ -101,6 +107,8 @@ final class Incarnation {
     private final AtomicBoolean readPaused = new AtomicBoolean();
     /** Protocol thread only: the host was told this incarnation serves in broadcast. */
     private boolean toldBroadcasting;
+    /** The membership last told to the host by {@link Host#membershipInForce}. */
+    private io.zab.Membership toldMembership;
     private final long inboxMaxBytes;
     private final AtomicLong persistedMark = new AtomicLong(Long.MIN_VALUE);
     private final AtomicReference<Zxid> appliedMark;
@@ -481,6 +489,11 @@ final class Incarnation {
     }
 
     private void updateStatus() {
+        io.zab.Membership committed = core.membership();
+        if (committed != toldMembership) {
+            toldMembership = committed;
+            host.membershipInForce(committed);
+        }
         boolean broadcasting = core.isBroadcasting();
         if (!toldBroadcasting && broadcasting) {
             toldBroadcasting = true;

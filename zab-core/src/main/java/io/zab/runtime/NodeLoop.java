@@ -138,10 +138,10 @@ public final class NodeLoop implements AutoCloseable {
     private final List<io.zab.RoleListener> listeners = new CopyOnWriteArrayList<>();
     private final PendingBudget pending;
     /**
-     * The reason of every refusal for a full pending budget, made once: under a storm of
-     * untimed submits this path runs hundreds of thousands of times a second.
+     * The reason of every refusal for a full pending budget, made once per size of the budget:
+     * under a storm of untimed submits this path runs hundreds of thousands of times a second.
      */
-    private final String pendingFull;
+    private volatile String pendingFull;
     private final Metrics metrics;
     /** The state machine's state at zxid 0, kept to restore from when no snapshot exists. */
     private final byte[] initialState;
@@ -165,9 +165,7 @@ public final class NodeLoop implements AutoCloseable {
         this.parts = parts;
         this.nanoTime = nanoTime;
         this.pending = new PendingBudget(config.pendingMaxTxns(), config.pendingMaxBytes());
-        this.pendingFull = "node " + config.peerId() + " has its pending budget in use"
-                + " (pendingMaxTxns " + config.pendingMaxTxns() + ", pendingMaxBytes "
-                + config.pendingMaxBytes() + "); never applied, retry later";
+        this.pendingFull = pendingFull(config.pendingMaxTxns(), config.pendingMaxBytes());
         this.metrics = new Metrics(config.peerId(), parts.metrics());
         Stores stores = parts.stores().open();
         try {
@@ -484,7 +482,25 @@ public final class NodeLoop implements AutoCloseable {
     }
 
     /** What the current incarnation tells the node. */
+    private String pendingFull(int txns, long bytes) {
+        return "node " + config.peerId() + " has its pending budget in use (pendingMaxTxns "
+                + txns + ", pendingMaxBytes " + bytes + "); never applied, retry later";
+    }
+
     private final class Hooks implements Incarnation.Host {
+        @Override
+        public void membershipInForce(io.zab.Membership committed) {
+            int members = committed.voters().size() + committed.observers().size();
+            int txns = config.pendingMaxTxns(members);
+            long bytes = config.pendingMaxBytes(members);
+            if (txns != pending.maxRequests() || bytes != pending.maxBytes()) {
+                LOG.info("node {}: pending budget {} requests, {} bytes for {} members",
+                        config.peerId(), txns, bytes, members);
+                pendingFull = pendingFull(txns, bytes);
+                pending.resize(txns, bytes);
+            }
+        }
+
         @Override
         public void storageFailed(Incarnation from, Exception cause) {
             onStorageFailure(from, cause);

@@ -26,20 +26,53 @@ final class PendingBudget {
     /** Largest pendingMaxBytes that fits the packed word (8 TiB). */
     static final long MAX_BYTES = BYTES_MASK;
 
-    private final int maxRequests;
-    private final long maxBytes;
+    /** Changed only by {@link #resize}; read on every acquire. */
+    private volatile int maxRequests;
+    private volatile long maxBytes;
     private final AtomicLong state = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition room = lock.newCondition();
     private volatile int waiters;
 
     PendingBudget(int maxRequests, long maxBytes) {
+        check(maxRequests, maxBytes);
+        this.maxRequests = maxRequests;
+        this.maxBytes = maxBytes;
+    }
+
+    private static void check(int maxRequests, long maxBytes) {
         if (maxRequests > MAX_REQUESTS || maxBytes > MAX_BYTES) {
             throw new IllegalArgumentException("pending budget too large: " + maxRequests
                     + " requests, " + maxBytes + " bytes");
         }
+    }
+
+    /**
+     * New limits (the membership changed). Requests in flight keep their room; when the limits
+     * shrank below what they hold, new requests wait or are refused until enough completed.
+     * Waiting callers look again at once when the limits grew.
+     */
+    void resize(int maxRequests, long maxBytes) {
+        check(maxRequests, maxBytes);
+        if (maxRequests == this.maxRequests && maxBytes == this.maxBytes) {
+            return;
+        }
         this.maxRequests = maxRequests;
         this.maxBytes = maxBytes;
+        lock.lock();
+        try {
+            room.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int maxRequests() {
+        return maxRequests;
+    }
+
+    long maxBytes() {
+        return maxBytes;
     }
 
     /**

@@ -154,4 +154,49 @@ class NodeMembershipTest {
             node.close();
         }
     }
+
+    @Test
+    void thePendingBudgetIsSharedAmongTheMembersInForceNotTheConfiguredOnes() throws Exception {
+        // Configured with three voters (100 / 3 = 33 requests); the membership recovered from
+        // disk has five members (100 / 5 = 20). Voters 2 and 3 never answer: the node looks
+        // for a leader all along, holding timed submits within their wait.
+        ZabConfig c = ZabConfig.builder().peerId(1).tickIntervalMs(20).proposalsInflightMax(100)
+                .voter(1, new InetSocketAddress("127.0.0.1", 7101))
+                .voter(2, InetSocketAddress.createUnresolved("zab-2.example", 7102))
+                .voter(3, InetSocketAddress.createUnresolved("zab-3.example", 7103)).build();
+        assertEquals(33, c.pendingMaxTxns());
+        Membership configured = NodeWiring.staticMembership(c);
+        Map<PeerId, String> observers = Map.of(PeerId.of(8), "zab-8.example:7108",
+                PeerId.of(9), "zab-9.example:7109");
+        Txn change = Txn.membershipChange(z(1, 2),
+                new Membership(Zxid.ZERO, configured.voters(), observers));
+        MemoryTxnLog log = new MemoryTxnLog();
+        log.append(List.of(txn(1, 1), change));
+        log.sync();
+        MemoryEpochStore epochs = new MemoryEpochStore();
+        epochs.save(1, 1);
+        MemoryMembershipStore saved = new MemoryMembershipStore();
+        saved.save(change.newMembership());
+        ZabNode node = new NodeWiring().config(c).stateMachine(new RecordingStateMachine())
+                .transport(new LoopbackNetwork().transport())
+                .electionFactory(io.zab.election.QuorumMaxElection::new)
+                .stores(log, epochs, new MemorySnapshotStore(), saved).build();
+        try {
+            node.start();
+            List<java.util.concurrent.CompletableFuture<?>> held = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                held.add(node.submit(ByteBuffer.wrap(new byte[] {1}),
+                        java.time.Duration.ofSeconds(60)));
+            }
+            assertEquals(20, node.status().pendingRequests());
+            var refused = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> node.submit(ByteBuffer.wrap(new byte[] {2})).get(10, TimeUnit.SECONDS));
+            assertTrue(refused.getCause() instanceof io.zab.ZabException.OverloadedException
+                    && refused.getCause().getMessage().contains("pendingMaxTxns 20,"),
+                    refused.getCause().toString());
+            held.forEach(f -> assertTrue(!f.isDone(), "held for a leader: " + f));
+        } finally {
+            node.close();
+        }
+    }
 }
