@@ -160,6 +160,32 @@ class FollowerTest {
                 new Action.InstallSnapshot(seq + 2, z(2, 9), 5, 42));
     }
 
+    /**
+     * Random simulation seed 201367 (membership changes): the chunks of a SNAP became durable
+     * only after the install had gone out with the last of them, and their acks recorded the
+     * snapshot as received up to its end. The install had consumed what was received, so when
+     * the next leader sent SNAP of the same snapshot the follower resumed at its end, asked to
+     * install a file that was gone, and its storage failed. An installed snapshot is never
+     * resumed: the next SNAP of it starts over at 0.
+     */
+    @Test
+    void aSnapReceivedWholeAndInstalledIsNotResumedByTheNextSnap() {
+        Conversation c = afterAckEpoch();
+        c.receive(N1, new Snap(3, z(2, 9), 3, 42));
+        c.receive(N1, new SnapChunk(3, z(2, 9), 0, new byte[] {1, 2}));
+        byte[] last = {3};
+        assertActions(c.receive(N1, new SnapChunk(3, z(2, 9), 2, last)),
+                new Action.WriteSnapshotChunk(3, z(2, 9), 2, last),
+                new Action.InstallSnapshot(4, z(2, 9), 3, 42));
+        List<Action> a = c.persistAll(); // the chunks are durable after the install went out
+        assertTrue(a.contains(send(N1, new SnapAck(z(2, 9), 3))), a.toString());
+        assertTrue(steppedDown(c.on(new Event.PeerDisconnected(N1))));
+        followAgain(c, 4);
+
+        assertActions(c.receive(N1, new Snap(4, z(2, 9), 3, 42)),
+                send(N1, new SnapAck(z(2, 9), 0)));
+    }
+
     @Test
     void aSnapOfAnotherSnapshotStartsOver() {
         Conversation c = afterAckEpoch();

@@ -41,7 +41,7 @@ public final class SimOptions {
     Supplier<LeaderElection> election = QuorumMaxElection::new;
     /** Probability that one message takes the slow path (2-50 ms instead of 0.05-2 ms). */
     double slowMessageProbability = 0.01;
-    int traceLines = 150;
+    int traceLines = Integer.getInteger("sim.traceLines", 150);
 
     public static SimOptions defaults() {
         return new SimOptions();
