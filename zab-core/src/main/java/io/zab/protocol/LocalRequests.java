@@ -32,8 +32,7 @@ final class LocalRequests {
             awaitingLeader.add(new HeldRequests.Held(requestId, payload, config.self(),
                     core.ticks() + waitTicks));
         } else if (role == null) {
-            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "no leader: this node is looking for one"));
+            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null, noLeader()));
         } else {
             role.onSubmit(requestId, payload, waitTicks);
         }
@@ -45,11 +44,22 @@ final class LocalRequests {
             awaitingLeader.add(new HeldRequests.Held(requestId, null, config.self(),
                     core.ticks() + waitTicks));
         } else if (role == null) {
-            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null,
-                    "no leader: this node is looking for one"));
+            core.complete(requestId, Outcome.failed(Outcome.Kind.NOT_LEADER, null, noLeader()));
         } else {
             role.onSyncRead(requestId);
         }
+    }
+
+    /**
+     * Why a request finds no leader here. A node the committed membership no longer holds will
+     * not find one: its caller should go to a member, not retry here.
+     */
+    private String noLeader() {
+        io.zab.Membership m = core.membership();
+        if (!m.contains(config.self())) {
+            return "no leader: this node is not a member of " + m + "; send requests to a member";
+        }
+        return "no leader: this node is looking for one";
     }
 
     /**

@@ -119,6 +119,12 @@ class MembershipScenarioTest {
         assertTrue(takeover.fired() > 0, "handed over without an election");
         assertEquals(named[0], leaderId(c), "the node its TAKEOVER named leads: " + c.states());
         write(c, leaderId(c));
+        // The removed node refuses, and says why: its caller should go to a member.
+        SimRequest atRemoved = c.submit(leader);
+        assertTrue(c.runUntil(atRemoved::isDone, T), "answered: " + atRemoved);
+        assertEquals(io.zab.protocol.Outcome.Kind.NOT_LEADER, atRemoved.outcome().kind());
+        assertTrue(atRemoved.outcome().detail().contains("not a member of membership"),
+                atRemoved.outcome().toString());
         settle(c);
     }
 
