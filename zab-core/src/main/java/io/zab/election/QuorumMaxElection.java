@@ -126,7 +126,7 @@ public final class QuorumMaxElection implements LeaderElection {
                 backers.add(e.getKey());
             }
         }
-        if (context.quorum().containsQuorum(backers)) {
+        if (context.quorum().containsAnyQuorum(backers)) {
             decide(leader);
         }
     }

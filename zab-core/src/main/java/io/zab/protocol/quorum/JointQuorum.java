@@ -42,6 +42,12 @@ public final class JointQuorum implements QuorumVerifier {
         return old.containsQuorum(peers) && next.containsQuorum(peers);
     }
 
+    /** A quorum of the old voters or of the new ones: see {@link QuorumVerifier}. */
+    @Override
+    public boolean containsAnyQuorum(Set<PeerId> peers) {
+        return old.containsQuorum(peers) || next.containsQuorum(peers);
+    }
+
     /** The lower of what a quorum of each holds: both hold it. */
     @Override
     public Zxid highestHeld(PeerId[] ids, Zxid[] positions, int n) {

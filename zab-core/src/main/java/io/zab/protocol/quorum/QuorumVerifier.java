@@ -16,6 +16,18 @@ public interface QuorumVerifier {
     boolean containsQuorum(Set<PeerId> peers);
 
     /**
+     * True when {@code peers} form a quorum of some membership this verifier counts by: the same
+     * as {@link #containsQuorum} but while a change is in flight, when a quorum of the old or of
+     * the new voters alone will do. For following a leader that is already established (it and
+     * a quorum of its followers say so), never for electing or committing: a node that holds a
+     * change its leader lost before it committed must still be able to join the leader elected
+     * without it, by the old voters, who will cut the change from its log.
+     */
+    default boolean containsAnyQuorum(Set<PeerId> peers) {
+        return containsQuorum(peers);
+    }
+
+    /**
      * The highest of {@code positions[0..n)} that a quorum holds, each {@code ids[i]} (distinct
      * voters) holding {@code positions[i]} and everything before it; null when all of them
      * together are no quorum. Reorders both arrays. This generic form tries the positions from

@@ -350,8 +350,10 @@ public final class FastLeaderElection implements LeaderElection {
         }
         settledVotes.put(from, v, n.state());
         // Join a running leader only on its own word plus a quorum's: a follower's claim alone
-        // may be stale. Never join ourselves this way: we are looking, so we do not lead.
-        if (!v.leader().equals(self) && settledVotes.quorumBacks(v)
+        // may be stale. Never join ourselves this way: we are looking, so we do not lead. While
+        // we hold a change in flight, a quorum of the old or the new voters will do: the leader
+        // may have been elected without the change (random simulation seed 300141).
+        if (!v.leader().equals(self) && settledVotes.anyQuorumBacks(v)
                 && settledVotes.claimsLeading(v.leader())) {
             round = Math.max(round, n.round());
             decide(settledVotes.get(v.leader()).vote(), "a quorum follows this running leader");

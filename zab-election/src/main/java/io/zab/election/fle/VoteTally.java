@@ -76,6 +76,14 @@ final class VoteTally {
         return quorum.containsQuorum(backers(vote));
     }
 
+    /**
+     * Whether a quorum of either membership backs {@code vote} while a change is in flight
+     * ({@link QuorumVerifier#containsAnyQuorum}): enough to join a running leader.
+     */
+    boolean anyQuorumBacks(Vote vote) {
+        return quorum.containsAnyQuorum(backers(vote));
+    }
+
     /** True when every voter of the ensemble backs {@code vote}: no better vote can come. */
     boolean allVotersBack(Vote vote) {
         return backers(vote).containsAll(quorum.voters());

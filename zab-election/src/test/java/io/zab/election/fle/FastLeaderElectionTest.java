@@ -195,6 +195,27 @@ class FastLeaderElectionTest {
         assertEquals(6, fle.round());
     }
 
+    /**
+     * Random simulation seed 300141 (membership changes, the same rule in the simulator's
+     * election): node 2 holds a change from voters 1, 2, 3 to 2, 3, 4 that its leader lost
+     * before it committed; 1 and 3 elected 3 without it. Joint quorums never count 1 and 3 as
+     * a quorum of 2, 3, 4, so node 2 looked forever. A quorum of the old voters shows a running
+     * leader well enough to follow it (its sync cuts the change from node 2's log).
+     */
+    @Test
+    void aNodeHoldingAChangeInFlightJoinsALeaderElectedWithoutIt() {
+        ctx = RecordingContext.voters(2, 3);
+        ctx.changeInFlight(Set.of(2, 3, 4));
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(vote(2, 4, 3)); // its log holds the change: better than the leader's
+        fle.onNotification(p(1), new Notification(vote(3, 4, 1), 6, FOLLOWING));
+        assertEquals(Optional.empty(), fle.takeDecision(), "followers alone are not enough");
+        fle.onNotification(p(3), new Notification(vote(3, 4, 1), 6, LEADING));
+        assertEquals(Optional.of(p(3)), fle.takeDecision());
+        assertEquals(Optional.of(FOLLOWING), fle.role());
+    }
+
     @Test
     void aLeaderWithoutAQuorumOfFollowersIsNotJoined() {
         start(4, 5, vote(4, 1, 1));

@@ -91,6 +91,12 @@ final class RecordingContext implements ElectionContext {
         this.observers = ids(observers);
     }
 
+    /** A change from these voters to {@code next} is in flight: quorums are joint. */
+    void changeInFlight(Set<Integer> next) {
+        this.quorum = new io.zab.protocol.quorum.JointQuorum(quorum,
+                new MajorityQuorum(ids(next)));
+    }
+
     /** What was sent since the last call, in order. */
     List<Sent> drain() {
         List<Sent> out = List.copyOf(sent);
