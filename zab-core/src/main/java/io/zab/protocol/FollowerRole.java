@@ -142,8 +142,12 @@ final class FollowerRole implements RoleState {
     public void start() {
         long accepted = core.acceptedEpoch();
         Zxid last = core.lastLoggedZxid();
+        // Only a blank node's promises are void. One that votes only in a change it has not
+        // seen yet has durable ones, and a leader that holds the change needs them: counted as
+        // abstaining, the new voters could never make a quorum of it (seed 410730: a leader lost
+        // right after proposing a change to two new voters wedged the ensemble for good).
         core.send(leader, observer ? new ObserverInfo(accepted, last)
-                : new FollowerInfo(accepted, last, !core.mayVote()));
+                : new FollowerInfo(accepted, last, core.isBlank()));
     }
 
     @Override

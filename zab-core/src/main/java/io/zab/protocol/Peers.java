@@ -26,6 +26,7 @@ final class Peers {
     private boolean peersTalk;
     /** What the roles were last told of the membership (to tell them when it changes). */
     private QuorumVerifier quorumSeen;
+    private long generationSeen;
     /** This node was a member of a committed membership since it started. */
     private boolean wasMember;
 
@@ -34,6 +35,7 @@ final class Peers {
         this.config = core.config();
         this.memberships = core.memberships();
         this.quorumSeen = memberships.quorum();
+        this.generationSeen = memberships.generation();
     }
 
     /**
@@ -43,8 +45,12 @@ final class Peers {
      */
     void settled() {
         mayFollow(); // notes that we are a member before the roles hear of a change
-        if (memberships.quorum() != quorumSeen) {
+        // Also when only who it knows changed: a staged change that ended leaves its joiners
+        // unknown, and a leader must drop them as learners, or it keeps feeding a follower whose
+        // messages it drops (seed 404723: its forwarded writes were never answered).
+        if (memberships.quorum() != quorumSeen || memberships.generation() != generationSeen) {
             quorumSeen = memberships.quorum();
+            generationSeen = memberships.generation();
             RoleState role = core.roleState();
             if (role != null) {
                 role.onMembershipChanged();
@@ -126,9 +132,16 @@ final class Peers {
         // A voter being removed keeps its vote until the removal commits: the old voters'
         // side of the joint quorum may need it if the leader fails mid-change (a stall seen
         // with real processes). One being added votes as soon as it has seen the change.
-        return !(config.joinExisting() && core.currentEpoch() == 0)
-                && (memberships.committed().isVoter(config.self())
+        return !blank() && (memberships.committed().isVoter(config.self())
                         || memberships.newest().isVoter(config.self()));
+    }
+
+    /**
+     * Started blank to join an existing cluster and not synced since: its acceptedEpoch says
+     * nothing of the epochs it promised before it lost its disk.
+     */
+    boolean blank() {
+        return config.joinExisting() && core.currentEpoch() == 0;
     }
 
     /** Whether this node learns as an observer: its role in the newest membership it knows. */

@@ -286,6 +286,11 @@ public final class ZabCore {
         return peers.isObserver();
     }
 
+    /** Started blank to join an existing cluster and not synced since (see FOLLOWERINFO). */
+    boolean isBlank() {
+        return peers.blank();
+    }
+
     /** A voter that may not vote yet (observers never vote and are not said to abstain). */
     public boolean isAbstaining() {
         return looking.abstains();

@@ -51,14 +51,19 @@ class SimulationTest {
     }
 
     /**
-     * Seeds of the membership-change mode that failed in a sweep of 20,000 and pass since their
-     * fix: 201367 (a SNAP installed whole was resumed by the next SNAP of it; FollowerTest),
+     * Seeds of the membership-change mode that failed in sweeps of 50,000 and pass since their
+     * fix: 201367 (a SNAP installed whole was resumed by the next SNAP of it; FollowerTest);
      * 300141, 305224, 314187 (a node holding a change its leader lost before the commit never
-     * joined the leader elected without it; FastLeaderElectionTest) and 200778 (every liveness
-     * write landed on a removed node: the runs' clients now write to members after the heal).
+     * joined the leader elected without it; FastLeaderElectionTest); 404723, 417803 (a leader
+     * kept feeding the joiner of a change that had expired, but dropped its messages: its
+     * forwarded writes were never answered); 410730 (new voters that had not seen the change
+     * told the leader they abstain, so a leader holding the change could never make a quorum
+     * of them); 417169 (the durability check asked a joint quorum of a txn committed before the
+     * change); 200778 (every liveness write landed on a removed node).
      */
     @ParameterizedTest
-    @ValueSource(longs = {200778, 201367, 300141, 305224, 314187})
+    @ValueSource(longs = {200778, 201367, 300141, 305224, 314187, 404723, 410730, 417169,
+        417803})
     void membershipChangeSeedsThatOnceFailed(long seed) {
         RandomRun.runWithMembershipChanges(seed, RUN_MILLIS);
     }
