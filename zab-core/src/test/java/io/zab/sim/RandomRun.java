@@ -229,6 +229,7 @@ public final class RandomRun {
         }
         long healedAt = cluster.now();
         cluster.trace().add(healedAt, 0, "LIVENESS phase: faults off, all healed", null, null);
+        scheduleProbeWrite(new SplittableRandom(cluster.seed() ^ 0x11FE));
         boolean live = cluster.runUntil(() -> cluster.leader().isPresent()
                 && cluster.checkers().latestAckedInvocation() >= healedAt, LIVENESS_MILLIS);
         if (!live) {
@@ -242,6 +243,24 @@ public final class RandomRun {
         }
         cluster.checkInvariants();
         cluster.guard(cluster.checkers()::checkAcknowledgedWritesEverywhere);
+    }
+
+    /**
+     * After the heal, a write to a random member every second besides the seed's clients: at
+     * the lowest drawn rates they alone may send no write to a member in the whole liveness
+     * window (seed 512211: one sync in 10 s). Its own random, so the seed's draws stay as they
+     * were.
+     */
+    private void scheduleProbeWrite(SplittableRandom r) {
+        cluster.clock().after(SimClock.SECONDS, () -> {
+            if (clients) {
+                List<SimNode> members = upMembers();
+                if (!members.isEmpty()) {
+                    cluster.submitGenerated(members.get(r.nextInt(members.size())).id(), 0);
+                }
+                scheduleProbeWrite(r);
+            }
+        });
     }
 
     private long exponential(double meanMicros) {

@@ -59,11 +59,12 @@ class SimulationTest {
      * forwarded writes were never answered); 410730 (new voters that had not seen the change
      * told the leader they abstain, so a leader holding the change could never make a quorum
      * of them); 417169 (the durability check asked a joint quorum of a txn committed before the
-     * change); 200778 (every liveness write landed on a removed node).
+     * change); 200778 (every liveness write landed on a removed node) and 512211 (no write at all
+     * in the liveness window: the runs add a write to a member each second after the heal).
      */
     @ParameterizedTest
     @ValueSource(longs = {200778, 201367, 300141, 305224, 314187, 404723, 410730, 417169,
-        417803})
+        417803, 512211})
     void membershipChangeSeedsThatOnceFailed(long seed) {
         RandomRun.runWithMembershipChanges(seed, RUN_MILLIS);
     }
