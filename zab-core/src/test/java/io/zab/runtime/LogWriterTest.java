@@ -15,7 +15,6 @@ import io.zab.protocol.Action.StorageAction;
 import io.zab.protocol.Txn;
 import io.zab.storage.LogCapture;
 import io.zab.storage.MembershipStore;
-import io.zab.storage.TxnLog;
 import io.zab.storage.file.CrashFs;
 import io.zab.storage.file.FileTxnLog;
 import io.zab.storage.memory.MemoryEpochStore;
@@ -96,37 +95,11 @@ class LogWriterTest {
     }
 
     /** A memory log whose sync waits for a permit, so the test can hold a batch open. */
-    private static final class GatedLog implements TxnLog {
-        final MemoryTxnLog log = new MemoryTxnLog();
+    private static final class GatedLog extends io.zab.storage.ForwardingTxnLog {
         final Semaphore permits = new Semaphore(0);
         final CountDownLatch firstSync = new CountDownLatch(1);
         volatile int syncs;
         volatile IOException failSync;
-
-        @Override
-        public Zxid base() {
-            return log.base();
-        }
-
-        @Override
-        public Zxid lastZxid() {
-            return log.lastZxid();
-        }
-
-        @Override
-        public void append(List<Txn> txns) {
-            log.append(txns);
-        }
-
-        @Override
-        public void truncateAfter(Zxid lastKept) {
-            log.truncateAfter(lastKept);
-        }
-
-        @Override
-        public void reset(Zxid base) {
-            log.reset(base);
-        }
 
         @Override
         public void sync() throws IOException {
@@ -144,15 +117,6 @@ class LogWriterTest {
             }
             syncs++;
             log.sync();
-        }
-
-        @Override
-        public List<Txn> readAfter(Zxid after) {
-            return log.readAfter(after);
-        }
-
-        @Override
-        public void close() {
         }
     }
 

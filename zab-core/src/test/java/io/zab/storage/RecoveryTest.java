@@ -11,7 +11,6 @@ import io.zab.protocol.Txn;
 import io.zab.storage.memory.MemoryEpochStore;
 import io.zab.storage.memory.MemoryMembershipStore;
 import io.zab.storage.memory.MemorySnapshotStore;
-import io.zab.storage.memory.MemoryTxnLog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,40 +19,9 @@ import org.junit.jupiter.api.Test;
 /** Start-up reads of the log: what recovery keeps, and how much of the log it reads. */
 class RecoveryTest {
     /** A log that counts the payload bytes every read returns. */
-    private static final class CountingLog implements TxnLog {
-        final MemoryTxnLog log = new MemoryTxnLog();
+    private static final class CountingLog extends ForwardingTxnLog {
         final List<Zxid> unboundedReads = new ArrayList<>();
         long bytesRead;
-
-        @Override
-        public Zxid base() {
-            return log.base();
-        }
-
-        @Override
-        public Zxid lastZxid() {
-            return log.lastZxid();
-        }
-
-        @Override
-        public void append(List<Txn> txns) {
-            log.append(txns);
-        }
-
-        @Override
-        public void truncateAfter(Zxid lastKept) {
-            log.truncateAfter(lastKept);
-        }
-
-        @Override
-        public void reset(Zxid base) {
-            log.reset(base);
-        }
-
-        @Override
-        public void sync() {
-            log.sync();
-        }
 
         @Override
         public List<Txn> readAfter(Zxid after) {
@@ -69,10 +37,6 @@ class RecoveryTest {
         private List<Txn> counted(List<Txn> txns) {
             txns.forEach(t -> bytesRead += t.data().length);
             return txns;
-        }
-
-        @Override
-        public void close() {
         }
     }
 
