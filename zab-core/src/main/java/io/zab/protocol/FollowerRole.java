@@ -240,9 +240,19 @@ final class FollowerRole implements RoleState {
                     + ", the highest epoch a leader proposes");
             return;
         }
-        if (phase != Phase.DISCOVERY || ackEpochSeq >= 0) {
+        // A higher LEADERINFO before any of the sync stream: our leader led anew on the same
+        // link (it lost its quorum and was elected again) and proposes again; the one we acked
+        // answered our earlier FOLLOWERINFO (random simulation with wiped disks, seed 601516).
+        boolean proposesAgain = ackEpochSeq >= 0 && li.epoch() > leaderEpoch
+                && phase != Phase.BROADCAST && syncMode == null && newLeaderZxid == null;
+        if (!proposesAgain && (phase != Phase.DISCOVERY || ackEpochSeq >= 0)) {
             LOG.warn("node {}: duplicate LEADERINFO {}; ignored", self(), li.epoch());
             return;
+        }
+        if (proposesAgain) {
+            LOG.info("node {}: leader {} proposes epoch {} after {}; acking it instead", self(),
+                    leader, li.epoch(), leaderEpoch);
+            phase = Phase.DISCOVERY;
         }
         if (li.epoch() < core.acceptedEpoch()) {
             core.stepDown("leader " + leader + " proposed epoch " + li.epoch()

@@ -370,6 +370,13 @@ final class LeaderRole implements RoleState {
             reject(p.id, ae, "state", p.state, "ACKEPOCH answers our one LEADERINFO");
             return;
         }
+        if (ae.epoch() < epoch) {
+            // Answers a LEADERINFO of ours from before we led anew on the same link; the
+            // learner acks the one we sent now next (FollowerRole).
+            LOG.debug("node {}: stale ACKEPOCH {} from {} (we propose {}); ignored", self,
+                    ae.epoch(), p.id, epoch);
+            return;
+        }
         if (ae.epoch() != epoch) {
             reject(p.id, ae, "epoch", ae.epoch(), "the epoch we proposed, " + epoch);
             return;

@@ -66,6 +66,20 @@ class FollowerTest {
         assertActions(c.persistAll(), send(N1, new AckEpoch(3, 2, z(2, 3))));
     }
 
+    /**
+     * Seed 601516 (wiped disks): the leader led anew on the same link and proposes a higher
+     * epoch before any of the sync stream came; the LEADERINFO acked answered our earlier
+     * FOLLOWERINFO. The follower acks the new epoch (it used to ignore it as a duplicate and
+     * wait for the sync that would never come).
+     */
+    @Test
+    void acksAHigherEpochProposedBeforeTheSyncStream() {
+        Conversation c = afterAckEpoch();
+        assertActions(c.receive(N1, new LeaderInfo(4)), new Action.SaveEpoch(2, 4, 2));
+        assertActions(c.persistAll(), send(N1, new AckEpoch(4, 2, z(2, 3))));
+        assertActions(c.receive(N1, new LeaderInfo(4))); // a true duplicate
+    }
+
     @Test
     void rejectsAnEpochBelowItsAcceptedEpoch() {
         Conversation c = new Conversation(N2, N1, state(5, 2, log(new long[] {2, 3})));

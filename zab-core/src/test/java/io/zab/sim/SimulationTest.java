@@ -68,4 +68,15 @@ class SimulationTest {
     void membershipChangeSeedsThatOnceFailed(long seed) {
         RandomRun.runWithMembershipChanges(seed, RUN_MILLIS);
     }
+
+    /**
+     * Seeds of the wiped-disk mode that failed in a sweep and pass since their fix: 601516 (a
+     * leader that led anew on the same link got the ACKEPOCH of its earlier LEADERINFO and
+     * dropped an honest learner; FollowerTest, LeaderDiscoveryTest).
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {601516})
+    void wipedDiskSeedsThatOnceFailed(long seed) {
+        RandomRun.run(seed, RUN_MILLIS, null, true);
+    }
 }

@@ -45,7 +45,7 @@ public final class JointQuorum implements QuorumVerifier {
     /** A quorum of the old voters or of the new ones: see {@link QuorumVerifier}. */
     @Override
     public boolean containsAnyQuorum(Set<PeerId> peers) {
-        return old.containsQuorum(peers) || next.containsQuorum(peers);
+        return old.containsAnyQuorum(peers) || next.containsQuorum(peers);
     }
 
     /** The lower of what a quorum of each holds: both hold it. */
