@@ -366,15 +366,19 @@ final class LeaderRole implements RoleState {
     }
 
     private void onAckEpoch(LearnerProgress p, AckEpoch ae) {
-        if (p.state != State.EPOCH_SENT) {
-            reject(p.id, ae, "state", p.state, "ACKEPOCH answers our one LEADERINFO");
-            return;
-        }
-        if (ae.epoch() < epoch) {
-            // Answers a LEADERINFO of ours from before we led anew on the same link; the
-            // learner acks the one we sent now next (FollowerRole).
+        // An ACKEPOCH of an epoch below ours, or, before we sent ours, of one we accepted
+        // already, answers a LEADERINFO of ours from before we led anew on the same link: the
+        // learner acks the one we send now next (FollowerRole). Random simulation seeds 601516
+        // (after our LEADERINFO) and 604345 (before it) dropped honest learners for it.
+        boolean stale = p.state == State.EPOCH_SENT ? ae.epoch() < epoch
+                : p.state == State.INFO && ae.epoch() <= core.acceptedEpoch();
+        if (stale) {
             LOG.debug("node {}: stale ACKEPOCH {} from {} (we propose {}); ignored", self,
                     ae.epoch(), p.id, epoch);
+            return;
+        }
+        if (p.state != State.EPOCH_SENT) {
+            reject(p.id, ae, "state", p.state, "ACKEPOCH answers our one LEADERINFO");
             return;
         }
         if (ae.epoch() != epoch) {

@@ -122,6 +122,27 @@ class LeaderDiscoveryTest {
                 "the learner's sync starts: " + a);
     }
 
+    /**
+     * Seed 604345 (membership changes): the same stale ACKEPOCH before this leader sent its
+     * LEADERINFO (the new epoch not durable yet): an epoch it accepted already, so ignored; one
+     * above it was never proposed, so the learner is dropped.
+     */
+    @Test
+    void aStaleAckEpochBeforeOurLeaderInfoIsIgnored() {
+        Conversation c = leader();
+        c.receive(N2, new FollowerInfo(2, z(2, 5))); // epoch 3 chosen, not yet durable
+        assertActions(c.receive(N2, new AckEpoch(2, 2, z(2, 5))));
+        List<Action> a = c.persistAll();
+        assertTrue(a.contains(Conversation.send(N2, new LeaderInfo(3))), a.toString());
+        a = c.receive(N2, new AckEpoch(3, 2, z(2, 5)));
+        assertTrue(a.stream().anyMatch(x -> x instanceof Action.Send s && s.to().equals(N2)),
+                "the learner's sync starts: " + a);
+        Conversation d = leader();
+        d.receive(N2, new FollowerInfo(2, z(2, 5)));
+        assertActions(d.receive(N2, new AckEpoch(7, 2, z(2, 5))), new Action.Disconnect(N2,
+                "AckEpoch state = INFO: ACKEPOCH answers our one LEADERINFO"));
+    }
+
     @Test
     void discoveryThatNeverCompletesReturnsToElectionAfterInitLimit() {
         Conversation c = leader();

@@ -60,11 +60,12 @@ class SimulationTest {
      * told the leader they abstain, so a leader holding the change could never make a quorum
      * of them); 417169 (the durability check asked a joint quorum of a txn committed before the
      * change); 200778 (every liveness write landed on a removed node) and 512211 (no write at all
-     * in the liveness window: the runs add a write to a member each second after the heal).
+     * in the liveness window: the runs add a write to a member each second after the heal);
+     * 604345 (a stale ACKEPOCH before the leader's LEADERINFO dropped an honest learner).
      */
     @ParameterizedTest
     @ValueSource(longs = {200778, 201367, 300141, 305224, 314187, 404723, 410730, 417169,
-        417803, 512211})
+        417803, 512211, 604345})
     void membershipChangeSeedsThatOnceFailed(long seed) {
         RandomRun.runWithMembershipChanges(seed, RUN_MILLIS);
     }
