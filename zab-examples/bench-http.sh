@@ -131,8 +131,11 @@ load() {
 }
 
 # The leader's zab_txns_committed_total, from its /metrics.
+# A failed scrape prints 0 (the check then reports a mismatch) instead of ending the script:
+# under set -e and pipefail a curl timeout here used to stop every later run without a word.
 committed() {
-  curl -s -m 10 "$1/metrics" | awk '/^zab_txns_committed_total/ {print $2; exit}'
+  { curl -s -m 10 "$1/metrics" || true; } \
+    | awk '/^zab_txns_committed_total/ {print $2; found = 1; exit} END {if (!found) print 0}'
 }
 
 # Checks the leader's metrics against what wrk saw: every 2xx PUT of the measured period is a
