@@ -1,5 +1,6 @@
 package io.zab.sim;
 
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -79,5 +80,18 @@ class SimulationTest {
     @ValueSource(longs = {601516})
     void wipedDiskSeedsThatOnceFailed(long seed) {
         RandomRun.run(seed, RUN_MILLIS, null, true);
+    }
+
+    /**
+     * Seed 807401, not fixed yet: voters 1-5 change to 1, 5, 6; the change reached 2, 3, 4 and 6
+     * but not 1 and 5 before its leader was lost. Those holding it count joint quorums and vote
+     * for 6; 1 and 5 know no voter 6 and ignore those votes. Neither side can ever have its
+     * quorum: no leader, for good. Enable it with the fix (notifications carrying the change a
+     * node holds, so that a node that hears of it counts by it in the election).
+     */
+    @Disabled("known election wedge with a membership change in flight (ninth session's note)")
+    @Test
+    void electionWedgeWithAChangeInFlight() {
+        RandomRun.runWithMembershipChanges(807401, RUN_MILLIS);
     }
 }
