@@ -264,9 +264,9 @@ public final class ZabConfig {
      * with OverloadedException (never applied). 1 to 1,000,000. Default: the leader's
      * {@link #proposalsInflightMax()} shared among the members (voters and observers) of the
      * configuration, at least 1 (3,333 for three members), and shared anew among the members
-     * of each committed membership change ({@link #pendingMaxTxns(int)}), so that every member's callers
-     * together cannot fill the leader's budget: excess load is refused at the member it reached,
-     * where a refusal is cheap, and not after a forward to the leader.
+     * of each committed membership change ({@link #pendingMaxTxns(int)}), so that every
+     * member's callers together cannot fill the leader's budget: excess load is refused at the
+     * member it reached, where a refusal is cheap, and not after a forward to the leader.
      *
      * @return the limit in requests
      */

@@ -59,11 +59,13 @@ final class PendingBudget {
         }
         this.maxRequests = maxRequests;
         this.maxBytes = maxBytes;
-        lock.lock();
-        try {
-            room.signalAll();
-        } finally {
-            lock.unlock();
+        if (waiters > 0) {
+            lock.lock();
+            try {
+                room.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
