@@ -59,14 +59,7 @@ final class PendingBudget {
         }
         this.maxRequests = maxRequests;
         this.maxBytes = maxBytes;
-        if (waiters > 0) {
-            lock.lock();
-            try {
-                room.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
+        wakeWaiters();
     }
 
     int maxRequests() {
@@ -126,6 +119,11 @@ final class PendingBudget {
 
     void release(long n) {
         state.addAndGet(-((1L << BYTES_BITS) + n));
+        wakeWaiters();
+    }
+
+    /** Callers waiting for room look again; no lock is taken when none waits. */
+    private void wakeWaiters() {
         if (waiters > 0) {
             lock.lock();
             try {
