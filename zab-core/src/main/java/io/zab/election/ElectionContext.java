@@ -32,11 +32,6 @@ public interface ElectionContext {
     }
 
     /**
-     * What this node's notifications say in their {@code abstains} flag: it is a voter that
-     * may not vote yet. Observers never vote and are not said to abstain. Read live: a voter
-     * stops abstaining once its first sync is durable.
-     */
-    /**
      * Whether this node is a member (voter or observer) of the newest membership it knows. A
      * node that is not (started to join, before a leader added it) never votes and follows a
      * leader on that leader's own LEADING notification: it has no vote to lose, and only the
@@ -46,6 +41,25 @@ public interface ElectionContext {
         return quorum().isVoter(self()) || observers().contains(self());
     }
 
+    /**
+     * Whether {@code peer} may be elected: a voter of the newest committed membership this node
+     * knows. While a change is in flight its new voters count toward quorums (joint ones) but
+     * cannot be elected until it commits: nodes that missed the change do not know them, and
+     * would never back them (random simulation seed 807401). Every node at one membership
+     * version agrees on this set. The leader elected this way commits the change (or, without
+     * it, cuts it) and, if the change removed it, hands over to a new voter. ZooKeeper's
+     * election likewise ranks only voters of the committed configuration. The default, for a
+     * context that never changes its membership, is every voter.
+     */
+    default boolean isCandidate(PeerId peer) {
+        return quorum().isVoter(peer);
+    }
+
+    /**
+     * What this node's notifications say in their {@code abstains} flag: it is a voter that
+     * may not vote yet. Observers never vote and are not said to abstain. Read live: a voter
+     * stops abstaining once its first sync is durable.
+     */
     default boolean abstains() {
         return quorum().isVoter(self()) && !mayVote();
     }

@@ -59,7 +59,9 @@ public final class QuorumMaxElection implements LeaderElection {
         decision = null;
         settledRole = Role.LOOKING;
         abstaining = !isVoter(context.self()) || !context.mayVote();
-        vote = abstaining ? null : self;
+        // A voter a change in flight adds votes, but only for a candidate (a voter of the
+        // committed membership): nodes that missed the change could never back it.
+        vote = abstaining || !context.isCandidate(context.self()) ? null : self;
         if (vote != null) {
             lookingVotes.put(context.self(), vote);
         }
@@ -100,7 +102,8 @@ public final class QuorumMaxElection implements LeaderElection {
         }
         if (n.state() == Role.LOOKING) {
             lookingVotes.put(from, n.vote());
-            if (vote == null || n.vote().isBetterThan(vote)) {
+            if (context.isCandidate(n.vote().leader())
+                    && (vote == null || n.vote().isBetterThan(vote))) {
                 vote = n.vote();
                 lookingVotes.put(context.self(), vote);
                 ticksSinceQuorum = -1;
@@ -155,8 +158,9 @@ public final class QuorumMaxElection implements LeaderElection {
     }
 
     private void decide(PeerId leader) {
-        if (abstaining && leader.equals(context.self())) {
-            return; // a stale vote for this blank node; it must not lead on an empty history
+        if (leader.equals(context.self())
+                && (abstaining || !context.isCandidate(context.self()))) {
+            return; // a stale vote: for this node before it lost its data, or it is not a candidate
         }
         looking = false;
         decision = leader;

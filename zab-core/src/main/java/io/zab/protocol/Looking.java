@@ -185,6 +185,11 @@ final class Looking {
         }
 
         @Override
+        public boolean isCandidate(PeerId peer) {
+            return memberships.committed().isVoter(peer);
+        }
+
+        @Override
         public boolean mayVote() {
             return peers.mayVote();
         }

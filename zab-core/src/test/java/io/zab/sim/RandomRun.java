@@ -187,6 +187,12 @@ public final class RandomRun {
         return new RandomRun(seed, null, Mode.CHANGES).execute(runMillis);
     }
 
+    /** The same with another election, e.g. zab-election's FLE (a fresh one per node start). */
+    public static Result runWithMembershipChanges(long seed, long runMillis,
+            Supplier<LeaderElection> election) {
+        return new RandomRun(seed, election, Mode.CHANGES).execute(runMillis);
+    }
+
     /**
      * Catch-ups from the log under faults: a history in memory of a few txns (so a learner
      * back from a crash is synced from the leader's log, in windows often small), clients fast

@@ -1,6 +1,5 @@
 package io.zab.sim;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -62,11 +61,14 @@ class SimulationTest {
      * of them); 417169 (the durability check asked a joint quorum of a txn committed before the
      * change); 200778 (every liveness write landed on a removed node) and 512211 (no write at all
      * in the liveness window: the runs add a write to a member each second after the heal);
-     * 604345 (a stale ACKEPOCH before the leader's LEADERINFO dropped an honest learner).
+     * 604345 (a stale ACKEPOCH before the leader's LEADERINFO dropped an honest learner);
+     * 807401 (voters 1-5 changing to 1, 5, 6, the change reached 2, 3, 4 and 6 only: those
+     * voted for the new voter 6, whom 1 and 5 did not know, and no leader was ever elected; only
+     * voters of the committed membership are candidates now).
      */
     @ParameterizedTest
     @ValueSource(longs = {200778, 201367, 300141, 305224, 314187, 404723, 410730, 417169,
-        417803, 512211, 604345})
+        417803, 512211, 604345, 807401})
     void membershipChangeSeedsThatOnceFailed(long seed) {
         RandomRun.runWithMembershipChanges(seed, RUN_MILLIS);
     }
@@ -80,18 +82,5 @@ class SimulationTest {
     @ValueSource(longs = {601516})
     void wipedDiskSeedsThatOnceFailed(long seed) {
         RandomRun.run(seed, RUN_MILLIS, null, true);
-    }
-
-    /**
-     * Seed 807401, not fixed yet: voters 1-5 change to 1, 5, 6; the change reached 2, 3, 4 and 6
-     * but not 1 and 5 before its leader was lost. Those holding it count joint quorums and vote
-     * for 6; 1 and 5 know no voter 6 and ignore those votes. Neither side can ever have its
-     * quorum: no leader, for good. Enable it with the fix (notifications carrying the change a
-     * node holds, so that a node that hears of it counts by it in the election).
-     */
-    @Disabled("known election wedge with a membership change in flight (ninth session's note)")
-    @Test
-    void electionWedgeWithAChangeInFlight() {
-        RandomRun.runWithMembershipChanges(807401, RUN_MILLIS);
     }
 }

@@ -45,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * older version is still answered, so its stale sender learns of the newer version and, from the
  * leader, who leads.
  *
+ * <p>Candidates. Only a voter of the committed membership is ranked and elected
+ * ({@link ElectionContext#isCandidate}), as in ZooKeeper: while a change is in flight, the voters
+ * it adds vote and count toward the joint quorum, but start with no vote of their own and adopt
+ * only votes for candidates.
+ *
  * <p>Threading: deterministic and single-threaded. {@code ZabCore} calls every method on the
  * protocol thread (the simulator on its own thread); the election never calls back except
  * through {@link ElectionContext#send} during a call.
@@ -67,6 +72,11 @@ public final class FastLeaderElection implements LeaderElection {
      * Fixed per election.
      */
     private boolean abstaining;
+    /**
+     * This node may be elected ({@link ElectionContext#isCandidate}): false for a voter a change
+     * in flight adds, which votes (for a candidate) but never for itself. Fixed per election.
+     */
+    private boolean candidate;
     /** The context's quorum and observers this election's view was made from. */
     private QuorumVerifier members;
     private Set<PeerId> observing;
@@ -155,12 +165,13 @@ public final class FastLeaderElection implements LeaderElection {
         newestVersion = version;
         stale = false;
         abstaining = observer || !context.mayVote();
+        candidate = !abstaining && context.isCandidate(this.self);
         // An observer follows the voters' rounds: a round of its own could run ahead of them
         // and make it ignore every vote they send.
         round = abstaining ? 0 : round + 1;
         role = Role.LOOKING;
         ownVote = self;
-        proposal = abstaining ? null : self;
+        proposal = candidate ? self : null;
         settledVote = null;
         decision = null;
         finalizeTicksLeft = 0;
@@ -279,8 +290,10 @@ public final class FastLeaderElection implements LeaderElection {
             return;
         } else if (!stale && isBetter(n.vote())) {
             adopt(n.vote());
-        } else if (!abstaining && proposal.isBetterThan(n.vote())) {
-            // The sender has not seen our better vote (a vote only improves within a round).
+        } else if (!abstaining && proposal != null && (proposal.isBetterThan(n.vote())
+                || !context.isCandidate(n.vote().leader()))) {
+            // The sender has not seen our better vote (a vote only improves within a round),
+            // or it is a voter a change adds, voting for itself until it hears a candidate.
             reply(from);
         }
         settledVotes.remove(from);
@@ -393,10 +406,11 @@ public final class FastLeaderElection implements LeaderElection {
         finalizeTicksLeft = 0;
         if (stale) {
             proposal = null; // adopts nothing; still follows a leader established at its version
-        } else if (abstaining || n.vote().isBetterThan(ownVote)) {
+        } else if (abstaining || (context.isCandidate(n.vote().leader())
+                && (!candidate || n.vote().isBetterThan(ownVote)))) {
             proposal = n.vote();
         } else {
-            proposal = ownVote;
+            proposal = candidate ? ownVote : null;
         }
         announce();
     }
@@ -418,8 +432,9 @@ public final class FastLeaderElection implements LeaderElection {
         }
     }
 
+    /** Whether {@code v} names a candidate and beats the vote this node backs. */
     private boolean isBetter(Vote v) {
-        return proposal == null || v.isBetterThan(proposal);
+        return context.isCandidate(v.leader()) && (proposal == null || v.isBetterThan(proposal));
     }
 
     /** Starts, keeps or cancels the finalize wait, or decides when every voter agrees. */
@@ -437,11 +452,14 @@ public final class FastLeaderElection implements LeaderElection {
     }
 
     private void decide(Vote v, String why) {
-        if (abstaining && v.leader().equals(self)) {
-            // Only a stale vote from before this node lost its data can name it; it must not
-            // lead on an empty history. Keep looking: the voters settle on someone else.
-            LOG.warn("peer {} abstains and does not take the lead it was voted ({}); still"
-                    + " looking", self, v);
+        if (!candidate && v.leader().equals(self)) {
+            // Only a stale vote can name it: from before this node lost its data (it must not
+            // lead on an empty history) or before a change it is added by was in flight (the
+            // nodes that missed the change cannot follow it). Keep looking: the voters settle
+            // on a candidate.
+            LOG.warn("peer {} {} and does not take the lead it was voted ({}); still looking",
+                    self, abstaining ? "abstains" : "is not a voter of the committed membership",
+                    v);
             proposal = null;
             finalizeTicksLeft = 0;
             return;
@@ -460,7 +478,7 @@ public final class FastLeaderElection implements LeaderElection {
     }
 
     private void recordOwnVote() {
-        if (!abstaining) {
+        if (!abstaining && proposal != null) {
             roundVotes.put(self, proposal, Role.LOOKING);
         }
     }

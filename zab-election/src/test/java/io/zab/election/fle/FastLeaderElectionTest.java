@@ -13,8 +13,10 @@ import io.zab.Zxid;
 import io.zab.election.Vote;
 import io.zab.protocol.message.Notification;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** Scripted tests of one election: each feeds notifications and ticks and checks the sends. */
@@ -214,6 +216,92 @@ class FastLeaderElectionTest {
         fle.onNotification(p(3), new Notification(vote(3, 4, 1), 6, LEADING));
         assertEquals(Optional.of(p(3)), fle.takeDecision());
         assertEquals(Optional.of(FOLLOWING), fle.role());
+    }
+
+    /**
+     * A voter that a change in flight adds (6, joining voters 1-5 that change to 1, 5, 6) votes,
+     * but not for itself, even with the best credentials, nor does it adopt a vote for another
+     * such voter: nodes that missed the change cannot follow one (random simulation seed 807401).
+     */
+    @Test
+    void aVoterAddedByAChangeInFlightVotesForACandidateOnly() {
+        ctx = new RecordingContext(6, Set.of(1, 2, 3, 4, 5), Set.of());
+        ctx.changeInFlight(Set.of(1, 5, 6));
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(vote(6, 2, 9));
+        assertEquals(Optional.empty(), fle.currentVote(), "no vote of its own");
+        fle.onNotification(p(2), looking(vote(6, 2, 9), 1)); // a stale vote for it
+        assertEquals(Optional.empty(), fle.currentVote());
+        ctx.drain();
+        fle.onNotification(p(2), looking(vote(4, 2, 9), 1));
+        assertEquals(Optional.of(vote(4, 2, 9)), fle.currentVote());
+        for (RecordingContext.Sent sent : ctx.drain()) {
+            assertEquals(looking(vote(4, 2, 9), 1), sent.notification());
+        }
+        fle.onNotification(p(3), looking(vote(4, 2, 9), 1));
+        fle.onNotification(p(4), looking(vote(4, 2, 9), 1));
+        fle.onNotification(p(1), looking(vote(4, 2, 9), 1));
+        tick(10);
+        assertEquals(Optional.of(p(4)), fle.takeDecision());
+        assertEquals(Optional.of(FOLLOWING), fle.role());
+    }
+
+    /** A voter holding the change keeps its own vote against one for a voter the change adds. */
+    @Test
+    void aNodeHoldingAChangeInFlightDoesNotAdoptAVoteForAVoterItAdds() {
+        ctx = RecordingContext.voters(2, 5);
+        ctx.changeInFlight(Set.of(1, 5, 6));
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(vote(2, 2, 9));
+        ctx.drain();
+        fle.onNotification(p(6), looking(vote(6, 2, 9), 1));
+        assertEquals(Optional.of(vote(2, 2, 9)), fle.currentVote());
+        assertEquals(List.of(new RecordingContext.Sent(p(6), looking(vote(2, 2, 9), 1))),
+                ctx.drain(), "answers the sender with its own vote");
+    }
+
+    /**
+     * Seed 807401's election itself, six elections passing their notifications: voters 1-5 are
+     * changing to 1, 5, 6 and only 2, 3, 4 and 6 hold the change (they count joint quorums); 1
+     * and 5 do not know 6. Before candidates were the committed voters, 2, 3, 4 and 6 voted for
+     * 6 (the best log), whom 1 and 5 ignore: no side ever had its quorum.
+     */
+    @Test
+    void nodesWithAndWithoutAChangeInFlightElectALeaderTogether() {
+        Map<Integer, RecordingContext> contexts = new TreeMap<>();
+        Map<Integer, FastLeaderElection> elections = new TreeMap<>();
+        for (int id = 1; id <= 6; id++) {
+            RecordingContext c = new RecordingContext(id, Set.of(1, 2, 3, 4, 5), Set.of());
+            if (id != 1 && id != 5) {
+                c.changeInFlight(Set.of(1, 5, 6));
+            }
+            contexts.put(id, c);
+            FastLeaderElection e = new FastLeaderElection();
+            e.init(c);
+            elections.put(id, e);
+        }
+        for (int id = 1; id <= 6; id++) {
+            boolean holds = id != 1 && id != 5;
+            elections.get(id).lookForLeader(vote(id, 2, holds ? 9 : 8));
+        }
+        Map<Integer, PeerId> decided = new TreeMap<>();
+        for (int step = 0; step < 200 && decided.size() < 6; step++) {
+            for (Map.Entry<Integer, RecordingContext> c : contexts.entrySet()) {
+                for (RecordingContext.Sent sent : c.getValue().drain()) {
+                    int to = sent.to().value();
+                    elections.get(to).onNotification(p(c.getKey()), sent.notification());
+                }
+            }
+            for (Map.Entry<Integer, FastLeaderElection> e : elections.entrySet()) {
+                e.getValue().onTick();
+                e.getValue().takeDecision().ifPresent(l -> decided.put(e.getKey(), l));
+            }
+        }
+        assertEquals(6, decided.size(), "every node decided: " + elections);
+        assertEquals(Set.of(p(4)), Set.copyOf(decided.values()),
+                "the best log among the committed voters leads: " + decided);
     }
 
     @Test

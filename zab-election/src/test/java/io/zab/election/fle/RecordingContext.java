@@ -22,6 +22,8 @@ final class RecordingContext implements ElectionContext {
     private final List<Sent> sent = new ArrayList<>();
     private boolean mayVote = true;
     private Zxid membershipVersion = Zxid.ZERO;
+    /** The voters of the committed membership while a change is in flight, else null. */
+    private Set<PeerId> candidates;
 
     RecordingContext(int self, Set<Integer> voters, Set<Integer> observers) {
         this.self = PeerId.of(self);
@@ -76,6 +78,11 @@ final class RecordingContext implements ElectionContext {
     }
 
     @Override
+    public boolean isCandidate(PeerId peer) {
+        return candidates == null ? quorum.isVoter(peer) : candidates.contains(peer);
+    }
+
+    @Override
     public Zxid membershipVersion() {
         return membershipVersion;
     }
@@ -91,8 +98,12 @@ final class RecordingContext implements ElectionContext {
         this.observers = ids(observers);
     }
 
-    /** A change from these voters to {@code next} is in flight: quorums are joint. */
+    /**
+     * A change from these voters to {@code next} is in flight: quorums are joint, and only
+     * these (the committed membership's) voters are candidates.
+     */
     void changeInFlight(Set<Integer> next) {
+        this.candidates = quorum.voters();
         this.quorum = new io.zab.protocol.quorum.JointQuorum(quorum,
                 new MajorityQuorum(ids(next)));
     }

@@ -36,4 +36,19 @@ class FleRandomSimulationTest {
             RandomRun.run(seed, millis, FastLeaderElection::new, true);
         }
     }
+
+    /**
+     * The same with membership changes (joiners, removals, a removed leader, changes in flight
+     * when faults strike): FLE's candidates, membership versions and joint quorums.
+     * {@code -Dfle.changeSeeds} (default 20) from {@code -Dsim.firstSeed}.
+     */
+    @Test
+    void randomMembershipChangesWithFastLeaderElection() {
+        int seeds = Integer.getInteger("fle.changeSeeds", 20);
+        long millis = Long.getLong("fle.coreRunMillis", 60_000);
+        long first = Long.getLong("sim.firstSeed", 1);
+        for (long seed = first; seed < first + seeds; seed++) {
+            RandomRun.runWithMembershipChanges(seed, millis, FastLeaderElection::new);
+        }
+    }
 }
