@@ -49,6 +49,9 @@ final class ProcessCluster implements AutoCloseable {
     private static final Pattern LEADER = Pattern.compile("\"leader\":(\\d+)");
     private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
 
+    private static final Set<Integer> HANDED_OUT =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     final Path root;
     private final int n;
     private final int[] quorumPorts;
@@ -183,21 +186,66 @@ final class ProcessCluster implements AutoCloseable {
         return hosts.get(id - 1).getHostAddress();
     }
 
+    /**
+     * One free port on each address, below the kernel's ephemeral range: a port the kernel may
+     * hand out as the source port of an outgoing connection can be taken between this check
+     * and the server's bind (a PartitionIT run lost a node that way, "cannot listen"). Starts
+     * at a random port so clusters of concurrent test JVMs rarely probe the same ones, and
+     * never hands out a port twice in one JVM (the quorum and HTTP ports of a node share its
+     * address; a few dozen clusters a run).
+     */
     private static int[] freePorts(List<InetAddress> on) throws IOException {
+        int[] range = ephemeralRange();
+        int low = 10_000;
+        int high = range[0] - 1;
+        if (high - low < 1_000) { // an odd range: use the ports above it instead
+            low = range[1] + 1;
+            high = 65_535;
+        }
+        if (high - low < 1_000) { // every port is ephemeral: probing is all that is left
+            low = 10_000;
+            high = 65_535;
+        }
+        int span = high - low + 1;
+        int next = low + java.util.concurrent.ThreadLocalRandom.current().nextInt(span);
         int[] ports = new int[on.size()];
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < on.size(); i++) {
-                ServerSocket s = new ServerSocket(0, 1, on.get(i));
-                held.add(s);
-                ports[i] = s.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
+        for (int i = 0; i < on.size(); i++) {
+            for (int tries = 0; ; tries++) {
+                if (tries == span) {
+                    throw new IOException("no free port in " + low + "-" + high + " on "
+                            + on.get(i));
+                }
+                int port = next;
+                next = next == high ? low : next + 1;
+                if (!HANDED_OUT.contains(port) && isFree(on.get(i), port)) {
+                    HANDED_OUT.add(port);
+                    ports[i] = port;
+                    break;
+                }
             }
         }
         return ports;
+    }
+
+    private static boolean isFree(InetAddress host, int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new java.net.InetSocketAddress(host, port), 1);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The kernel's ephemeral port range, or Linux's default when it cannot be read. */
+    private static int[] ephemeralRange() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .trim().split("\\s+");
+            return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+        } catch (IOException | RuntimeException e) {
+            return new int[] {32_768, 60_999};
+        }
     }
 
     /** The founders, the same for every one: node j at its own address and quorum port. */
