@@ -192,8 +192,7 @@ public final class FastLeaderElection implements LeaderElection {
             // Settled: the membership may have changed since (a member being added asks us).
             readMembers(context);
         }
-        if (outsider && role == Role.LOOKING && n.state() == Role.LEADING
-                && n.vote().leader().equals(from) && check.isMember(from)) {
+        if (outsider && role == Role.LOOKING && saysItLeads(from, n) && check.isMember(from)) {
             round = Math.max(round, n.round());
             decide(n.vote(), "it leads, and this node is not a member yet");
             return;
@@ -204,6 +203,17 @@ public final class FastLeaderElection implements LeaderElection {
             return;
         }
         if (role == null) {
+            return;
+        }
+        if (isAddedVoter() && saysItLeads(from, n) && context.isCandidate(from)
+                && n.membershipVersion().equals(version)) {
+            // The old voters that missed the change do not know this node and never tell it
+            // whom they follow, so it cannot count a quorum behind a running leader; yet the
+            // leader needs this node's vote for its joint quorum (random simulation seed
+            // 1002701). Its own word that it leads will do, as for a node not yet a member:
+            // following a leader that is no longer one only costs a timeout.
+            round = Math.max(round, n.round());
+            decide(n.vote(), "it leads, and this node is a voter the change in flight adds");
             return;
         }
         if (role == Role.LOOKING && !n.membershipVersion().equals(version)) {
@@ -430,6 +440,17 @@ public final class FastLeaderElection implements LeaderElection {
             recordOwnVote();
             broadcast();
         }
+    }
+
+    /** {@code n} is its sender's own word that it leads (checked before any other check). */
+    private static boolean saysItLeads(PeerId from, Notification n) {
+        return n != null && n.state() == Role.LEADING && n.vote() != null && from != null
+                && from.equals(n.vote().leader());
+    }
+
+    /** Looking as a voter that a change in flight adds: it votes, and is no candidate. */
+    private boolean isAddedVoter() {
+        return role == Role.LOOKING && !abstaining && !candidate && !stale;
     }
 
     /** Whether {@code v} names a candidate and beats the vote this node backs. */

@@ -247,6 +247,40 @@ class FastLeaderElectionTest {
         assertEquals(Optional.of(FOLLOWING), fle.role());
     }
 
+    /**
+     * Random simulation seed 1002701: voters 1-5 changing to 3, 7, 8, the change held by 3, 5,
+     * 7 and 8. 5 leads (a joint quorum elected it) and needs 7 or 8 in its discovery, but 1, 2
+     * and 4 do not know 7 and never tell it that they follow 5: 7 could never count a quorum
+     * behind 5. A voter the change adds follows a candidate on its own word that it leads.
+     */
+    @Test
+    void aVoterAddedByAChangeInFlightFollowsACandidateOnItsOwnWordThatItLeads() {
+        ctx = new RecordingContext(7, Set.of(1, 2, 3, 4, 5), Set.of());
+        ctx.changeInFlight(Set.of(3, 7, 8));
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(vote(7, 4, 13));
+        fle.onNotification(p(3), new Notification(vote(5, 4, 13), 30, FOLLOWING));
+        assertEquals(Optional.empty(), fle.takeDecision(), "a follower's word is not enough");
+        fle.onNotification(p(8), new Notification(vote(8, 4, 13), 30, LEADING));
+        assertEquals(Optional.empty(), fle.takeDecision(), "8 is no candidate");
+        fle.onNotification(p(5), new Notification(vote(5, 4, 13), 30, LEADING));
+        assertEquals(Optional.of(p(5)), fle.takeDecision());
+        assertEquals(Optional.of(FOLLOWING), fle.role());
+    }
+
+    /** A candidate still needs a quorum's word besides the leader's own (ZooKeeper's rule). */
+    @Test
+    void aCandidateWithAChangeInFlightDoesNotFollowOnTheLeadersWordAlone() {
+        ctx = RecordingContext.voters(2, 5);
+        ctx.changeInFlight(Set.of(3, 7, 8));
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(vote(2, 4, 12));
+        fle.onNotification(p(5), new Notification(vote(5, 4, 13), 30, LEADING));
+        assertEquals(Optional.empty(), fle.takeDecision());
+    }
+
     /** A voter holding the change keeps its own vote against one for a voter the change adds. */
     @Test
     void aNodeHoldingAChangeInFlightDoesNotAdoptAVoteForAVoterItAdds() {
