@@ -94,7 +94,8 @@ public final class QuorumMaxElection implements LeaderElection {
         }
         if (n.state() == Role.LEADING && n.vote().leader().equals(from)
                 && (!context.isMember() || (!abstaining && !context.isCandidate(context.self())
-                        && context.isCandidate(from)))) {
+                        && context.isCandidate(from)
+                        && context.membershipVersion().equals(n.membershipVersion())))) {
             // A node to be added: only the leader staging it answers it. A voter a change in
             // flight adds: the old voters that missed the change never tell it whom they follow
             // (seed 1002701), yet the leader needs its vote for a joint quorum.

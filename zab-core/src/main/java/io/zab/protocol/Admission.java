@@ -74,16 +74,28 @@ final class Admission {
      * holds it for up to {@code waitTicks}, or refuses it (never applied).
      */
     private void admit(long requestId, byte[] payload, PeerId origin, int waitTicks) {
-        if (awaitingRoom.isEmpty() && hasRoom(payload.length)) {
+        if (awaitingRoom.isEmpty() && hasRoom(payload.length) && !changeInFlight()) {
             leader.propose(payload, origin, requestId);
         } else if (waitTicks > 0) {
             awaitingRoom.add(new HeldRequests.Held(requestId, payload, origin,
                     core.ticks() + waitTicks));
         } else {
-            refuse(requestId, origin, RequestRefused.Reason.OVERLOADED, inflight.size()
-                    + " txns (" + inflightBytes + " bytes) in flight, " + awaitingRoom.size()
-                    + " waiting; retry later");
+            refuse(requestId, origin, RequestRefused.Reason.OVERLOADED, changeInFlight()
+                    ? "a membership change is being committed; retry in a moment"
+                    : inflight.size() + " txns (" + inflightBytes + " bytes) in flight, "
+                            + awaitingRoom.size() + " waiting; retry later");
         }
+    }
+
+    /**
+     * A membership change is proposed and not committed: nothing is proposed after it until it
+     * commits. A txn proposed after it would commit, once the change did, by the new voters
+     * alone, and they are not candidates for election until they know of the commit (only
+     * voters of the committed membership are: ElectionContext#isCandidate); a txn only they
+     * hold could be lost. Writes wait for one commit round, as for room in the budget.
+     */
+    private boolean changeInFlight() {
+        return core.memberships().pending() != null;
     }
 
     /** Room for a txn of {@code bytes}; one txn always fits when nothing is in flight. */
@@ -96,7 +108,7 @@ final class Admission {
     /** Proposes held writes, in order, while the budget has room. */
     void admitAwaiting() {
         while (!leader.hasLeft() && leader.admitting() && !awaitingRoom.isEmpty()
-                && hasRoom(awaitingRoom.peek().bytes())) {
+                && hasRoom(awaitingRoom.peek().bytes()) && !changeInFlight()) {
             HeldRequests.Held h = awaitingRoom.poll();
             leader.propose(h.payload(), h.origin(), h.requestId());
         }

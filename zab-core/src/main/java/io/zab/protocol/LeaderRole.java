@@ -397,10 +397,16 @@ final class LeaderRole implements RoleState {
                     "an observer is never ahead of its leader");
             return;
         }
-        if (isAhead(ae.currentEpoch(), ae.lastZxid()) && core.quorum().isVoter(p.id)) {
+        if (isAhead(ae.currentEpoch(), ae.lastZxid())
+                && core.memberships().committed().isVoter(p.id)) {
             // The election picked a node missing txns a quorum member has: leading would lose
-            // them. Start over, so that a better candidate can win. (A learner outside our
-            // quorum holds nothing committed we lack: its extra txns are cut by TRUNC.)
+            // them. Start over, so that a better candidate can win. A learner that is no voter
+            // of the committed membership holds nothing committed we lack, and its extra txns
+            // are cut by TRUNC: not an observer or a joiner, nor a voter that a change in
+            // flight adds (it cannot be elected, so stepping down would only elect us again).
+            // Every txn committed at this membership is held by a quorum of its voters (a txn
+            // proposed while a change is in flight by a joint quorum, and nothing is proposed
+            // after a change until it commits), and our discovery quorum meets that quorum.
             core.stepDown("learner " + p.id + " is ahead (currentEpoch " + ae.currentEpoch()
                     + ", last zxid " + ae.lastZxid() + ")");
             return;
@@ -786,6 +792,7 @@ final class LeaderRole implements RoleState {
             return;
         }
         advanceCommit();
+        admission.admitAwaiting(); // writes held while the change was in flight
     }
 
     // ---- sync() and liveness ----

@@ -99,6 +99,7 @@ public final class Checkers {
         } else if (role == Role.LEADING) {
             if (m instanceof Proposal p) {
                 recordProposal(node, p.txn());
+                node.proposedUnder.putIfAbsent(p.txn().zxid(), quorumFor(node, p.txn().zxid()));
             } else if (m instanceof Commit c) {
                 checkCommitDurable(node, c.zxid(), "COMMIT");
             } else if (m instanceof Inform i) {
@@ -142,17 +143,41 @@ public final class Checkers {
         if (!zxid.isAfter(leader.commitChecked)) {
             return;
         }
-        // The quorum the leader counts by now: joint while a membership change is in flight.
+        checkHeldByQuorum(leader, zxid, quorumFor(leader, zxid), what, "");
+        // Every txn this announcement commits that the leader proposed while a change was in
+        // flight needs the quorum of then, joint, even if the change committed since: the
+        // voters the change adds cannot be elected until they know it committed, so a txn
+        // only they hold could be lost (found by a review of that election rule).
+        java.util.NavigableMap<Zxid, io.zab.protocol.quorum.QuorumVerifier> covered =
+                leader.proposedUnder.headMap(zxid, true);
+        for (java.util.Map.Entry<Zxid, io.zab.protocol.quorum.QuorumVerifier> e
+                : covered.entrySet()) {
+            checkHeldByQuorum(leader, e.getKey(), e.getValue(), what + " " + zxid + " covering",
+                    " (the quorum in force when it was proposed)");
+        }
+        covered.clear();
+        leader.commitChecked = zxid;
+    }
+
+    /**
+     * The quorum the leader counts by now for {@code zxid}: joint while a membership change is
+     * in flight, but the old one for a txn before the change: every node that holds the change
+     * holds that txn too, so every later quorum, joint or new, meets its holders (seed 417169:
+     * 0x400000015 committed by old voters in the step that proposed the change after it, and
+     * this check, run after the step, asked a joint quorum).
+     */
+    private static io.zab.protocol.quorum.QuorumVerifier quorumFor(SimNode leader, Zxid zxid) {
         io.zab.protocol.quorum.QuorumVerifier quorum = leader.core().quorumInForce();
-        // But a txn before the change commits by the quorum before it: every node that holds
-        // the change holds that txn too, so every later quorum, joint or new, meets its holders
-        // (seed 417169: 0x400000015 committed by old voters in the step that proposed the
-        // change after it, and this check, run after the step, asked a joint quorum).
         io.zab.Membership pending = leader.core().pendingMembership();
         if (quorum instanceof io.zab.protocol.quorum.JointQuorum joint && pending != null
                 && zxid.isBefore(pending.version())) {
             quorum = joint.old();
         }
+        return quorum;
+    }
+
+    private void checkHeldByQuorum(SimNode leader, Zxid zxid,
+            io.zab.protocol.quorum.QuorumVerifier quorum, String what, String which) {
         java.util.Set<io.zab.PeerId> holders = new java.util.HashSet<>();
         StringBuilder who = new StringBuilder();
         for (SimNode v : cluster.nodes()) {
@@ -163,9 +188,9 @@ public final class Checkers {
         }
         if (!quorum.containsQuorum(holders)) {
             throw violation("Durability", "leader " + leader.id() + " sent " + what + " " + zxid
-                    + " but only voters [" + who.toString().trim() + "] hold it durably");
+                    + " but only voters [" + who.toString().trim() + "] hold it durably, not a"
+                    + " quorum of " + quorum + which);
         }
-        leader.commitChecked = zxid;
     }
 
     // ---- after each core step ----
@@ -175,6 +200,7 @@ public final class Checkers {
         boolean leading = node.core().role() == Role.LEADING && node.core().isBroadcasting();
         if (!leading) {
             node.broadcastingEpoch = -1;
+            node.proposedUnder.clear(); // a later epoch syncs what is left by its own quorum
             return;
         }
         long epoch = node.core().epoch();

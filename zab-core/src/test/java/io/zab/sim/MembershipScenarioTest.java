@@ -96,6 +96,48 @@ class MembershipScenarioTest {
         settle(c);
     }
 
+    /**
+     * Nothing is proposed after a change until it commits: a txn proposed then would commit,
+     * once the change did, by the new voters alone, who cannot be elected before they know the
+     * change committed. Writes submitted meanwhile wait and then commit.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {5, 6, 7})
+    void writesWaitWhileAChangeIsInFlight(long seed) {
+        SimCluster c = start(seed, SimOptions.defaults().spares(2).requestWaitTicks(20));
+        SplittableRandom r = new SplittableRandom(seed);
+        int leader = leaderId(c);
+        Zxid[] inFlight = {null};
+        List<Zxid> proposedMeanwhile = new ArrayList<>();
+        Hook<io.zab.protocol.Action> watch = c.onAction(leader,
+                a -> a instanceof io.zab.protocol.Action.Send, x -> {
+                    io.zab.protocol.message.Message m =
+                            ((io.zab.protocol.Action.Send) x.item()).message();
+                    if (m instanceof io.zab.protocol.message.Proposal p) {
+                        if (p.txn().membership()) {
+                            inFlight[0] = p.txn().zxid();
+                        } else if (inFlight[0] != null && p.txn().zxid().isAfter(inFlight[0])) {
+                            proposedMeanwhile.add(p.txn().zxid());
+                        }
+                    } else if (m instanceof io.zab.protocol.message.Commit cm
+                            && inFlight[0] != null && !cm.zxid().isBefore(inFlight[0])) {
+                        inFlight[0] = null;
+                    }
+                });
+        List<SimRequest> writes = new ArrayList<>();
+        SimRequest grow = changeUnderLoad(c, r, voters(1, 2, 3, 4, 5), writes);
+        assertTrue(grow.succeeded(), "grow: " + grow + " " + c.states());
+        assertTrue(watch.fired() > 0, "the leader's sends were watched");
+        assertEquals(List.of(), proposedMeanwhile, "proposed between the change and its commit");
+        assertTrue(c.runUntil(() -> writes.stream().allMatch(SimRequest::isDone), T),
+                c.states());
+        assertTrue(writes.stream().filter(SimRequest::succeeded).count() > writes.size() / 2,
+                "most writes committed: " + writes.stream().filter(w -> !w.succeeded())
+                        .map(SimRequest::outcome).toList());
+        watch.remove();
+        settle(c);
+    }
+
     /** The leader removes itself: it hands over to a new voter, writes go on. */
     @ParameterizedTest
     @ValueSource(longs = {11, 12, 13})

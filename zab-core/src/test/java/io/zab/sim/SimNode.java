@@ -88,6 +88,13 @@ public final class SimNode {
     long broadcastingEpoch = -1;
     /** Checker state: the highest zxid this node announced committed that was checked. */
     Zxid commitChecked = Zxid.ZERO;
+    /**
+     * Checker state: the quorum in force when this node, leading, proposed each zxid not yet
+     * checked committed (a txn proposed while a change is in flight needs the joint quorum even
+     * if the change commits before it does).
+     */
+    final java.util.NavigableMap<Zxid, io.zab.protocol.quorum.QuorumVerifier> proposedUnder =
+            new java.util.TreeMap<>();
 
     /** How the operator restarts this node after a wipe: joining the existing cluster or not. */
     void joinExisting(boolean join) {
@@ -225,6 +232,7 @@ public final class SimNode {
         diskState = DiskState.IDLE;
         broadcastingEpoch = -1;
         commitChecked = Zxid.ZERO;
+        proposedUnder.clear();
         stateMachine.reset();
         Optional<StoredSnapshot> snap = recovery.snapshot();
         if (snap.isPresent()) {

@@ -192,7 +192,9 @@ public final class FastLeaderElection implements LeaderElection {
             // Settled: the membership may have changed since (a member being added asks us).
             readMembers(context);
         }
-        if (outsider && role == Role.LOOKING && saysItLeads(from, n) && check.isMember(from)) {
+        if (outsider && role == Role.LOOKING && saysItLeads(from, n) && check.isMember(from)
+                && NotificationCheck.shapeProblem(n) == null
+                && NotificationCheck.epochProblem(n.vote()) == null) {
             round = Math.max(round, n.round());
             decide(n.vote(), "it leads, and this node is not a member yet");
             return;
@@ -416,10 +418,11 @@ public final class FastLeaderElection implements LeaderElection {
         finalizeTicksLeft = 0;
         if (stale) {
             proposal = null; // adopts nothing; still follows a leader established at its version
-        } else if (abstaining || (context.isCandidate(n.vote().leader())
-                && (!candidate || n.vote().isBetterThan(ownVote)))) {
+        } else if (context.isCandidate(n.vote().leader())
+                && (abstaining || !candidate || n.vote().isBetterThan(ownVote))) {
             proposal = n.vote();
         } else {
+            // A vote for a voter a change adds is its sender's placeholder: adopted by none.
             proposal = candidate ? ownVote : null;
         }
         announce();

@@ -63,7 +63,8 @@ final class NotificationCheck {
         return voterProblem(from, n, !n.membershipVersion().equals(version));
     }
 
-    private static String shapeProblem(Notification n) {
+    /** Why {@code n} is malformed (missing fields, a round out of range), or null. */
+    static String shapeProblem(Notification n) {
         if (n == null || n.vote() == null || n.state() == null) {
             return "malformed: missing vote or state";
         }

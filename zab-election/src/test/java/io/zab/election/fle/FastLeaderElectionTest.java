@@ -281,6 +281,25 @@ class FastLeaderElectionTest {
         assertEquals(Optional.empty(), fle.takeDecision());
     }
 
+    /**
+     * An observer (here one whose promotion may be in flight, counted by the others) entering
+     * a newer round does not adopt the placeholder vote of a voter a change adds: a vote for
+     * no candidate would keep it from backing any for the rest of the round.
+     */
+    @Test
+    void anObserverEnteringARoundDoesNotAdoptAPlaceholderVote() {
+        ctx = new RecordingContext(4, Set.of(1, 2, 3), Set.of(4));
+        ctx.changeInFlight(Set.of(1, 2, 5));
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(vote(4, 2, 7));
+        fle.onNotification(p(5), looking(vote(5, 2, 9), 3));
+        assertEquals(3, fle.round());
+        assertEquals(Optional.empty(), fle.currentVote());
+        fle.onNotification(p(1), looking(vote(1, 2, 8), 3));
+        assertEquals(Optional.of(vote(1, 2, 8)), fle.currentVote());
+    }
+
     /** A voter holding the change keeps its own vote against one for a voter the change adds. */
     @Test
     void aNodeHoldingAChangeInFlightDoesNotAdoptAVoteForAVoterItAdds() {
