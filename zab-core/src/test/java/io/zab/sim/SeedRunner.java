@@ -20,11 +20,12 @@ import org.slf4j.LoggerFactory;
  * only the call of one seed and its replay command.
  *
  * <p>Called on the test's thread; the seeds run on a pool of its own, one seed per thread.
+ * Public for the random tests of other modules (zab-election's runs with FLE).
  */
-final class SeedRunner {
+public final class SeedRunner {
     /** One seed of some kind of random run. */
     @FunctionalInterface
-    interface OneSeed {
+    public interface OneSeed {
         RandomRun.Result run(long seed, long runMillis);
     }
 
@@ -35,7 +36,7 @@ final class SeedRunner {
      * Runs {@code seeds} seeds of {@code oneSeed}; {@code replay} is the command that replays
      * one seed, completed by the seed number.
      */
-    static void run(String label, int seeds, long defaultRunMillis, OneSeed oneSeed,
+    public static void run(String label, int seeds, long defaultRunMillis, OneSeed oneSeed,
             String replay) throws InterruptedException {
         long first = Long.getLong("sim.firstSeed", 1);
         long runMillis = Long.getLong("sim.runMillis", defaultRunMillis);
