@@ -639,6 +639,10 @@ final class LeaderRole implements RoleState {
             core.bindRequest(requestId, txn.zxid());
         } else {
             origins.add(txn.zxid(), origin, requestId);
+            LearnerProgress p = learners.get(origin);
+            if (p != null) {
+                p.forwarded = true;
+            }
         }
         feed.sendProposal(last, txn,
                 new Proposal(txn, origin.equals(self) ? null : origin, requestId));

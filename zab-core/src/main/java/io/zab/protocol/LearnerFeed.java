@@ -293,7 +293,8 @@ final class LearnerFeed {
         // A forwarded txn's origin goes out with its PROPOSAL or INFORM, and only the learner
         // that forwarded it needs it (to bind its request): keep it until that learner has been
         // sent the txn, not only until it commits. Only learners that forwarded txns still kept
-        // hold the others' back: one catching up from far behind (from the log) holds none.
+        // on their current connection hold the others' back: one catching up from far behind
+        // (from the log, after a reconnect) holds none.
         Zxid originsDone = best;
         for (Iterator<LearnerProgress> it = leader.learnerProgress().iterator();
                 it.hasNext();) {
@@ -307,7 +308,7 @@ final class LearnerFeed {
                 it.remove();
                 continue;
             }
-            if (origins.holdsFor(p.id)) {
+            if (p.forwarded && origins.holdsFor(p.id)) {
                 originsDone = Zxid.min(originsDone, p.sentZxid);
             }
         }

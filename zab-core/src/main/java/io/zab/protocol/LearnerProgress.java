@@ -43,6 +43,12 @@ final class LearnerProgress {
     long pingAckRound;
     /** The last txn sent to it (the sync stream's end, then proposals); null before the sync. */
     Zxid sentZxid;
+    /**
+     * It forwarded a write on this connection: the origins of txns it forwarded are kept until
+     * it is sent them. Origins it forwarded on an earlier connection bind nothing any more
+     * (its requests ended with that connection), so they no longer hold others' back.
+     */
+    boolean forwarded;
     /** The highest COMMIT sent to it: never beyond {@link #sentZxid}. */
     Zxid commitSent = Zxid.ZERO;
     /** Proposals sent after the sync stream and not acknowledged: its flow-control window. */

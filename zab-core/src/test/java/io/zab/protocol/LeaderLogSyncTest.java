@@ -325,4 +325,28 @@ class LeaderLogSyncTest {
         assertEquals(new Proposal(logged(11), null, 0), toN3.get(7),
                 "N3 gets (3,11) without N2's origin, forgotten once N2 had it: " + toN3);
     }
+    /**
+     * A learner that forwarded a write and then reconnected holds no origin back: its request
+     * ended with its old connection, so while it catches up from far behind the origins of
+     * every later txn are not kept for it (they were, for its whole catch-up). N3 forwards
+     * (3,11) and is lost before it commits; it returns from (3,3).
+     */
+    @Test
+    void aLearnerThatReconnectedHoldsNoOriginsOfItsOldConnectionBack() {
+        Conversation c = leaderWithLongLog(1 << 20);
+        learnerReturns(c, z(3, 10));
+        c.receive(N3, new AckNewLeader(3, z(3, 10)));
+        List<Action> a = c.receive(N3, new io.zab.protocol.message.Request(55,
+                payload(3, 11), 0));
+        assertEquals(List.of(new Proposal(logged(11), N3, 55)), sent(a, N3));
+        c.on(new Event.PeerDisconnected(N3));
+        assertTrue(!c.core.learners().containsKey(N3), "dropped");
+        learnerReturns(c, z(3, 3));
+        c.persistAll();
+        c.receive(N2, new Ack(z(3, 11)));
+        assertEquals(z(3, 11), c.core.lastCommittedZxid());
+        List<Message> toN3 = sent(c.on(new Event.LogRead(N3, z(3, 3), logged(4, 10))), N3);
+        assertTrue(toN3.contains(new Proposal(logged(11), null, 0)),
+                "(3,11) without the origin of N3's old connection: " + toN3);
+    }
 }
