@@ -93,6 +93,15 @@ class LeaderDiscoveryTest {
         assertTrue(Conversation.steppedDown(a), a.toString());
     }
 
+    /** Leader 1 of voters 1-3 whose history ends with a change to 1, 2, 4 at (2,5). */
+    private static Conversation leaderWithAChangeInFlight() {
+        List<io.zab.protocol.Txn> history = new java.util.ArrayList<>(log(new long[] {2, 4}));
+        history.add(io.zab.protocol.Txn.membershipChange(z(2, 5), io.zab.Membership.of(
+                java.util.Set.of(N1, N2, Conversation.N4), java.util.Set.of())));
+        return new Conversation(CoreConfig.of(N1, java.util.Set.of(N1, N2, N3),
+                java.util.Set.of()), N1, state(2, 2, history));
+    }
+
     /**
      * A voter that a change in flight adds (4, voters 1-3 changing to 1, 2, 4) is no candidate
      * for election, so a learner like it that is ahead holds nothing committed this leader
@@ -101,11 +110,7 @@ class LeaderDiscoveryTest {
      */
     @Test
     void aVoterAChangeInFlightAddsIsTruncatedWhenAheadNotObeyed() {
-        List<io.zab.protocol.Txn> history = new java.util.ArrayList<>(log(new long[] {2, 4}));
-        history.add(io.zab.protocol.Txn.membershipChange(z(2, 5), io.zab.Membership.of(
-                java.util.Set.of(N1, N2, Conversation.N4), java.util.Set.of())));
-        Conversation c = new Conversation(CoreConfig.of(N1, java.util.Set.of(N1, N2, N3),
-                java.util.Set.of()), N1, state(2, 2, history));
+        Conversation c = leaderWithAChangeInFlight();
         c.receive(Conversation.N4, new FollowerInfo(2, z(2, 7)));
         c.receive(N2, new FollowerInfo(2, z(2, 5)));
         c.persistAll();
@@ -122,11 +127,7 @@ class LeaderDiscoveryTest {
     /** A voter of the committed membership that is ahead still deposes the leader. */
     @Test
     void aCommittedVoterAheadDeposesTheLeaderWhileAChangeIsInFlight() {
-        List<io.zab.protocol.Txn> history = new java.util.ArrayList<>(log(new long[] {2, 4}));
-        history.add(io.zab.protocol.Txn.membershipChange(z(2, 5), io.zab.Membership.of(
-                java.util.Set.of(N1, N2, Conversation.N4), java.util.Set.of())));
-        Conversation c = new Conversation(CoreConfig.of(N1, java.util.Set.of(N1, N2, N3),
-                java.util.Set.of()), N1, state(2, 2, history));
+        Conversation c = leaderWithAChangeInFlight();
         c.receive(N3, new FollowerInfo(2, z(2, 7)));
         c.receive(N2, new FollowerInfo(2, z(2, 5)));
         c.persistAll();
