@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>Candidates. Only a voter of the committed membership is ranked and elected
  * ({@link ElectionContext#isCandidate}), as in ZooKeeper: while a change is in flight, the voters
  * it adds vote and count toward the joint quorum, but start with no vote of their own and adopt
- * only votes for candidates.
+ * only votes for candidates; and since the old voters that missed the change do not know them,
+ * they follow a candidate on its own word that it leads at their membership version.
  *
  * <p>Threading: deterministic and single-threaded. {@code ZabCore} calls every method on the
  * protocol thread (the simulator on its own thread); the election never calls back except
