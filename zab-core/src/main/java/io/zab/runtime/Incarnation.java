@@ -564,7 +564,23 @@ final class Incarnation {
         return "looking for a leader" + since + ": hears " + hears + " of " + others.size()
                 + " other voters" + (silent.length() == 0 ? "" : " (" + silent + ")")
                 + (core.isAbstaining() ? "; abstaining until a leader syncs it (started"
-                        + " blank as EXISTING)" : "");
+                        + " blank as EXISTING)" : "") + changeInFlight();
+    }
+
+    /**
+     * What a change in flight means for an election: a leader needs a quorum of the old voters
+     * and of the new ones, and a voter the change adds cannot be elected before it commits.
+     */
+    private String changeInFlight() {
+        io.zab.Membership pending = core.pendingMembership();
+        if (pending == null) {
+            return "";
+        }
+        return "; a change to voters " + pending.voters().keySet() + " is in flight: a leader"
+                + " needs a quorum of the old voters and of the new ones"
+                + (core.membership().isVoter(config.peerId()) ? ""
+                        : ", and this node, a voter it adds, cannot be elected before it"
+                                + " commits");
     }
 
     private static String seconds(long nanos) {

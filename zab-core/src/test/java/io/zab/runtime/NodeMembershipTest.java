@@ -155,6 +155,48 @@ class NodeMembershipTest {
         }
     }
 
+    /**
+     * A looking node whose history ends with a change that is not known committed says so: a
+     * leader then needs a quorum of the old voters and of the new ones. Voters 2 and 3 never
+     * answer, so node 1 looks all along.
+     */
+    @Test
+    void aLookingNodeSaysAChangeIsInFlight() throws Exception {
+        ZabConfig c = ZabConfig.builder().peerId(1).tickIntervalMs(20)
+                .voter(1, new InetSocketAddress("127.0.0.1", 7101))
+                .voter(2, InetSocketAddress.createUnresolved("zab-2.example", 7102))
+                .voter(3, InetSocketAddress.createUnresolved("zab-3.example", 7103)).build();
+        ZabConfig next = ZabConfig.builder().peerId(1).tickIntervalMs(20)
+                .voter(1, new InetSocketAddress("127.0.0.1", 7101))
+                .voter(2, InetSocketAddress.createUnresolved("zab-2.example", 7102))
+                .voter(4, InetSocketAddress.createUnresolved("zab-4.example", 7104)).build();
+        MemoryTxnLog log = new MemoryTxnLog();
+        log.append(List.of(txn(1, 1),
+                Txn.membershipChange(z(1, 2), NodeWiring.staticMembership(next))));
+        log.sync();
+        MemoryEpochStore epochs = new MemoryEpochStore();
+        epochs.save(1, 1);
+        ZabNode node = new NodeWiring().config(c).stateMachine(new RecordingStateMachine())
+                .transport(new LoopbackNetwork().transport())
+                .electionFactory(io.zab.election.QuorumMaxElection::new)
+                .stores(log, epochs, new MemorySnapshotStore(), new MemoryMembershipStore())
+                .build();
+        try {
+            node.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!node.status().explanation().contains("in flight")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            String why = node.status().explanation();
+            assertTrue(why.startsWith("looking for a leader") && why.contains("a change to"
+                    + " voters [1, 2, 4] is in flight: a leader needs a quorum of the old voters"
+                    + " and of the new ones") && !why.contains("cannot be elected"), why);
+        } finally {
+            node.close();
+        }
+    }
+
     @Test
     void thePendingBudgetIsSharedAmongTheMembersInForceNotTheConfiguredOnes() throws Exception {
         // Configured with three voters (100 / 3 = 33 requests); the membership recovered from
