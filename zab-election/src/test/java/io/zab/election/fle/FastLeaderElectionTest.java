@@ -44,6 +44,15 @@ class FastLeaderElectionTest {
         fle.lookForLeader(own);
     }
 
+    /** Starts looking with {@code own} while {@code context}'s voters change to {@code next}. */
+    private void startWithChangeInFlight(RecordingContext context, Set<Integer> next, Vote own) {
+        ctx = context;
+        ctx.changeInFlight(next);
+        fle = new FastLeaderElection();
+        fle.init(ctx);
+        fle.lookForLeader(own);
+    }
+
     @Test
     void lookingBroadcastsItsOwnVoteToEveryOtherVoter() {
         start(2, 3, vote(2, 1, 5));
@@ -206,11 +215,8 @@ class FastLeaderElectionTest {
      */
     @Test
     void aNodeHoldingAChangeInFlightJoinsALeaderElectedWithoutIt() {
-        ctx = RecordingContext.voters(2, 3);
-        ctx.changeInFlight(Set.of(2, 3, 4));
-        fle = new FastLeaderElection();
-        fle.init(ctx);
-        fle.lookForLeader(vote(2, 4, 3)); // its log holds the change: better than the leader's
+        // Its log holds the change: its vote is better than the leader's.
+        startWithChangeInFlight(RecordingContext.voters(2, 3), Set.of(2, 3, 4), vote(2, 4, 3));
         fle.onNotification(p(1), new Notification(vote(3, 4, 1), 6, FOLLOWING));
         assertEquals(Optional.empty(), fle.takeDecision(), "followers alone are not enough");
         fle.onNotification(p(3), new Notification(vote(3, 4, 1), 6, LEADING));
@@ -225,11 +231,8 @@ class FastLeaderElectionTest {
      */
     @Test
     void aVoterAddedByAChangeInFlightVotesForACandidateOnly() {
-        ctx = new RecordingContext(6, Set.of(1, 2, 3, 4, 5), Set.of());
-        ctx.changeInFlight(Set.of(1, 5, 6));
-        fle = new FastLeaderElection();
-        fle.init(ctx);
-        fle.lookForLeader(vote(6, 2, 9));
+        startWithChangeInFlight(new RecordingContext(6, Set.of(1, 2, 3, 4, 5), Set.of()),
+                Set.of(1, 5, 6), vote(6, 2, 9));
         assertEquals(Optional.empty(), fle.currentVote(), "no vote of its own");
         fle.onNotification(p(2), looking(vote(6, 2, 9), 1)); // a stale vote for it
         assertEquals(Optional.empty(), fle.currentVote());
@@ -255,11 +258,8 @@ class FastLeaderElectionTest {
      */
     @Test
     void aVoterAddedByAChangeInFlightFollowsACandidateOnItsOwnWordThatItLeads() {
-        ctx = new RecordingContext(7, Set.of(1, 2, 3, 4, 5), Set.of());
-        ctx.changeInFlight(Set.of(3, 7, 8));
-        fle = new FastLeaderElection();
-        fle.init(ctx);
-        fle.lookForLeader(vote(7, 4, 13));
+        startWithChangeInFlight(new RecordingContext(7, Set.of(1, 2, 3, 4, 5), Set.of()),
+                Set.of(3, 7, 8), vote(7, 4, 13));
         fle.onNotification(p(3), new Notification(vote(5, 4, 13), 30, FOLLOWING));
         assertEquals(Optional.empty(), fle.takeDecision(), "a follower's word is not enough");
         fle.onNotification(p(8), new Notification(vote(8, 4, 13), 30, LEADING));
@@ -272,11 +272,7 @@ class FastLeaderElectionTest {
     /** A candidate still needs a quorum's word besides the leader's own (ZooKeeper's rule). */
     @Test
     void aCandidateWithAChangeInFlightDoesNotFollowOnTheLeadersWordAlone() {
-        ctx = RecordingContext.voters(2, 5);
-        ctx.changeInFlight(Set.of(3, 7, 8));
-        fle = new FastLeaderElection();
-        fle.init(ctx);
-        fle.lookForLeader(vote(2, 4, 12));
+        startWithChangeInFlight(RecordingContext.voters(2, 5), Set.of(3, 7, 8), vote(2, 4, 12));
         fle.onNotification(p(5), new Notification(vote(5, 4, 13), 30, LEADING));
         assertEquals(Optional.empty(), fle.takeDecision());
     }
@@ -288,11 +284,8 @@ class FastLeaderElectionTest {
      */
     @Test
     void anObserverEnteringARoundDoesNotAdoptAPlaceholderVote() {
-        ctx = new RecordingContext(4, Set.of(1, 2, 3), Set.of(4));
-        ctx.changeInFlight(Set.of(1, 2, 5));
-        fle = new FastLeaderElection();
-        fle.init(ctx);
-        fle.lookForLeader(vote(4, 2, 7));
+        startWithChangeInFlight(new RecordingContext(4, Set.of(1, 2, 3), Set.of(4)),
+                Set.of(1, 2, 5), vote(4, 2, 7));
         fle.onNotification(p(5), looking(vote(5, 2, 9), 3));
         assertEquals(3, fle.round());
         assertEquals(Optional.empty(), fle.currentVote());
@@ -303,11 +296,7 @@ class FastLeaderElectionTest {
     /** A voter holding the change keeps its own vote against one for a voter the change adds. */
     @Test
     void aNodeHoldingAChangeInFlightDoesNotAdoptAVoteForAVoterItAdds() {
-        ctx = RecordingContext.voters(2, 5);
-        ctx.changeInFlight(Set.of(1, 5, 6));
-        fle = new FastLeaderElection();
-        fle.init(ctx);
-        fle.lookForLeader(vote(2, 2, 9));
+        startWithChangeInFlight(RecordingContext.voters(2, 5), Set.of(1, 5, 6), vote(2, 2, 9));
         ctx.drain();
         fle.onNotification(p(6), looking(vote(6, 2, 9), 1));
         assertEquals(Optional.of(vote(2, 2, 9)), fle.currentVote());
